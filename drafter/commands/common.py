@@ -1,0 +1,50 @@
+"""Flags and helpers shared by the commands that read upstream sources."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from drafter.config import Settings, load_settings
+from drafter.errors import BadInput
+
+
+def add_offline_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="serve only from the cache and the bundled snapshot (also DRAFTER_OFFLINE=1)",
+    )
+
+
+def add_as_of_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of", type=parse_day, default=None, help="analysis date YYYY-MM-DD (default: today)"
+    )
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    return load_settings({"offline": getattr(args, "offline", None)})
+
+
+def today_or(as_of: date | None) -> date:
+    return as_of or date.today()
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise BadInput(message)

@@ -1,0 +1,131 @@
+"""Settings from (lowest to highest priority) defaults, the config file, the environment and
+command-line flags. Every base URL is a setting so tests point the real clients at local servers."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from drafter.errors import BadInput
+
+APP_NAME = "drafter"
+PACKAGE_ROOT = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_ROOT.parent
+DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "fixtures" / "snapshot"
+DEFAULT_SEED_CLAIMS = REPO_ROOT / "fixtures" / "claims.jsonl"
+DEFAULT_CURATED_FACTS = REPO_ROOT / "fixtures" / "curated_facts.jsonl"
+
+# Environment variable → setting name. The same names, lower-cased without the prefix, are the
+# keys of the config file (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`.
+ENVIRONMENT: dict[str, str] = {
+    "DRAFTER_OFFLINE": "offline",
+    "DRAFTER_DB": "db_path",
+    "DRAFTER_CACHE_DIR": "cache_dir",
+    "DRAFTER_SNAPSHOT_DIR": "snapshot_dir",
+    "DRAFTER_CACHE_TTL": "cache_ttl_seconds",
+    "DRAFTER_CTGOV_URL": "ctgov_url",
+    "DRAFTER_OPENTARGETS_URL": "opentargets_url",
+    "DRAFTER_CHEMBL_URL": "chembl_url",
+    "DRAFTER_OPENFDA_URL": "openfda_url",
+    "DRAFTER_PUBMED_URL": "pubmed_url",
+    "DRAFTER_MODEL": "model",
+    "NCBI_API_KEY": "ncbi_api_key",
+    "OPENFDA_API_KEY": "openfda_api_key",
+}
+
+
+class Settings(BaseModel):
+    """Everything configurable; secrets are SecretStr so they never print by accident."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offline: bool = False
+    db_path: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "claims.sqlite3"
+    )
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
+    snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR
+    cache_ttl_seconds: float = 7 * 24 * 3600.0
+
+    ctgov_url: str = "https://clinicaltrials.gov/api/v2"
+    opentargets_url: str = "https://api.platform.opentargets.org/api/v4/graphql"
+    chembl_url: str = "https://www.ebi.ac.uk/chembl/api/data"
+    openfda_url: str = "https://api.fda.gov"
+    pubmed_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+
+    ncbi_api_key: SecretStr | None = None
+    openfda_api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = Field(default=4, ge=1)
+    backoff_initial: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=30.0, ge=0)
+    retry_after_cap: float = Field(default=60.0, ge=0)
+    # Minimum seconds between requests to one source: ClinicalTrials.gov and PubMed 3 req/s
+    # (PubMed 10 req/s with a key), openFDA 240/min, Open Targets and ChEMBL a polite 5 req/s.
+    min_interval: dict[str, float] = Field(
+        default_factory=lambda: {
+            "ctgov": 1 / 3,
+            "pubmed": 1 / 3,
+            "openfda": 60 / 240,
+            "opentargets": 0.2,
+            "chembl": 0.2,
+        }
+    )
+
+    def base_url(self, source: str) -> str:
+        urls = {
+            "ctgov": self.ctgov_url,
+            "opentargets": self.opentargets_url,
+            "chembl": self.chembl_url,
+            "openfda": self.openfda_url,
+            "pubmed": self.pubmed_url,
+        }
+        return urls[source].rstrip("/")
+
+
+def config_file_path(environ: Mapping[str, str]) -> Path:
+    explicit = environ.get("DRAFTER_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults ← config file ← environment ← overrides (command-line flags, non-None only)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file_path(env)
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise BadInput(f"config file {path}: {error}") from error
+    for variable, name in ENVIRONMENT.items():
+        raw = env.get(variable)
+        if raw is not None and raw != "":
+            values[name] = _parse_env(name, raw)
+    if overrides:
+        values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise BadInput(f"invalid setting {where}: {first['msg']}") from error
+
+
+def _parse_env(name: str, raw: str) -> Any:
+    if name == "offline":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw

@@ -1,0 +1,42 @@
+"""Typed errors, each carrying the CLI exit code of DESIGN.md, so no caller maps them twice."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_UPSTREAM = 3
+
+
+class DrafterError(Exception):
+    """Base for every error the CLI turns into a one-line message and an exit code."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class BadInput(DrafterError):
+    """The user's input cannot be used (malformed id, unknown option value, bad file)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class NotFound(BadInput):
+    """The upstream answered definitively that the requested record does not exist."""
+
+
+class UpstreamError(DrafterError):
+    """A source could not give a usable answer: network down, timeouts, 5xx after retries."""
+
+    exit_code = EXIT_UPSTREAM
+
+
+class UpstreamRejected(UpstreamError):
+    """A source refused the request with a 4xx other than a meaningful 404."""
+
+
+class MalformedResponse(UpstreamError):
+    """A source answered, but with a body that is truncated or not in the documented shape."""
+
+
+class OfflineMiss(UpstreamError):
+    """Offline mode and neither the cache nor the bundled snapshot holds the request."""

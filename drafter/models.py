@@ -1,0 +1,186 @@
+"""Shared value types used across layers: partial dates, phases and the fact/gap records."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Precision = Literal["year", "month", "day"]
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+# ClinicalTrials.gov phase spellings in the order a trial progresses.
+PHASE_ORDER: tuple[str, ...] = (
+    "EARLY_PHASE1",
+    "PHASE1",
+    "PHASE1/PHASE2",
+    "PHASE2",
+    "PHASE2/PHASE3",
+    "PHASE3",
+    "PHASE4",
+)
+
+
+class PartialDate(BaseModel):
+    """A date that keeps the precision its source gave (ClinicalTrials.gov mixes "2016-12" and
+    "2016-11-21"); never silently promoted to a day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    precision: Precision
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"value": data, "precision": _precision_of(data)}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> PartialDate:
+        if _precision_of(self.value) != self.precision:
+            raise ValueError(f"date {self.value!r} does not have {self.precision} precision")
+        return self
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        return cls(value=text, precision=_precision_of(text))
+
+    def earliest(self) -> date:
+        """First day the date can denote."""
+        year, month, day = self._parts()
+        return date(year, month or 1, day or 1)
+
+    def latest(self) -> date:
+        """Last day the date can denote."""
+        year, month, day = self._parts()
+        if day is not None and month is not None:
+            return date(year, month, day)
+        if month is not None:
+            return date(year, month, calendar.monthrange(year, month)[1])
+        return date(year, 12, 31)
+
+    def _parts(self) -> tuple[int, int | None, int | None]:
+        match = _PARTIAL_DATE.match(self.value)
+        assert match is not None  # guaranteed by validation
+        year, month, day = match.groups()
+        return int(year), int(month) if month else None, int(day) if day else None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _precision_of(text: str) -> Precision:
+    match = _PARTIAL_DATE.match(text.strip())
+    if not match:
+        raise ValueError(f"not a YYYY, YYYY-MM or YYYY-MM-DD date: {text!r}")
+    year, month, day = match.groups()
+    if day:
+        date(int(year), int(month), int(day))  # rejects 2025-02-30
+        return "day"
+    if month:
+        if not 1 <= int(month) <= 12:
+            raise ValueError(f"month out of range: {text!r}")
+        return "month"
+    return "year"
+
+
+FactValue = str | int | float | bool | list[str] | None
+
+
+class Fact(BaseModel):
+    """One citable statement: a stable id a draft can cite, its value and where it came from."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+:[^\s]+$")
+    label: str
+    value: FactValue
+    precision: Precision | None = None
+    source_url: str
+    source: str
+    note: str | None = None
+
+    @field_validator("source_url")
+    @classmethod
+    def _absolute_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"source_url must be an absolute URL: {url!r}")
+        return url
+
+
+class Gap(BaseModel):
+    """A resolution step that did not succeed, kept in the bundle so a reviewer sees why."""
+
+    step: str
+    reason: str
+
+
+Archetype = Literal["efficacy", "safety", "biomarker", "operational", "unknown"]
+ClaimStatus = Literal["draft", "published"]
+
+
+class Claim(BaseModel):
+    """One documented failed program: a row of the claims table and an input to the MRS.
+
+    Published claims do not always name a trial, a phase or a date (seed 000's related claims
+    name none); those fields stay empty rather than being guessed, and the MRS says so."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nct_id: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    drug: str = Field(min_length=1)
+    drug_chembl_id: str | None = Field(default=None, pattern=r"^CHEMBL\d+$")
+    target_symbol: str = Field(min_length=1)
+    target_ensembl_id: str | None = Field(default=None, pattern=r"^ENSG\d{11}$")
+    disease_name: str = Field(min_length=1)
+    disease_id: str | None = None
+    phase: str | None = None
+    archetype: Archetype
+    category: str
+    why_stopped: str | None = None
+    sponsor: str | None = None
+    termination_posted: PartialDate | None = None
+    primary_completion: PartialDate | None = None
+    event_date_override: PartialDate | None = Field(
+        default=None,
+        description="For program-level failures with no trial termination (a partnership "
+        "ended, a program dropped): the dated event itself.",
+    )
+    headline: str | None = None
+    status: ClaimStatus = "draft"
+    sources: list[str] = Field(default_factory=list)
+    created: str | None = None
+    updated: str | None = None
+
+    @field_validator("phase")
+    @classmethod
+    def _known_phase(cls, phase: str | None) -> str | None:
+        if phase is not None and phase not in PHASE_ORDER:
+            raise ValueError(f"phase must be one of {', '.join(PHASE_ORDER)}: {phase!r}")
+        return phase
+
+    @property
+    def key(self) -> str:
+        """Unique key of the row: the NCT id, else drug|target|disease normalised."""
+        if self.nct_id:
+            return self.nct_id
+        return "|".join(_normalise(x) for x in (self.drug, self.target_symbol, self.disease_name))
+
+    @property
+    def event_date(self) -> PartialDate | None:
+        """MRS.md: the later of the termination-posted and primary-completion dates (or the
+        explicit program-level event date); None when the record gives no date."""
+        if self.event_date_override is not None:
+            return self.event_date_override
+        dates = [d for d in (self.termination_posted, self.primary_completion) if d is not None]
+        if not dates:
+            return None
+        return max(dates, key=lambda d: (d.latest(), d.earliest()))
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())

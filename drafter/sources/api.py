@@ -1,0 +1,107 @@
+"""Request and response records shared by the HTTP layer, its cache and the offline snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from drafter.errors import MalformedResponse
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+Source = Literal["ctgov", "opentargets", "chembl", "openfda", "pubmed"]
+
+SOURCE_NAMES: dict[str, str] = {
+    "ctgov": "ClinicalTrials.gov",
+    "opentargets": "Open Targets Platform",
+    "chembl": "ChEMBL",
+    "openfda": "openFDA",
+    "pubmed": "PubMed E-utilities",
+}
+
+
+# Page sizes only change how recorded pages were cut, not what they answer: the snapshot serves
+# its pages as recorded, whatever size a caller asks for.
+SNAPSHOT_IGNORED_PARAMS = frozenset({"pageSize", "countTotal"})
+
+
+class ApiRequest(BaseModel):
+    """A request described relative to its source's base URL, so the same request keys the
+    cache and the offline snapshot whichever host (production or a local test server) serves it.
+    Secrets are never part of it: keys are added only when the request is sent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Source
+    method: Literal["GET", "POST"] = "GET"
+    path: str = ""
+    params: dict[str, str] = Field(default_factory=dict)
+    json_body: dict[str, Any] | None = None
+
+    def canonical(self, *, for_snapshot: bool = False) -> str:
+        """Stable text form. For the snapshot a GraphQL body is matched on its operation name
+        and variables, so a query may gain fields without invalidating recorded answers, and
+        paging sizes are ignored."""
+        body = self.json_body
+        params = self.params
+        if for_snapshot:
+            if body is not None and "operationName" in body:
+                body = {k: v for k, v in body.items() if k != "query"}
+            params = {k: v for k, v in params.items() if k not in SNAPSHOT_IGNORED_PARAMS}
+        return json.dumps(
+            [self.source, self.method, self.path, sorted(params.items()), body],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def cache_key(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+    def describe(self) -> str:
+        """Human form for messages: never contains a secret, since the request holds none."""
+        text = f"{self.method} {SOURCE_NAMES[self.source]} {self.path or '/'}"
+        if self.params:
+            text += "?" + "&".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        if self.json_body is not None:
+            operation = self.json_body.get("operationName")
+            variables = json.dumps(self.json_body.get("variables", {}), sort_keys=True)
+            text += f" {operation or 'body'} {variables}"
+        return text
+
+
+class ApiResponse(BaseModel):
+    """What a client gets back: the status, body text and where it came from."""
+
+    status: int
+    content_type: str = ""
+    text: str
+    url: str
+    origin: Literal["network", "cache", "snapshot"] = "network"
+    fetched_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def json_body(self, request: ApiRequest) -> Any:
+        """Parse the body as JSON or fail as an upstream error naming the source."""
+        try:
+            return json.loads(self.text)
+        except json.JSONDecodeError as error:
+            raise MalformedResponse(
+                f"{SOURCE_NAMES[request.source]} sent a malformed or truncated body for "
+                f"{request.describe()}: {error.msg} at character {error.pos}"
+            ) from error
+
+
+def parse_model(model: type[ModelT], body: Any, request: ApiRequest) -> ModelT:
+    """Validate a response body into its model, or fail naming the source and the field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise MalformedResponse(
+            f"{SOURCE_NAMES[request.source]} answered {request.describe()} in an unexpected "
+            f"shape ({where}: {first['msg']})"
+        ) from error

@@ -1,0 +1,317 @@
+"""ClinicalTrials.gov API v2: one study, and searches of stopped studies by last-update date."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from drafter.errors import BadInput, MalformedResponse, NotFound
+from drafter.models import PartialDate
+from drafter.sources.api import ApiRequest, parse_model
+from drafter.sources.http import HttpClient
+
+NCT_PATTERN = re.compile(r"^NCT\d{8}$")
+STOPPED_STATUSES = ("TERMINATED", "WITHDRAWN", "SUSPENDED")
+SEARCH_FIELDS = (
+    "IdentificationModule,StatusModule,SponsorCollaboratorsModule,ConditionsModule,"
+    "DesignModule,ArmsInterventionsModule"
+)
+# `otherNames` packs codes and brands into one string: "ivacaftor; VX-770", "A or B", "X/Y".
+_OTHER_NAME_SEPARATORS = re.compile(r"\s*(?:;|,|/|\bor\b)\s*", re.IGNORECASE)
+
+
+def study_page_url(nct_id: str) -> str:
+    """The public page a reviewer opens to check a ClinicalTrials.gov fact."""
+    return f"https://clinicaltrials.gov/study/{nct_id}"
+
+
+def normalise_nct_id(text: str) -> str:
+    """Accept any case and surrounding space; reject everything that is not NCT + 8 digits."""
+    candidate = text.strip().upper()
+    if not NCT_PATTERN.match(candidate):
+        raise BadInput(f"not a ClinicalTrials.gov id (NCT followed by 8 digits): {text!r}")
+    return candidate
+
+
+class _Record(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields are ignored, absent ones
+    stay None because `fields=` subsets leave whole modules out."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class DateStruct(_Record):
+    date: PartialDate
+    type: Literal["ACTUAL", "ESTIMATED"] | None = None
+
+
+class Organization(_Record):
+    full_name: str | None = None
+    class_: str | None = Field(default=None, alias="class")
+
+
+class SecondaryId(_Record):
+    id: str
+    type: str | None = None
+    domain: str | None = None
+
+
+class OrgStudyId(_Record):
+    id: str | None = None
+
+
+class IdentificationModule(_Record):
+    nct_id: str
+    brief_title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    org_study_id_info: OrgStudyId | None = None
+    secondary_id_infos: list[SecondaryId] = Field(default_factory=list)
+    organization: Organization | None = None
+
+
+class StatusModule(_Record):
+    status_verified_date: PartialDate | None = None
+    overall_status: str | None = None
+    why_stopped: str | None = None
+    start_date_struct: DateStruct | None = None
+    primary_completion_date_struct: DateStruct | None = None
+    completion_date_struct: DateStruct | None = None
+    study_first_submit_date: PartialDate | None = None
+    study_first_post_date_struct: DateStruct | None = None
+    results_first_post_date_struct: DateStruct | None = None
+    last_update_submit_date: PartialDate | None = None
+    last_update_post_date_struct: DateStruct | None = None
+
+
+class Sponsor(_Record):
+    name: str
+    class_: str | None = Field(default=None, alias="class")
+
+
+class SponsorCollaboratorsModule(_Record):
+    lead_sponsor: Sponsor | None = None
+    collaborators: list[Sponsor] = Field(default_factory=list)
+
+
+class ConditionsModule(_Record):
+    conditions: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class MaskingInfo(_Record):
+    masking: str | None = None
+    who_masked: list[str] = Field(default_factory=list)
+
+
+class DesignInfo(_Record):
+    allocation: str | None = None
+    intervention_model: str | None = None
+    primary_purpose: str | None = None
+    masking_info: MaskingInfo | None = None
+
+
+class EnrollmentInfo(_Record):
+    count: int | None = None
+    type: Literal["ACTUAL", "ESTIMATED"] | None = None
+
+
+class DesignModule(_Record):
+    study_type: str | None = None
+    phases: list[str] = Field(default_factory=list)
+    design_info: DesignInfo | None = None
+    enrollment_info: EnrollmentInfo | None = None
+
+
+class ArmGroup(_Record):
+    label: str
+    type: str | None = None
+    description: str | None = None
+    intervention_names: list[str] = Field(default_factory=list)
+
+
+class Intervention(_Record):
+    type: str | None = None
+    name: str
+    description: str | None = None
+    arm_group_labels: list[str] = Field(default_factory=list)
+    other_names: list[str] = Field(default_factory=list)
+
+    @property
+    def aliases(self) -> list[str]:
+        """Every other name, with packed strings split, duplicates and blanks dropped."""
+        seen: dict[str, str] = {}
+        for packed in self.other_names:
+            for part in _OTHER_NAME_SEPARATORS.split(packed):
+                cleaned = part.strip(" .")
+                if cleaned and cleaned.lower() != self.name.lower():
+                    seen.setdefault(cleaned.lower(), cleaned)
+        return list(seen.values())
+
+
+class ArmsInterventionsModule(_Record):
+    arm_groups: list[ArmGroup] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
+
+
+class Outcome(_Record):
+    measure: str
+    description: str | None = None
+    time_frame: str | None = None
+
+
+class OutcomesModule(_Record):
+    primary_outcomes: list[Outcome] = Field(default_factory=list)
+    secondary_outcomes: list[Outcome] = Field(default_factory=list)
+
+
+class DescriptionModule(_Record):
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+
+
+class EligibilityModule(_Record):
+    minimum_age: str | None = None
+    maximum_age: str | None = None
+    sex: str | None = None
+
+
+class Reference(_Record):
+    pmid: str | None = None
+    type: str | None = None
+    citation: str | None = None
+
+
+class ReferencesModule(_Record):
+    references: list[Reference] = Field(default_factory=list)
+
+
+class ProtocolSection(_Record):
+    identification_module: IdentificationModule
+    status_module: StatusModule = Field(default_factory=StatusModule)
+    sponsor_collaborators_module: SponsorCollaboratorsModule | None = None
+    conditions_module: ConditionsModule | None = None
+    design_module: DesignModule | None = None
+    arms_interventions_module: ArmsInterventionsModule | None = None
+    outcomes_module: OutcomesModule | None = None
+    description_module: DescriptionModule | None = None
+    eligibility_module: EligibilityModule | None = None
+    references_module: ReferencesModule | None = None
+
+
+class Mesh(_Record):
+    id: str
+    term: str
+
+
+class BrowseModule(_Record):
+    meshes: list[Mesh] = Field(default_factory=list)
+
+
+class MiscInfoModule(_Record):
+    version_holder: str | None = None
+
+
+class DerivedSection(_Record):
+    misc_info_module: MiscInfoModule | None = None
+    condition_browse_module: BrowseModule | None = None
+    intervention_browse_module: BrowseModule | None = None
+
+
+class Study(_Record):
+    """One study as API v2 returns it (modules not requested are simply absent)."""
+
+    protocol_section: ProtocolSection
+    derived_section: DerivedSection | None = None
+    has_results: bool | None = None
+
+    @property
+    def nct_id(self) -> str:
+        return self.protocol_section.identification_module.nct_id
+
+    @property
+    def status(self) -> StatusModule:
+        return self.protocol_section.status_module
+
+    @property
+    def design(self) -> DesignModule:
+        return self.protocol_section.design_module or DesignModule()
+
+    @property
+    def interventions(self) -> list[Intervention]:
+        module = self.protocol_section.arms_interventions_module
+        return module.interventions if module else []
+
+    @property
+    def conditions(self) -> list[str]:
+        module = self.protocol_section.conditions_module
+        return module.conditions if module else []
+
+    @property
+    def lead_sponsor(self) -> str | None:
+        module = self.protocol_section.sponsor_collaborators_module
+        return module.lead_sponsor.name if module and module.lead_sponsor else None
+
+
+class StudyPage(_Record):
+    studies: list[Study] = Field(default_factory=list)
+    next_page_token: str | None = None
+    total_count: int | None = Field(default=None, validation_alias=AliasChoices("totalCount"))
+
+
+def get_study(client: HttpClient, nct_id: str) -> tuple[Study, ApiRequest]:
+    """The full record of one study; an unknown id is bad input (exit 2), not an outage."""
+    nct_id = normalise_nct_id(nct_id)
+    request = ApiRequest(source="ctgov", path=f"/studies/{nct_id}")
+    response = client.send(request)
+    if response.status == 404:
+        raise NotFound(f"{nct_id} not found on ClinicalTrials.gov")
+    study: Study = parse_model(Study, response.json_body(request), request)
+    return study, request
+
+
+def stopped_search_request(
+    since: date, until: date | None = None, page_token: str | None = None, page_size: int = 100
+) -> ApiRequest:
+    """Terminated, withdrawn or suspended studies whose last update was posted in the range."""
+    upper = until.isoformat() if until else "MAX"
+    params = {
+        "filter.overallStatus": ",".join(STOPPED_STATUSES),
+        "query.term": f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},{upper}]",
+        "fields": SEARCH_FIELDS,
+        "sort": "LastUpdatePostDate:desc",
+        "pageSize": str(page_size),
+    }
+    if page_token:
+        params["pageToken"] = page_token
+    else:
+        params["countTotal"] = "true"
+    return ApiRequest(source="ctgov", path="/studies", params=params)
+
+
+def search_stopped_page(client: HttpClient, request: ApiRequest) -> StudyPage:
+    page: StudyPage = parse_model(StudyPage, client.send(request).json_body(request), request)
+    return page
+
+
+def iter_stopped_studies(
+    client: HttpClient, since: date, until: date | None = None, page_size: int = 100
+) -> Iterator[Study]:
+    """Every stopped study in the range, following nextPageToken until the last page."""
+    token: str | None = None
+    seen_tokens: set[str] = set()
+    while True:
+        request = stopped_search_request(since, until, token, page_size)
+        page = search_stopped_page(client, request)
+        yield from page.studies
+        token = page.next_page_token
+        if not token:
+            return
+        if token in seen_tokens:
+            raise MalformedResponse(f"ClinicalTrials.gov repeated page token {token!r}")
+        seen_tokens.add(token)
