@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,6 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from drafter import __version__
@@ -65,6 +65,23 @@ _TRANSIENT = (
     requests.exceptions.ContentDecodingError,
     _RetryableStatus,
 )
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs full request URLs at DEBUG; NCBI's key can only travel in the URL, so its
+    value is masked in every record that passes through the HTTP loggers."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
 
 
 class RateLimiter:
@@ -112,6 +129,11 @@ class HttpClient:
         self._limiter = RateLimiter(self._intervals(settings), sleep=sleep)
         self._cache = ResponseCache(settings.cache_dir / "http-cache.sqlite3")
         self._snapshot = Snapshot(settings.snapshot_dir)
+        self._redactor = _RedactSecrets(
+            [k.get_secret_value() for k in (settings.ncbi_api_key, settings.openfda_api_key) if k]
+        )
+        for name in ("urllib3.connectionpool", "urllib3", __name__):
+            logging.getLogger(name).addFilter(self._redactor)
         self.network_requests = 0
         self.waits: list[float] = []
 
@@ -123,6 +145,8 @@ class HttpClient:
         return intervals
 
     def close(self) -> None:
+        for name in ("urllib3.connectionpool", "urllib3", __name__):
+            logging.getLogger(name).removeFilter(self._redactor)
         self._session.close()
         self._cache.close()
 
@@ -199,19 +223,19 @@ class HttpClient:
         return response
 
     def _wait_strategy(self) -> Callable[[RetryCallState], float]:
-        backoff = wait_exponential_jitter(
-            initial=self.settings.backoff_initial,
-            max=self.settings.backoff_max,
-            jitter=self.settings.backoff_initial,
-        )
+        initial = self.settings.backoff_initial
+        ceiling = self.settings.backoff_max
         cap = self.settings.retry_after_cap
 
         def wait(state: RetryCallState) -> float:
+            """Retry-After when the server sent one (capped), else exponential backoff from
+            `initial`, doubled per attempt up to `backoff_max`, plus up to `initial` of jitter."""
             outcome = state.outcome
             error = outcome.exception() if outcome is not None else None
             if isinstance(error, _RetryableStatus) and error.retry_after is not None:
                 return min(error.retry_after, cap)
-            return float(backoff(state))
+            exponential = min(ceiling, initial * 2.0 ** (state.attempt_number - 1))
+            return exponential + random.uniform(0, initial)
 
         return wait
 
@@ -229,6 +253,7 @@ class HttpClient:
             request.method,
             url,
             params=params or None,
+            auth=self._auth(request.source),
             json=request.json_body,
             timeout=(self.settings.connect_timeout, self.settings.read_timeout),
             allow_redirects=True,
@@ -255,9 +280,13 @@ class HttpClient:
             if self.settings.ncbi_api_key is not None:
                 params["api_key"] = self.settings.ncbi_api_key.get_secret_value()
             return params
-        if source == "openfda" and self.settings.openfda_api_key is not None:
-            return {"api_key": self.settings.openfda_api_key.get_secret_value()}
         return {}
+
+    def _auth(self, source: str) -> tuple[str, str] | None:
+        """openFDA takes its key as the Basic-auth user name, which keeps it out of URLs."""
+        if source == "openfda" and self.settings.openfda_api_key is not None:
+            return (self.settings.openfda_api_key.get_secret_value(), "")
+        return None
 
     def _explain(self, error: BaseException | None) -> str:
         """Describe a failure without echoing URLs, which could carry an api_key."""

@@ -1,0 +1,75 @@
+"""Shared fixtures: isolated settings (no user dirs touched) and local servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drafter.config import DEFAULT_SNAPSHOT_DIR, Settings
+from tests.servers import ScriptedServer, SnapshotServer
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's config, cache or claims store, or the network."""
+    for variable in (
+        "DRAFTER_OFFLINE",
+        "DRAFTER_DB",
+        "DRAFTER_CACHE_DIR",
+        "DRAFTER_SNAPSHOT_DIR",
+        "DRAFTER_CTGOV_URL",
+        "DRAFTER_OPENTARGETS_URL",
+        "DRAFTER_CHEMBL_URL",
+        "DRAFTER_OPENFDA_URL",
+        "DRAFTER_PUBMED_URL",
+        "NCBI_API_KEY",
+        "OPENFDA_API_KEY",
+        "OPENAI_API_KEY",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("DRAFTER_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DRAFTER_DB", str(tmp_path / "claims.sqlite3"))
+    unreachable = "http://127.0.0.1:9"  # discard port: any accidental live call fails fast
+    for name in ("CTGOV", "OPENTARGETS", "CHEMBL", "OPENFDA", "PUBMED"):
+        monkeypatch.setenv(f"DRAFTER_{name}_URL", f"{unreachable}/{name.lower()}")
+
+
+def fast_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings with tiny backoffs so retry tests take milliseconds."""
+    values: dict[str, Any] = {
+        "cache_dir": tmp_path / "cache",
+        "db_path": tmp_path / "claims.sqlite3",
+        "connect_timeout": 1.0,
+        "read_timeout": 1.0,
+        "backoff_initial": 0.01,
+        "backoff_max": 0.05,
+        "retry_after_cap": 0.2,
+        "min_interval": {},
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedServer]:
+    server = ScriptedServer().start()
+    try:
+        yield server  # type: ignore[misc]
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def snapshot_server() -> Iterator[SnapshotServer]:
+    server = SnapshotServer(DEFAULT_SNAPSHOT_DIR).start()
+    try:
+        yield server  # type: ignore[misc]
+    finally:
+        server.stop()

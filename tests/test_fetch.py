@@ -1,0 +1,288 @@
+"""`drafter fetch` end to end: the NCT05591222 bundle offline, every seed trial, bad input and
+upstream failures as exit codes, and a second live run served entirely from the cache."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from drafter.bundle import Bundle
+from drafter.cli import main
+from drafter.config import DEFAULT_SNAPSHOT_DIR
+from drafter.sources import ctgov
+from drafter.sources.http import HttpClient
+from tests.conftest import SHARED, fast_settings
+from tests.servers import Reply, ScriptedServer, SnapshotServer
+
+NCT = "NCT05591222"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def fast_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **values: object) -> None:
+    """Tiny backoffs via the config file, the way a user would set them."""
+    settings = {"backoff_initial": 0.01, "backoff_max": 0.02, "max_attempts": 2, **values}
+    lines = [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("DRAFTER_CONFIG", str(path))
+
+
+@pytest.fixture
+def dle_bundle(capsys: pytest.CaptureFixture[str]) -> Bundle:
+    code, out, err = run_cli(capsys, "fetch", NCT, "--offline", "--json", "--as-of", "2026-05-20")
+    assert code == 0, err
+    return Bundle.model_validate_json(out)
+
+
+def test_nct05591222_bundle_facts(dle_bundle: Bundle) -> None:
+    value = dle_bundle.fact_value
+    assert value(f"ctgov:{NCT}:phases") == ["PHASE2"]
+    assert value(f"ctgov:{NCT}:enrollment") == 72
+    assert value(f"ctgov:{NCT}:overall_status") == "TERMINATED"
+    assert (
+        value(f"ctgov:{NCT}:why_stopped")
+        == "Sponsor business decision, not related to safety concerns."
+    )
+    assert value(f"ctgov:{NCT}:lead_sponsor") == "Amgen"
+    assert value("chembl:CHEMBL4594330:chembl_id") == "CHEMBL4594330"
+    assert value("opentargets:ENSG00000239961:approved_symbol") == "LILRA4"
+    assert dle_bundle.target is not None
+    assert (dle_bundle.target.symbol, dle_bundle.target.ensembl_id) == ("LILRA4", "ENSG00000239961")
+    assert dle_bundle.association is not None
+    assert dle_bundle.association.score == pytest.approx(0.092)
+    assert dle_bundle.association.enable_indirect is False
+    assert dle_bundle.safety is not None and dle_bundle.safety.total_reports == 0
+    assert dle_bundle.target_programs is not None
+    assert [p.chembl_id for p in dle_bundle.target_programs] == ["CHEMBL4594330"]
+
+
+def test_dates_keep_their_precision_and_facts_cite_sources(dle_bundle: Bundle) -> None:
+    completion = dle_bundle.fact(f"ctgov:{NCT}:primary_completion_date")
+    assert completion is not None
+    assert (completion.value, completion.precision) == ("2025-05-08", "day")
+    posted = dle_bundle.fact(f"ctgov:{NCT}:last_update_posted")
+    assert posted is not None and posted.value == "2026-05-14"
+    assert completion.source_url == f"https://clinicaltrials.gov/study/{NCT}"
+    assert all(f.source_url.startswith(("https://", "http://")) for f in dle_bundle.facts)
+    assert len({f.id for f in dle_bundle.facts}) == len(dle_bundle.facts)
+
+
+def test_conflicting_versions_are_kept_as_facts(dle_bundle: Bundle) -> None:
+    """The press report that the trial met its primary endpoint, the earlier enrollment of 99
+    and the earlier sponsor stay visible beside the current record."""
+    earlier = dle_bundle.fact(f"reference:{NCT}:enrollment_earlier_estimate")
+    assert earlier is not None and '"count": 99' in str(earlier.value)
+    sponsor = dle_bundle.fact(f"reference:{NCT}:lead_sponsor_earlier")
+    assert sponsor is not None and sponsor.value == "Horizon Therapeutics Ireland DAC"
+    press = dle_bundle.fact(f"reference:{NCT}:outcome_reported_in_press")
+    assert press is not None and "met primary endpoint" in str(press.value)
+    assert "fiercebiotech.com" in press.source_url
+
+
+def test_unresolved_steps_are_gaps_with_reasons(dle_bundle: Bundle) -> None:
+    steps = {gap.step: gap.reason for gap in dle_bundle.gaps}
+    assert "disease ontology id" in steps
+    assert "MapIds" in steps["disease ontology id"]
+    assert dle_bundle.disease is not None
+    assert dle_bundle.disease.ontology_id is None
+    assert all(source.origin == "snapshot" for source in dle_bundle.sources)
+    assert all(len(source.sha256) == 64 for source in dle_bundle.sources)
+
+
+def test_offline_bundle_is_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = {
+        run_cli(capsys, "fetch", NCT, "--offline", "--json", "--as-of", "2026-05-20")[1]
+        for _ in range(2)
+    }
+    assert len(outputs) == 1
+
+
+def test_readable_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "fetch", NCT, "--offline")
+    assert code == 0
+    assert "LILRA4 (ENSG00000239961)" in out
+    assert "Open Targets association score: 0.092" in out
+    assert "enrollment 72" in out
+
+
+def seed_trial_ids() -> list[str]:
+    manifest = json.loads((DEFAULT_SNAPSHOT_DIR / "ctgov" / "manifest.json").read_text())
+    return sorted(
+        e["request"]["path"].rsplit("/", 1)[1]
+        for e in manifest["entries"]
+        if e["request"]["path"].startswith("/studies/NCT") and e["status"] == 200
+    )
+
+
+@pytest.mark.parametrize("nct_id", seed_trial_ids())
+def test_every_snapshot_trial_resolves_offline(
+    nct_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "fetch", nct_id, "--offline", "--json")
+    assert code == 0, err
+    bundle = Bundle.model_validate_json(out)
+    assert bundle.nct_id == nct_id
+    assert bundle.fact_value(f"ctgov:{nct_id}:nct_id") == nct_id
+
+
+def test_daxdilimab_lupus_nephritis_resolves_the_same_target(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "fetch", "NCT05540665", "--offline", "--json")
+    bundle = Bundle.model_validate_json(out)
+    assert code == 0
+    assert bundle.target is not None and bundle.target.ensembl_id == "ENSG00000239961"
+    assert bundle.fact_value("ctgov:NCT05540665:enrollment") == 19
+
+
+def test_target_override_is_resolved_through_open_targets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "fetch", NCT, "--offline", "--json", "--target", "LILRA4")
+    bundle = Bundle.model_validate_json(out)
+    assert code == 0
+    assert bundle.target is not None
+    assert (bundle.target.ensembl_id, bundle.target.resolved_by) == ("ENSG00000239961", "--target")
+
+
+def test_unknown_target_override_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "fetch", NCT, "--offline", "--target", "ENSG00000000000")
+    assert code == 2
+    assert err.strip() == "drafter: unknown target: Open Targets has no ENSG00000000000"
+
+
+@pytest.mark.parametrize("bad", ["NCT123", "12345678", "NCT0559122X", "NCT055912222", ""])
+def test_malformed_id_exits_2_with_one_line(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "fetch", bad, "--offline")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and "NCT followed by 8 digits" in err
+
+
+def test_unknown_trial_exits_2_not_found(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "fetch", "NCT99999999", "--offline")
+    assert code == 2
+    assert err == "drafter: NCT99999999 not found on ClinicalTrials.gov\n"
+
+
+def test_offline_miss_exits_3_naming_the_request(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "fetch", "NCT01234567", "--offline")
+    assert code == 3
+    assert "offline: no cached or snapshot response for GET ClinicalTrials.gov" in err
+    assert "/studies/NCT01234567" in err
+    assert err.count("\n") == 1
+
+
+def test_network_down_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fast_config(tmp_path, monkeypatch)
+    code, out, err = run_cli(capsys, "fetch", NCT)
+    assert code == 3
+    assert out == ""
+    assert "ClinicalTrials.gov unavailable after 2 attempts (connection failed)" in err
+    assert "Traceback" not in err
+
+
+def test_truncated_upstream_body_exits_3_naming_the_source(
+    scripted: ScriptedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fast_config(tmp_path, monkeypatch)
+    monkeypatch.setenv("DRAFTER_CTGOV_URL", scripted.url)
+    scripted.script(f"/studies/{NCT}", Reply(200, '{"protocolSection": {"ident', truncate_to=10))
+    code, _, err = run_cli(capsys, "fetch", NCT)
+    assert code == 3
+    assert err.startswith("drafter: ClinicalTrials.gov") and "truncated" in err
+
+
+def test_malformed_upstream_body_exits_3_naming_the_source(
+    scripted: ScriptedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fast_config(tmp_path, monkeypatch)
+    monkeypatch.setenv("DRAFTER_CTGOV_URL", scripted.url)
+    scripted.script(f"/studies/{NCT}", Reply(200, '{"protocolSection": {"statusModule": {}}}'))
+    code, _, err = run_cli(capsys, "fetch", NCT)
+    assert code == 3
+    assert "ClinicalTrials.gov answered GET ClinicalTrials.gov /studies/NCT05591222" in err
+    assert "unexpected shape" in err
+
+
+def test_second_live_fetch_makes_zero_upstream_requests(
+    snapshot_server: SnapshotServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Live mode against local servers that serve the snapshot: the first run fills the cache,
+    the second is answered entirely from it."""
+    fast_config(tmp_path, monkeypatch, min_interval={})
+    for setting, url in snapshot_server.base_urls().items():
+        monkeypatch.setenv(f"DRAFTER_{setting.upper()}", url)
+    code, first_out, err = run_cli(capsys, "fetch", NCT, "--json", "--as-of", "2026-05-20")
+    assert code == 0, err
+    first_count = len(snapshot_server.received)
+    assert first_count >= 6
+    first = Bundle.model_validate_json(first_out)
+    assert {s.origin for s in first.sources} == {"network"}
+    code, second_out, _ = run_cli(capsys, "fetch", NCT, "--json", "--as-of", "2026-05-20")
+    assert code == 0
+    assert len(snapshot_server.received) == first_count  # zero new upstream requests
+    second = Bundle.model_validate_json(second_out)
+    assert {s.origin for s in second.sources} == {"cache"}
+    assert second.facts == first.facts
+    assert second.association is not None and second.association.score == pytest.approx(0.092)
+
+
+def test_stopped_search_pages_list_every_stopped_snapshot_trial(tmp_path: Path) -> None:
+    client = HttpClient(fast_settings(tmp_path, offline=True))
+    studies = list(ctgov.iter_stopped_studies(client, date(2010, 1, 1)))
+    ids = [s.nct_id for s in studies]
+    assert len(ids) == len(set(ids))
+    assert {"NCT05591222", "NCT05540665", "NCT02971839", "NCT00973089"} <= set(ids)
+    assert all(s.status.overall_status in ctgov.STOPPED_STATUSES for s in studies)
+    expected = set()
+    for nct_id in seed_trial_ids():
+        study, _ = ctgov.get_study(client, nct_id)
+        updated = study.status.last_update_post_date_struct
+        if study.status.overall_status in ctgov.STOPPED_STATUSES and (
+            updated is None or updated.date.earliest() >= date(2010, 1, 1)
+        ):
+            expected.add(nct_id)
+    assert set(ids) == expected
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared beside the repository")
+def test_snapshot_is_what_the_builder_produces(tmp_path: Path) -> None:
+    """The committed snapshot matches fixtures/build_snapshot.py over ../shared."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "fixtures"
+    shutil.copytree(DEFAULT_SNAPSHOT_DIR.parent, copy)
+    subprocess.run(
+        [sys.executable, str(copy / "build_snapshot.py"), "--shared", str(SHARED)],
+        check=True,
+        capture_output=True,
+    )
+    for built in (copy / "snapshot").rglob("*"):
+        if built.is_file():
+            committed = DEFAULT_SNAPSHOT_DIR / built.relative_to(copy / "snapshot")
+            assert committed.read_bytes() == built.read_bytes(), committed
+    assert (copy / "curated_facts.jsonl").read_bytes() == (
+        DEFAULT_SNAPSHOT_DIR.parent / "curated_facts.jsonl"
+    ).read_bytes()
