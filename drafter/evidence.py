@@ -385,14 +385,18 @@ def _resolve_disease(
     builder: _BundleBuilder, study: Study, override: str | None
 ) -> DiseaseRecord | None:
     if override:
-        text = override.strip()
-        if ONTOLOGY_ID.match(text):
-            return _disease_from_id(builder, ontology_key(text))
-        return _map_disease_name(builder, text, "--disease")
+        return _disease_from_override(builder, override)
     if not study.conditions:
         builder.gap("disease", "the trial lists no condition; pass --disease NAME|ID")
         return None
     return _map_disease_name(builder, study.conditions[0], "first listed condition")
+
+
+def _disease_from_override(builder: _BundleBuilder, override: str) -> DiseaseRecord:
+    text = override.strip()
+    if ONTOLOGY_ID.match(text):
+        return _disease_from_id(builder, ontology_key(text))
+    return _map_disease_name(builder, text, "--disease")
 
 
 def _disease_from_id(builder: _BundleBuilder, disease_id: str) -> DiseaseRecord:
@@ -589,6 +593,35 @@ def _publications(builder: _BundleBuilder, study: Study) -> list[Publication]:
             "PubMed",
         )
     return publications
+
+
+class PairEvidence(BaseModel):
+    """What the MRS needs from the sources for one target–disease pair."""
+
+    target: TargetRecord
+    disease: DiseaseRecord
+    association: AssociationRecord | None
+    target_programs: list[TargetProgram] | None
+    facts: list[Fact]
+    gaps: list[Gap]
+
+
+def pair_evidence(client: HttpClient, target: str, disease: str) -> PairEvidence:
+    """Resolve a target (symbol or Ensembl id) and a disease (name or ontology id) and fetch
+    the association score and the clinical programs on the target."""
+    builder = _BundleBuilder(client)
+    target_record = _target_from_override(builder, target)
+    disease_record = _disease_from_override(builder, disease)
+    association = _resolve_association(builder, target_record, disease_record)
+    programs = _target_programs(builder, target_record)
+    return PairEvidence(
+        target=target_record,
+        disease=disease_record,
+        association=association,
+        target_programs=programs,
+        facts=sorted(builder.facts.values(), key=lambda f: f.id),
+        gaps=builder.gaps,
+    )
 
 
 def load_curated_facts(path: Path) -> list[CuratedFact]:

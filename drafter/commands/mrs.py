@@ -1,0 +1,95 @@
+"""`drafter mrs --target T --disease D`: the Mechanism Risk Score, recomputed live from the
+claims table and the association score the evidence layer fetches."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from drafter.claims import ClaimsStore, open_store
+from drafter.commands.common import (
+    add_as_of_flag,
+    add_offline_flag,
+    today_or,
+    write_stdout,
+)
+from drafter.config import load_settings
+from drafter.evidence import PairEvidence, pair_evidence
+from drafter.models import Claim
+from drafter.mrs import MrsResult, ProgramRef, compute_mrs, summarize
+from drafter.sources.http import HttpClient
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", required=True, help="target symbol or Ensembl gene id")
+    parser.add_argument("--disease", required=True, help="disease name or ontology id")
+    add_as_of_flag(parser)
+    add_offline_flag(parser)
+    parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings({"offline": args.offline, "db_path": args.db})
+    as_of = today_or(args.as_of)
+    with HttpClient(settings) as client:
+        evidence = pair_evidence(client, args.target, args.disease)
+    with open_store(settings) as store:
+        pair_claims = _claims(store, evidence, pair=True)
+        target_claims = _claims(store, evidence, pair=False)
+    programs = None
+    if evidence.target_programs is not None:
+        programs = [
+            ProgramRef(chembl_id=p.chembl_id, name=p.name or p.chembl_id or "unnamed")
+            for p in evidence.target_programs
+        ]
+    association = evidence.association.score if evidence.association else None
+    result = compute_mrs(pair_claims, association, programs, as_of, target_claims=target_claims)
+    target_name = evidence.target.symbol or evidence.target.ensembl_id or args.target
+    summary = summarize(result, target_name, evidence.disease.name)
+    if args.json:
+        document = {
+            "target": evidence.target.model_dump(mode="json"),
+            "disease": evidence.disease.model_dump(mode="json"),
+            **result.model_dump(mode="json"),
+            "summary": summary.model_dump(mode="json"),
+            "gaps": [gap.model_dump(mode="json") for gap in evidence.gaps],
+        }
+        write_stdout(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        write_stdout(render_table(result, target_name, evidence.disease.name, summary.text))
+    return 0
+
+
+def _claims(store: ClaimsStore, evidence: PairEvidence, *, pair: bool) -> list[Claim]:
+    """Claims naming the target by symbol or Ensembl id (and, for the pair, the disease by
+    name or ontology id), each once."""
+    targets = _present(evidence.target.symbol, evidence.target.ensembl_id)
+    diseases = _present(evidence.disease.name, evidence.disease.ontology_id)
+    found: dict[str, Claim] = {}
+    for target in targets:
+        candidates = (
+            [c for disease in diseases for c in store.for_pair(target, disease)]
+            if pair
+            else store.for_target(target)
+        )
+        for claim in candidates:
+            found.setdefault(claim.key, claim)
+    return sorted(found.values(), key=lambda c: c.key)
+
+
+def _present(*values: str | None) -> list[str]:
+    return [v for v in dict.fromkeys(values) if v]
+
+
+def render_table(result: MrsResult, target: str, disease: str, sentence: str) -> str:
+    lines = [
+        f"MRS {result.total}/100 ({result.band}) — {target} in {disease}, as of {result.as_of}",
+        "",
+        "| Component | Points |",
+        "|---|---|",
+    ]
+    lines += [f"| {c.heading} | {c.points:.1f} / {c.max} |" for c in result.components]
+    lines += ["", sentence]
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"

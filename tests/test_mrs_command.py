@@ -1,0 +1,87 @@
+"""`drafter mrs` end to end offline: the calibration pair from the seeded claims table and the
+snapshot's association score, plus how unresolvable inputs are reported."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from drafter.cli import main
+
+DLE = ("--target", "LILRA4", "--disease", "discoid lupus erythematosus")
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+    code = main(["mrs", *argv, "--as-of", "2026-05-20", "--offline", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    document: dict[str, object] = json.loads(captured.out)
+    return document
+
+
+def points(document: dict[str, object]) -> list[float]:
+    components = document["components"]
+    assert isinstance(components, list)
+    return [c["points"] for c in components]
+
+
+def test_calibration_pair_reproduces_exactly(capsys: pytest.CaptureFixture[str]) -> None:
+    document = run_json(capsys, *DLE)
+    assert document["total"] == 33
+    assert document["band"] == "YELLOW"
+    assert points(document) == [10.7, 2.0, 4.3, 13.6, 2.5]
+    components = document["components"]
+    assert isinstance(components, list)
+    assert [c["key"] for c in components] == [
+        "phase_burden",
+        "archetype_severity",
+        "temporal_recency",
+        "genetic_deficit",
+        "programmatic_saturation",
+    ]
+    assert all({"key", "heading", "points", "max", "inputs"} <= set(c) for c in components)
+    assert document["association_score"] == pytest.approx(0.092)
+    summary = document["summary"]
+    assert isinstance(summary, dict)
+    assert summary["text"].startswith("1 program has been documented for LILRA4")
+
+
+def test_ensembl_id_gives_the_same_score(capsys: pytest.CaptureFixture[str]) -> None:
+    by_symbol = run_json(capsys, *DLE)
+    by_id = run_json(
+        capsys, "--target", "ENSG00000239961", "--disease", "Discoid Lupus Erythematosus"
+    )
+    assert points(by_id) == points(by_symbol)
+    assert by_id["total"] == 33
+
+
+def test_readable_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["mrs", *DLE, "--as-of", "2026-05-20", "--offline"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "MRS 33/100 (YELLOW) — LILRA4 in discoid lupus erythematosus, as of 2026-05-20"
+    )
+    assert "| Phase-weighted failure burden | 10.7 / 40 |" in out
+
+
+def test_unknown_target_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["mrs", "--target", "ENSG00000000000", "--disease", "x", "--offline"])
+    assert code == 2
+    assert "unknown target" in capsys.readouterr().err
+
+
+def test_missing_association_is_scored_as_zero_and_said(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """EGFR is not in the snapshot: the score falls back to the claims table and says so."""
+    document = run_json(
+        capsys, "--target", "EGFR", "--disease", "EGFR-mutant non-small cell lung carcinoma"
+    )
+    assert document["association_score"] is None
+    assert points(document)[3] == 15.0  # genetic deficit at its maximum
+    notes = document["notes"]
+    assert isinstance(notes, list) and any("association" in n.lower() for n in notes)
+    gaps = document["gaps"]
+    assert isinstance(gaps, list) and gaps
