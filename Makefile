@@ -21,7 +21,8 @@ demo: $(VENV)/.installed
 	$(BIN)/drafter fetch NCT05591222 --offline
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check drafter tests bench
+	$(BIN)/ruff check drafter tests bench fixtures
+	$(BIN)/ruff format --check drafter tests bench fixtures
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

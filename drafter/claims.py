@@ -1,0 +1,638 @@
+"""Claims store: one SQLite row per documented failed program, the table the MRS is computed from.
+
+SQLite (stdlib) because the table is small, must survive between runs, and several drafter
+processes (batch workers, an editor adding a claim) may write it at once: WAL mode plus a busy
+timeout and `BEGIN IMMEDIATE` write transactions make concurrent writers wait instead of failing.
+The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes version n to n + 1.
+
+Exchange formats (import/export and the seed file) are JSON Lines and CSV of the `Claim` fields.
+Dates are written as their `YYYY[-MM[-DD]]` strings. In CSV, `sources` is a JSON array of URLs
+(URLs may contain ";"); on import a cell not starting with "[" is also accepted as a ";"-joined
+list, and an empty cell means "not given" (the field's default).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TextIO
+
+from pydantic import ValidationError
+
+from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
+from drafter.errors import BadInput
+from drafter.models import PHASE_ORDER, Claim
+
+Format = Literal["jsonl", "csv"]
+PhaseArchetypeCounts = dict[tuple[str | None, str], int]
+Migration = Callable[[sqlite3.Connection], None]
+
+BUSY_TIMEOUT_SECONDS = 30.0
+CLAIM_FIELDS: tuple[str, ...] = tuple(Claim.model_fields)
+DATE_FIELDS: tuple[str, ...] = ("termination_posted", "primary_completion", "event_date_override")
+_TIMESTAMP_FIELDS = ("created", "updated")
+_NCT = re.compile(r"^nct\d{8}$", re.IGNORECASE)
+_ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*\d{11})\.\d+$")
+
+
+# --- schema -------------------------------------------------------------------------------------
+
+
+def _create_claims_table(conn: sqlite3.Connection) -> None:
+    """v0 → v1: the table, one column per Claim field plus the derived event date."""
+    conn.execute(
+        """
+        CREATE TABLE claims (
+            key TEXT PRIMARY KEY,
+            nct_id TEXT,
+            drug TEXT NOT NULL,
+            drug_chembl_id TEXT,
+            target_symbol TEXT NOT NULL,
+            target_ensembl_id TEXT,
+            disease_name TEXT NOT NULL,
+            disease_id TEXT,
+            phase TEXT,
+            archetype TEXT NOT NULL,
+            category TEXT NOT NULL,
+            why_stopped TEXT,
+            sponsor TEXT,
+            termination_posted TEXT,
+            primary_completion TEXT,
+            event_date_override TEXT,
+            event_date TEXT,
+            event_date_precision TEXT CHECK (event_date_precision IN ('year', 'month', 'day')),
+            headline TEXT,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+            sources TEXT NOT NULL DEFAULT '[]',
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )
+        """
+    )
+
+
+def _add_search_keys(conn: sqlite3.Connection) -> None:
+    """v1 → v2: normalised lookup columns and their indexes, so the MRS queries (target by symbol
+    or Ensembl id, disease by name or ontology id, any case) are index lookups, not scans."""
+    for column in ("target_norm", "target_ensembl_norm", "disease_norm", "disease_id_norm"):
+        conn.execute(f"ALTER TABLE claims ADD COLUMN {column} TEXT")
+    rows = conn.execute(
+        "SELECT key, target_symbol, target_ensembl_id, disease_name, disease_id FROM claims"
+    ).fetchall()
+    for key, symbol, ensembl, disease, disease_id in rows:
+        conn.execute(
+            "UPDATE claims SET target_norm = ?, target_ensembl_norm = ?, disease_norm = ?,"
+            " disease_id_norm = ? WHERE key = ?",
+            (*_search_keys(symbol, ensembl, disease, disease_id), key),
+        )
+    for name, columns in _INDEXES.items():
+        conn.execute(f"CREATE INDEX {name} ON claims ({columns})")
+
+
+_INDEXES: dict[str, str] = {
+    "claims_target_norm": "target_norm",
+    "claims_target_ensembl_norm": "target_ensembl_norm",
+    "claims_disease_norm": "disease_norm",
+    "claims_disease_id_norm": "disease_id_norm",
+    "claims_archetype": "archetype",
+}
+
+MIGRATIONS: tuple[Migration, ...] = (_create_claims_table, _add_search_keys)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_ROW_COLUMNS: tuple[str, ...] = (
+    "key",
+    *CLAIM_FIELDS,
+    "event_date",
+    "event_date_precision",
+    "target_norm",
+    "target_ensembl_norm",
+    "disease_norm",
+    "disease_id_norm",
+)
+_UPSERT = (
+    f"INSERT INTO claims ({', '.join(_ROW_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in _ROW_COLUMNS)})"
+    " ON CONFLICT(key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ROW_COLUMNS if c not in ("key", "created"))
+    # A row keeps the earliest `created` it has seen: its own on a normal upsert (now is later),
+    # the file's when an export is restored over freshly seeded rows.
+    + ", created = min(claims.created, excluded.created)"
+)
+_ORDER = " ORDER BY event_date IS NULL, event_date DESC, key"
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+
+def normalise_text(text: str) -> str:
+    """Case- and whitespace-insensitive form of a name ("Discoid  Lupus" == "discoid lupus")."""
+    return " ".join(text.casefold().split())
+
+
+def normalise_ensembl_id(text: str) -> str:
+    """Ensembl ids compare without case and without a version suffix (ENSG…961.5 == ensg…961)."""
+    value = text.strip().lower()
+    match = _ENSEMBL_VERSION.match(value)
+    return match.group(1) if match else value
+
+
+def normalise_ontology_id(text: str) -> str:
+    """Open Targets writes EFO_0000001, OBO and most papers EFO:0000001; a full IRI ends in it."""
+    value = text.strip().rstrip("/").rsplit("/", 1)[-1]
+    return value.replace(":", "_").lower()
+
+
+def normalise_key(key: str) -> str:
+    """The form `Claim.key` has, so `get` accepts "nct05591222" or "Zodasiran | ANGPTL3 | …"."""
+    key = key.strip()
+    if _NCT.match(key):
+        return key.upper()
+    return "|".join(" ".join(part.lower().split()) for part in key.split("|"))
+
+
+def _search_keys(
+    symbol: str, ensembl: str | None, disease: str, disease_id: str | None
+) -> tuple[str, str | None, str, str | None]:
+    return (
+        normalise_text(symbol),
+        normalise_ensembl_id(ensembl) if ensembl else None,
+        normalise_text(disease),
+        normalise_ontology_id(disease_id) if disease_id else None,
+    )
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_timestamp(text: str) -> str:
+    """One spelling for stored timestamps (UTC, microseconds), so they sort as text; a timestamp
+    without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class ClaimsStore:
+    """The claims table in one SQLite file. Opening creates or migrates it; a brand-new database
+    is filled from `seed` (if given) in the same transaction, so the seed loads exactly once even
+    when two processes open a new file at the same moment."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        seed: Path | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._conn = _connect(self.path)
+        try:
+            self.schema_version = self._prepare(seed)
+        except sqlite3.DatabaseError as error:
+            self._conn.close()
+            raise BadInput(f"claims database {self.path}: {error}") from error
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # context manager
+    def __enter__(self) -> ClaimsStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # writes
+    def upsert(self, claim: Claim) -> Claim:
+        """Insert or update the claim with this key; `created` survives, `updated` is now."""
+        self.upsert_many([claim])
+        stored = self.get(claim.key)
+        assert stored is not None  # just written in a committed transaction
+        return stored
+
+    def upsert_many(self, claims: Iterable[Claim], *, keep_timestamps: bool = False) -> int:
+        """Upsert all claims in one transaction (all or nothing). `keep_timestamps` restores
+        the `created`/`updated` a claim carries (import of an export); by default the store
+        stamps both. An existing row keeps the earlier of its own and the incoming `created`."""
+        rows = list(claims)
+        with self._write():
+            _upsert_rows(self._conn, rows, self._now(), keep_timestamps=keep_timestamps)
+        return len(rows)
+
+    # reads
+    def get(self, key: str) -> Claim | None:
+        row = self._conn.execute(
+            "SELECT * FROM claims WHERE key = ?", (normalise_key(key),)
+        ).fetchone()
+        return None if row is None else _claim_from_row(row)
+
+    def all(self) -> list[Claim]:
+        return self.query()
+
+    def for_pair(self, target: str, disease: str) -> list[Claim]:
+        """Claims on this target in this indication (the MRS's input)."""
+        return self.query(target=target, disease=disease)
+
+    def for_target(self, target: str) -> list[Claim]:
+        """Claims on this target in any indication (programmatic saturation, related claims)."""
+        return self.query(target=target)
+
+    def for_disease(self, disease: str) -> list[Claim]:
+        """Claims in this indication on any target."""
+        return self.query(disease=disease)
+
+    def for_archetype(self, archetype: str) -> list[Claim]:
+        return self.query(archetype=archetype)
+
+    def query(
+        self,
+        *,
+        target: str | None = None,
+        disease: str | None = None,
+        archetype: str | None = None,
+    ) -> list[Claim]:
+        """Claims matching every filter given; target = symbol or Ensembl id, disease = name or
+        ontology id (EFO_… or EFO:…), all case-insensitive. Newest event first, undated last."""
+        where, params = _filters(target, disease, archetype)
+        rows = self._conn.execute(f"SELECT * FROM claims{where}{_ORDER}", params).fetchall()
+        return [_claim_from_row(row) for row in rows]
+
+    def counts_by_phase_archetype(
+        self,
+        claims: Iterable[Claim] | None = None,
+        *,
+        target: str | None = None,
+        disease: str | None = None,
+        archetype: str | None = None,
+    ) -> PhaseArchetypeCounts:
+        """(phase, archetype) → number of claims, for the given claims or the filtered table.
+        Phase None means the record names no phase; it is counted, not guessed."""
+        if claims is not None:
+            return count_by_phase_archetype(claims)
+        where, params = _filters(target, disease, archetype)
+        rows = self._conn.execute(
+            f"SELECT phase, archetype, COUNT(*) FROM claims{where} GROUP BY phase, archetype",
+            params,
+        ).fetchall()
+        return _sorted_counts({(phase, arch): count for phase, arch, count in rows})
+
+    # internals
+    def _now(self) -> str:
+        return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        try:
+            with _immediate(self._conn):
+                yield
+        except sqlite3.DatabaseError as error:
+            raise BadInput(f"claims database {self.path}: {error}") from error
+
+    def _prepare(self, seed: Path | None) -> int:
+        version = _user_version(self._conn)
+        _check_version(self.path, version)
+        if version == SCHEMA_VERSION:
+            return version
+        with _immediate(self._conn):
+            version = _user_version(self._conn)  # another process may have migrated meanwhile
+            _check_version(self.path, version)
+            fresh = version == 0
+            if fresh and self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                raise BadInput(f"{self.path} is an SQLite database but not a drafter claims store")
+            for migration in MIGRATIONS[version:]:
+                migration(self._conn)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if fresh and seed is not None:
+                seed_claims = read_claims_file(seed)
+                _upsert_rows(self._conn, seed_claims, self._now(), keep_timestamps=False)
+        return SCHEMA_VERSION
+
+
+def open_store(settings: Settings | None = None) -> ClaimsStore:
+    """The store every command uses: `Settings.db_path` (user data dir, DRAFTER_DB or --db),
+    seeded from fixtures/claims.jsonl the first time the database is created."""
+    settings = settings if settings is not None else load_settings()
+    return ClaimsStore(settings.db_path, seed=DEFAULT_SEED_CLAIMS)
+
+
+def count_by_phase_archetype(claims: Iterable[Claim]) -> PhaseArchetypeCounts:
+    counts: PhaseArchetypeCounts = {}
+    for claim in claims:
+        cell = (claim.phase, claim.archetype)
+        counts[cell] = counts.get(cell, 0) + 1
+    return _sorted_counts(counts)
+
+
+def _sorted_counts(counts: PhaseArchetypeCounts) -> PhaseArchetypeCounts:
+    def order(cell: tuple[str | None, str]) -> tuple[int, str]:
+        phase, archetype = cell
+        rank = PHASE_ORDER.index(phase) if phase in PHASE_ORDER else len(PHASE_ORDER)
+        return rank, archetype
+
+    return {cell: counts[cell] for cell in sorted(counts, key=order)}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if path.is_dir():
+        raise BadInput(f"claims database path {path} is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInput(
+            f"cannot create the directory for claims database {path}: {error}"
+        ) from error
+    try:
+        # isolation_level=None: no implicit transactions; writes use BEGIN IMMEDIATE so a writer
+        # takes the lock up front and waits for it (busy timeout) instead of failing mid-way.
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    except sqlite3.Error as error:
+        raise BadInput(f"cannot open claims database {path}: {error}") from error
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        _enable_wal(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, much faster
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise BadInput(f"claims database {path}: {error}") from error
+    return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """WAL lets readers and a writer work at once. Switching a new file to WAL needs an exclusive
+    lock and SQLite reports "locked" at once instead of using the busy timeout, so two processes
+    opening a new database together must retry here (the mode then persists in the file)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    delay = 0.002
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def _check_version(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise BadInput(
+            f"claims database {path} has schema version {version}, newer than this drafter "
+            f"supports ({SCHEMA_VERSION}); upgrade drafter or use another --db"
+        )
+
+
+def _filters(
+    target: str | None, disease: str | None, archetype: str | None
+) -> tuple[str, list[str]]:
+    clauses: list[str] = []
+    params: list[str] = []
+    if target is not None:
+        clauses.append("(target_norm = ? OR target_ensembl_norm = ?)")
+        params += [normalise_text(target), normalise_ensembl_id(target)]
+    if disease is not None:
+        clauses.append("(disease_norm = ? OR disease_id_norm = ?)")
+        params += [normalise_text(disease), normalise_ontology_id(disease)]
+    if archetype is not None:
+        clauses.append("archetype = ?")
+        params.append(archetype.strip().lower())
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _upsert_rows(
+    conn: sqlite3.Connection, claims: Sequence[Claim], now: str, *, keep_timestamps: bool
+) -> None:
+    conn.executemany(_UPSERT, [_row_of(c, now, keep_timestamps) for c in claims])
+
+
+def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
+    record = claim_record(claim)
+    row: dict[str, Any] = {name: record[name] for name in CLAIM_FIELDS}
+    row["sources"] = json.dumps(claim.sources, ensure_ascii=False)
+    for name in _TIMESTAMP_FIELDS:
+        given: str | None = getattr(claim, name) if keep_timestamps else None
+        try:
+            row[name] = normalise_timestamp(given) if given else now
+        except ValueError as error:
+            raise BadInput(f"claim {claim.key}: {name}: {error}") from error
+    event = claim.event_date
+    row["key"] = claim.key
+    row["event_date"] = event.value if event else None
+    row["event_date_precision"] = event.precision if event else None
+    keys = _search_keys(
+        claim.target_symbol, claim.target_ensembl_id, claim.disease_name, claim.disease_id
+    )
+    names = ("target_norm", "target_ensembl_norm", "disease_norm", "disease_id_norm")
+    row.update(zip(names, keys, strict=True))
+    return row
+
+
+def _claim_from_row(row: sqlite3.Row) -> Claim:
+    data = {name: row[name] for name in CLAIM_FIELDS}
+    try:
+        data["sources"] = json.loads(row["sources"])
+        return Claim.model_validate(data)
+    except (ValueError, ValidationError) as error:
+        raise BadInput(f"claims database row {row['key']}: {_reason(error)}") from error
+
+
+# --- exchange formats ---------------------------------------------------------------------------
+
+
+def claim_record(claim: Claim) -> dict[str, Any]:
+    """The claim as a flat JSON-ready dict: dates as "YYYY-MM-DD" strings, every field present."""
+    record = claim.model_dump(mode="json")
+    for name in DATE_FIELDS:
+        if record[name] is not None:
+            record[name] = record[name]["value"]
+    return record
+
+
+def format_for(path: Path, explicit: str | None = None) -> Format:
+    """The exchange format: as given, else by file extension."""
+    if explicit is not None:
+        if explicit not in ("jsonl", "csv"):
+            raise BadInput(f"unknown format {explicit!r}; use jsonl or csv")
+        return "csv" if explicit == "csv" else "jsonl"
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise BadInput(f"cannot tell the format of {path} from its extension; pass --format jsonl|csv")
+
+
+def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
+    """Every row of a claims file, validated; the first bad row raises BadInput naming its line."""
+    fmt = fmt or format_for(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"cannot read claims file {path}: {error}") from error
+    return parse_claims(text, fmt, str(path))
+
+
+def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
+    """Validate every row before returning any, so an import is all or nothing. A key repeated
+    in one file is an error: which row should win is the author's call, not ours."""
+    rows = _jsonl_rows(text, name) if fmt == "jsonl" else _csv_rows(text, name)
+    claims: list[Claim] = []
+    seen: dict[str, int] = {}
+    for line, data in rows:
+        try:
+            claim = Claim.model_validate(data)
+            claim = _with_normal_timestamps(claim)
+        except (ValidationError, ValueError) as error:
+            raise BadInput(f"{name} line {line}: {_reason(error)}") from error
+        if claim.key in seen:
+            first = seen[claim.key]
+            raise BadInput(
+                f"{name} line {line}: duplicate claim key {claim.key} (first on line {first})"
+            )
+        seen[claim.key] = line
+        claims.append(claim)
+    return claims
+
+
+def _with_normal_timestamps(claim: Claim) -> Claim:
+    stamps: dict[str, str] = {}
+    for field in _TIMESTAMP_FIELDS:
+        value: str | None = getattr(claim, field)
+        if value:
+            try:
+                stamps[field] = normalise_timestamp(value)
+            except ValueError as error:
+                raise ValueError(f"{field}: {error}") from None
+    return claim.model_copy(update=stamps)
+
+
+def _jsonl_rows(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise BadInput(f"{name} line {line}: invalid JSON: {error.msg}") from error
+        if not isinstance(data, dict):
+            raise BadInput(f"{name} line {line}: expected a JSON object, got {type(data).__name__}")
+        yield line, data
+
+
+def _csv_rows(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [column.strip() for column in header]
+        unknown = [column for column in header if column not in CLAIM_FIELDS]
+        if unknown:
+            raise BadInput(f"{name} line 1: unknown column(s): {', '.join(unknown)}")
+        while True:
+            line = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                return
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(header):
+                raise BadInput(f"{name} line {line}: {len(cells)} cells but {len(header)} columns")
+            yield line, _csv_record(dict(zip(header, cells, strict=False)), name, line)
+    except csv.Error as error:
+        raise BadInput(f"{name} line {reader.line_num}: malformed CSV: {error}") from error
+
+
+def _csv_record(cells: dict[str, str], name: str, line: int) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for column, cell in cells.items():
+        if cell == "":
+            if Claim.model_fields[column].is_required():
+                record[column] = cell  # let validation say what is wrong with it
+            continue
+        record[column] = _csv_sources(cell, name, line) if column == "sources" else cell
+    return record
+
+
+def _csv_sources(cell: str, name: str, line: int) -> Any:
+    if cell.lstrip().startswith("["):
+        try:
+            return json.loads(cell)
+        except json.JSONDecodeError as error:
+            raise BadInput(
+                f"{name} line {line}: sources: invalid JSON array: {error.msg}"
+            ) from error
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def write_claims(claims: Iterable[Claim], stream: TextIO, fmt: Format) -> int:
+    """Write claims in an exchange format; returns how many were written."""
+    count = 0
+    if fmt == "jsonl":
+        for claim in claims:
+            stream.write(json.dumps(claim_record(claim), ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    writer = csv.DictWriter(stream, fieldnames=CLAIM_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for claim in claims:
+        record = claim_record(claim)
+        record["sources"] = json.dumps(record["sources"], ensure_ascii=False)
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        count += 1
+    return count
+
+
+def _reason(error: Exception) -> str:
+    """One line for the first problem of a validation error."""
+    if not isinstance(error, ValidationError):
+        return str(error)
+    errors = error.errors()
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "row"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"

@@ -1,0 +1,228 @@
+"""`drafter claims list|add|import|export`: read and maintain the claims table the MRS uses.
+
+Data goes to stdout (the table, JSON, an export); progress notes go to stderr, so
+`drafter claims export > backup.jsonl` stays a clean file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+from typing import get_args
+
+from pydantic import ValidationError
+
+from drafter.claims import (
+    ClaimsStore,
+    Format,
+    claim_record,
+    format_for,
+    open_store,
+    parse_claims,
+    read_claims_file,
+    write_claims,
+)
+from drafter.config import load_settings
+from drafter.errors import BadInput
+from drafter.models import Archetype, Claim
+
+FORMATS = ("jsonl", "csv")
+_MAX_CELL = 40
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    db_help = "claims database file (default: DRAFTER_DB, the config file, or the user data dir)"
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH", help=db_help)
+    sub = parser.add_subparsers(dest="claims_command", required=True, metavar="SUBCOMMAND")
+
+    listing = sub.add_parser("list", help="Show claims, optionally filtered.")
+    listing.add_argument("--target", help="target symbol or Ensembl id (any case)")
+    listing.add_argument("--disease", help="disease name or ontology id (EFO_… or EFO:…)")
+    listing.add_argument("--archetype", choices=get_args(Archetype))
+    listing.add_argument("--json", action="store_true", help="one JSON list on stdout")
+
+    add = sub.add_parser("add", help="Add or update one claim (upsert by its key).")
+    add.add_argument(
+        "--json-claim",
+        required=True,
+        metavar="JSON",
+        help="the claim as a JSON object with Claim's fields; '-' reads it from stdin",
+    )
+    add.add_argument("--json", action="store_true", help="print the stored claim as JSON")
+
+    imports = sub.add_parser("import", help="Upsert every claim of a JSONL or CSV file, or none.")
+    imports.add_argument("file", metavar="FILE", help="claims file; '-' reads stdin")
+    imports.add_argument("--format", choices=FORMATS, help="default: from the file extension")
+    imports.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    export = sub.add_parser("export", help="Write every claim as JSONL (default) or CSV.")
+    export.add_argument("--format", choices=FORMATS, help="default: from --out, else jsonl")
+    export.add_argument("--out", type=Path, metavar="FILE", help="write here (atomically)")
+
+    for child in (listing, add, imports, export):
+        # SUPPRESS: an unset --db after the subcommand must not overwrite one given before it.
+        child.add_argument(
+            "--db", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=db_help
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    command: str = args.claims_command
+    if command == "import":
+        # Validate the whole file before touching the database: a bad file changes nothing.
+        claims = _read_import(args.file, args.format)
+        with _open(args) as store:
+            count = store.upsert_many(claims, keep_timestamps=True)
+            _note(f"imported {count} claim(s) into {store.path}")
+            if args.json:
+                _print_json({"imported": count, "db": str(store.path)})
+        return 0
+    with _open(args) as store:
+        if command == "list":
+            return _list(store, args)
+        if command == "add":
+            return _add(store, args)
+        return _export(store, args)
+
+
+def _open(args: argparse.Namespace) -> ClaimsStore:
+    return open_store(load_settings({"db_path": args.db}))
+
+
+def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
+    claims = store.query(target=args.target, disease=args.disease, archetype=args.archetype)
+    if args.json:
+        _print_json([claim_record(claim) for claim in claims])
+        return 0
+    if claims:
+        sys.stdout.write(render_table(claims))
+    _note(f"{len(claims)} claim(s) in {store.path}")
+    return 0
+
+
+def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.json_claim == "-" else args.json_claim
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput(f"--json-claim is not valid JSON: {error.msg}") from error
+    if not isinstance(data, dict):
+        raise BadInput("--json-claim must be a JSON object")
+    data = {k: v for k, v in data.items() if k not in ("created", "updated")}  # store-owned
+    try:
+        claim = Claim.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "claim"
+        raise BadInput(f"--json-claim: {where}: {first['msg']}") from error
+    existed = store.get(claim.key) is not None
+    stored = store.upsert(claim)
+    _note(f"{'updated' if existed else 'added'} claim {stored.key}")
+    if args.json:
+        _print_json(claim_record(stored))
+    return 0
+
+
+def _export(store: ClaimsStore, args: argparse.Namespace) -> int:
+    out: Path | None = args.out
+    fmt: Format = "jsonl"
+    if args.format is not None:
+        fmt = format_for(Path("-"), args.format)
+    elif out is not None and out.suffix.lower() == ".csv":
+        fmt = "csv"
+    buffer = io.StringIO(newline="")
+    count = write_claims(store.all(), buffer, fmt)
+    if out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        write_atomically(out, buffer.getvalue())
+        _note(f"exported {count} claim(s) to {out}")
+    return 0
+
+
+def _read_import(file: str, fmt_flag: str | None) -> list[Claim]:
+    if file == "-":
+        fmt = format_for(Path("-"), fmt_flag or "jsonl")
+        return parse_claims(sys.stdin.read(), fmt, "<stdin>")
+    path = Path(file)
+    return read_claims_file(path, format_for(path, fmt_flag))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temp file in the same directory, fsync, rename: readers see the old file or the new one,
+    never half an export."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error}") from error
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as error:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(error, OSError):
+            raise BadInput(f"cannot write {path}: {error}") from error
+        raise
+
+
+def render_table(claims: Sequence[Claim]) -> str:
+    """Aligned plain-text table, one claim a line; long or multi-line cells are shortened."""
+    header = (
+        "NCT",
+        "DRUG",
+        "TARGET",
+        "DISEASE",
+        "PHASE",
+        "ARCHETYPE",
+        "CATEGORY",
+        "EVENT",
+        "STATUS",
+    )
+    rows: list[tuple[str, ...]] = [header]
+    for claim in claims:
+        event = claim.event_date
+        cells = (
+            claim.nct_id or "-",
+            claim.drug,
+            claim.target_symbol,
+            claim.disease_name,
+            claim.phase or "-",
+            claim.archetype,
+            claim.category or "-",
+            event.value if event else "-",
+            claim.status,
+        )
+        rows.append(tuple(_cell(cell) for cell in cells))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in rows
+    )
+
+
+def _cell(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _MAX_CELL else flat[: _MAX_CELL - 1] + "…"
+
+
+def _print_json(document: object) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(f"drafter: {message}\n")
