@@ -3,7 +3,7 @@ score and the drugs and clinical candidates on a target (`knownDrugs` was remove
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +57,9 @@ DRUG = """query Drug($chemblId: String!) {
 
 class _Node(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+NodeT = TypeVar("NodeT", bound=_Node)
 
 
 class MappingHit(_Node):
@@ -204,28 +207,34 @@ def _query(
     return data, request
 
 
-def _model(model: type[_Node], value: Any, request: ApiRequest) -> Any:
-    """None stays None: Open Targets answers an unknown id with `null`, not an error."""
+def _root(
+    client: HttpClient,
+    operation: str,
+    query: str,
+    variables: dict[str, Any],
+    field: str,
+    model: type[NodeT],
+) -> NodeT | None:
+    """One operation's root field as `model`; None stays None, since Open Targets answers an
+    unknown id with `null`, not an error."""
+    data, request = _query(client, operation, query, variables)
+    value = data.get(field)
     return None if value is None else parse_model(model, value, request)
 
 
 def map_ids(client: HttpClient, terms: list[str], entity: str) -> MapIdsResult:
-    data, request = _query(client, "MapIds", MAP_IDS, {"terms": terms, "entities": [entity]})
-    result: MapIdsResult = _model(MapIdsResult, data.get("mapIds"), request) or MapIdsResult()
-    return result
+    variables = {"terms": terms, "entities": [entity]}
+    found = _root(client, "MapIds", MAP_IDS, variables, "mapIds", MapIdsResult)
+    return found or MapIdsResult()
 
 
 def get_target(client: HttpClient, ensembl_id: str) -> Target | None:
     """None when Open Targets does not know the id (it answers 200 with `target: null`)."""
-    data, request = _query(client, "Target", TARGET, {"ensemblId": ensembl_id})
-    target: Target | None = _model(Target, data.get("target"), request)
-    return target
+    return _root(client, "Target", TARGET, {"ensemblId": ensembl_id}, "target", Target)
 
 
 def get_disease(client: HttpClient, disease_id: str) -> Disease | None:
-    data, request = _query(client, "Disease", DISEASE, {"efoId": disease_id})
-    disease: Disease | None = _model(Disease, data.get("disease"), request)
-    return disease
+    return _root(client, "Disease", DISEASE, {"efoId": disease_id}, "disease", Disease)
 
 
 def get_associations(
@@ -237,31 +246,20 @@ def get_associations(
     enable_indirect: bool = False,
 ) -> TargetWithEvidence | None:
     """Association rows of one target narrowed to a disease: by id when known, else by the
-    name filter. `enableIndirect` is always sent explicitly (its server default has changed)."""
+    (lower-cased) name filter. `enableIndirect` is always sent explicitly."""
     variables = {
         "ensemblId": ensembl_id,
         "diseaseIds": [disease_id] if disease_id else None,
         "nameFilter": None if disease_id or not disease_name else disease_name.lower(),
         "enableIndirect": enable_indirect,
     }
-    data, request = _query(client, "Association", ASSOCIATION, variables)
-    target: TargetWithEvidence | None = _model(TargetWithEvidence, data.get("target"), request)
-    return target
+    return _root(client, "Association", ASSOCIATION, variables, "target", TargetWithEvidence)
 
 
 def get_target_drugs(client: HttpClient, ensembl_id: str) -> TargetWithEvidence | None:
-    data, request = _query(client, "TargetDrugs", TARGET_DRUGS, {"ensemblId": ensembl_id})
-    target: TargetWithEvidence | None = _model(TargetWithEvidence, data.get("target"), request)
-    return target
+    variables = {"ensemblId": ensembl_id}
+    return _root(client, "TargetDrugs", TARGET_DRUGS, variables, "target", TargetWithEvidence)
 
 
 def get_drug(client: HttpClient, chembl_id: str) -> Drug | None:
-    data, request = _query(client, "Drug", DRUG, {"chemblId": chembl_id})
-    drug: Drug | None = _model(Drug, data.get("drug"), request)
-    return drug
-
-
-def parse_data(model: type[_Node], body: dict[str, Any], key: str) -> Any:
-    """Parse `{"data": {key: …}}` bodies recorded elsewhere (tests of the recorded examples)."""
-    request = ApiRequest(source="opentargets", method="POST", json_body={"operationName": key})
-    return _model(model, body.get("data", body).get(key), request)
+    return _root(client, "Drug", DRUG, {"chemblId": chembl_id}, "drug", Drug)
