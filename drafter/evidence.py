@@ -299,13 +299,15 @@ def _resolve_target(
         )
         if found is None or found.mechanisms_of_action is None:
             continue
-        targets = {t.id: t for row in found.mechanisms_of_action.rows for t in row.targets}
+        targets = {
+            t.id: t for row in found.mechanisms_of_action.rows for t in row.targets if t.id
+        }
         if len(targets) > 1:
             builder.gap(
                 "target", f"{chembl_id} acts on {len(targets)} targets; pass --target to choose"
             )
         if targets:
-            first = sorted(targets.values(), key=lambda t: t.id)[0]
+            first = targets[min(targets)]
             target = TargetRecord(
                 symbol=first.approved_symbol,
                 ensembl_id=first.id,

@@ -147,7 +147,9 @@ class TargetWithEvidence(_Node):
 
 
 class TargetRef(_Node):
-    id: str
+    """A mechanism's target; `id` is absent when a query did not select it."""
+
+    id: str | None = None
     approved_symbol: str | None = Field(default=None, alias="approvedSymbol")
 
 
