@@ -1,0 +1,996 @@
+"""Why-stopped text → archetype + fine stop-reason categories, by deterministic rules.
+
+Categories follow the Open Targets stop-reason taxonomy (Razuvayevskaya et al., Nat Genet 2024;
+see research/stop-reasons.md) with two additions of ours: `Funding` (Open Targets folds lack of
+money into Business_Administrative, but "the grant ended" and "the sponsor chose to stop" say
+different things about a program) and `Biomarker` (Open Targets has no such class; drafter's
+archetypes do). A text may get several categories; the archetype comes from them through one
+table and one precedence, so any other classifier (an LLM, say) can reuse `archetype_for`.
+
+How the rules run, and why:
+* Text is case-folded, accents stripped, contractions expanded and tokenised; a few long key
+  words get a light difflib typo correction ("recrutiment" → "recruitment"). Common misspellings
+  and British spellings are also spelled out in the rules themselves.
+* Every rule is a regex over the space-joined tokens. Where matches overlap, the longest wins, so
+  "death of the PI" is a staff change, not a safety death, and "Data Safety Monitoring Board"
+  (a shield rule with no category) is not a safety reason.
+* A match is dropped when a negation cue opens a scope that reaches it: the cue stands at most
+  five words before the match in the same clause ("not related to safety", "no safety or
+  efficacy concerns", "unrelated to efficacy"). Absence words ("no", "lack of", "without") negate
+  only concern rules (safety, efficacy, biomarker, success): "no funding" is a reason, "no safety
+  issues" is not.
+* Weak rules (a bare "sponsor", "study completed", "see description") count only when no other
+  rule did, so a vague actor never crowds out the stated reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from drafter.models import Archetype
+
+Category = Literal[
+    "Safety_Sideeffects",
+    "Negative",
+    "Biomarker",
+    "Success",
+    "Endpoint_Met",
+    "Insufficient_Enrollment",
+    "Business_Administrative",
+    "Funding",
+    "Logistics_Resources",
+    "Study_Design",
+    "Study_Staff_Moved",
+    "Covid19",
+    "Regulatory",
+    "Another_Study",
+    "Insufficient_Data",
+    "Ethical_Reason",
+    "Interim_Analysis",
+    "Invalid_Reason",
+    "No_Context",
+]
+
+# The one category → archetype table. Its order is the priority `categories` are reported in.
+# * Success / Endpoint_Met → operational: a trial stopped because it worked is not evidence
+#   against the mechanism, so it must not weigh like an efficacy or safety failure; operational
+#   is the archetype for "stopped for reasons other than the drug failing" (lowest MRS severity).
+#   NON_FAILURE_CATEGORIES lets callers tell these apart from real operational failures.
+# * Interim_Analysis → unknown: "stopped after the interim analysis" does not say which way the
+#   analysis went; guessing efficacy would inflate the MRS and operational would hide a
+#   data-driven stop, so an editor decides. With a direction ("futility at interim") the
+#   direction's category decides.
+# * Invalid_Reason / No_Context → unknown: the text gives no reason to map.
+CATEGORY_ARCHETYPE: dict[Category, Archetype] = {
+    "Safety_Sideeffects": "safety",
+    "Negative": "efficacy",
+    "Biomarker": "biomarker",  # drafter addition: biomarker / CDx / PK / target-engagement failure
+    "Success": "operational",
+    "Endpoint_Met": "operational",
+    "Insufficient_Enrollment": "operational",
+    "Business_Administrative": "operational",
+    "Funding": "operational",  # drafter addition: split out of Business_Administrative
+    "Logistics_Resources": "operational",
+    "Study_Design": "operational",
+    "Study_Staff_Moved": "operational",
+    "Covid19": "operational",
+    "Regulatory": "operational",
+    "Another_Study": "operational",
+    "Insufficient_Data": "operational",
+    "Ethical_Reason": "operational",
+    "Interim_Analysis": "unknown",
+    "Invalid_Reason": "unknown",
+    "No_Context": "unknown",
+}
+CATEGORIES: tuple[Category, ...] = tuple(CATEGORY_ARCHETYPE)
+# The most severe archetype among a text's categories wins; "unknown" only when nothing else.
+ARCHETYPE_PRECEDENCE: tuple[Archetype, ...] = (
+    "safety",
+    "efficacy",
+    "biomarker",
+    "operational",
+    "unknown",
+)
+# Stops that report a success, not a failure; a claims table may want to leave them out.
+NON_FAILURE_CATEGORIES: frozenset[Category] = frozenset({"Success", "Endpoint_Met"})
+# Categories whose cue words are negated by absence words too ("no safety issues").
+CONCERN_CATEGORIES: frozenset[Category] = frozenset(
+    {"Safety_Sideeffects", "Negative", "Biomarker", "Success", "Endpoint_Met"}
+)
+
+_CATEGORY_RANK = {category: rank for rank, category in enumerate(CATEGORIES)}
+_ARCHETYPE_RANK = {archetype: rank for rank, archetype in enumerate(ARCHETYPE_PRECEDENCE)}
+
+
+class RuleMatch(BaseModel):
+    """One rule that fired: which rule, for which category, on which (normalised) words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    category: Category
+    text: str
+    negated_by: str | None = None
+
+
+class StopClassification(BaseModel):
+    """The answer for one text. `matched` counted; `negated` fired but sat in a negation scope."""
+
+    archetype: Archetype
+    categories: list[Category] = Field(min_length=1)
+    explanation: str
+    matched: list[RuleMatch] = Field(default_factory=list)
+    negated: list[RuleMatch] = Field(default_factory=list)
+
+
+class StopReasonClassifier(Protocol):
+    """Anything that classifies why-stopped text: the rules below today, an LLM later."""
+
+    def classify(self, text: str | None) -> StopClassification: ...
+
+
+def archetype_for(categories: Sequence[Category]) -> Archetype:
+    """The archetype of a set of categories: the most severe one, by ARCHETYPE_PRECEDENCE."""
+    archetypes = [CATEGORY_ARCHETYPE[category] for category in categories]
+    return min(archetypes, key=_ARCHETYPE_RANK.__getitem__, default="unknown")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules. Patterns run on lower-case tokens joined by single spaces; punctuation that ends a
+# clause stays as its own token, so the word fillers below never cross it.
+
+_ENROLMENT = r"(?:enrol+e?ments?|recruite?ments?|recrutement|accru(?:al|als)|accural|inclusions?)"
+_ENROL_VERB = r"(?:enrol+(?:s|ed|ing)?|recruit(?:s|ed|ing)?|recruting|accru(?:e|ed|ing))"
+_ENROL_ANY = rf"(?:{_ENROLMENT}|{_ENROL_VERB})"
+_PEOPLE = (
+    r"(?:patients?|participants?|subjects?|volunteers?|pts|cases|individuals|persons|people"
+    r"|children|infants|women|men|families|donors)"
+)
+# A filler word that never swallows a concern word, an enrolment word or a negation, so a long
+# operational match cannot hide "safety" or "futility" from the overlap rule.
+_W = (
+    r"(?:(?!(?:safety|saftey|safty|futil\w*|efficacy|toxic\w*|not|never|no)\b)"
+    rf"(?!{_ENROL_ANY}\b|{_PEOPLE}\b)\w+ )"
+)
+_EFFECT = (
+    r"(?:efficacy|efficasy|eficacy|efficiacy|effectiveness|benefits?|responses?|effects?"
+    r"|improvements?|difference|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
+)
+_BIOMARKER = (
+    r"(?:biomarkers?|bio markers?|companion diagnostics?|cdx|diagnostic (?:assays?|tests?|kits?)"
+    r"|assays?|target (?:engagement|occupancy|inhibition|modulation|coverage)|receptor occupancy"
+    r"|pharmacokinetics?|pharmacodynamics?|pk ?pd|pk|drug exposures?|exposures?|bioavailability"
+    r"|(?:plasma|serum|drug|blood) (?:levels?|concentrations?)|proof of mechanism"
+    r"|mutation (?:status|testing|prevalence|frequency)|molecular (?:markers?|testing|selection))"
+)
+_DSMB = (
+    r"(?:dsmb|dsmc|dmc|idmc|data (?:and )?(?:safety )?monitoring (?:board|committee)"
+    r"|safety monitoring (?:board|committee)|(?:independent )?data monitoring committee"
+    r"|steering committee|safety review (?:board|committee))"
+)
+_STAFF = (
+    r"(?:pis?|(?:principal|primary|lead|chief|sponsor|co|sub) investigators?|investigators?"
+    r"|study (?:coordinators?|doctors?|physicians?|staff|nurses?|team|chair|director)"
+    r"|coordinators?|key (?:staff|personnel|investigators?)|research (?:staff|nurses?|coordinators?"
+    r"|team)|staff members?)"
+)
+_FUND = (
+    r"(?:funding|fundings|funds?|fundig|fundng|funders?|unfunded|under ?funded|underfunding"
+    r"|defunded|defunding|financing|financial(?:ly)?|finances?|budget(?:ary|s)?|grants?|money"
+    r"|monies|economic(?:al)?)"
+)
+_AUX = r"(?:(?:was|were|is|are|has|have|had|been|be|already|successfully|clearly) )"
+
+_RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
+    # --- shields: no category; they only hide phrases that contain a cue word
+    ("shield.dsmb", None, rf"\b{_DSMB}\b"),
+    (
+        "shield.good_safety",
+        None,
+        r"\b(?:good|acceptable|favou?rable|excellent|benign|clean|reassuring|manageable)"
+        r" (?:\w+ )?(?:safety|tolerability)(?: profile)?\b|\bsafety follow ?up\b",
+    ),
+    # --- Safety_Sideeffects
+    (
+        "safety.word",
+        "Safety_Sideeffects",
+        r"\b(?:safety|saftey|safty|saefty|safey|sefety|safetey|unsafe)\b",
+    ),
+    (
+        "safety.adverse_events",
+        "Safety_Sideeffects",
+        r"\b(?:adverse|advers) (?:\w+ )?(?:events?|effects?|reactions?|experiences?|findings?)\b"
+        r"|\b(?:saes?|aes?|susars?|adrs?)\b",
+    ),
+    ("safety.side_effects", "Safety_Sideeffects", r"\bside ?(?:effects?|affects?|reactions?)\b"),
+    (
+        "safety.toxicity",
+        "Safety_Sideeffects",
+        r"\b(?:\w*toxicit(?:y|ies)|\w*toxicty|\w*toxic|dose limiting|dlts?)\b",
+    ),
+    (
+        "safety.tolerability",
+        "Safety_Sideeffects",
+        r"\b(?:(?:poor(?:ly)?|not|badly|less|insufficient(?:ly)?|inadequate(?:ly)?) (?:\w+ )?"
+        r"(?:tolerated|tolerable|tolerability)|un ?tolerated|intoleran(?:ce|t)|intolerable"
+        r"|tolerability)\b",
+    ),
+    ("safety.death", "Safety_Sideeffects", r"\b(?:deaths?|died|fatal(?:ity|ities)?|mortality)\b"),
+    (
+        "safety.harm",
+        "Safety_Sideeffects",
+        r"\b(?:harm(?:ful)?|hazard(?:s|ous)?|(?:unacceptable|increased|elevated|excess) risks?"
+        r"|risks? to (?:\w+ )?(?:patients?|participants?|subjects?|volunteers?)"
+        r"|(?:unfavou?rable|negative|poor|inadequate|unacceptable|changed?) (?:\w+ )?"
+        r"(?:benefit ?risk|risk ?benefit|benefit to risk|risk to benefit))\b",
+    ),
+    (
+        "safety.events",
+        "Safety_Sideeffects",
+        r"\b(?:liver (?:injury|damage|failure|enzyme elevations?)|(?:elevated|increased)"
+        r" (?:liver enzymes|transaminases?|alt|ast|lfts?)|qtc? prolongation|prolonged qtc?"
+        r"|anaphyla(?:xis|ctic)|hypersensitivity|infusion (?:related )?reactions?"
+        r"|cytokine release|unexpected (?:\w+ )?(?:events?|findings?|reactions?))\b",
+    ),
+    # --- Negative (efficacy)
+    ("efficacy.futility", "Negative", r"\bfutil(?:e|ity)\b"),
+    (
+        "efficacy.lack",
+        "Negative",
+        r"\b(?:lack(?:ing)? of|absence of|loss of|no|insufficient|inadequate|limited|low|poor"
+        r"|modest|minimal|marginal|unsatisfactory|disappointing|suboptimal|sub optimal|weak"
+        rf"|unconvincing|not (?:sufficient|enough|adequate)) (?:{_W}){{0,2}}?{_EFFECT}\b"
+        r"(?! (?:from|by) )(?: in (?:\w+ ){0,2}?(?:mortality|survival|deaths?))?",
+    ),
+    (
+        "efficacy.not_shown",
+        "Negative",
+        r"\b(?:did not|does not|do not|(?:has|have|had|was|were|is) not|failed to|fails? to"
+        r"|failure to|unable to|could not|can not|not able to|unlikely to|will not|would not"
+        r"|may not) (?:\w+ ){0,2}?(?:meet|reach|achieve|show|demonstrate|confirm|establish|prove"
+        rf"|detect|improve|reduce|separate|beat|outperform)\w* {_W}{{0,3}}?(?:end ?points?"
+        r"|objectives?|outcomes?|goals?|efficacy|benefit|superiority|non ?inferiority|effect"
+        r"|difference|significance|improvement|response|activity|proof of concept|separation)\b",
+    ),
+    (
+        "efficacy.endpoint_not_met",
+        "Negative",
+        r"\b(?:(?:primary|secondary|main|key|study) )?(?:end ?points?|objectives?|outcomes?)"
+        r" (?:(?:was|were|has|have|had|been|is|are|could|would|will|be) ){0,3}(?:not|never)"
+        r" (?:likely to )?(?:be )?(?:met|reached|achieved|attained|demonstrated|achievable)\b",
+    ),
+    (
+        "efficacy.negative_results",
+        "Negative",
+        r"\b(?:negative|disappointing|discouraging|unfavou?rable|inconclusive|unsatisfactory"
+        rf"|poor) {_W}{{0,2}}?(?:results?|outcomes?|data|findings|trends?|readouts?)\b"
+        r"|\bnegative (?:study|trial)\b",
+    ),
+    (
+        "efficacy.word",
+        "Negative",
+        r"\b(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness|ineffective(?:ness)?"
+        r"|inefficacy|inefficacious|(?:not|non) efficacious)\b",
+    ),
+    # --- Biomarker (drafter addition)
+    (
+        "biomarker.failure_before",
+        "Biomarker",
+        r"\b(?:lack(?:ing)? of|absence of|no|insufficient|inadequate|limited|low|poor|failed"
+        r"|failure of|suboptimal|sub optimal|unfavou?rable|unexpected|unsatisfactory|disappointing"
+        r"|variable|inconsistent|high variability (?:of|in)|not (?:sufficient|adequate|enough)"
+        rf"|lower than (?:expected|anticipated|predicted|planned)) {_W}{{0,2}}?{_BIOMARKER}\b",
+    ),
+    (
+        "biomarker.failure_after",
+        "Biomarker",
+        rf"\b{_BIOMARKER} (?:\w+ ){{0,3}}?(?:(?:was|were|is|are|did|does|could|has|have|had|be"
+        r"|been) ){0,2}(?:not (?:\w+ )?(?:met|achieved|reached|observed|demonstrated|confirmed"
+        r"|validated|sufficient|adequate|supportive|support|supported|predictive|available"
+        r"|feasible|reliable|detected|shown|seen)|insufficient|inadequate|failed|failure"
+        r"|unfavou?rable|lower than|below|suboptimal|unsupportive|unreliable|issues?|problems?"
+        r"|challenges?|concerns?|variability|unavailab\w*|negative|reasons|findings)\b",
+    ),
+    ("biomarker.companion_diagnostic", "Biomarker", r"\b(?:companion diagnostics?|cdx)\b"),
+    # --- Success and Endpoint_Met (not failures)
+    (
+        "success.benefit",
+        "Success",
+        r"\b(?:overwhelming|early|clear|compelling|substantial|marked|demonstrated|proven"
+        r"|significant|superior) (?:\w+ )?(?:efficacy|benefit|effectiveness|superiority"
+        r"|treatment effect)\b|\b(?:efficacy|benefit|superiority|effectiveness)"
+        rf" {_AUX}{{0,3}}(?:demonstrated|established|proven|shown|confirmed)\b",
+    ),
+    (
+        "success.positive_results",
+        "Success",
+        r"\bpositive (?:\w+ ){0,2}?(?:results?|outcomes?|data|findings|readouts?|trends?)\b",
+    ),
+    (
+        "success.word",
+        "Success",
+        r"\b(?:success|successful|stopped (?:early )?for (?:efficacy|benefit))\b",
+    ),
+    (
+        "endpoint.met",
+        "Endpoint_Met",
+        r"\b(?:(?:primary|secondary|main|key|study) )?(?:end ?points?|objectives?)"
+        rf" {_AUX}{{0,3}}(?:met|reached|achieved|attained|fulfilled|accomplished)\b"
+        r"|\b(?:met|reached|achieved|attained) (?:(?!not\b)\w+ ){0,2}?"
+        r"(?:end ?points?|objectives?)\b",
+    ),
+    # --- Insufficient_Enrollment
+    (
+        "enrollment.poor",
+        "Insufficient_Enrollment",
+        r"\b(?:slow(?:er)?|low(?:er)?|poor|insufficient|inadequate|limited|lack of|lacking"
+        r"|difficult(?:y|ies)?|problem(?:atic|s)?|challeng(?:e|es|ing)|issues?|failure|failed"
+        r"|sluggish|unsatisfactory|disappointing|reduced|small|minimal|weak|sparse|no|zero|0)"
+        rf" (?:\w+ ){{0,2}}?{_ENROL_ANY}\b"
+        r"|\b(?:low|lack of|limited|poor|little|no) (?:patient|participant|subject)s? interest\b"
+        rf"|\b{_ENROL_ANY} (?:\w+ ){{0,2}}?(?:(?:was|were|is|are|has|have|had|been|too|very"
+        r"|remained|remains|being|much|far) ){0,3}(?:slow(?:er)?|low(?:er)?|poor|insufficient"
+        r"|inadequate|limited|difficult|challenging|problematic|sluggish|unsatisfactory"
+        r"|disappointing|below|less than|lower than|not (?:sufficient|adequate|feasible|possible"
+        r"|successful|achieved|met|reached|as expected)|issues?|problems?|difficult(?:y|ies)"
+        r"|challenges?|failure|futility)\b",
+    ),
+    (
+        "enrollment.unable",
+        "Insufficient_Enrollment",
+        r"\b(?:unable|could not|can not|did not|failed|failure|inability|not able|not possible"
+        r"|impossible|difficult(?:y|ies)?|hard) (?:to |in )?(?:\w+ )?(?:"
+        rf"{_ENROL_VERB}|{_ENROLMENT})\b"
+        r"|\b(?:unable|could not|can not|did not|failed|failure|inability|not able) to (?:find"
+        r"|identify|reach|meet|achieve|obtain|attain|complete|get) (?:\w+ ){0,3}?(?:"
+        rf"{_PEOPLE}|{_ENROLMENT}|sample size)\b"
+        r"|\b(?:difficult(?:y|ies)?|problems?|challenges?|trouble) (?:in |with )?(?:finding"
+        rf"|identifying|locating|screening) (?:\w+ ){{0,2}}?{_PEOPLE}\b",
+    ),
+    (
+        "enrollment.few_people",
+        "Insufficient_Enrollment",
+        r"\b(?:few|too few|not enough|insufficient|inadequate|limited|lack of|shortage of"
+        r"|paucity of|(?:low|small|limited|insufficient) numbers? of)"
+        rf" (?:(?!evaluable|analy[sz]able)\w+ )?{_PEOPLE}\b(?! (?:safety|data)\b)"
+        r"|\bonly (?:\d+|one|two|three|four|five|a few|a handful of) (?:\w+ )?"
+        rf"(?:{_PEOPLE} )?(?:(?:were|was|have been|had been) )?(?:enrol+ed|recruited"
+        r"|randomi[sz]ed|accrued|included)\b"
+        rf"|\b(?:no|zero|0) (?:\w+ )?{_PEOPLE} (?:(?:were|was|have been|had been|could be) )?"
+        r"(?:enrol+ed|recruited|randomi[sz]ed|accrued|included|identified|screened|eligible"
+        r"|available|interested)\b",
+    ),
+    (
+        "enrollment.bare",  # weak: a bare "Accrual"; "recruitment was stopped" is the event
+        "Insufficient_Enrollment",
+        rf"\b{_ENROLMENT}\b(?! (?:(?:was|were|has been|had been|is|will be) )?(?:stopped|halted"
+        r"|closed|terminated|ended|suspended|paused|completed?|finished|discontinued|on hold"
+        r"|target|goal)\b)",
+    ),
+    # --- Funding (drafter addition)
+    (
+        "funding.withdrawn",
+        "Funding",
+        r"\b(?:(?:sponsors?|company|funders?|nih|government|agency|foundation) (?:\w+ )?)?"
+        r"(?:(?:decided|chose|elected|had) to )?(?:withdr[ae]w\w*|withdrawal of|pull\w*|cuts?"
+        r"|cutting|end|ended|ending|end of|stop\w*|discontinu\w*|terminat\w*|loss of|lost"
+        r"|lack of|reduction (?:of|in)|no|insufficient|not enough|without) (?:\w+ )?(?:funding"
+        r"|funds|financial support|financing|grant|support|budget|financial resources)\b",
+    ),
+    (
+        "funding.grant_ended",
+        "Funding",
+        r"\bgrants? (?:\w+ )?(?:ended|ends|ending|expired|expires|expiration|period|terminated"
+        r"|not (?:\w+ )?(?:renewed|funded|awarded|obtained)|completed|finished|cycle|cut)\b"
+        r"|\b(?:end|expir\w*|loss|termination|completion) of (?:the )?(?:\w+ )?grants?\b"
+        r"|\b(?:not|never|no longer) (?:\w+ )?(?:funded|financed)\b",
+    ),
+    (
+        "funding.not_obtained",
+        "Funding",
+        r"\b(?:not|never|unable to|failed to|failure to) (?:\w+ )?(?:receive|received|obtain"
+        r"|obtained|get|secure|secured|raise|raised|awarded|renew|renewed|find|found)"
+        rf" (?:\w+ ){{0,2}}?{_FUND}\b",
+    ),
+    ("funding.word", "Funding", rf"\b{_FUND}\b"),
+    # --- Business_Administrative
+    (
+        "business.word",
+        "Business_Administrative",
+        r"\b(?:business|buisness|bussiness|busines|buissness|bussines|businesss|bisiness)(?:es)?\b",
+    ),
+    (
+        "business.decision",
+        "Business_Administrative",
+        r"\b(?:sponsors?|company|companies|corporate|corporation|management|internal"
+        r"|administrative|executive|manufacturer|pharma|partners?|collaborators?|licensee"
+        r"|licensor|funders?|pis?|investigators?|principal investigator|institution"
+        r"|institutional)(?: \w+)? (?:decision|decided|decides|choice|chose|request(?:ed)?"
+        r"|elected|opted|determined)\b"
+        r"|\bdecision (?:\w+ ){0,2}?(?:by|of|from) (?:the )?(?:\w+ )?(?:sponsors?|company"
+        r"|management|funders?|manufacturer|partners?|collaborators?|pharma\w*|licensee|owner"
+        r"|board of directors)\b",
+    ),
+    (
+        "business.strategy",
+        "Business_Administrative",
+        r"\b(?:strateg(?:y|ic|ically|ies)|portfolio|(?:re|de) ?prioriti[sz]\w*|prioriti[sz]ation"
+        r"|priorities|(?:not|no longer) (?:a )?(?:\w+ )?priority|pipeline|commercial(?:ly)?"
+        r"|marketing|market|corporate|administrative(?:ly)?|company reasons|internal reasons)\b",
+    ),
+    (
+        "business.development_stopped",
+        "Business_Administrative",
+        r"\b(?:(?:drug|product|clinical|compound|asset) )?(?:development|program(?:me)?|project"
+        r"|franchise) (?:(?:of|for) (?:the |this )?(?:\w+ ){0,2}?)?"
+        r"(?:(?:was|has been|is|been|being) )?(?:discontinued|stopped|terminated|halted"
+        r"|suspended|ended|abandoned|deprioriti[sz]ed|closed|cancell?ed|put on hold)\b"
+        r"|\b(?:discontinu\w*|terminat\w*|suspen\w*|cessation|halt\w*|end|stop\w*|abandon\w*)"
+        r" (?:of )?(?:the )?(?:\w+ )?(?:development|program(?:me)?|project|franchise)\b"
+        r"|\bno longer (?:being )?(?:developed|pursued|in development)\b",
+    ),
+    (
+        "business.interest",
+        "Business_Administrative",
+        rf"\b(?:lost|loss of|lack of|no longer|no|waning|declining|limited) {_W}?interest(?:ed)?\b",
+    ),
+    (
+        "business.company",
+        "Business_Administrative",
+        r"\b(?:bankrupt\w*|insolven\w*|liquidat\w*|receivership|ceased (?:\w+ )?operations"
+        r"|out of business|(?:company|sponsor)s? (?:\w+ ){0,2}?(?:acquired|sold|closed"
+        r"|dissolved|merged|ceased)|mergers?|acquired by|takeover|divest\w*|restructur\w*"
+        r"|reorgani[sz]\w*|change (?:of|in) (?:\w+ )?(?:sponsor|sponsorship|ownership"
+        r"|management)|sponsor change|transfer of (?:\w+ )?(?:sponsorship|ownership|rights))\b",
+    ),
+    (
+        "business.agreement",
+        "Business_Administrative",
+        r"\b(?:licen[cs]e|licen[cs]ing|collaboration|partnership|agreement|contract|alliance"
+        r"|deal)s? (?:\w+ ){0,2}?(?:terminated|ended|expired|not renewed|returned|cancell?ed"
+        r"|withdrawn|dissolved)\b|\b(?:termination|end|expir\w*|loss|cancell?ation) of (?:the )?"
+        r"(?:\w+ )?(?:licen[cs]e|licen[cs]ing|collaboration|partnership|agreement|contract"
+        r"|alliance)\b",
+    ),
+    (
+        "business.actor",  # weak: "Sponsor terminated the study" names an actor, not a reason
+        "Business_Administrative",
+        r"\b(?:sponsors?(?:hip)?|company|manufacturer)\b",
+    ),
+    # --- Study_Staff_Moved
+    (
+        "staff.left",
+        "Study_Staff_Moved",
+        rf"\b{_STAFF} (?:\w+ ){{0,2}}?(?:left|leaving|leaves|moved|moving|moves|relocat\w*"
+        r"|retir\w*|depart\w*|resign\w*|transferred|died|passed away|deceased|changed (?:jobs?"
+        r"|institutions?|positions?|employment|employer)|no longer (?:at|with|employed|available"
+        r"|works?|working|affiliated)|on (?:\w+ )?leave|illness|ill|sick|unavailable"
+        r"|not available)\b(?: (?:to|from) (?:the |an? |another |other |new )?(?:\w+ )?"
+        r"(?:institution|institute|site|hospital|university|cent(?:er|re)|position|job|company"
+        r"|organi[sz]ation|country|state|city)\b)?",
+    ),
+    (
+        "staff.loss_of",
+        "Study_Staff_Moved",
+        r"\b(?:departure|relocation|retirement|resignation|death|passing|loss|leave|illness"
+        r"|absence|move|change|unavailability) (?:of|by) (?:the |our |a |key )?(?:\w+ )?"
+        rf"{_STAFF}\b",
+    ),
+    # --- Logistics_Resources
+    (
+        "logistics.supply",
+        "Logistics_Resources",
+        r"\b(?:(?:study|investigational|trial) )?(?:drug|product|medication|medicine|vaccine"
+        r"|device|material|imp|placebo|compound|agent)s? (?:\w+ ){0,2}?(?:supply|supplies"
+        r"|shortages?|unavailab\w*|not (?:\w+ )?available|no longer available|availability"
+        r"|stability|recall(?:ed)?|out of stock|production)\b"
+        r"|\b(?:supply|supplies)(?: (?:\w+ )?(?:chain|issues?|problems?|constraints?|shortages?"
+        r"|interruptions?|disruptions?|limitations?|reasons))?\b"
+        r"|\b(?:shortage|lack|unavailability|loss) of (?:\w+ ){0,2}?(?:drug|product|medication"
+        r"|medicine|vaccine|device|material|placebo|compound|agent|reagents?|kits?)s?\b"
+        r"|\bout of stock\b",
+    ),
+    ("logistics.expired", "Logistics_Resources", r"\b(?:expir(?:ed|y|ation|ing)|shelf life)\b"),
+    (
+        "logistics.manufacturing",
+        "Logistics_Resources",
+        r"\bmanufactur(?:ing|e|ed)\b|\bproduction (?:\w+ )?(?:issues?|problems?|delays?|stopped"
+        r"|halted)\b",
+    ),
+    (
+        "logistics.resources",
+        "Logistics_Resources",
+        r"\b(?:(?:lack|loss|shortage|insufficien\w*|limited|limitations?|constraints?|inadequate"
+        r"|reallocation|reduction) (?:of |in |on )?(?:\w+ )?(?:resources?|staff(?:ing)?"
+        r"|personnel|manpower|capacity|infrastructure|equipment|time)|resources?|understaff\w*"
+        r"|staffing (?:\w+ )?(?:issues?|problems?|shortages?|changes?|constraints?)"
+        r"|(?:equipment|device|machine|scanner|laboratory|lab) (?:\w+ )?(?:failure|malfunction"
+        r"|broken|unavailable|not available|issues?|problems?))\b",
+    ),
+    (
+        "logistics.operational",
+        "Logistics_Resources",
+        r"\b(?:logistic(?:s|al|ally)?|operational (?:\w+ )?(?:reasons|issues|problems|challenges"
+        r"|difficulties|constraints)|(?:not|un|in) ?feasib(?:le|ility)|feasibility"
+        r"|impracticab\w*|impractical|sites? (?:\w+ ){0,2}?(?:closed|closure|closing|closes"
+        r"|issues?|problems?|withdrew|withdrawal)|closure of (?:the |a )?(?:\w+ )?(?:sites?"
+        r"|cent(?:er|re)s?|units?|clinics?|facilit(?:y|ies)|hospitals?|labs?|laborator(?:y|ies))"
+        r"|(?:cro|vendor|contract research organi[sz]ation) (?:\w+ ){0,2}?(?:issues?|problems?"
+        r"|changes?|closed|terminated|bankrupt\w*|failure))\b",
+    ),
+    # --- Study_Design
+    (
+        "design.protocol",
+        "Study_Design",
+        r"\bprotocol (?:\w+ )?(?:amendments?|changes?|modifications?|revisions?|redesign"
+        r"|deviations?|violations?|issues?|problems?|flaws?|design|complexity|changed|amended"
+        r"|revised)\b|\b(?:amend(?:ed|ment|ments)?|modif(?:y|ied|ication)|revis(?:e|ed|ion)"
+        r"|chang(?:e|es|ed)) (?:(?:to|of|in) )?(?:the )?(?:study |trial )?(?:protocol|design)\b",
+    ),
+    (
+        "design.study_design",
+        "Study_Design",
+        r"\b(?:study|trial) design\b|\bdesign (?:\w+ )?(?:changes?|flaws?|issues?|problems?"
+        r"|limitations?|modifications?|concerns?|reasons)\b|\bre ?design(?:ed|ing)?\b"
+        r"|\bmethodolog\w*|\bunder ?powered\b|\bsample size (?:\w+ )?(?:re ?calculation"
+        r"|re ?estimation|too small|insufficient)\b|\b(?:eligibility|inclusion|exclusion|entry)"
+        r" criteria\b",
+    ),
+    (
+        "design.new_protocol",
+        "Study_Design",
+        r"\b(?:new|alternative|alternate|revised|modified|different|amended|improved) (?:\w+ )?"
+        r"(?:study|trial|protocol|design)s? (?:(?:is|was|has been|will be|being|to be) )?"
+        r"(?:planned|designed|developed|prepared|initiated|needed|required|written)\b",
+    ),
+    (
+        "design.compliance",
+        "Study_Design",
+        r"\b(?:(?:lack of|non|poor|low|insufficient|inadequate) compliance|noncompliance"
+        r"|non adherence|nonadherence|poor adherence)\b",
+    ),
+    # --- Covid19
+    (
+        "covid.word",
+        "Covid19",
+        r"\b(?:covid(?: ?19)?|covid19|sars cov ?2|sarscov2|2019 ncov|ncov|corona ?virus(?:es)?"
+        r"|corona|pandemic|pandemie|lockdowns?|lock downs?)\b",
+    ),
+    # --- Regulatory
+    (
+        "regulatory.authority",
+        "Regulatory",
+        r"\b(?:regulatory|regulators?|regulations?|fda|ema|mhra|pmda|nmpa|cfda|anvisa|tga|bfarm"
+        r"|ansm|aifa|health canada|(?:competent|health|regulatory) authorit(?:y|ies)"
+        r"|ministry of health)\b",
+    ),
+    (
+        "regulatory.ethics_board",
+        "Regulatory",
+        r"\b(?:irbs?|institutional review boards?|(?:research )?ethic(?:s|al) (?:\w+ )?"
+        r"(?:committees?|boards?|approvals?|review|clearance|permission)|iec)\b",
+    ),
+    (
+        "regulatory.hold",
+        "Regulatory",
+        r"\b(?:(?:partial )?clinical hold|(?:fda|regulatory) hold|ind (?:\w+ )?(?:withdrawn"
+        r"|withdrawal|inactivated|on hold|hold)|(?:not|never) (?:\w+ )?approved|approvals?"
+        r" (?:\w+ )?(?:not obtained|withdrawn|denied|refused|pending|delayed|revoked|not granted)"
+        r"|(?:lack|absence|withdrawal|loss|refusal|denial) of (?:\w+ )?approvals?"
+        r"|(?:gcp|good clinical practice) (?:\w+ )?(?:non ?compliance|issues?|findings?"
+        r"|violations?)|inspection (?:\w+ )?(?:findings?|issues?)|legal (?:reasons|issues"
+        r"|requirements|constraints)|legislation|label(?:ing)? change)\b",
+    ),
+    # --- Another_Study
+    (
+        "another_study.other_trial",
+        "Another_Study",
+        r"\b(?:another|other|alternate|alternative|competing|parallel|similar|separate|larger"
+        rf"|subsequent|successor|follow on|new) {_W}?(?:study|studies|trials?)\b",
+    ),
+    (
+        "another_study.superseded",
+        "Another_Study",
+        r"\b(?:superseded|superceded|replaced|supplanted|in favou?r of|merged (?:with|into)"
+        r"|combined (?:with|into)|incorporated into|rolled (?:over )?into|folded into"
+        r"|absorbed into)\b",
+    ),
+    (
+        "another_study.results_elsewhere",
+        "Another_Study",
+        r"\b(?:results?|data|findings|outcomes?) (?:\w+ ){0,2}?(?:from|of|in) (?:another|other"
+        r"|an? (?:similar|related|separate|parallel|previous|recent|different|larger|competitor)"
+        r"|previous|recent|similar|related|parallel|external|published|competitor|competing"
+        r"|earlier) (?:\w+ )?(?:study|studies|trials?)\b",
+    ),
+    (
+        "another_study.practice_change",
+        "Another_Study",
+        r"\b(?:change|changes|changed|changing|evolving|evolution|shift) (?:in|of|to) (?:the )?"
+        r"(?:standard of care|standard treatment|treatment landscape|clinical practice|practice"
+        r"|treatment paradigm|treatment guidelines|guidelines)\b|\bstandard of care (?:\w+ )?"
+        r"changed\b|\bnew standard of care\b"
+        r"|\bnew (?:\w+ )?(?:treatments?|therapies|therapy|drugs?|options?)"
+        r" (?:\w+ ){0,2}?(?:approved|available|emerged)\b",
+    ),
+    # --- Insufficient_Data
+    (
+        "data.insufficient",
+        "Insufficient_Data",
+        r"\b(?:insufficient|inadequate|not enough|lack of|limited|incomplete|missing|unreliable"
+        rf"|no) {_W}?(?:data|information|evidence)\b|\b(?:too few|insufficient|not enough"
+        r"|lack of|low number of|few) (?:\w+ )?(?:evaluable|analy[sz]able)\b"
+        r"|\b(?:non|not|un|in) ?evaluable\b|\bdata (?:\w+ )?(?:insufficient|inadequate"
+        r"|incomplete|quality|not (?:\w+ )?(?:sufficient|adequate|interpretable|evaluable"
+        r"|reliable|available))\b|\bunable to (?:collect|obtain|gather|analy[sz]e) (?:\w+ )?data\b",
+    ),
+    # --- Ethical_Reason
+    ("ethical.word", "Ethical_Reason", r"\b(?:un)?ethic(?:al|ally|s)?\b|\bequipoise\b"),
+    # --- Interim_Analysis
+    (
+        "interim.analysis",
+        "Interim_Analysis",
+        rf"\binterim {_W}{{0,2}}?(?:analysis|analyses|analyis|look|results?|data|review"
+        r"|evaluation|assessment|report)\b|\binterim\b|\bplanned (?:\w+ )?analysis\b",
+    ),
+    (
+        "interim.dsmb",
+        "Interim_Analysis",
+        rf"\b{_DSMB} (?:\w+ ){{0,2}}?(?:recommend\w*|advi[cs]\w*|decision|decided|review|request\w*"
+        r"|conclu\w*|suggest\w*)\b|\b(?:recommend\w*|advice|advised|decision|request)"
+        rf" (?:\w+ ){{0,2}}?(?:of|by|from) (?:the )?(?:\w+ )?{_DSMB}\b"
+        r"|\b(?:stopped|terminated|halted|closed|ended) (?:\w+ ){0,2}?(?:by|per|on) (?:the )?"
+        rf"(?:\w+ )?{_DSMB}\b",
+    ),
+    # --- Invalid_Reason (weak): a status or outcome, not a reason
+    (
+        "invalid.completed",
+        "Invalid_Reason",
+        r"\b(?:(?:study|trial) (?:\w+ )?(?:(?:was|has been|is) )?(?:completed?|finished|concluded)"
+        r"|completed as planned|completed|not a clinical (?:trial|study)"
+        r"|all (?:\w+ )?(?:patients?|participants?|subjects?) (?:(?:were|have been|had been|was) )?"
+        r"(?:included|enrol+ed|recruited|randomi[sz]ed|treated)"
+        rf"|{_ENROLMENT} (?:target |goal )?(?:(?:was|has been|is) )?(?:complete|completed"
+        r"|finished|reached|achieved|met)|(?:target|planned|required|full|expected) (?:\w+ )?"
+        rf"(?:{_ENROLMENT}|sample size|number of (?:\w+ )?{_PEOPLE}) (?:(?:was|has been|is) )?"
+        r"(?:reached|achieved|met|completed|obtained))\b",
+    ),
+    # --- No_Context (weak): a pointer elsewhere, or an admitted non-reason
+    (
+        "no_context.pointer",
+        "No_Context",
+        r"\b(?:see (?:\w+ ){0,2}?(?:above|below|description|summary|results|record|attached"
+        r"|section|comments?|details|more)|other reasons?|unknown|unspecified|not (?:specified"
+        r"|stated|provided|given|known)|no reason(?: given| provided| stated| specified)?"
+        r"|reason unknown|tbd|to be determined)\b",
+    ),
+)
+_WEAK_RULES = frozenset(
+    {"enrollment.bare", "business.actor", "invalid.completed", "no_context.pointer"}
+)
+_NOT_NEGATABLE = frozenset({"no_context.pointer"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A compiled rule. category None marks a shield: it claims its words and counts for nothing."""
+
+    id: str
+    category: Category | None
+    pattern: re.Pattern[str]
+    weak: bool = False
+    negatable: bool = True
+
+    @property
+    def concern(self) -> bool:
+        return self.category in CONCERN_CATEGORIES
+
+
+RULES: tuple[Rule, ...] = tuple(
+    Rule(
+        id=rule_id,
+        category=category,
+        pattern=re.compile(pattern),
+        weak=rule_id in _WEAK_RULES,
+        negatable=category is not None and rule_id not in _NOT_NEGATABLE,
+    )
+    for rule_id, category, pattern in _RULE_TABLE
+)
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation.
+
+_PLACEHOLDERS = frozenset({"", "na", "n a", "none", "null", "nil", "nan", "not applicable"})
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_CONTRACTIONS = (
+    (re.compile(r"\bwon['’]t\b"), "will not"),
+    (re.compile(r"\bcan['’]?t\b|\bcannot\b"), "can not"),
+    (re.compile(r"n['’]t\b"), " not"),
+    (re.compile(r"(?<=\w)['’]s\b"), ""),  # possessive: "sponsor's decision"
+)
+_TOKEN = re.compile(r"[a-z0-9]+|[.;:!?()\[\]{},]")
+
+# Long key words worth a typo correction. Not "funding" (→ "finding"), "futility" (← "utility"),
+# "insufficient" (← "sufficient") or "administrative" (← "administration"): real words sit
+# one edit away from those. Short words ("safety") rely on spelled-out variants instead.
+_FUZZY_KEYWORDS = (
+    "enrollment",
+    "enrolment",
+    "recruitment",
+    "business",
+    "efficacy",
+    "toxicity",
+    "accrual",
+    "strategic",
+    "investigator",
+    "regulatory",
+    "pandemic",
+    "portfolio",
+    "sponsor",
+    "adverse",
+)
+_FUZZY_KNOWN = frozenset(_FUZZY_KEYWORDS) | {"tonicity", "adverts"}
+
+
+@lru_cache(maxsize=1 << 16)
+def _correct(token: str) -> str:
+    """A deterministic typo fix for one token: difflib ratio ≥ 0.85 to a long key word with the
+    same first letter and a length within two (typos rarely change either; the check also keeps
+    texts full of unfamiliar words fast)."""
+    if len(token) < 7 or token in _FUZZY_KNOWN or not token.isalpha():
+        return token
+    candidates = [
+        word for word in _FUZZY_KEYWORDS if word[0] == token[0] and abs(len(word) - len(token)) <= 2
+    ]
+    close = difflib.get_close_matches(token, candidates, n=1, cutoff=0.85)
+    return close[0] if close else token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words and clause punctuation; hyphens, slashes and quotes separate words."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = folded.replace("&", " and ")
+    for pattern, replacement in _CONTRACTIONS:
+        folded = pattern.sub(replacement, folded)
+    folded = folded.replace("'", "").replace("’", "")
+    return _TOKEN.findall(folded)
+
+
+# ---------------------------------------------------------------------------------------------
+# Negation scope.
+
+_WINDOW = 5  # words allowed between a cue and the match it negates
+_HARD_STOPS = frozenset(".;:!?()[]{}")
+_GENERAL_CUES = frozenset({"not", "never", "neither", "nor", "unrelated", "nothing", "non"})
+_ABSENCE_CUES = frozenset({"no", "without", "lack", "lacking", "absence", "absent", "none"})
+_SCOPE_ENDERS = frozenset(
+    {
+        "but",
+        "however",
+        "although",
+        "though",
+        "while",
+        "whereas",
+        "yet",
+        "except",
+        "instead",
+        "rather",
+        "nevertheless",
+        "nonetheless",
+        "despite",
+    }
+)
+# "not possible to recruit", "not enough patients", "no longer a priority": not negations.
+_NOT_A_CUE_BEFORE = {
+    "not": frozenset(
+        {"only", "just", "possible", "feasible", "able", "enough", "sufficient", "sufficiently"}
+        | {"adequate", "adequately", "yet"}
+    ),
+    "no": frozenset({"longer", "further", "more"}),
+}
+# "not completed due to slow accrual": a causal word after a content word starts a new reason;
+# "not due to safety" and "not terminated because of safety" keep the negation.
+_CAUSAL = frozenset({"due", "because", "owing", "following", "after", "since", "given"})
+_TRANSPARENT = frozenset(
+    {"terminated", "stopped", "halted", "discontinued", "ended", "closed", "suspended"}
+    | {"withdrawn", "was", "were", "is", "are", "been", "be", "being", "primarily", "solely"}
+    | {"mainly", "mostly", "only", "directly", "in", "any", "way", "related", "the", "a", "an"}
+    | {"study", "trial", "this", "it"}
+)
+_LIST_WORDS = frozenset({"or", "nor", "and"})
+
+
+def _is_cue(tokens: Sequence[str], index: int, start: int, concern: bool) -> bool:
+    token = tokens[index]
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if following in _NOT_A_CUE_BEFORE.get(token, ()):
+        return False
+    if token == "non":  # a prefix: "non-safety business decision" negates "safety" only
+        return index == start - 1
+    return token in _GENERAL_CUES or (concern and token in _ABSENCE_CUES)
+
+
+def _in_list(tokens: Sequence[str], cue: int, start: int, end: int) -> bool:
+    """Whether a comma after the cue separates list items ("no safety, efficacy or ..."), not
+    clauses ("no safety issues, low accrual")."""
+    after: list[str] = []
+    for token in tokens[end : end + 4]:
+        if token in _HARD_STOPS:
+            break
+        after.append(token)
+    return any(token in _LIST_WORDS for token in [*tokens[cue + 1 : start], *after])
+
+
+def _negation_cue(
+    tokens: Sequence[str], start: int, end: int, consumed: set[int], concern: bool
+) -> int | None:
+    """Index of the cue whose scope covers tokens[start:end], if any (a NegEx-style scan)."""
+    crossed_comma = False
+    causal_at = -1
+    words = 0
+    for index in range(start - 1, -1, -1):
+        token = tokens[index]
+        if token in _HARD_STOPS:
+            return None
+        if token == ",":
+            crossed_comma = True
+            continue
+        if index not in consumed:
+            if _is_cue(tokens, index, start, concern):
+                if crossed_comma and not (concern and _in_list(tokens, index, start, end)):
+                    return None
+                if causal_at >= 0 and any(
+                    word not in _TRANSPARENT and word != ","
+                    for word in tokens[index + 1 : causal_at]
+                ):
+                    return None
+                return index
+            if token in _SCOPE_ENDERS:
+                return None
+            if token in _CAUSAL:
+                causal_at = index
+        words += 1
+        if words > _WINDOW:
+            return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The classifier.
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    rule: Rule
+    order: int
+
+
+class RuleClassifier:
+    """The default StopReasonClassifier: regex rules, longest match wins, negation scopes."""
+
+    def __init__(self, rules: Sequence[Rule] = RULES) -> None:
+        self._rules = tuple(rules)
+
+    def classify(self, text: str | None) -> StopClassification:
+        raw = text or ""
+        if _NON_ALNUM.sub(" ", raw.casefold()).strip() in _PLACEHOLDERS:
+            return _no_context("no reason given (empty or placeholder text)")
+        shown = tokenize(raw)
+        tokens = [_correct(token) for token in shown]
+        hits = self._hits(tokens)
+        taken = [False] * len(tokens)
+        strong = _claim(hits, taken, weak=False)
+        consumed = {i for hit in strong for i in range(hit.start, hit.end)}
+        counted, negated = _split_negated(tokens, shown, strong, consumed)
+        if not counted:
+            weak = _claim(hits, taken, weak=True)
+            consumed |= {i for hit in weak for i in range(hit.start, hit.end)}
+            weak_counted, weak_negated = _split_negated(tokens, shown, weak, consumed)
+            counted, negated = weak_counted, negated + weak_negated
+        return _result(counted, negated)
+
+    def _hits(self, tokens: Sequence[str]) -> list[_Hit]:
+        joined = " ".join(tokens)
+        starts: list[int] = []
+        offset = 0
+        for token in tokens:
+            starts.append(offset)
+            offset += len(token) + 1
+        hits: list[_Hit] = []
+        for order, rule in enumerate(self._rules):
+            for found in rule.pattern.finditer(joined):
+                if found.end() > found.start():
+                    start = bisect_right(starts, found.start()) - 1
+                    hits.append(_Hit(start, bisect_left(starts, found.end()), rule, order))
+        return hits
+
+
+def _claim(hits: Sequence[_Hit], taken: list[bool], *, weak: bool) -> list[_Hit]:
+    """Longest match first (then leftmost, then rule order); a token belongs to one match."""
+    chosen: list[_Hit] = []
+    ranked = sorted(
+        (hit for hit in hits if hit.rule.weak is weak),
+        key=lambda hit: (hit.start - hit.end, hit.start, hit.order),
+    )
+    for hit in ranked:
+        if not any(taken[hit.start : hit.end]):
+            taken[hit.start : hit.end] = [True] * (hit.end - hit.start)
+            chosen.append(hit)
+    return sorted(chosen, key=lambda hit: hit.start)
+
+
+def _split_negated(
+    tokens: Sequence[str], shown: Sequence[str], hits: Sequence[_Hit], consumed: set[int]
+) -> tuple[list[RuleMatch], list[RuleMatch]]:
+    """Counted and negated matches; `shown` are the tokens before typo correction."""
+    counted: list[RuleMatch] = []
+    negated: list[RuleMatch] = []
+    for hit in hits:
+        category = hit.rule.category
+        if category is None:
+            continue
+        words = " ".join(shown[hit.start : hit.end])
+        cue = (
+            _negation_cue(tokens, hit.start, hit.end, consumed, hit.rule.concern)
+            if hit.rule.negatable
+            else None
+        )
+        if cue is None:
+            counted.append(RuleMatch(rule=hit.rule.id, category=category, text=words))
+        else:
+            negated.append(
+                RuleMatch(rule=hit.rule.id, category=category, text=words, negated_by=shown[cue])
+            )
+    return counted, negated
+
+
+def _result(counted: list[RuleMatch], negated: list[RuleMatch]) -> StopClassification:
+    ignored = "".join(
+        f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'
+        for m in negated
+    )
+    if not counted:
+        reason = "no rule matched, so the text gives no interpretable reason" + ignored
+        return _no_context(reason, negated)
+    categories = sorted({m.category for m in counted}, key=_CATEGORY_RANK.__getitem__)
+    archetype = archetype_for(categories)
+    lead = next(c for c in categories if CATEGORY_ARCHETYPE[c] == archetype)
+    found = "; ".join(f'{m.category} by {m.rule} "{m.text}"' for m in counted)
+    return StopClassification(
+        archetype=archetype,
+        categories=categories,
+        explanation=f"{archetype} (from {lead}): {found}{ignored}",
+        matched=counted,
+        negated=negated,
+    )
+
+
+def _no_context(reason: str, negated: list[RuleMatch] | None = None) -> StopClassification:
+    return StopClassification(
+        archetype="unknown",
+        categories=["No_Context"],
+        explanation=f"unknown (No_Context): {reason}",
+        negated=negated or [],
+    )
+
+
+DEFAULT_CLASSIFIER = RuleClassifier()
+
+
+def classify_stop_reason(text: str | None) -> StopClassification:
+    """Classify one why-stopped text with the default rules."""
+    return DEFAULT_CLASSIFIER.classify(text)

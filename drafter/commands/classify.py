@@ -1,0 +1,72 @@
+"""`drafter classify TEXT | --file FILE`: why-stopped text → archetype and stop-reason categories.
+
+File mode reads one text per line and writes one result per line, in order, so a line's answer
+can be joined back by line number: a blank line still gets its (No_Context) answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from drafter.classify import StopClassification, classify_stop_reason
+from drafter.errors import BadInput
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("text", nargs="?", metavar="TEXT", help="one why-stopped text")
+    parser.add_argument(
+        "--file",
+        metavar="FILE",
+        help="classify each line of FILE ('-' for stdin); one result per line, same order",
+    )
+    parser.add_argument("--json", action="store_true", help="JSON output (JSON lines with --file)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if (args.text is None) == (args.file is None):
+        raise BadInput("classify takes either TEXT or --file FILE (exactly one of them)")
+    if args.text is not None:
+        result = classify_stop_reason(args.text)
+        sys.stdout.write(result.model_dump_json(indent=2) if args.json else _human(result))
+        sys.stdout.write("\n")
+        return 0
+    out = sys.stdout
+    for line in _lines(args.file):
+        result = classify_stop_reason(line)
+        out.write(result.model_dump_json() if args.json else _human(result))
+        out.write("\n")
+    out.flush()
+    return 0
+
+
+def _human(result: StopClassification) -> str:
+    return f"{result.archetype} [{', '.join(result.categories)}] {result.explanation}"
+
+
+def _lines(path: str) -> Iterator[str]:
+    """Lines split on \\n only (a stray \\r or form feed inside a text does not add a line),
+    decoded as UTF-8 with invalid bytes replaced."""
+    if path == "-":
+        buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text-only stdin (tests, embedding): already decoded
+            yield from (line.rstrip("\r\n") for line in sys.stdin)
+            return
+        yield from _decoded(buffer, "stdin")
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; the open error must be ours
+    except OSError as error:
+        raise BadInput(f"cannot read {path}: {error.strerror or error}") from error
+    with handle:
+        yield from _decoded(handle, path)
+
+
+def _decoded(handle: BinaryIO, name: str) -> Iterator[str]:
+    try:
+        for raw in handle:
+            yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+    except OSError as error:
+        raise BadInput(f"cannot read {name}: {error.strerror or error}") from error

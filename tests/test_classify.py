@@ -1,0 +1,531 @@
+"""Stop-reason classifier: the acceptance case, real whyStopped texts, every taxonomy category,
+negation scope, typos and capitals, placeholders, the CLI, and properties that hold for any text.
+
+tests/data/classify_cases.jsonl holds hand-reviewed cases, each with its source: the Open Targets
+curated examples quoted in research/stop-reasons.md, the real texts of /work/shared, and examples
+written for each rule.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drafter.classify import (
+    ARCHETYPE_PRECEDENCE,
+    CATEGORIES,
+    CATEGORY_ARCHETYPE,
+    NON_FAILURE_CATEGORIES,
+    RULES,
+    Category,
+    RuleClassifier,
+    StopClassification,
+    StopReasonClassifier,
+    archetype_for,
+    classify_stop_reason,
+)
+from drafter.cli import main
+
+CASES_FILE = Path(__file__).parent / "data" / "classify_cases.jsonl"
+CASES: list[dict[str, Any]] = [
+    json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line
+]
+
+# The 17 classes of the Open Targets taxonomy (research/stop-reasons.md, section 1).
+OPEN_TARGETS_CLASSES = {
+    "Insufficient_Enrollment",
+    "Business_Administrative",
+    "Negative",
+    "Logistics_Resources",
+    "Study_Design",
+    "Invalid_Reason",
+    "Study_Staff_Moved",
+    "Covid19",
+    "Regulatory",
+    "Safety_Sideeffects",
+    "Another_Study",
+    "No_Context",
+    "Interim_Analysis",
+    "Insufficient_Data",
+    "Success",
+    "Endpoint_Met",
+    "Ethical_Reason",
+}
+CONCERNS = {"Safety_Sideeffects", "Negative"}
+ACCEPTANCE = "Sponsor business decision, not related to safety concerns"
+
+
+def categories_of(text: str | None) -> list[Category]:
+    return classify_stop_reason(text).categories
+
+
+# --- acceptance -------------------------------------------------------------------------------
+
+
+def test_acceptance_case() -> None:
+    result = classify_stop_reason(ACCEPTANCE)
+    dumped = result.model_dump(mode="json")
+    assert dumped["archetype"] == "operational"
+    assert dumped["categories"] == ["Business_Administrative"]
+    assert '"sponsor business decision"' in dumped["explanation"]
+    # The safety words were seen and deliberately ignored, not simply missed.
+    assert [(m.category, m.negated_by) for m in result.negated] == [("Safety_Sideeffects", "not")]
+
+
+def test_acceptance_case_through_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["classify", ACCEPTANCE, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["archetype"] == "operational"
+    assert document["categories"] == ["Business_Administrative"]
+    assert "business.decision" in document["explanation"]
+
+
+# --- real texts -------------------------------------------------------------------------------
+
+REAL_TEXTS = [
+    # shared/api-examples/clinicaltrials/study_NCT00184067_terminated_cyanheads.json
+    ("Primary PI left institution", "operational", ["Study_Staff_Moved"]),
+    # shared/api-examples/clinicaltrials/m37_study_NCT02971839_terminated_fields_subset.body.json
+    ("Decision by Sponsor.", "operational", ["Business_Administrative"]),
+    # shared/api-examples/clinicaltrials/study_NCT00973089_withdrawn_aact.json: the registry's
+    # definition of the status, which names no reason.
+    (
+        "recruiting or enrolling participants has halted prematurely and will not resume",
+        "unknown",
+        ["No_Context"],
+    ),
+    # shared/api-examples/API-NOTES.md (quoted as a typical vague whyStopped)
+    ("Strategic considerations", "operational", ["Business_Administrative"]),
+    # shared/seeds/000_a5a33739bc9ab0e4.txt, NCT05591222
+    (ACCEPTANCE, "operational", ["Business_Administrative"]),
+    # shared/seeds/000_a5a33739bc9ab0e4.txt, the dek's paraphrase
+    ("citing a non-safety business decision", "operational", ["Business_Administrative"]),
+    # shared/reference/seed-programs.md: Fierce's paraphrase names the event, not a reason
+    ("recruitment was stopped early", "unknown", ["No_Context"]),
+    # shared/reference/seed-programs.json, why_stopped_press_paraphrase: a success, not a failure
+    (
+        "Amgen spokesperson (via Fierce Biotech, 2026-02-04): record is coded 'terminated' "
+        "because recruitment was stopped early, but the trial was in fact completed; "
+        "daxdilimab met the primary endpoint in 72 patients.",
+        "operational",
+        ["Endpoint_Met"],
+    ),
+    # shared/reference/seed-programs.json, rocatinlimab collaboration
+    (
+        "reason: strategic portfolio prioritization by Amgen",
+        "operational",
+        ["Business_Administrative"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "archetype", "categories"), REAL_TEXTS)
+def test_real_why_stopped_texts(text: str, archetype: str, categories: list[str]) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == (archetype, categories)
+
+
+# --- the reviewed cases file ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["text"][:50] for case in CASES])
+def test_reviewed_case(case: dict[str, Any]) -> None:
+    result = classify_stop_reason(case["text"])
+    assert (result.archetype, result.categories) == (case["archetype"], case["categories"])
+
+
+def test_cases_cover_every_category_and_rule() -> None:
+    results = [classify_stop_reason(case["text"]) for case in CASES]
+    seen_categories = {c for result in results for c in result.categories}
+    fired = {m.rule for result in results for m in [*result.matched, *result.negated]}
+    assert seen_categories == set(CATEGORIES)
+    assert {rule.id for rule in RULES if rule.category is not None} <= fired
+    assert all(case["source"] for case in CASES)
+
+
+def test_cases_for_every_open_targets_example_are_present() -> None:
+    sources = [case for case in CASES if "stop-reasons.md" in case["source"]]
+    assert len(sources) == 18  # every curated example quoted in research/stop-reasons.md
+
+
+# --- taxonomy and archetype table -------------------------------------------------------------
+
+
+def test_taxonomy_is_open_targets_plus_funding_and_biomarker() -> None:
+    assert set(CATEGORIES) == OPEN_TARGETS_CLASSES | {"Funding", "Biomarker"}
+    assert set(CATEGORY_ARCHETYPE.values()) == set(ARCHETYPE_PRECEDENCE)
+
+
+@pytest.mark.parametrize(
+    ("categories", "archetype"),
+    [
+        (["Insufficient_Enrollment", "Safety_Sideeffects"], "safety"),
+        (["Negative", "Safety_Sideeffects"], "safety"),
+        (["Biomarker", "Negative"], "efficacy"),
+        (["Funding", "Biomarker"], "biomarker"),
+        (["Interim_Analysis", "Business_Administrative"], "operational"),
+        (["Success"], "operational"),
+        (["Endpoint_Met", "Interim_Analysis"], "operational"),
+        (["Interim_Analysis"], "unknown"),
+        (["No_Context"], "unknown"),
+        ([], "unknown"),
+    ],
+)
+def test_archetype_precedence(categories: list[Category], archetype: str) -> None:
+    assert archetype_for(categories) == archetype
+
+
+def test_success_is_never_counted_as_a_failure_archetype() -> None:
+    for category in NON_FAILURE_CATEGORIES:
+        assert CATEGORY_ARCHETYPE[category] == "operational"
+    result = classify_stop_reason("Stopped early for overwhelming efficacy at interim")
+    assert result.archetype == "operational"
+    assert "Success" in result.categories
+    assert "Negative" not in result.categories
+
+
+# --- negation ---------------------------------------------------------------------------------
+
+NEGATED = [
+    "not related to safety concerns",
+    "Not related to safety",
+    "not due to safety concerns",
+    "no safety issues",
+    "unrelated to efficacy",
+    "not because of any safety signal",
+    "no safety or efficacy concerns",
+    "neither safety nor efficacy concerns led to this decision",
+    "Not related to safety, efficacy or quality",
+    "The study was not terminated due to safety",
+    "The decision was not based on any safety or efficacy concerns.",
+    "There were no new safety signals",
+    "Termination wasn't due to toxicity",
+    "without any safety issue",
+    "NOT RELATED TO SAFTEY",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED)
+def test_negated_concerns_do_not_count(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert not CONCERNS & set(result.categories)
+    assert result.archetype not in {"safety", "efficacy"}
+    assert result.negated, "the concern words must be seen and negated, not missed"
+    assert all(m.category in CONCERNS and m.negated_by for m in result.negated)
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # A clause boundary or a new cause ends the scope.
+        ("No safety concerns, low enrollment", "Insufficient_Enrollment", "Safety_Sideeffects"),
+        ("The study was not completed due to slow accrual", "Insufficient_Enrollment", None),
+        ("Not due to safety, but due to lack of efficacy", "Negative", "Safety_Sideeffects"),
+        ("no safety issues; efficacy was insufficient", "Negative", "Safety_Sideeffects"),
+        # The scope is positional: the same words swap roles with the cue.
+        ("Funding issues, not safety", "Funding", "Safety_Sideeffects"),
+        ("Safety issues, not funding", "Safety_Sideeffects", "Funding"),
+        # "non-" negates the next word only.
+        ("non-safety business decision", "Business_Administrative", "Safety_Sideeffects"),
+        # Absence words are reasons for operational categories, negations for concerns.
+        ("No funding", "Funding", None),
+        ("no patients were enrolled", "Insufficient_Enrollment", None),
+        # Too far from the cue: the window is five words.
+        ("Not enrolled as planned in the first year owing to toxicity", "Safety_Sideeffects", None),
+        # Inability phrases are not negations.
+        ("It was not possible to recruit enough patients", "Insufficient_Enrollment", None),
+        ("No longer a priority for the sponsor", "Business_Administrative", None),
+    ],
+)
+def test_negation_scope(text: str, present: str, absent: str | None) -> None:
+    categories = categories_of(text)
+    assert present in categories
+    assert absent is None or absent not in categories
+
+
+# --- multi-reason, overlap, vague texts -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "categories", "archetype"),
+    [
+        (
+            "slow accrual and sponsor decision",
+            ["Insufficient_Enrollment", "Business_Administrative"],
+            "operational",
+        ),
+        ("Lack of efficacy and safety concerns", ["Safety_Sideeffects", "Negative"], "safety"),
+        (
+            "Terminated due to poor recruitment and lack of funding",
+            ["Insufficient_Enrollment", "Funding"],
+            "operational",
+        ),
+        ("PI left and funding ended", ["Funding", "Study_Staff_Moved"], "operational"),
+        (
+            "DSMB recommended stopping for futility",
+            ["Negative", "Interim_Analysis"],
+            "efficacy",
+        ),
+        (
+            "Insufficient target engagement; enrollment also slow",
+            ["Biomarker", "Insufficient_Enrollment"],
+            "biomarker",
+        ),
+    ],
+)
+def test_multiple_reasons(text: str, categories: list[str], archetype: str) -> None:
+    result = classify_stop_reason(text)
+    assert (result.categories, result.archetype) == (categories, archetype)
+    assert len(result.matched) >= len(categories)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("death of the PI", "Study_Staff_Moved"),  # not a safety death
+        ("Data Safety Monitoring Board recommendation", "Interim_Analysis"),  # not safety
+        ("Lack of financial resources", "Funding"),  # money, not general resources
+    ],
+)
+def test_longest_match_wins(text: str, category: str) -> None:
+    assert categories_of(text) == [category]
+
+
+@pytest.mark.parametrize(
+    "text", ["Sponsor decision", "Per sponsor request", "Sponsor", "Company decision"]
+)
+def test_vague_sponsor_texts_are_business_not_unknown(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == ("operational", ["Business_Administrative"])
+
+
+def test_funding_is_separate_from_business_decisions() -> None:
+    assert categories_of("Grant ended") == ["Funding"]
+    assert categories_of("Sponsor withdrew funding") == ["Funding"]
+    assert categories_of("Portfolio prioritization") == ["Business_Administrative"]
+
+
+def test_an_actor_does_not_crowd_out_the_reason() -> None:
+    assert categories_of("Sponsor terminated the study due to slow accrual") == [
+        "Insufficient_Enrollment"
+    ]
+    assert categories_of("Sponsor terminated the study") == ["Business_Administrative"]
+
+
+# --- typos, capitals, placeholders ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("SPONSOR DECISION", "Business_Administrative"),
+        ("buisness decision", "Business_Administrative"),
+        ("Bussiness reasons", "Business_Administrative"),
+        ("lack of enrolment", "Insufficient_Enrollment"),
+        ("Low enrolement", "Insufficient_Enrollment"),
+        ("recruitement too slow", "Insufficient_Enrollment"),
+        ("recrutiment problems", "Insufficient_Enrollment"),  # difflib typo fix
+        ("POOR ACCRUAL", "Insufficient_Enrollment"),
+        ("saftey concerns", "Safety_Sideeffects"),
+        ("Efficasy concerns", "Negative"),
+        ("Toxicty", "Safety_Sideeffects"),
+        ("  Lack   of\tFUNDING!!  ", "Funding"),
+        ("Sponsor’s decision", "Business_Administrative"),
+        ("Enrôlement insuffisant", "Insufficient_Enrollment"),
+    ],
+)
+def test_typos_and_capitals(text: str, category: str) -> None:
+    assert category in categories_of(text)
+
+
+def test_real_words_near_key_words_are_not_corrected() -> None:
+    assert "Funding" not in categories_of("Safety findings")  # finding ≠ funding
+    assert "Negative" not in categories_of("Utility of the device was limited to one site")
+    assert categories_of("Sufficient data collected") != ["Insufficient_Data"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["text"][:50] for case in CASES])
+def test_upper_case_gives_the_same_answer(case: dict[str, Any]) -> None:
+    assert classify_stop_reason(case["text"].upper()) == classify_stop_reason(case["text"])
+
+
+@pytest.mark.parametrize(
+    "text", [None, "", "   ", "\t\n", "N/A", "n/a", "NA", "none", "-", "None."]
+)
+def test_placeholders_are_no_context(text: str | None) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories, result.matched) == ("unknown", ["No_Context"], [])
+    assert result.explanation
+
+
+def test_unmatched_text_is_no_context_and_says_so() -> None:
+    result = classify_stop_reason("The moon was full")
+    assert (result.archetype, result.categories) == ("unknown", ["No_Context"])
+    assert "no rule matched" in result.explanation
+
+
+# --- output model and interface ---------------------------------------------------------------
+
+
+def test_output_names_rule_and_words() -> None:
+    result = classify_stop_reason("Slow accrual and drug supply issues")
+    dumped = result.model_dump(mode="json")
+    assert {"archetype", "categories", "explanation"} <= dumped.keys()
+    assert result.categories == ["Insufficient_Enrollment", "Logistics_Resources"]
+    assert [(m.rule, m.text) for m in result.matched] == [
+        ("enrollment.poor", "slow accrual"),
+        ("logistics.supply", "drug supply"),
+    ]
+    for match in result.matched:
+        assert match.rule in result.explanation and match.text in result.explanation
+
+
+class _FakeLlmClassifier:
+    """Stands in for a future LLM classifier: it only picks categories."""
+
+    def classify(self, text: str | None) -> StopClassification:
+        categories: list[Category] = ["Funding", "Negative"]
+        return StopClassification(
+            archetype=archetype_for(categories), categories=categories, explanation="model said so"
+        )
+
+
+@pytest.mark.parametrize("classifier", [RuleClassifier(), _FakeLlmClassifier()])
+def test_classifiers_share_one_protocol(classifier: StopReasonClassifier) -> None:
+    result = classifier.classify("Lack of efficacy; grant ended")
+    assert result.archetype == "efficacy"
+    assert set(result.categories) == {"Funding", "Negative"}
+
+
+def test_rules_are_injectable() -> None:
+    without_safety = RuleClassifier(
+        [rule for rule in RULES if rule.category != "Safety_Sideeffects"]
+    )
+    assert without_safety.classify("Unacceptable toxicity").categories == ["No_Context"]
+    assert RuleClassifier().classify("Unacceptable toxicity").categories == ["Safety_Sideeffects"]
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_VOCABULARY = [
+    "safety", "efficacy", "not", "no", "non", "related", "to", "due", "sponsor", "decision",
+    "slow", "accrual", "lack", "of", "funding", "futility", "and", "or", "but", ",", ";", ".",
+    "interim", "analysis", "PI", "left", "covid-19", "toxicity", "endpoint", "met", "the",
+    "study", "was", "terminated", "business", "target", "engagement", "grant", "ended", "DSMB",
+]  # fmt: skip
+
+
+def _check_valid(result: StopClassification) -> None:
+    assert result.archetype in ARCHETYPE_PRECEDENCE
+    assert result.categories, "never empty: No_Context when nothing matched"
+    assert len(set(result.categories)) == len(result.categories)
+    assert result.categories == sorted(result.categories, key=CATEGORIES.index)
+    assert result.archetype == archetype_for(result.categories)
+    assert result.explanation and "\n" not in result.explanation
+
+
+@given(st.one_of(st.none(), st.text(max_size=400)))
+def test_any_text_gives_a_valid_answer(text: str | None) -> None:
+    _check_valid(classify_stop_reason(text))
+
+
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=14).map(" ".join))
+def test_phrases_give_valid_case_insensitive_answers(text: str) -> None:
+    result = classify_stop_reason(text)
+    _check_valid(result)
+    assert classify_stop_reason(text.upper()) == result
+    assert classify_stop_reason(text.lower()) == result
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200))
+def test_ascii_text_is_case_insensitive(text: str) -> None:
+    assert classify_stop_reason(text.upper()) == classify_stop_reason(text.lower())
+
+
+def test_fast_on_many_texts_and_on_a_pathological_one() -> None:
+    texts = [case["text"] for case in CASES] * 10
+    started = time.perf_counter()
+    for text in texts:
+        classify_stop_reason(text)
+    assert time.perf_counter() - started < 2.0, "expected well over 1,000 texts/second"
+    long_text = " ".join(["not no safety lack of efficacy , or slow accrual due to"] * 500)
+    started = time.perf_counter()
+    _check_valid(classify_stop_reason(long_text))
+    assert time.perf_counter() - started < 2.0
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+def test_cli_single_text_human_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["classify", "Slow accrual"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("operational [Insufficient_Enrollment]")
+    assert "enrollment.poor" in out
+
+
+def test_cli_file_json_lines_keep_order_and_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "reasons.txt"
+    path.write_bytes(
+        b"Slow accrual\r\n\nSAFTEY CONCERNS\n\xff\xfe toxicity\nDecision by Sponsor.\n   \n"
+        b"no safety issues, sponsor decision"
+    )
+    assert main(["classify", "--file", str(path), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(row["archetype"], row["categories"]) for row in rows] == [
+        ("operational", ["Insufficient_Enrollment"]),
+        ("unknown", ["No_Context"]),
+        ("safety", ["Safety_Sideeffects"]),
+        ("safety", ["Safety_Sideeffects"]),
+        ("operational", ["Business_Administrative"]),
+        ("unknown", ["No_Context"]),
+        ("operational", ["Business_Administrative"]),
+    ]
+    assert all({"archetype", "categories", "explanation"} <= row.keys() for row in rows)
+
+
+def test_cli_file_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"Grant ended\n\nFutility\n"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["classify", "--file", "-", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["categories"] for row in rows] == [["Funding"], ["No_Context"], ["Negative"]]
+
+
+def test_cli_file_human_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "reasons.txt"
+    path.write_text("Futility\n\nCOVID-19\n", encoding="utf-8")
+    assert main(["classify", "--file", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["efficacy", "unknown", "operational"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["classify"], ["classify", "Slow accrual", "--file", "reasons.txt"], ["classify", "--json"]],
+)
+def test_cli_text_xor_file(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("drafter: ") and captured.err.count("\n") == 1
+
+
+def test_cli_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["classify", "--file", str(tmp_path / "missing.txt"), "--json"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["classify", "--file", str(tmp_path), "--json"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
