@@ -299,9 +299,7 @@ def _resolve_target(
         )
         if found is None or found.mechanisms_of_action is None:
             continue
-        targets = {
-            t.id: t for row in found.mechanisms_of_action.rows for t in row.targets if t.id
-        }
+        targets = {t.id: t for row in found.mechanisms_of_action.rows for t in row.targets if t.id}
         if len(targets) > 1:
             builder.gap(
                 "target", f"{chembl_id} acts on {len(targets)} targets; pass --target to choose"
