@@ -175,10 +175,13 @@ class Source:
             return self.pairs[key]
         return list(self.store.for_pair(*self.names[key]))
 
-    def for_target(self, key: PairKey) -> list[Claim]:
+    def target_drugs(self, key: PairKey) -> list[ProgramRef]:
+        """What n_t needs from the table: the distinct drugs on the target."""
         if self.store is None:
-            return self.by_target[key[0]]
-        return list(self.store.for_target(self.names[key][0]))
+            pairs = {(c.drug, c.drug_chembl_id) for c in self.by_target[key[0]]}
+        else:
+            pairs = set(self.store.drugs_for_target(self.names[key][0]))
+        return [ProgramRef(name=name, chembl_id=chembl_id) for name, chembl_id in pairs]
 
     def all(self) -> list[Claim]:
         return list(self.claims) if self.store is None else list(self.store.all())
@@ -195,16 +198,16 @@ def one_pair(
     programs: dict[str, list[ProgramRef] | None],
     digest: str,
 ) -> tuple[float, float, float]:
-    """Seconds to fetch the pair's claims, the target's claims (for n_t), and compute."""
+    """Seconds to fetch the pair's claims, the target's drugs (for n_t), and compute."""
     pair_s, pair = timed(lambda: source.for_pair(key))
-    target_s, target = timed(lambda: source.for_target(key))
+    target_s, target = timed(lambda: source.target_drugs(key))
     compute_s, _ = timed(
         lambda: compute_mrs(
             pair,
             scores.get(key),
             programs.get(key[0]),
             AS_OF,
-            target_claims=target,
+            target_drugs=target,
             params_hash=digest,
         )
     )

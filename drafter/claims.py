@@ -28,6 +28,7 @@ from typing import Any, Literal, TextIO
 
 from pydantic import ValidationError
 
+from drafter.bulk import collector_paused
 from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
 from drafter.errors import BadInput
 from drafter.models import PHASE_ORDER, Claim
@@ -264,6 +265,15 @@ class ClaimsStore:
         """Claims on this target in any indication (programmatic saturation, related claims)."""
         return self.query(target=target)
 
+    def drugs_for_target(self, target: str) -> list[tuple[str, str | None]]:
+        """Distinct (drug, ChEMBL id) on this target in any indication: all n_t needs, and
+        far cheaper than loading every claim on a crowded target."""
+        where, params = _filters(target, None, None)
+        rows = self._conn.execute(
+            f"SELECT DISTINCT drug, drug_chembl_id FROM claims{where} ORDER BY drug", params
+        ).fetchall()
+        return [(drug, chembl_id) for drug, chembl_id in rows]
+
     def for_disease(self, disease: str) -> list[Claim]:
         """Claims in this indication on any target."""
         return self.query(disease=disease)
@@ -282,7 +292,8 @@ class ClaimsStore:
         ontology id (EFO_… or EFO:…), all case-insensitive. Newest event first, undated last."""
         where, params = _filters(target, disease, archetype)
         rows = self._conn.execute(f"SELECT * FROM claims{where}{_ORDER}", params).fetchall()
-        return [_claim_from_row(row) for row in rows]
+        with collector_paused():
+            return [_claim_from_row(row) for row in rows]
 
     def counts_by_phase_archetype(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date
 from typing import Any, Literal
@@ -66,15 +67,22 @@ class PartialDate(BaseModel):
         return date(year, 12, 31)
 
     def _parts(self) -> tuple[int, int | None, int | None]:
-        match = _PARTIAL_DATE.match(self.value)
-        assert match is not None  # guaranteed by validation
-        year, month, day = match.groups()
-        return int(year), int(month) if month else None, int(day) if day else None
+        return _date_parts(self.value)
 
     def __str__(self) -> str:
         return self.value
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _date_parts(text: str) -> tuple[int, int | None, int | None]:
+    """Parsed once per distinct string: the MRS asks for earliest()/latest() many times."""
+    match = _PARTIAL_DATE.match(text)
+    assert match is not None  # guaranteed by validation
+    year, month, day = match.groups()
+    return int(year), int(month) if month else None, int(day) if day else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _precision_of(text: str) -> Precision:
     match = _PARTIAL_DATE.match(text.strip())
     if not match:
@@ -176,10 +184,14 @@ class Claim(BaseModel):
         explicit program-level event date); None when the record gives no date."""
         if self.event_date_override is not None:
             return self.event_date_override
-        dates = [d for d in (self.termination_posted, self.primary_completion) if d is not None]
-        if not dates:
-            return None
-        return max(dates, key=lambda d: (d.latest(), d.earliest()))
+        posted, completed = self.termination_posted, self.primary_completion
+        if posted is None or completed is None:
+            return posted or completed
+        later_or_same = (posted.latest(), posted.earliest()) >= (
+            completed.latest(),
+            completed.earliest(),
+        )
+        return posted if later_or_same else completed
 
 
 def _normalise(text: str) -> str:

@@ -19,21 +19,19 @@ Decisions the spec leaves open (all live in `MrsParams`, so every draft records 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from drafter.bulk import collector_paused
 from drafter.models import PHASE_ORDER, Claim, PartialDate
 
 Band = Literal["GREEN", "YELLOW", "RED"]
@@ -72,8 +70,6 @@ PHASE_BUCKET: dict[str | None, str] = {
 }
 BUCKET_ORDER: tuple[str, ...] = ("Phase 4", "Phase 3", "Phase 2", "Phase 1", "unknown")
 
-_TENTH = Decimal("0.1")
-_UNIT = Decimal("1")
 _PHASE_RANK: dict[str | None, int] = {p: i for i, p in enumerate((*PHASE_ORDER, None))}
 _ARCHETYPE_RANK: dict[str, int] = {a: i for i, a in enumerate(ARCHETYPES)}
 _DASHES = re.compile(r"[\s\-\u2010-\u2015]+")
@@ -259,7 +255,9 @@ def normalise_name(name: str) -> str:
 
 
 def count_programs(
-    target_programs: Sequence[ProgramRef] | None, claims: Iterable[Claim]
+    target_programs: Sequence[ProgramRef] | None,
+    claims: Iterable[Claim],
+    claim_drugs: Sequence[ProgramRef] = (),
 ) -> ProgramCount:
     """n_t: Open Targets' programs united with the claims' drugs, one per ChEMBL id; an entry
     without an id is the program whose id-bearing entry has the same normalised name, else a
@@ -273,6 +271,9 @@ def count_programs(
     ]
     entries += [
         (_chembl(c.drug_chembl_id), c.drug, normalise_name(c.drug), "claims") for c in claims
+    ]
+    entries += [
+        (_chembl(d.chembl_id), d.name, normalise_name(d.name), "claims") for d in claim_drugs
     ]
     id_of_name: dict[str, str] = {}
     for cid, _, norm, _ in entries:
@@ -306,14 +307,17 @@ def compute_mrs(
     params: MrsParams = DEFAULT_PARAMS,
     *,
     target_claims: Sequence[Claim] = (),
+    target_drugs: Sequence[ProgramRef] = (),
     params_hash: str | None = None,
 ) -> MrsResult:
     """The MRS of one target–disease pair.
 
     `target_programs` is Open Targets' drug list for the target (None: it did not answer);
-    `target_claims` are the claims on the target in any indication (for n_t only).
+    `target_claims` are the claims on the target in any indication (for n_t only);
+    `target_drugs` gives the same as distinct (drug, ChEMBL id) pairs, which a store can
+    answer without loading every claim on a crowded target.
     `params_hash` lets a batch caller pass `params.digest()` once instead of per pair."""
-    programs = count_programs(target_programs, [*target_claims, *pair_claims])
+    programs = count_programs(target_programs, [*target_claims, *pair_claims], target_drugs)
     return _score(
         pair_claims,
         association_score,
@@ -361,7 +365,7 @@ def compute_mrs_table(
     scores = association_scores or {}
     ot = target_programs or {}
     digest = params.digest()
-    with _collector_paused():
+    with collector_paused():
         counted = {t: count_programs(ot.get(t), members) for t, members in by_target.items()}
         return {
             key: _score(
@@ -375,21 +379,6 @@ def compute_mrs_table(
             )
             for key, members in pairs.items()
         }
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A whole-table recompute allocates millions of small objects that all survive (the
-    results); the cyclic collector then re-walks the growing heap again and again, which measured
-    at 2–2.5× the computation itself for 100,000 claims. Nothing here makes cycles, so pause it
-    for the call and restore whatever state the caller had."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _terms(claims: Sequence[Claim], as_of: date, params: MrsParams) -> list[_Term]:
@@ -482,7 +471,7 @@ def _score(
         },
     }
     sum_raw = math.fsum(raws.values())
-    total = int(_half_up(sum_raw, _UNIT))
+    total = int(_half_up(sum_raw, 0))
     band: Band = (
         "RED" if total >= params.red_from else "YELLOW" if total >= params.yellow_from else "GREEN"
     )
@@ -495,7 +484,7 @@ def _score(
                 {
                     "key": key,
                     "heading": heading,
-                    "points": float(_half_up(raws[key], _TENTH)),
+                    "points": _half_up(raws[key], 1),
                     "raw": raws[key],
                     "max": maximum,
                     "inputs": inputs[key],
@@ -515,10 +504,13 @@ def _score(
     )
 
 
-def _half_up(value: float, quantum: Decimal) -> Decimal:
-    """Half up on the value snapped to 1e-9 (round(x, 9) is exact decimal rounding in Python),
-    so binary noise at an exact half does not flip the display."""
-    return Decimal(repr(round(value, 9))).quantize(quantum, rounding=ROUND_HALF_UP)
+def _half_up(value: float, places: int) -> float:
+    """Half up at `places` decimals, on the value first snapped to 1e-9 (round(x, 9) is exact
+    decimal rounding in Python), so binary noise at an exact half does not flip the display:
+    15 × (1 − 0.9) = 1.4999999999999996 shows as 1.5. The 1e-9 slack in scaled units absorbs
+    the product's rounding error and is far below the snapping step."""
+    scale = 10.0**places
+    return math.floor(round(value, 9) * scale + 0.5 + 1e-9) / scale
 
 
 def _counts(terms: Sequence[_Term]) -> list[dict[str, Any]]:

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     with HttpClient(settings) as client:
         evidence = pair_evidence(client, args.target, args.disease)
     with open_store(settings) as store:
-        pair_claims = _claims(store, evidence, pair=True)
-        target_claims = _claims(store, evidence, pair=False)
+        pair_claims = _pair_claims(store, evidence)
+        target_drugs = _target_drugs(store, evidence)
     programs = None
     if evidence.target_programs is not None:
         programs = [
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             for p in evidence.target_programs
         ]
     association = evidence.association.score if evidence.association else None
-    result = compute_mrs(pair_claims, association, programs, as_of, target_claims=target_claims)
+    result = compute_mrs(pair_claims, association, programs, as_of, target_drugs=target_drugs)
     target_name = evidence.target.symbol or evidence.target.ensembl_id or args.target
     summary = summarize(result, target_name, evidence.disease.name)
     if args.json:
@@ -61,21 +61,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _claims(store: ClaimsStore, evidence: PairEvidence, *, pair: bool) -> list[Claim]:
-    """Claims naming the target by symbol or Ensembl id (and, for the pair, the disease by
-    name or ontology id), each once."""
-    targets = _present(evidence.target.symbol, evidence.target.ensembl_id)
-    diseases = _present(evidence.disease.name, evidence.disease.ontology_id)
+def _pair_claims(store: ClaimsStore, evidence: PairEvidence) -> list[Claim]:
+    """Claims naming the target by symbol or Ensembl id and the disease by name or ontology
+    id, each once."""
     found: dict[str, Claim] = {}
-    for target in targets:
-        candidates = (
-            [c for disease in diseases for c in store.for_pair(target, disease)]
-            if pair
-            else store.for_target(target)
-        )
-        for claim in candidates:
-            found.setdefault(claim.key, claim)
+    for target in _present(evidence.target.symbol, evidence.target.ensembl_id):
+        for disease in _present(evidence.disease.name, evidence.disease.ontology_id):
+            for claim in store.for_pair(target, disease):
+                found.setdefault(claim.key, claim)
     return sorted(found.values(), key=lambda c: c.key)
+
+
+def _target_drugs(store: ClaimsStore, evidence: PairEvidence) -> list[ProgramRef]:
+    """The drugs documented on the target in any indication (for programmatic saturation)."""
+    drugs: dict[tuple[str, str | None], ProgramRef] = {}
+    for target in _present(evidence.target.symbol, evidence.target.ensembl_id):
+        for name, chembl_id in store.drugs_for_target(target):
+            drugs.setdefault((name, chembl_id), ProgramRef(name=name, chembl_id=chembl_id))
+    return list(drugs.values())
 
 
 def _present(*values: str | None) -> list[str]:
