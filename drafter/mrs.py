@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -221,6 +221,16 @@ class MrsResult(BaseModel):
         return next(c for c in self.components if c.key == key)
 
 
+class MrsScore(NamedTuple):
+    """One pair's score without its inputs: what a whole-table recompute returns."""
+
+    total: int
+    band: Band
+    points: tuple[float, ...]  # in COMPONENTS order
+    n_claims: int
+    params_hash: str
+
+
 class MrsSummary(BaseModel):
     """What a template needs to write the MRS paragraph without recounting anything."""
 
@@ -349,8 +359,10 @@ def compute_mrs_table(
     *,
     association_scores: Mapping[PairKey, float | None] | None = None,
     target_programs: Mapping[str, Sequence[ProgramRef] | None] | None = None,
-) -> dict[PairKey, MrsResult]:
-    """Every pair of the claims table at once; n_t is counted once per target, not per pair.
+) -> dict[PairKey, MrsScore]:
+    """Every pair of the claims table at once, as compact scores (the numbers a claim card or
+    a nightly refresh shows); `compute_mrs` gives the full result with inputs and notes for
+    one pair, and the two always agree. n_t is counted once per target, not per pair.
 
     `association_scores` is keyed by `pair_key`, `target_programs` by `target_key`;
     a pair or target missing from a mapping is treated as "the source did not answer"."""
@@ -366,19 +378,28 @@ def compute_mrs_table(
     ot = target_programs or {}
     digest = params.digest()
     with collector_paused():
-        counted = {t: count_programs(ot.get(t), members) for t, members in by_target.items()}
+        counted = {t: count_programs(ot.get(t), members).n_t for t, members in by_target.items()}
         return {
-            key: _score(
-                members,
-                scores.get(key),
-                counted[key[0]],
-                ot_answered=ot.get(key[0]) is not None,
-                as_of=as_of,
-                params=params,
-                params_hash=digest,
-            )
+            key: _compact_score(members, scores.get(key), counted[key[0]], as_of, params, digest)
             for key, members in pairs.items()
         }
+
+
+def _compact_score(
+    claims: Sequence[Claim],
+    association_score: float | None,
+    n_t: int,
+    as_of: date,
+    params: MrsParams,
+    params_hash: str,
+) -> MrsScore:
+    """The same arithmetic as `_score`, without the per-claim inputs, counts and notes: a
+    table of 100,000 claims would otherwise build millions of objects nobody reads."""
+    s = _genetic_score(association_score)
+    raws = _raw_components(*_sums(_terms(claims, as_of, params)), s, n_t, params)
+    total, band = _total_and_band(math.fsum(raws.values()), params)
+    points = tuple(_half_up(raws[key], 1) for key, _, _ in COMPONENTS)
+    return MrsScore(total, band, points, len(claims), params_hash)
 
 
 def _terms(claims: Sequence[Claim], as_of: date, params: MrsParams) -> list[_Term]:
@@ -415,26 +436,15 @@ def _score(
     is cheaper than building the nested models one by one, and keeps the shapes checked. The
     per-claim inputs are columns (lists shared between components) for the same reason: a
     whole-table recompute allocates a few lists per pair instead of a dict per claim."""
-    if association_score is not None and not 0.0 <= association_score <= 1.0:
-        raise ValueError(f"association score must lie in [0, 1]: {association_score!r}")
+    s = _genetic_score(association_score)
     terms = _terms(claims, as_of, params)
-    s = 0.0 if association_score is None else association_score
     n_t = programs.n_t
     keys = [t.claim.key for t in terms]
     ws = [t.w for t in terms]
     sigmas = [t.sigma for t in terms]
     decays = [t.decay for t in terms]
-
-    sum_w = math.fsum(ws)
-    sum_ws = math.fsum([t.w * t.sigma for t in terms])
-    sum_wd = math.fsum([t.w * t.decay for t in terms])
-    raws: dict[ComponentKey, float] = {
-        "phase_burden": 40 * min(1.0, sum_w / params.burden_saturation),
-        "archetype_severity": 25 * min(1.0, sum_ws / params.severity_saturation),
-        "temporal_recency": 15 * min(1.0, sum_wd / params.recency_saturation),
-        "genetic_deficit": 15 * (1.0 - s),
-        "programmatic_saturation": 5 * n_t / (n_t + 1),
-    }
+    sum_w, sum_ws, sum_wd = _sums(terms)
+    raws = _raw_components(sum_w, sum_ws, sum_wd, s, n_t, params)
     inputs: dict[ComponentKey, dict[str, Any]] = {
         "phase_burden": {
             "claims": keys,
@@ -471,10 +481,7 @@ def _score(
         },
     }
     sum_raw = math.fsum(raws.values())
-    total = int(_half_up(sum_raw, 0))
-    band: Band = (
-        "RED" if total >= params.red_from else "YELLOW" if total >= params.yellow_from else "GREEN"
-    )
+    total, band = _total_and_band(sum_raw, params)
     return MrsResult.model_validate(
         {
             "total": total,
@@ -502,6 +509,45 @@ def _score(
             "params": params,
         }
     )
+
+
+def _genetic_score(association_score: float | None) -> float:
+    """s for the genetic deficit: a missing score counts as 0 (the notes say so)."""
+    if association_score is None:
+        return 0.0
+    if not 0.0 <= association_score <= 1.0:
+        raise ValueError(f"association score must lie in [0, 1]: {association_score!r}")
+    return association_score
+
+
+def _sums(terms: Sequence[_Term]) -> tuple[float, float, float]:
+    """Σw, Σw·σ and Σw·decay: the only per-claim aggregates the components use."""
+    return (
+        math.fsum([t.w for t in terms]),
+        math.fsum([t.w * t.sigma for t in terms]),
+        math.fsum([t.w * t.decay for t in terms]),
+    )
+
+
+def _raw_components(
+    sum_w: float, sum_ws: float, sum_wd: float, s: float, n_t: int, params: MrsParams
+) -> dict[ComponentKey, float]:
+    """The five unrounded components of MRS.md, in display order."""
+    return {
+        "phase_burden": 40 * min(1.0, sum_w / params.burden_saturation),
+        "archetype_severity": 25 * min(1.0, sum_ws / params.severity_saturation),
+        "temporal_recency": 15 * min(1.0, sum_wd / params.recency_saturation),
+        "genetic_deficit": 15 * (1.0 - s),
+        "programmatic_saturation": 5 * n_t / (n_t + 1),
+    }
+
+
+def _total_and_band(sum_raw: float, params: MrsParams) -> tuple[int, Band]:
+    total = int(_half_up(sum_raw, 0))
+    band: Band = (
+        "RED" if total >= params.red_from else "YELLOW" if total >= params.yellow_from else "GREEN"
+    )
+    return total, band
 
 
 def _half_up(value: float, places: int) -> float:

@@ -409,8 +409,11 @@ def test_table_agrees_with_single_pairs() -> None:
         pair_key(TARGET, "sle"),
     }
     single = compute_mrs([DAXDILIMAB], 0.092, [DAX_OT], AS_OF, target_claims=[elsewhere])
-    assert table[pair_key(TARGET, DISEASE)].model_dump() == single.model_dump()
-    assert table[pair_key("angptl3", "HoFH")].association_score is None
+    row = table[pair_key(TARGET, DISEASE)]
+    assert (row.total, row.band, row.n_claims) == (single.total, single.band, single.n_claims)
+    assert list(row.points) == [c.points for c in single.components]
+    assert row.params_hash == single.params_hash
+    assert table[pair_key("angptl3", "HoFH")].points[3] == 15.0  # no score given: s = 0
 
 
 # --- properties (MRS.md "Properties") -------------------------------------------------------
@@ -602,3 +605,23 @@ def test_n_t_does_not_depend_on_the_order_of_the_entries(
     first, second = count_programs(ot, pair), count_programs(shuffled_ot, shuffled_pair)
     assert first.model_dump(exclude={"programs"}) == second.model_dump(exclude={"programs"})
     assert len(first.programs) == len(second.programs) == first.n_t
+
+
+@given(claim_lists, scores, programs, as_of_dates)
+def test_table_rows_agree_with_full_results(
+    pair: list[Claim], score: float | None, ot: list[ProgramRef] | None, as_of: date
+) -> None:
+    """The compact whole-table path and the full single-pair result never disagree."""
+    table = compute_mrs_table(
+        pair,
+        as_of,
+        association_scores={pair_key(TARGET, DISEASE): score},
+        target_programs={target_key(TARGET): ot},
+    )
+    single = compute_mrs(pair, score, ot, as_of)
+    if not pair:
+        assert table == {}
+        return
+    row = table[pair_key(TARGET, DISEASE)]
+    assert (row.total, row.band, row.n_claims) == (single.total, single.band, single.n_claims)
+    assert list(row.points) == [c.points for c in single.components]
