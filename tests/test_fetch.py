@@ -192,7 +192,21 @@ def test_network_down_exits_3(
     assert "Traceback" not in err
 
 
-def test_truncated_upstream_body_exits_3_naming_the_source(
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (Reply(200, '{"protocolSection": {"ident', truncate_to=10), "truncated"),
+        (
+            Reply(200, '{"protocolSection": {"statusModule": {}}}'),
+            "answered GET ClinicalTrials.gov /studies/NCT05591222 in an unexpected shape",
+        ),
+        (Reply(200, "<html>maintenance</html>"), "sent a malformed or truncated body"),
+    ],
+    ids=["truncated", "wrong-shape", "not-json"],
+)
+def test_bad_upstream_body_exits_3_naming_the_source(
+    reply: Reply,
+    expected: str,
     scripted: ScriptedServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -200,25 +214,12 @@ def test_truncated_upstream_body_exits_3_naming_the_source(
 ) -> None:
     fast_config(tmp_path, monkeypatch)
     monkeypatch.setenv("DRAFTER_CTGOV_URL", scripted.url)
-    scripted.script(f"/studies/{NCT}", Reply(200, '{"protocolSection": {"ident', truncate_to=10))
-    code, _, err = run_cli(capsys, "fetch", NCT)
+    scripted.script(f"/studies/{NCT}", reply)
+    code, out, err = run_cli(capsys, "fetch", NCT)
     assert code == 3
-    assert err.startswith("drafter: ClinicalTrials.gov") and "truncated" in err
-
-
-def test_malformed_upstream_body_exits_3_naming_the_source(
-    scripted: ScriptedServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    fast_config(tmp_path, monkeypatch)
-    monkeypatch.setenv("DRAFTER_CTGOV_URL", scripted.url)
-    scripted.script(f"/studies/{NCT}", Reply(200, '{"protocolSection": {"statusModule": {}}}'))
-    code, _, err = run_cli(capsys, "fetch", NCT)
-    assert code == 3
-    assert "ClinicalTrials.gov answered GET ClinicalTrials.gov /studies/NCT05591222" in err
-    assert "unexpected shape" in err
+    assert out == ""
+    assert err.startswith("drafter: ClinicalTrials.gov") and expected in err
+    assert err.count("\n") == 1
 
 
 def test_second_live_fetch_makes_zero_upstream_requests(
