@@ -66,8 +66,10 @@ class Publication(BaseModel):
 
 
 class SourceRecord(BaseModel):
-    """One upstream answer the bundle used: what was asked, where it came from, its hash."""
+    """One upstream answer the bundle used: what was asked, where it came from, its hash, and
+    for snapshot answers how the recorded or reconstructed body was obtained."""
 
+    id: str
     source: str
     request: str
     url: str
@@ -75,6 +77,7 @@ class SourceRecord(BaseModel):
     origin: Literal["network", "cache", "snapshot"]
     fetched_at: str
     sha256: str
+    provenance: str | None = None
 
 
 class Bundle(BaseModel):

@@ -42,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # usage errors (code 2), --help and --version (code 0)
+        return exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
     try:
         code: int = args._run(args)
     except DrafterError as error:

@@ -8,9 +8,10 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from drafter.errors import BadInput
 
@@ -45,13 +46,13 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    offline: bool = False
+    offline: bool = Field(default=False, strict=True)
     db_path: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "claims.sqlite3"
     )
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
     snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR
-    cache_ttl_seconds: float = 7 * 24 * 3600.0
+    cache_ttl_seconds: float = Field(default=7 * 24 * 3600.0, ge=0)
 
     ctgov_url: str = "https://clinicaltrials.gov/api/v2"
     opentargets_url: str = "https://api.platform.opentargets.org/api/v4/graphql"
@@ -63,8 +64,8 @@ class Settings(BaseModel):
     openfda_api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
 
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=4, ge=1)
     backoff_initial: float = Field(default=1.0, ge=0)
     backoff_max: float = Field(default=30.0, ge=0)
@@ -80,6 +81,19 @@ class Settings(BaseModel):
             "chembl": 0.2,
         }
     )
+
+    @field_validator("ctgov_url", "opentargets_url", "chembl_url", "openfda_url", "pubmed_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        """Fail at start-up on a base URL requests could not use, not mid-fetch."""
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number in range
+        except ValueError as error:
+            raise ValueError(f"bad port in {url!r}: {error}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL with a host: {url!r}")
+        return url
 
     def base_url(self, source: str) -> str:
         urls = {
@@ -106,10 +120,12 @@ def load_settings(
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     path = config_file_path(env)
+    if env.get("DRAFTER_CONFIG") and not path.is_file():
+        raise BadInput(f"config file {path} (DRAFTER_CONFIG) does not exist or is not a file")
     if path.is_file():
         try:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError) as error:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise BadInput(f"config file {path}: {error}") from error
     for variable, name in ENVIRONMENT.items():
         raw = env.get(variable)
@@ -127,5 +143,10 @@ def load_settings(
 
 def _parse_env(name: str, raw: str) -> Any:
     if name == "offline":
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        flag = raw.strip().lower()
+        if flag in {"1", "true", "yes", "on"}:
+            return True
+        if flag in {"0", "false", "no", "off"}:
+            return False
+        raise BadInput(f"DRAFTER_OFFLINE must be 1/0, true/false, yes/no or on/off: {raw!r}")
     return raw

@@ -35,8 +35,8 @@ from drafter.sources.http import HttpClient
 T = TypeVar("T")
 P = ParamSpec("P")
 
-ENSEMBL_GENE = re.compile(r"^ENSG\d{11}$")
-ONTOLOGY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*[_:]\d+$")
+ENSEMBL_GENE = re.compile(r"^ENSG[0-9]{11}$")
+ONTOLOGY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*[_:][0-9]+$")
 DRUG_INTERVENTION_TYPES = {"DRUG", "BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT", None}
 NOT_A_DRUG = re.compile(
     r"\b(placebo|saline|vehicle|sham|standard of care|best supportive care)\b", re.IGNORECASE
@@ -70,10 +70,25 @@ def ontology_key(identifier: str) -> str:
 class _BundleBuilder:
     """Accumulates facts and gaps while the resolution steps run."""
 
-    def __init__(self, client: HttpClient) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        answers: list[tuple[ApiRequest, ApiResponse]],
+        required: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
+        self.answers = answers
+        self.required = required  # steps whose upstream failure must fail the command
         self.facts: dict[str, Fact] = {}
         self.gaps: list[Gap] = []
+        self._step_start = 0
+
+    def begin_step(self) -> None:
+        """Facts added from now on cite the answers fetched from now on."""
+        self._step_start = len(self.answers)
+
+    def _answer_ids(self) -> list[str]:
+        return [source_id(i) for i in range(self._step_start, len(self.answers))]
 
     def add(
         self,
@@ -96,6 +111,7 @@ class _BundleBuilder:
             source_url=url,
             source=source,
             note=note,
+            derived_from=self._answer_ids(),
         )
 
     def add_date(
@@ -115,7 +131,11 @@ class _BundleBuilder:
     def attempt(
         self, step: str, action: Callable[P, T], *args: P.args, **kwargs: P.kwargs
     ) -> T | None:
-        """Run one optional step; an upstream failure becomes a gap, never a crash."""
+        """Run one step; an upstream failure becomes a gap, never a crash, unless the step is
+        required (then it propagates and the command exits 3)."""
+        self.begin_step()
+        if step in self.required:
+            return action(*args, **kwargs)
         try:
             return action(*args, **kwargs)
         except UpstreamError as error:
@@ -132,7 +152,7 @@ def build_bundle(
     """The one entry point: fetch everything for `query` and return the Bundle."""
     with client.recording() as answers:
         study, _ = ctgov.get_study(client, query.nct_id)
-        builder = _BundleBuilder(client)
+        builder = _BundleBuilder(client, answers)
         _trial_facts(builder, study)
         drugs = [_resolve_drug(builder, study, i) for i in _drug_interventions(study)]
         target = _resolve_target(builder, drugs, query.target)
@@ -321,6 +341,7 @@ def _target_from_override(builder: _BundleBuilder, override: str) -> TargetRecor
     """--target wins over the mechanism; Open Targets confirms it, and a definite "no such
     target" is bad input while an unreachable Open Targets only leaves it unverified."""
     text = override.strip()
+    builder.begin_step()
     try:
         if ENSEMBL_GENE.match(text.upper()):
             known = opentargets.get_target(builder.client, text.upper())
@@ -340,6 +361,8 @@ def _target_from_override(builder: _BundleBuilder, override: str) -> TargetRecor
                 symbol=hit.name or text, ensembl_id=hit.id, resolved_by="--target"
             )
     except UpstreamError as error:
+        if "target" in builder.required:
+            raise
         builder.gap("target", f"--target {text} not verified: {error}")
         is_ensembl = bool(ENSEMBL_GENE.match(text.upper()))
         record = TargetRecord(
@@ -400,9 +423,12 @@ def _disease_from_override(builder: _BundleBuilder, override: str) -> DiseaseRec
 
 
 def _disease_from_id(builder: _BundleBuilder, disease_id: str) -> DiseaseRecord:
+    builder.begin_step()
     try:
         known = opentargets.get_disease(builder.client, disease_id)
     except UpstreamError as error:
+        if "disease" in builder.required:
+            raise
         builder.gap("disease", f"--disease {disease_id} not verified: {error}")
         return DiseaseRecord(name=disease_id, ontology_id=disease_id, resolved_by="--disease")
     if known is None:
@@ -431,6 +457,7 @@ def _resolve_association(
         builder.gap("association score", "needs both a target Ensembl id and a disease")
         return None
     ensembl_id = target.ensembl_id
+    gaps_before = len(builder.gaps)
     answer = builder.attempt(
         "association score",
         opentargets.get_associations,
@@ -440,9 +467,9 @@ def _resolve_association(
         disease_name=disease.name,
         enable_indirect=False,
     )
-    if answer is None:
-        return None
-    rows = answer.associated_diseases.rows if answer.associated_diseases else []
+    if answer is None and len(builder.gaps) > gaps_before:
+        return None  # the source failed; the gap says why
+    rows = answer.associated_diseases.rows if answer and answer.associated_diseases else []
     row = _matching_row(rows, disease)
     if row is None:
         builder.gap(
@@ -595,6 +622,13 @@ def _publications(builder: _BundleBuilder, study: Study) -> list[Publication]:
     return publications
 
 
+# A score must not silently change because a source was down: the target, a disease given by
+# id and the association score must come from an answer. A disease name Open Targets cannot
+# map is fine (claims and the association's name filter still match it), and so are missing
+# programs on the target (MRS.md: the claims table alone, and the result says so).
+PAIR_REQUIRED_STEPS = frozenset({"target", "disease", "association score"})
+
+
 class PairEvidence(BaseModel):
     """What the MRS needs from the sources for one target–disease pair."""
 
@@ -609,11 +643,12 @@ class PairEvidence(BaseModel):
 def pair_evidence(client: HttpClient, target: str, disease: str) -> PairEvidence:
     """Resolve a target (symbol or Ensembl id) and a disease (name or ontology id) and fetch
     the association score and the clinical programs on the target."""
-    builder = _BundleBuilder(client)
-    target_record = _target_from_override(builder, target)
-    disease_record = _disease_from_override(builder, disease)
-    association = _resolve_association(builder, target_record, disease_record)
-    programs = _target_programs(builder, target_record)
+    with client.recording() as answers:
+        builder = _BundleBuilder(client, answers, required=PAIR_REQUIRED_STEPS)
+        target_record = _target_from_override(builder, target)
+        disease_record = _disease_from_override(builder, disease)
+        association = _resolve_association(builder, target_record, disease_record)
+        programs = _target_programs(builder, target_record)
     return PairEvidence(
         target=target_record,
         disease=disease_record,
@@ -654,9 +689,16 @@ def _curated_facts(
             builder.facts.setdefault(curated.fact.id, curated.fact)
 
 
+def source_id(index: int) -> str:
+    """Stable id of the index-th answer of a fetch; facts cite it in `derived_from`."""
+    return f"S{index + 1}"
+
+
 def _source_records(answers: list[tuple[ApiRequest, ApiResponse]]) -> list[SourceRecord]:
     return [
         SourceRecord(
+            id=source_id(index),
+            provenance=response.provenance,
             source=SOURCE_NAMES[request.source],
             request=request.describe(),
             url=response.url,
@@ -665,7 +707,7 @@ def _source_records(answers: list[tuple[ApiRequest, ApiResponse]]) -> list[Sourc
             fetched_at=response.fetched_at,
             sha256=hashlib.sha256(response.text.encode()).hexdigest(),
         )
-        for request, response in answers
+        for index, (request, response) in enumerate(answers)
     ]
 
 

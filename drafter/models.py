@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Precision = Literal["year", "month", "day"]
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
 
 # ClinicalTrials.gov phase spellings in the order a trial progresses.
 PHASE_ORDER: tuple[str, ...] = (
@@ -39,7 +39,8 @@ class PartialDate(BaseModel):
     @classmethod
     def _from_string(cls, data: Any) -> Any:
         if isinstance(data, str):
-            return {"value": data, "precision": _precision_of(data)}
+            text = data.strip()
+            return {"value": text, "precision": _precision_of(text)}
         return data
 
     @model_validator(mode="after")
@@ -84,18 +85,17 @@ def _date_parts(text: str) -> tuple[int, int | None, int | None]:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _precision_of(text: str) -> Precision:
-    match = _PARTIAL_DATE.match(text.strip())
+    """The precision of an exact "YYYY", "YYYY-MM" or "YYYY-MM-DD" (no surrounding space: the
+    value is stored as given, so it must already be clean), checked to be a real date."""
+    match = _PARTIAL_DATE.match(text)
     if not match:
         raise ValueError(f"not a YYYY, YYYY-MM or YYYY-MM-DD date: {text!r}")
     year, month, day = match.groups()
-    if day:
-        date(int(year), int(month), int(day))  # rejects 2025-02-30
-        return "day"
-    if month:
-        if not 1 <= int(month) <= 12:
-            raise ValueError(f"month out of range: {text!r}")
-        return "month"
-    return "year"
+    try:
+        date(int(year), int(month or 1), int(day or 1))  # rejects year 0, month 13, 2025-02-30
+    except ValueError as error:
+        raise ValueError(f"not a real date: {text!r} ({error})") from None
+    return "day" if day else "month" if month else "year"
 
 
 FactValue = str | int | float | bool | list[str] | None
@@ -111,6 +111,11 @@ class Fact(BaseModel):
     source_url: str
     source: str
     note: str | None = None
+    derived_from: list[str] = Field(
+        default_factory=list,
+        description="ids of the bundle's source records (upstream answers) the value was read "
+        "from; a snapshot answer's record says how its body was obtained",
+    )
 
     @field_validator("source_url")
     @classmethod
@@ -139,11 +144,11 @@ class Claim(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nct_id: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    nct_id: str | None = Field(default=None, pattern=r"^NCT[0-9]{8}$")
     drug: str = Field(min_length=1)
-    drug_chembl_id: str | None = Field(default=None, pattern=r"^CHEMBL\d+$")
+    drug_chembl_id: str | None = Field(default=None, pattern=r"^CHEMBL[0-9]+$")
     target_symbol: str = Field(min_length=1)
-    target_ensembl_id: str | None = Field(default=None, pattern=r"^ENSG\d{11}$")
+    target_ensembl_id: str | None = Field(default=None, pattern=r"^ENSG[0-9]{11}$")
     disease_name: str = Field(min_length=1)
     disease_id: str | None = None
     phase: str | None = None

@@ -33,7 +33,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "OPENAI_API_KEY",
     ):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("DRAFTER_CONFIG", str(tmp_path / "no-config.toml"))
+    empty_config = tmp_path / "empty-config.toml"
+    empty_config.write_text("")
+    monkeypatch.setenv("DRAFTER_CONFIG", str(empty_config))
     monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("DRAFTER_DB", str(tmp_path / "claims.sqlite3"))
     unreachable = "http://127.0.0.1:9"  # discard port: any accidental live call fails fast

@@ -287,3 +287,23 @@ def test_snapshot_is_what_the_builder_produces(tmp_path: Path) -> None:
     assert (copy / "curated_facts.jsonl").read_bytes() == (
         DEFAULT_SNAPSHOT_DIR.parent / "curated_facts.jsonl"
     ).read_bytes()
+
+
+def test_facts_cite_the_answers_they_were_read_from(dle_bundle: Bundle) -> None:
+    """A reviewer can follow a fact to the answer it came from and see how that answer was
+    obtained: here, a record reconstructed from the published post-mortem."""
+    records = {s.id: s for s in dle_bundle.sources}
+    why = dle_bundle.fact(f"ctgov:{NCT}:why_stopped")
+    assert why is not None and why.derived_from == ["S1"]
+    study = records["S1"]
+    assert study.request == f"GET ClinicalTrials.gov /studies/{NCT}"
+    assert study.provenance is not None and "seeds/000" in study.provenance
+    score = dle_bundle.fact(
+        "opentargets:ENSG00000239961:discoid_lupus_erythematosus:association_score"
+    )
+    assert score is not None and score.value == pytest.approx(0.092)
+    [association] = [records[i] for i in score.derived_from]
+    assert "Association" in association.request
+    assert association.provenance is not None and "0.092" in association.provenance
+    cited = {i for fact in dle_bundle.facts for i in fact.derived_from}
+    assert cited <= set(records)

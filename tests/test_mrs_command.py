@@ -4,10 +4,12 @@ snapshot's association score, plus how unresolvable inputs are reported."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from drafter.cli import main
+from tests.servers import SnapshotServer
 
 DLE = ("--target", "LILRA4", "--disease", "discoid lupus erythematosus")
 
@@ -72,16 +74,61 @@ def test_unknown_target_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None
     assert "unknown target" in capsys.readouterr().err
 
 
-def test_missing_association_is_scored_as_zero_and_said(
+def test_unverifiable_target_offline_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    """EGFR is not in the snapshot: no score is printed rather than one computed from guesses."""
+    code = main(["mrs", "--target", "EGFR", "--disease", "x", "--offline", "--json"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert captured.out == ""
+    assert "MapIds" in captured.err and "EGFR" in captured.err
+
+
+def live(monkeypatch: pytest.MonkeyPatch, server: SnapshotServer) -> None:
+    for setting, url in server.base_urls().items():
+        monkeypatch.setenv(f"DRAFTER_{setting.upper()}", url)
+
+
+def test_open_targets_down_exits_3_instead_of_a_wrong_score(
+    snapshot_server: SnapshotServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "fast.toml"
+    config.write_text("backoff_initial = 0.01\nmax_attempts = 2\nmin_interval = {}\n")
+    monkeypatch.setenv("DRAFTER_CONFIG", str(config))
+    live(monkeypatch, snapshot_server)
+    monkeypatch.setenv("DRAFTER_OPENTARGETS_URL", "http://127.0.0.1:9/graphql")
+    code = main(["mrs", *DLE, "--as-of", "2026-05-20"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert captured.out == ""
+    assert "Open Targets Platform unavailable" in captured.err
+
+
+def test_no_association_row_is_scored_as_zero_and_said(
+    snapshot_server: SnapshotServer,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """EGFR is not in the snapshot: the score falls back to the claims table and says so."""
-    document = run_json(
-        capsys, "--target", "EGFR", "--disease", "EGFR-mutant non-small cell lung carcinoma"
+    """Open Targets answers but lists no association of LILRA4 with lupus nephritis."""
+    live(monkeypatch, snapshot_server)
+    code = main(
+        ["mrs", "--target", "LILRA4", "--disease", "lupus nephritis", "--as-of", "2026-05-20"]
     )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| Genetic evidence deficit | 15.0 / 15 |" in out
+    assert "gap — association score: Open Targets lists no direct association" in out
+    document = run_json_live(capsys, "--target", "LILRA4", "--disease", "lupus nephritis")
     assert document["association_score"] is None
-    assert points(document)[3] == 15.0  # genetic deficit at its maximum
     notes = document["notes"]
     assert isinstance(notes, list) and any("association" in n.lower() for n in notes)
-    gaps = document["gaps"]
-    assert isinstance(gaps, list) and gaps
+
+
+def run_json_live(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+    code = main(["mrs", *argv, "--as-of", "2026-05-20", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    document: dict[str, object] = json.loads(captured.out)
+    return document

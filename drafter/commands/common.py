@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 
@@ -26,7 +27,10 @@ def add_as_of_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_day(text: str) -> date:
+    """Exactly YYYY-MM-DD (Python 3.11's fromisoformat would also take 20260520)."""
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None

@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         }
         write_stdout(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
-        write_stdout(render_table(result, target_name, evidence.disease.name, summary.text))
+        table = render_table(result, target_name, evidence.disease.name, summary.text)
+        gaps = "".join(f"gap — {gap.step}: {gap.reason}\n" for gap in evidence.gaps)
+        write_stdout(table + gaps)
     return 0
 
 

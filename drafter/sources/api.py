@@ -58,8 +58,10 @@ class ApiRequest(BaseModel):
             separators=(",", ":"),
         )
 
-    def cache_key(self) -> str:
-        return hashlib.sha256(self.canonical().encode()).hexdigest()
+    def cache_key(self, base_url: str) -> str:
+        """Keyed by host too: answers cached from a test server or mirror never stand in for
+        another host's."""
+        return hashlib.sha256(f"{base_url}\n{self.canonical()}".encode()).hexdigest()
 
     def describe(self) -> str:
         """Human form for messages: never contains a secret, since the request holds none."""
@@ -82,6 +84,7 @@ class ApiResponse(BaseModel):
     url: str
     origin: Literal["network", "cache", "snapshot"] = "network"
     fetched_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+    provenance: str | None = None
 
     def json_body(self, request: ApiRequest) -> Any:
         """Parse the body as JSON or fail as an upstream error naming the source."""

@@ -1,20 +1,29 @@
 """On-disk response cache (SQLite, stdlib).
 
-Why not requests-cache: its keys are full URLs, while drafter keys a request by source and path
-(`ApiRequest.cache_key`) so the cache and the offline snapshot answer the same question, secrets
-are excluded by construction (they are never in an `ApiRequest`), and offline mode can read
-entries past their TTL. One table, WAL mode and a busy timeout make it safe for batch threads
-and concurrent processes.
+Why not requests-cache: drafter's keys are built from `ApiRequest` (host, source, path, params,
+body), which never holds an API key, so secrets stay out of keys and stored requests by
+construction rather than by an ignore-list; only definitive answers (200, and the 404s that mean
+"no such record") are stored; offline mode must read entries past their TTL; and batch threads
+and concurrent processes share one file (WAL, busy timeout). That is one table and a few lines.
+
+The cache is an optimisation: if its file cannot be opened or read (a directory in the way, a
+corrupt database), drafter warns once and carries on without it.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from drafter.sources.api import ApiResponse
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -38,6 +47,23 @@ class ResponseCache:
         self.path = path
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._broken = False
+
+    def _guarded(self, action: Callable[[], T], fallback: T) -> T:
+        """Run a cache operation; on a file or database error disable the cache for this
+        process with one warning instead of failing the command."""
+        if self._broken:
+            return fallback
+        try:
+            return action()
+        except (OSError, sqlite3.Error) as error:
+            self._broken = True
+            log.warning(
+                "drafter: warning: response cache %s unusable (%s); continuing without it",
+                self.path,
+                error,
+            )
+            return fallback
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -51,6 +77,12 @@ class ResponseCache:
 
     def get(self, key: str, max_age: float | None) -> ApiResponse | None:
         """The stored answer, if younger than `max_age` seconds (None: any age)."""
+        return self._guarded(lambda: self._get(key, max_age), None)
+
+    def put(self, key: str, description: str, response: ApiResponse) -> None:
+        self._guarded(lambda: self._put(key, description, response), None)
+
+    def _get(self, key: str, max_age: float | None) -> ApiResponse | None:
         if self._connection is None and not self.path.exists():
             return None
         with self._lock:
@@ -77,7 +109,7 @@ class ResponseCache:
             fetched_at=fetched_at,
         )
 
-    def put(self, key: str, description: str, response: ApiResponse) -> None:
+    def _put(self, key: str, description: str, response: ApiResponse) -> None:
         with self._lock:
             connection = self._connect()
             connection.execute(

@@ -10,8 +10,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from drafter.sources.api import ApiRequest, parse_model
 from drafter.sources.http import HttpClient
 
-CHEMBL_ID = re.compile(r"^CHEMBL\d+$")
-
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")

@@ -15,7 +15,7 @@ from drafter.models import PartialDate
 from drafter.sources.api import ApiRequest, parse_model
 from drafter.sources.http import HttpClient
 
-NCT_PATTERN = re.compile(r"^NCT\d{8}$")
+NCT_PATTERN = re.compile(r"^NCT[0-9]{8}$")
 STOPPED_STATUSES = ("TERMINATED", "WITHDRAWN", "SUSPENDED")
 SEARCH_FIELDS = (
     "IdentificationModule,StatusModule,SponsorCollaboratorsModule,ConditionsModule,"

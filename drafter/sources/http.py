@@ -29,7 +29,7 @@ from tenacity import (
 
 from drafter import __version__
 from drafter.config import Settings
-from drafter.errors import OfflineMiss, UpstreamError, UpstreamRejected
+from drafter.errors import DrafterError, OfflineMiss, UpstreamError, UpstreamRejected
 from drafter.sources.api import SOURCE_NAMES, ApiRequest, ApiResponse
 from drafter.sources.cache import ResponseCache
 from drafter.sources.snapshot import Snapshot
@@ -75,12 +75,16 @@ class _RedactSecrets(logging.Filter):
         super().__init__()
         self.secrets = [s for s in secrets if s]
 
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+        masked = self.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
         return True
 
 
@@ -174,15 +178,23 @@ class HttpClient:
             _RECORDER.reset(token)
 
     def send(self, request: ApiRequest) -> ApiResponse:
-        """Answer from the cache, the snapshot (offline) or the network, in that order."""
-        response = self._answer(request)
+        """Answer from the cache, the snapshot (offline) or the network, in that order.
+        Secrets are masked in every error message and body that leaves this module: some
+        upstreams echo the key they were sent (NCBI's invalid-key answer does)."""
+        try:
+            response = self._answer(request)
+        except DrafterError as error:
+            masked = self._redactor.mask(str(error))
+            if masked == str(error):
+                raise
+            raise type(error)(masked) from None
         answers = _RECORDER.get()
         if answers is not None:
             answers.append((request, response))
         return response
 
     def _answer(self, request: ApiRequest) -> ApiResponse:
-        key = request.cache_key()
+        key = request.cache_key(self.settings.base_url(request.source))
         if self.settings.offline:
             cached = self._cache.get(key, max_age=None)
             if cached is not None:
@@ -271,7 +283,10 @@ class HttpClient:
                 f"{status}: {' '.join(text.split())[:200]}"
             )
         return ApiResponse(
-            status=status, content_type=content_type, text=text, url=self.url_for(request)
+            status=status,
+            content_type=content_type,
+            text=self._redactor.mask(text),
+            url=self.url_for(request),
         )
 
     def _secret_params(self, source: str) -> dict[str, str]:

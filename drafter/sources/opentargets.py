@@ -107,7 +107,7 @@ class ScoreById(_Node):
 
 
 class AssociationRow(_Node):
-    score: float
+    score: float = Field(ge=0, le=1, allow_inf_nan=False)
     disease: DiseaseRef
     datatype_scores: list[ScoreById] = Field(default_factory=list, alias="datatypeScores")
 
@@ -199,8 +199,9 @@ def _query(
     body = response.json_body(request)
     if not isinstance(body, dict):
         raise MalformedResponse(f"Open Targets answered {request.describe()} with a non-object")
-    if body.get("errors"):
-        first = body["errors"][0]
+    errors = body.get("errors")
+    if errors:
+        first = errors[0] if isinstance(errors, list) else errors
         message = first.get("message") if isinstance(first, dict) else str(first)
         raise MalformedResponse(f"Open Targets rejected {operation}: {message}")
     data = body.get("data")

@@ -96,4 +96,5 @@ class Snapshot:
             url=url,
             origin="snapshot",
             fetched_at="snapshot",
+            provenance=entry.provenance,
         )
