@@ -41,8 +41,8 @@ BUSY_TIMEOUT_SECONDS = 30.0
 CLAIM_FIELDS: tuple[str, ...] = tuple(Claim.model_fields)
 DATE_FIELDS: tuple[str, ...] = ("termination_posted", "primary_completion", "event_date_override")
 _TIMESTAMP_FIELDS = ("created", "updated")
-_NCT = re.compile(r"^nct\d{8}$", re.IGNORECASE)
-_ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*\d{11})\.\d+$")
+_NCT = re.compile(r"^nct[0-9]{8}$", re.IGNORECASE)
+_ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*[0-9]{11})\.[0-9]+$")
 
 
 # --- schema -------------------------------------------------------------------------------------
