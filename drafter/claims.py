@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from drafter.bulk import collector_paused
 from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
-from drafter.errors import BadInput
+from drafter.errors import BadInput, first_problem
 from drafter.models import PHASE_ORDER, Claim
 
 Format = Literal["jsonl", "csv"]
@@ -642,8 +642,4 @@ def _reason(error: Exception) -> str:
     """One line for the first problem of a validation error."""
     if not isinstance(error, ValidationError):
         return str(error)
-    errors = error.errors()
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "row"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    return first_problem(error, "row")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from drafter.errors import BadInput
+from drafter.errors import BadInput, first_problem
 
 APP_NAME = "drafter"
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -136,9 +136,7 @@ def load_settings(
     try:
         return Settings(**values)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise BadInput(f"invalid setting {where}: {first['msg']}") from error
+        raise BadInput(f"invalid setting {first_problem(error)}") from error
 
 
 def _parse_env(name: str, raw: str) -> Any:

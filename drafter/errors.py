@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -40,3 +42,12 @@ class MalformedResponse(UpstreamError):
 
 class OfflineMiss(UpstreamError):
     """Offline mode and neither the cache nor the bundled snapshot holds the request."""
+
+
+def first_problem(error: ValidationError, whole: str = "value") -> str:
+    """One line for a pydantic error: where the first problem is and what it is."""
+    problems = error.errors()
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"]) or whole
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{where}: {first['msg']}{more}"

@@ -30,7 +30,7 @@ from drafter.claims import (
     write_claims,
 )
 from drafter.config import load_settings
-from drafter.errors import BadInput
+from drafter.errors import BadInput, first_problem
 from drafter.models import Archetype, Claim
 
 FORMATS = ("jsonl", "csv")
@@ -119,9 +119,7 @@ def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
     try:
         claim = Claim.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "claim"
-        raise BadInput(f"--json-claim: {where}: {first['msg']}") from error
+        raise BadInput(f"--json-claim: {first_problem(error, 'claim')}") from error
     existed = store.get(claim.key) is not None
     stored = store.upsert(claim)
     _note(f"{'updated' if existed else 'added'} claim {stored.key}")

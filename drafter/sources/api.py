@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter.errors import MalformedResponse
+from drafter.errors import MalformedResponse, first_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -102,9 +102,7 @@ def parse_model(model: type[ModelT], body: Any, request: ApiRequest) -> ModelT:
     try:
         return model.model_validate(body)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
         raise MalformedResponse(
             f"{SOURCE_NAMES[request.source]} answered {request.describe()} in an unexpected "
-            f"shape ({where}: {first['msg']})"
+            f"shape ({first_problem(error, 'body')})"
         ) from error
