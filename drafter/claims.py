@@ -274,6 +274,26 @@ class ClaimsStore:
         ).fetchall()
         return [(drug, chembl_id) for drug, chembl_id in rows]
 
+    def for_pair_names(
+        self, targets: Iterable[str | None], diseases: Iterable[str | None]
+    ) -> list[Claim]:
+        """Claims on a pair known under several names (symbol and Ensembl id; disease name
+        and ontology id), each once, in key order."""
+        found: dict[str, Claim] = {}
+        disease_names = [d for d in dict.fromkeys(diseases) if d]
+        for target in (t for t in dict.fromkeys(targets) if t):
+            for disease in disease_names:
+                for claim in self.for_pair(target, disease):
+                    found.setdefault(claim.key, claim)
+        return sorted(found.values(), key=lambda c: c.key)
+
+    def drugs_for_targets(self, targets: Iterable[str | None]) -> list[tuple[str, str | None]]:
+        """Distinct (drug, ChEMBL id) on a target known under several names."""
+        drugs: dict[tuple[str, str | None], None] = {}
+        for target in (t for t in dict.fromkeys(targets) if t):
+            drugs.update(dict.fromkeys(self.drugs_for_target(target)))
+        return list(drugs)
+
     def for_disease(self, disease: str) -> list[Claim]:
         """Claims in this indication on any target."""
         return self.query(disease=disease)

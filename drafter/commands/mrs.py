@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from drafter.claims import ClaimsStore, open_store
+from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
     add_offline_flag,
@@ -14,8 +14,7 @@ from drafter.commands.common import (
     write_stdout,
 )
 from drafter.config import load_settings
-from drafter.evidence import PairEvidence, pair_evidence
-from drafter.models import Claim
+from drafter.evidence import pair_evidence
 from drafter.mrs import MrsResult, ProgramRef, compute_mrs, summarize
 from drafter.sources.http import HttpClient
 
@@ -34,9 +33,14 @@ def run(args: argparse.Namespace) -> int:
     as_of = today_or(args.as_of)
     with HttpClient(settings) as client:
         evidence = pair_evidence(client, args.target, args.disease)
+    target_names = (evidence.target.symbol, evidence.target.ensembl_id)
+    disease_names = (evidence.disease.name, evidence.disease.ontology_id)
     with open_store(settings) as store:
-        pair_claims = _pair_claims(store, evidence)
-        target_drugs = _target_drugs(store, evidence)
+        pair_claims = store.for_pair_names(target_names, disease_names)
+        target_drugs = [
+            ProgramRef(name=name, chembl_id=chembl_id)
+            for name, chembl_id in store.drugs_for_targets(target_names)
+        ]
     programs = None
     if evidence.target_programs is not None:
         programs = [
@@ -61,30 +65,6 @@ def run(args: argparse.Namespace) -> int:
         gaps = "".join(f"gap — {gap.step}: {gap.reason}\n" for gap in evidence.gaps)
         write_stdout(table + gaps)
     return 0
-
-
-def _pair_claims(store: ClaimsStore, evidence: PairEvidence) -> list[Claim]:
-    """Claims naming the target by symbol or Ensembl id and the disease by name or ontology
-    id, each once."""
-    found: dict[str, Claim] = {}
-    for target in _present(evidence.target.symbol, evidence.target.ensembl_id):
-        for disease in _present(evidence.disease.name, evidence.disease.ontology_id):
-            for claim in store.for_pair(target, disease):
-                found.setdefault(claim.key, claim)
-    return sorted(found.values(), key=lambda c: c.key)
-
-
-def _target_drugs(store: ClaimsStore, evidence: PairEvidence) -> list[ProgramRef]:
-    """The drugs documented on the target in any indication (for programmatic saturation)."""
-    drugs: dict[tuple[str, str | None], ProgramRef] = {}
-    for target in _present(evidence.target.symbol, evidence.target.ensembl_id):
-        for name, chembl_id in store.drugs_for_target(target):
-            drugs.setdefault((name, chembl_id), ProgramRef(name=name, chembl_id=chembl_id))
-    return list(drugs.values())
-
-
-def _present(*values: str | None) -> list[str]:
-    return [v for v in dict.fromkeys(values) if v]
 
 
 def render_table(result: MrsResult, target: str, disease: str, sentence: str) -> str:
