@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from drafter.bulk import collector_paused
 from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
 from drafter.errors import BadInput, first_problem
-from drafter.models import PHASE_ORDER, Claim
+from drafter.models import PHASE_ORDER, Claim, fold_text
 
 Format = Literal["jsonl", "csv"]
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
@@ -135,11 +135,6 @@ _ORDER = " ORDER BY event_date IS NULL, event_date DESC, key"
 # --- normalisation ------------------------------------------------------------------------------
 
 
-def normalise_text(text: str) -> str:
-    """Case- and whitespace-insensitive form of a name ("Discoid  Lupus" == "discoid lupus")."""
-    return " ".join(text.casefold().split())
-
-
 def normalise_ensembl_id(text: str) -> str:
     """Ensembl ids compare without case and without a version suffix (ENSG…961.5 == ensg…961)."""
     value = text.strip().lower()
@@ -165,9 +160,9 @@ def _search_keys(
     symbol: str, ensembl: str | None, disease: str, disease_id: str | None
 ) -> tuple[str, str | None, str, str | None]:
     return (
-        normalise_text(symbol),
+        fold_text(symbol),
         normalise_ensembl_id(ensembl) if ensembl else None,
-        normalise_text(disease),
+        fold_text(disease),
         normalise_ontology_id(disease_id) if disease_id else None,
     )
 
@@ -464,10 +459,10 @@ def _filters(
     params: list[str] = []
     if target is not None:
         clauses.append("(target_norm = ? OR target_ensembl_norm = ?)")
-        params += [normalise_text(target), normalise_ensembl_id(target)]
+        params += [fold_text(target), normalise_ensembl_id(target)]
     if disease is not None:
         clauses.append("(disease_norm = ? OR disease_id_norm = ?)")
-        params += [normalise_text(disease), normalise_ontology_id(disease)]
+        params += [fold_text(disease), normalise_ontology_id(disease)]
     if archetype is not None:
         clauses.append("archetype = ?")
         params.append(archetype.strip().lower())

@@ -181,7 +181,7 @@ class Claim(BaseModel):
         """Unique key of the row: the NCT id, else drug|target|disease normalised."""
         if self.nct_id:
             return self.nct_id
-        return "|".join(_normalise(x) for x in (self.drug, self.target_symbol, self.disease_name))
+        return "|".join(fold_text(x) for x in (self.drug, self.target_symbol, self.disease_name))
 
     @property
     def event_date(self) -> PartialDate | None:
@@ -199,5 +199,15 @@ class Claim(BaseModel):
         return posted if later_or_same else completed
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.lower().split())
+def fold_text(text: str) -> str:
+    """Case- and whitespace-insensitive form of a name ("Discoid  Lupus" == "discoid lupus")."""
+    return " ".join(text.casefold().split())
+
+
+_NAME_JOINERS = re.compile(r"[\s\-_\u2010-\u2015]+")
+
+
+def drug_name_key(name: str) -> str:
+    """Drug names the way registries vary them: case, spaces, hyphens and underscores ignored
+    ("ARO-ANG3" == "aro ang3")."""
+    return _NAME_JOINERS.sub("", name.casefold())

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +31,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from drafter.bulk import collector_paused
-from drafter.models import PHASE_ORDER, Claim, PartialDate
+from drafter.models import PHASE_ORDER, Claim, PartialDate, drug_name_key, fold_text
 
 Band = Literal["GREEN", "YELLOW", "RED"]
 ComponentKey = Literal[
@@ -72,7 +71,6 @@ BUCKET_ORDER: tuple[str, ...] = ("Phase 4", "Phase 3", "Phase 2", "Phase 1", "un
 
 _PHASE_RANK: dict[str | None, int] = {p: i for i, p in enumerate((*PHASE_ORDER, None))}
 _ARCHETYPE_RANK: dict[str, int] = {a: i for i, a in enumerate(ARCHETYPES)}
-_DASHES = re.compile(r"[\s\-\u2010-\u2015]+")
 
 
 class MrsParams(BaseModel):
@@ -259,11 +257,6 @@ class _Term:
     decay: float
 
 
-def normalise_name(name: str) -> str:
-    """Drug names match case-, whitespace- and hyphen-insensitively ("ARO-ANG3" = "aro ang3")."""
-    return _DASHES.sub("", name.casefold())
-
-
 def count_programs(
     target_programs: Sequence[ProgramRef] | None,
     claims: Iterable[Claim],
@@ -276,14 +269,14 @@ def count_programs(
     Defined on the set of entries, not by merging in arrival order, so the same entries always
     give the same n_t whatever order the sources list them in."""
     entries: list[tuple[str | None, str, str, str]] = [
-        (_chembl(ref.chembl_id), ref.name, normalise_name(ref.name), "opentargets")
+        (_chembl(ref.chembl_id), ref.name, drug_name_key(ref.name), "opentargets")
         for ref in target_programs or ()
     ]
     entries += [
-        (_chembl(c.drug_chembl_id), c.drug, normalise_name(c.drug), "claims") for c in claims
+        (_chembl(c.drug_chembl_id), c.drug, drug_name_key(c.drug), "claims") for c in claims
     ]
     entries += [
-        (_chembl(d.chembl_id), d.name, normalise_name(d.name), "claims") for d in claim_drugs
+        (_chembl(d.chembl_id), d.name, drug_name_key(d.name), "claims") for d in claim_drugs
     ]
     id_of_name: dict[str, str] = {}
     for cid, _, norm, _ in entries:
@@ -344,12 +337,12 @@ PairKey = tuple[str, str]
 
 def target_key(target: str) -> str:
     """How the table groups claims by target: case- and whitespace-insensitive symbol."""
-    return " ".join(target.casefold().split())
+    return fold_text(target)
 
 
 def pair_key(target: str, disease: str) -> PairKey:
     """How the table groups claims into pairs: case- and whitespace-insensitive names."""
-    return (target_key(target), " ".join(disease.casefold().split()))
+    return (fold_text(target), fold_text(disease))
 
 
 def compute_mrs_table(

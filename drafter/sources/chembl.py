@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from drafter.models import drug_name_key
 from drafter.sources.api import ApiRequest, parse_model
 from drafter.sources.http import HttpClient
 
@@ -126,15 +126,10 @@ def get_mechanisms(client: HttpClient, chembl_id: str) -> list[Mechanism]:
     return page.mechanisms
 
 
-def name_key(name: str) -> str:
-    """Compare drug names the way registries vary them: case, spaces and hyphens ignored."""
-    return re.sub(r"[\s\-_]+", "", name).lower()
-
-
 def best_match(molecules: list[Molecule], name: str) -> Molecule | None:
     """The molecule whose preferred name or a synonym equals `name` (search ranks loosely)."""
-    wanted = name_key(name)
+    wanted = drug_name_key(name)
     for molecule in molecules:
-        if any(name_key(candidate) == wanted for candidate in molecule.names()):
+        if any(drug_name_key(candidate) == wanted for candidate in molecule.names()):
             return molecule
     return None
