@@ -62,10 +62,10 @@ ARCHETYPES: dict[str, float] = {
 }
 CATEGORIES = {
     "operational": "Business_Administrative",
-    "efficacy": "Efficacy",
+    "efficacy": "Negative",
     "safety": "Safety_Sideeffects",
-    "biomarker": "Study_Design",
-    "unknown": "Another_Study",
+    "biomarker": "Biomarker",
+    "unknown": "No_Context",
 }
 
 

@@ -19,6 +19,20 @@ How the rules run, and why:
   efficacy concerns", "unrelated to efficacy"). Absence words ("no", "lack of", "without") negate
   only concern rules (safety, efficacy, biomarker, success): "no funding" is a reason, "no safety
   issues" is not.
+* A match is also dropped when a denying predicate follows it in the same clause, at most five
+  words on: "safety concerns were not the reason", "safety was not a factor", "AEs played no
+  role", "toxicity had nothing to do with it". The match must be a bare subject (a match with its
+  own verb, "enrollment was slow", is a clause), and a match in between must be coordinated with
+  it ("safety and efficacy were not the reasons"). "Not the only / main reason" affirms, so it
+  does not deny; "were not observed" denies only concern rules, like absence words.
+* "No efficacy" is a failure, "no efficacy concerns / issues / problems / reasons" denies a worry:
+  the noun after the efficacy word decides, through a coordination too ("no efficacy or safety
+  concerns" denies both). Bare "efficacy" states no direction (stopped for it, or for lack of
+  it?), so it is only a mention: reported when denied, never counted. A negative context counts
+  ("lack of efficacy", "efficacy was insufficient", "efficacy concerns", "not effective");
+  efficacy that could not be assessed or evaluated is Insufficient_Data, not a failed drug.
+* Mild, non-serious or drug-unrelated adverse events and an acceptable safety profile are shields:
+  they are reported, not a reason to stop.
 * Weak rules (a bare "sponsor", "study completed", "see description") count only when no other
   rule did, so a vague actor never crowds out the stated reason.
 """
@@ -32,33 +46,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drafter.models import Archetype
-
-Category = Literal[
-    "Safety_Sideeffects",
-    "Negative",
-    "Biomarker",
-    "Success",
-    "Endpoint_Met",
-    "Insufficient_Enrollment",
-    "Business_Administrative",
-    "Funding",
-    "Logistics_Resources",
-    "Study_Design",
-    "Study_Staff_Moved",
-    "Covid19",
-    "Regulatory",
-    "Another_Study",
-    "Insufficient_Data",
-    "Ethical_Reason",
-    "Interim_Analysis",
-    "Invalid_Reason",
-    "No_Context",
-]
+from drafter.models import Archetype, Category
 
 # The one category → archetype table. Its order is the priority `categories` are reported in.
 # * Success / Endpoint_Met → operational: a trial stopped because it worked is not evidence
@@ -161,9 +153,59 @@ _W = (
     r"(?:(?!(?:safety|saftey|safty|futil\w*|efficacy|toxic\w*|not|never|no)\b)"
     rf"(?!{_ENROL_ANY}\b|{_PEOPLE}\b)\w+ )"
 )
+_EFFICACY = r"(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness)"
 _EFFECT = (
-    r"(?:efficacy|efficasy|eficacy|efficiacy|effectiveness|benefits?|responses?|effects?"
-    r"|improvements?|difference|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
+    rf"(?:{_EFFICACY}|benefits?|responses?|(?<!side )(?<!adverse )effects?"
+    r"|improvements?|differences?|(?:statistical )?significance"
+    r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
+)
+# What a trial hoped to see; a verdict after it ("efficacy was insufficient") is a failure,
+# given by a verb (_VERDICT_VERB) then a negative word (_VERDICT).
+_EFFECT_SUBJECT = (
+    rf"(?:{_EFFICACY}|(?:clinical |therapeutic |treatment )?benefits?|(?:(?:overall|objective"
+    r"|clinical|tumou?r) )?response(?: rates?)?|responses|treatment effects?"
+    r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
+)
+_VERDICT_VERB = (
+    r"(?:(?:was|were|is|are|has|have|had|been|be|appeared|appears|seemed|seems|remained|proved"
+    r"|proven|could|can|would|will|did|does|may|might) )"
+)
+# "efficacy [rate] [of the drug | in the treatment arm] was": a head noun, then one prepositional
+# phrase; a bare list or a new sentence ("benefit risk the primary endpoint") is not a subject.
+_VERDICT_FILLER = (
+    r"(?:(?:rates?|signals?|levels?|results?|data|outcomes?) )?(?:(?:of|in|on|for|with|from"
+    r"|across|among|versus|vs) (?:(?:the|this|a|an) )?(?:(?!(?:not|no|never|the|a|an)\b)\w+ )"
+    r"{0,3}?)?"
+)
+_VERDICT = (
+    r"(?:not (?:be |been )?(?:(?:very|sufficiently|clearly|fully|statistically|clinically|as|so) )?"
+    r"(?:sufficient|adequate|demonstrated|observed|shown|seen|established|confirmed|achieved"
+    r"|significant|convincing|evident|apparent|detected|met|proven|better|superior|improved"
+    r"|different|meaningful|promising|expected|good enough|strong enough|large enough"
+    r"|robust)|insufficient|inadequate|lacking|absent|disappointing|poor|limited|low"
+    r"|lower than|below|suboptimal|sub optimal|unsatisfactory|unconvincing|marginal|modest"
+    r"|minimal|negligible|inferior|worse|weak|less than|smaller than)"
+)
+# Where a verb-less ("telegraphic") verdict may end, so "response rate low" is one but the
+# run-on "response rate low patient interest" is not.
+_CLAUSE_END = r"(?:$| [.;:!?,()\[\]{}]| (?:and|but|so|to|for|in|at|with|as|than|compared)\b)"
+# Nouns that make "X" a worry rather than an outcome: "no efficacy concerns" denies a worry,
+# "no efficacy" reports a failure. Also reached through a coordination, "no efficacy or safety
+# concerns", whose filler never crosses a new clause or cause.
+_CONCERN_NOUN = r"(?:concerns?|issues?|problems?|reasons|worries|doubts|questions|considerations?)"
+_COORDINATED = (
+    r" (?:or|and|nor|,) (?:(?!(?:but|however|not|no|due|because|owing|whereas|while)\b)"
+    r"(?:\w+|,) ){0,4}?"
+)
+_CONCERN_TAIL = rf"(?: {_CONCERN_NOUN}\b|{_COORDINATED}(?:{_CONCERN_NOUN}|signals?)\b)"
+# Adverse-event nouns, for the shield that hides mild, non-serious or unrelated events.
+_AE = (
+    r"(?:(?:adverse|advers) (?:\w+ )?(?:events?|effects?|reactions?|experiences?)|aes?"
+    r"|side ?(?:effects?|affects?|reactions?)|toxicit(?:y|ies)|reactions?|deaths?)"
+)
+_MILD = (
+    r"(?:mild|minor|non ?serious|low grade|grade (?:1|i|one)|transient|manageable|expected"
+    r"|tolerable|self limiting|reversible|(?:mild|minor) (?:to|or|and) moderate)"
 )
 _BIOMARKER = (
     r"(?:biomarkers?|bio markers?|companion diagnostics?|cdx|diagnostic (?:assays?|tests?|kits?)"
@@ -197,7 +239,24 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "shield.good_safety",
         None,
         r"\b(?:good|acceptable|favou?rable|excellent|benign|clean|reassuring|manageable)"
-        r" (?:\w+ )?(?:safety|tolerability)(?: profile)?\b|\bsafety follow ?up\b",
+        r" (?:\w+ )?(?:safety|tolerability)(?: profile)?\b|\bsafety follow ?up\b"
+        r"|\b(?:safety|tolerability)(?: profile)? (?:(?:was|were|is|are|has been|remained) )"
+        r"(?:(?:generally|overall|very|also) )?(?:good|acceptable|favou?rable|excellent|benign"
+        r"|clean|reassuring|manageable|satisfactory)\b",
+    ),
+    (
+        # Mild, non-serious or unrelated adverse events are reported, not a reason to stop:
+        # "adverse events were mild", "mild to moderate AEs", "AEs were not drug related".
+        "shield.mild_events",
+        None,
+        rf"\b{_MILD} (?:(?:and|or) (?:transient|reversible|manageable|self limiting) )?{_AE}\b"
+        rf"|\b{_AE} (?:(?!(?:not|no|never|serious|severe|fatal)\b)\w+ ){{0,3}}?"
+        r"(?:was|were|is|are|have been|had been|remained) (?:(?:all|generally|mostly|mainly|only"
+        rf"|predominantly|largely|overall) )?(?:{_MILD}|not (?:\w+ )?(?:serious|severe|related"
+        r"|drug related|treatment related)|unrelated)\b"
+        rf"|\b{_AE} (?:, )?(?:(?:was|were|is|are|judged|considered|deemed|assessed as) ){{0,2}}"
+        r"(?:not (?:\w+ )?related|unrelated) to (?:the )?(?:\w+ )?(?:drugs?|treatments?|products?"
+        r"|medications?|interventions?|therap(?:y|ies)|vaccines?|devices?)\b",
     ),
     # --- Safety_Sideeffects
     (
@@ -246,17 +305,29 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "efficacy.lack",
         "Negative",
-        r"\b(?:lack(?:ing)? of|absence of|loss of|no|insufficient|inadequate|limited|low|poor"
-        r"|modest|minimal|marginal|unsatisfactory|disappointing|suboptimal|sub optimal|weak"
-        rf"|unconvincing|not (?:sufficient|enough|adequate)) (?:{_W}){{0,2}}?{_EFFECT}\b"
+        r"\b(?:(?:lack(?:ing)? of|absence of|loss of|insufficient|inadequate|limited|low|lower"
+        r"|poor|modest|minimal|marginal|unsatisfactory|disappointing|suboptimal|sub optimal|weak"
+        r"|reduced|decreased|diminished|inferior|unconvincing|not (?:sufficient|enough|adequate))"
+        rf" (?:{_W}){{0,2}}?{_EFFECT}\b|no (?:{_W}){{0,2}}?{_EFFECT}\b(?!{_CONCERN_TAIL}))"
         r"(?! (?:from|by) )(?: in (?:\w+ ){0,2}?(?:mortality|survival|deaths?))?",
+    ),
+    (
+        # A verdict after the noun: "efficacy was insufficient", "response rate was low",
+        # "benefit of the drug was not demonstrated", telegraphic "efficacy insufficient". Words
+        # between noun and verdict need a verb after them, so a list or a run-on never joins.
+        "efficacy.verdict",
+        "Negative",
+        rf"\b{_EFFECT_SUBJECT} (?:{_VERDICT_FILLER}{_VERDICT_VERB}{{1,3}}"
+        rf"|(?={_VERDICT}{_CLAUSE_END}))"
+        rf"{_VERDICT}\b",
     ),
     (
         "efficacy.not_shown",
         "Negative",
         r"\b(?:did not|does not|do not|(?:has|have|had|was|were|is) not|failed to|fails? to"
-        r"|failure to|unable to|could not|can not|not able to|unlikely to|will not|would not"
-        r"|may not) (?:\w+ ){0,2}?(?:meet|reach|achieve|show|demonstrate|confirm|establish|prove"
+        r"|failure to|failing to|unable to|could not|can not|not able to|unlikely to|will not"
+        r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achieve|show"
+        r"|demonstrate|confirm|establish|prove"
         rf"|detect|improve|reduce|separate|beat|outperform)\w* {_W}{{0,3}}?(?:end ?points?"
         r"|objectives?|outcomes?|goals?|efficacy|benefit|superiority|non ?inferiority|effect"
         r"|difference|significance|improvement|response|activity|proof of concept|separation)\b",
@@ -272,14 +343,32 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "efficacy.negative_results",
         "Negative",
         r"\b(?:negative|disappointing|discouraging|unfavou?rable|inconclusive|unsatisfactory"
-        rf"|poor) {_W}{{0,2}}?(?:results?|outcomes?|data|findings|trends?|readouts?)\b"
+        rf"|poor) (?:{_W}|{_EFFICACY} ){{0,2}}?(?:results?|outcomes?|data|findings|trends?"
+        r"|readouts?)\b"
         r"|\bnegative (?:study|trial)\b",
     ),
     (
+        # Words that are a failure by themselves; bare "efficacy" is not one of them.
         "efficacy.word",
         "Negative",
-        r"\b(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness|ineffective(?:ness)?"
-        r"|inefficacy|inefficacious|(?:not|non) efficacious)\b",
+        r"\b(?:ineffective(?:ness)?|inefficacy|inefficacious|(?:not|non) efficacious"
+        r"|(?:not|non) (?:(?:very|sufficiently|as|particularly) )?effective|less effective"
+        r"|no longer effective|lack of effect)\b",
+    ),
+    (
+        # A worry about efficacy is a reason ("efficacy concerns"); denied, it is not one ("no
+        # efficacy or safety concerns" negates this match and the safety one alike).
+        "efficacy.concern",
+        "Negative",
+        rf"\b{_EFFICACY}(?: {_CONCERN_NOUN}\b|(?={_COORDINATED}{_CONCERN_NOUN}\b))",
+    ),
+    (
+        # A mention only: bare "efficacy" names no direction (stopped for it, or for lack of
+        # it?), so it never counts. It is matched so a denial ("unrelated to efficacy") is
+        # reported as a negated concern, and so it can claim its word from weaker rules.
+        "efficacy.mention",
+        "Negative",
+        rf"\b{_EFFICACY}\b",
     ),
     # --- Biomarker (drafter addition)
     (
@@ -293,8 +382,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "biomarker.failure_after",
         "Biomarker",
-        rf"\b{_BIOMARKER} (?:\w+ ){{0,3}}?(?:(?:was|were|is|are|did|does|could|has|have|had|be"
-        r"|been) ){0,2}(?:not (?:\w+ )?(?:met|achieved|reached|observed|demonstrated|confirmed"
+        rf"\b{_BIOMARKER} (?:(?!(?:not|no|never)\b)\w+ ){{0,3}}?(?:(?:was|were|is|are|did"
+        r"|does|could|has|have|had|be|been) ){0,2}(?:not (?:\w+ )?(?:met|achieved|reached"
+        r"|observed|demonstrated|confirmed"
         r"|validated|sufficient|adequate|supportive|support|supported|predictive|available"
         r"|feasible|reliable|detected|shown|seen)|insufficient|inadequate|failed|failure"
         r"|unfavou?rable|lower than|below|suboptimal|unsupportive|unreliable|issues?|problems?"
@@ -318,7 +408,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "success.word",
         "Success",
-        r"\b(?:success|successful|stopped (?:early )?for (?:efficacy|benefit))\b",
+        r"\b(?:success|successful|stopped (?:early )?for (?:efficacy|benefit)"
+        r"|early (?:for|due to|because of) (?:(?:proven|demonstrated|clear) )?"
+        r"(?:efficacy|benefit))\b",
     ),
     (
         "endpoint.met",
@@ -361,7 +453,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Insufficient_Enrollment",
         r"\b(?:few|too few|not enough|insufficient|inadequate|limited|lack of|shortage of"
         r"|paucity of|(?:low|small|limited|insufficient) numbers? of)"
-        rf" (?:(?!evaluable|analy[sz]able)\w+ )?{_PEOPLE}\b(?! (?:safety|data)\b)"
+        rf" (?:(?!evaluable|assessable|analy[sz]able)\w+ )?{_PEOPLE}\b(?! (?:safety|data)\b)"
         r"|\bonly (?:\d+|one|two|three|four|five|a few|a handful of) (?:\w+ )?"
         rf"(?:{_PEOPLE} )?(?:(?:were|was|have been|had been) )?(?:enrol+ed|recruited"
         r"|randomi[sz]ed|accrued|included)\b"
@@ -627,11 +719,27 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "data.insufficient",
         "Insufficient_Data",
         r"\b(?:insufficient|inadequate|not enough|lack of|limited|incomplete|missing|unreliable"
-        rf"|no) {_W}?(?:data|information|evidence)\b|\b(?:too few|insufficient|not enough"
-        r"|lack of|low number of|few) (?:\w+ )?(?:evaluable|analy[sz]able)\b"
-        r"|\b(?:non|not|un|in) ?evaluable\b|\bdata (?:\w+ )?(?:insufficient|inadequate"
+        rf"|no) (?:{_W}|{_EFFICACY} )?(?:data|information|evidence)\b|\b(?:too few|few"
+        r"|insufficient|inadequate|not enough|lack of|low|small|limited|reduced)(?: numbers? of"
+        r"| amount of)? (?:\w+ )?(?:evaluable|analy[sz]able|assessable)\b"
+        r"|\b(?:non|not|un|in) ?(?:evaluable|assessable|analy[sz]able|interpretable)\b"
+        r"|\bdata (?:\w+ )?(?:insufficient|inadequate"
         r"|incomplete|quality|not (?:\w+ )?(?:sufficient|adequate|interpretable|evaluable"
         r"|reliable|available))\b|\bunable to (?:collect|obtain|gather|analy[sz]e) (?:\w+ )?data\b",
+    ),
+    (
+        # Efficacy that could not be measured is missing data, not a failed drug: "efficacy could
+        # not be assessed", "response not evaluated", "unable to evaluate the primary endpoint".
+        "data.not_assessed",
+        "Insufficient_Data",
+        rf"\b(?:{_EFFECT_SUBJECT}|end ?points?|outcomes?|results?) (?:(?!(?:not|no|never)\b)"
+        r"\w+ ){0,2}?(?:(?:could|can|was|were|is|are|has|have|had|been|be|did|will|would) ){0,3}"
+        r"(?:not|never) (?:be |been )?(?:assessed|assessable|evaluated|evaluable|analy[sz]ed"
+        r"|analy[sz]able|measured|measurable|determined|interpretable|interpreted|estimated"
+        r"|estimable|captured|collected)\b"
+        r"|\b(?:unable to|could not|can not|not possible to|impossible to|did not|not able to)"
+        r" (?:\w+ )?(?:assess|evaluate|analy[sz]e|measure|determine|interpret|estimate)"
+        rf" (?:the )?(?:\w+ ){{0,2}}?(?:{_EFFECT_SUBJECT}|end ?points?|outcomes?)\b",
     ),
     # --- Ethical_Reason
     ("ethical.word", "Ethical_Reason", r"\b(?:un)?ethic(?:al|ally|s)?\b|\bequipoise\b"),
@@ -678,6 +786,18 @@ _WEAK_RULES = frozenset(
     {"enrollment.bare", "business.actor", "invalid.completed", "no_context.pointer"}
 )
 _NOT_NEGATABLE = frozenset({"no_context.pointer"})
+# Mention rules never count; they are matched to report a denial and to claim their words.
+_MENTION_RULES = frozenset({"efficacy.mention"})
+# Speed only: a rule runs only on texts holding one of these substrings, each of which every
+# match of the rule contains (tests check the answers are the same without them).
+_GUARDS: dict[str, tuple[str, ...]] = {
+    "shield.mild_events": ("advers", "ae", "side", "toxic", "reaction", "death"),
+    "safety.toxicity": ("toxic", "dose limiting", "dlt"),
+    "efficacy.verdict": ("effic", "efica", "benefit", "respons", "effect", "activity"),
+    "data.not_assessed": ("not", "never", "unable", "impossible"),
+    "interim.dsmb": ("dsm", "dmc", "monitoring", "steering", "safety review"),
+}
+_POST_GUARDS = ("not", "never", "no ", "nothing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -689,6 +809,8 @@ class Rule:
     pattern: re.Pattern[str]
     weak: bool = False
     negatable: bool = True
+    counts: bool = True
+    guard: tuple[str, ...] = ()
 
     @property
     def concern(self) -> bool:
@@ -702,6 +824,8 @@ RULES: tuple[Rule, ...] = tuple(
         pattern=re.compile(pattern),
         weak=rule_id in _WEAK_RULES,
         negatable=category is not None and rule_id not in _NOT_NEGATABLE,
+        counts=rule_id not in _MENTION_RULES,
+        guard=_GUARDS.get(rule_id, ()),
     )
     for rule_id, category, pattern in _RULE_TABLE
 )
@@ -867,6 +991,99 @@ def _negation_cue(
     return None
 
 
+# Negation after the noun, in the same clause: "safety concerns were not the reason", "safety
+# was not a factor", "funding was not an issue", "AEs played no role", "toxicity had nothing to
+# do with it". Group "absence" marks predicates that deny an observation ("safety signals were
+# not observed"): like absence cues before a noun they negate only concern rules, since
+# "funding could not be found" is a reason. "Not the only/main reason" affirms, so it is absent.
+_POST_NEGATION = re.compile(
+    r"\b(?:(?:was|were|is|are|has been|have been|had been|did|does|do|had|has|have) )?"
+    r"(?:(?:clearly|certainly|definitely|also|ultimately) )?(?:"
+    r"(?:not|never) (?:(?:considered|deemed|judged|thought|believed|felt|seen as|regarded as)"
+    r" )?(?:to be )?(?:(?:the|a|an|any|one of the|among the|part of the|in any way) )?"
+    r"(?:(?:contributing|contributory|deciding|determining|decisive|direct|underlying|causal"
+    r"|relevant|driving) )?(?:reasons?|causes?|factors?|issues?|concerns?|problems?"
+    r"|considerations?|drivers?|basis|motivation|rationale|triggers?|contributors?|explanation"
+    r"|grounds|relevant|involved|implicated|responsible|at issue|in question|contributory"
+    r"|causal|related to (?:the|this) (?:decision|termination|discontinuation|closure))"
+    r"|(?:not|never) play(?:s|ed)? (?:a|any) (?:\w+ )?(?:role|part)"
+    r"|(?:not|never) (?:contribut|factor|influenc|affect|driv|motivat|lead|led|prompt|trigger)\w*"
+    r"|(?:play|plays|played|had|has|have) no (?:\w+ )?(?:role|part|bearing|influence|impact)"
+    r"|(?:had|has|have) nothing to do with"
+    r"|(?P<absence>(?<=was |ere |are | is |een )(?:not|never) (?:\w+ )?(?:observed|seen"
+    r"|identified|reported|detected|noted|found|raised|encountered)))\b"
+)
+_POST_CUES = frozenset({"not", "never", "no", "nothing"})
+_SINGULAR = frozenset({"was", "is", "has", "does"})
+_POST_WINDOW = 5  # words allowed between a match and the predicate that negates it
+# A match holding its own verb is a clause ("enrollment was slow"), never the subject of a
+# later predicate; and a gap holding one has started a new clause.
+_CLAUSE_WORDS = frozenset(
+    {"was", "were", "is", "are", "been", "be", "has", "have", "had", "did", "does", "do"}
+    | {"could", "can", "would", "will", "may", "might", "should", "must"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _PostNegation:
+    start: int  # first token of the predicate
+    cue: int  # the negation word in it
+    singular: bool  # "was not the reason": an "and" before it joins clauses, not subjects
+    absence: bool
+
+
+def _post_negations(
+    joined: str, starts: Sequence[int], tokens: Sequence[str]
+) -> list[_PostNegation]:
+    found: list[_PostNegation] = []
+    if not any(literal in joined for literal in _POST_GUARDS):
+        return found
+    for match in _POST_NEGATION.finditer(joined):
+        start = bisect_right(starts, match.start()) - 1
+        end = bisect_left(starts, match.end())
+        cue = next(i for i in range(start, end) if tokens[i] in _POST_CUES)
+        found.append(
+            _PostNegation(start, cue, tokens[start] in _SINGULAR, match["absence"] is not None)
+        )
+    return found
+
+
+def _post_negation_cue(
+    tokens: Sequence[str],
+    start: int,
+    end: int,
+    consumed: set[int],
+    concern: bool,
+    post: Sequence[_PostNegation],
+) -> int | None:
+    """Index of the cue of a predicate that denies tokens[start:end] from after it, if any."""
+    after = next((p for p in post if p.start >= end), None)
+    if after is None or after.cue in consumed or (after.absence and not concern):
+        return None
+    if any(token in _CLAUSE_WORDS for token in tokens[start:end]):
+        return None
+    gap = tokens[end : after.start]
+    if len([token for token in gap if token != ","]) > _POST_WINDOW:
+        return None
+    for token in gap:
+        if (
+            token in _HARD_STOPS
+            or token in _SCOPE_ENDERS
+            or token in _CAUSAL
+            or token in _CLAUSE_WORDS
+            or token in _GENERAL_CUES
+            or token in _ABSENCE_CUES
+            or (token == "and" and after.singular)
+        ):
+            return None
+    # Another match in between is a co-subject only when coordinated ("safety and efficacy
+    # were not the reasons"); otherwise it is the subject and the earlier match is not.
+    coordinated = any(token in _LIST_WORDS for token in gap)
+    if not coordinated and ("," in gap or any(i in consumed for i in range(end, after.start))):
+        return None
+    return after.cue
+
+
 # ---------------------------------------------------------------------------------------------
 # The classifier.
 
@@ -891,27 +1108,30 @@ class RuleClassifier:
             return _no_context("no reason given (empty or placeholder text)")
         shown = tokenize(raw)
         tokens = [_correct(token) for token in shown]
-        hits = self._hits(tokens)
-        taken = [False] * len(tokens)
-        strong = _claim(hits, taken, weak=False)
-        consumed = {i for hit in strong for i in range(hit.start, hit.end)}
-        counted, negated = _split_negated(tokens, shown, strong, consumed)
-        if not counted:
-            weak = _claim(hits, taken, weak=True)
-            consumed |= {i for hit in weak for i in range(hit.start, hit.end)}
-            weak_counted, weak_negated = _split_negated(tokens, shown, weak, consumed)
-            counted, negated = weak_counted, negated + weak_negated
-        return _result(counted, negated)
-
-    def _hits(self, tokens: Sequence[str]) -> list[_Hit]:
         joined = " ".join(tokens)
         starts: list[int] = []
         offset = 0
         for token in tokens:
             starts.append(offset)
             offset += len(token) + 1
+        hits = self._hits(joined, starts)
+        post = _post_negations(joined, starts, tokens)
+        taken = [False] * len(tokens)
+        strong = _claim(hits, taken, weak=False)
+        consumed = {i for hit in strong for i in range(hit.start, hit.end)}
+        counted, negated, mentioned = _split_negated(tokens, shown, strong, consumed, post)
+        if not counted:
+            weak = _claim(hits, taken, weak=True)
+            consumed |= {i for hit in weak for i in range(hit.start, hit.end)}
+            counted, weak_negated, _ = _split_negated(tokens, shown, weak, consumed, post)
+            negated += weak_negated
+        return _result(counted, negated, mentioned)
+
+    def _hits(self, joined: str, starts: Sequence[int]) -> list[_Hit]:
         hits: list[_Hit] = []
         for order, rule in enumerate(self._rules):
+            if rule.guard and not any(literal in joined for literal in rule.guard):
+                continue
             for found in rule.pattern.finditer(joined):
                 if found.end() > found.start():
                     start = bisect_right(starts, found.start()) - 1
@@ -934,37 +1154,51 @@ def _claim(hits: Sequence[_Hit], taken: list[bool], *, weak: bool) -> list[_Hit]
 
 
 def _split_negated(
-    tokens: Sequence[str], shown: Sequence[str], hits: Sequence[_Hit], consumed: set[int]
-) -> tuple[list[RuleMatch], list[RuleMatch]]:
-    """Counted and negated matches; `shown` are the tokens before typo correction."""
+    tokens: Sequence[str],
+    shown: Sequence[str],
+    hits: Sequence[_Hit],
+    consumed: set[int],
+    post: Sequence[_PostNegation],
+) -> tuple[list[RuleMatch], list[RuleMatch], list[RuleMatch]]:
+    """Counted, negated and merely mentioned matches; `shown` are the tokens before typo
+    correction. A cue before the match is looked for first, then a predicate after it."""
     counted: list[RuleMatch] = []
     negated: list[RuleMatch] = []
+    mentioned: list[RuleMatch] = []
     for hit in hits:
         category = hit.rule.category
         if category is None:
             continue
         words = " ".join(shown[hit.start : hit.end])
-        cue = (
-            _negation_cue(tokens, hit.start, hit.end, consumed, hit.rule.concern)
-            if hit.rule.negatable
-            else None
-        )
-        if cue is None:
-            counted.append(RuleMatch(rule=hit.rule.id, category=category, text=words))
-        else:
+        cue = None
+        if hit.rule.negatable:
+            concern = hit.rule.concern
+            cue = _negation_cue(tokens, hit.start, hit.end, consumed, concern)
+            if cue is None:
+                cue = _post_negation_cue(tokens, hit.start, hit.end, consumed, concern, post)
+        if cue is not None:
             negated.append(
                 RuleMatch(rule=hit.rule.id, category=category, text=words, negated_by=shown[cue])
             )
-    return counted, negated
+        elif hit.rule.counts:
+            counted.append(RuleMatch(rule=hit.rule.id, category=category, text=words))
+        else:
+            mentioned.append(RuleMatch(rule=hit.rule.id, category=category, text=words))
+    return counted, negated, mentioned
 
 
-def _result(counted: list[RuleMatch], negated: list[RuleMatch]) -> StopClassification:
+def _result(
+    counted: list[RuleMatch], negated: list[RuleMatch], mentioned: Sequence[RuleMatch] = ()
+) -> StopClassification:
     ignored = "".join(
         f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'
         for m in negated
+    ) + "".join(
+        f'; ignored "{m.text}" ({m.rule}: a mention that states no direction)' for m in mentioned
     )
     if not counted:
-        reason = "no rule matched, so the text gives no interpretable reason" + ignored
+        verb = "counted" if mentioned else "matched"
+        reason = f"no rule {verb}, so the text gives no interpretable reason" + ignored
         return _no_context(reason, negated)
     categories = sorted({m.category for m in counted}, key=_CATEGORY_RANK.__getitem__)
     archetype = archetype_for(categories)

@@ -135,6 +135,30 @@ class Gap(BaseModel):
 Archetype = Literal["efficacy", "safety", "biomarker", "operational", "unknown"]
 ClaimStatus = Literal["draft", "published"]
 
+# Open Targets' stop-reason categories (research/stop-reasons.md), with Funding split from
+# Business_Administrative and Biomarker added; drafter.classify maps each to an archetype.
+Category = Literal[
+    "Safety_Sideeffects",
+    "Negative",
+    "Biomarker",
+    "Success",
+    "Endpoint_Met",
+    "Insufficient_Enrollment",
+    "Business_Administrative",
+    "Funding",
+    "Logistics_Resources",
+    "Study_Design",
+    "Study_Staff_Moved",
+    "Covid19",
+    "Regulatory",
+    "Another_Study",
+    "Insufficient_Data",
+    "Ethical_Reason",
+    "Interim_Analysis",
+    "Invalid_Reason",
+    "No_Context",
+]
+
 
 class Claim(BaseModel):
     """One documented failed program: a row of the claims table and an input to the MRS.
@@ -153,7 +177,7 @@ class Claim(BaseModel):
     disease_id: str | None = None
     phase: str | None = None
     archetype: Archetype
-    category: str
+    category: Category
     why_stopped: str | None = None
     sponsor: str | None = None
     termination_posted: PartialDate | None = None

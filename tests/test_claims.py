@@ -396,7 +396,7 @@ def good_line(nct: str) -> str:
         ),
         (
             "too-many-cells.csv",
-            'nct_id,drug,target_symbol,disease_name,archetype,category\nNCT00000021,"a\nb",T,D,efficacy,N\n'
+            'nct_id,drug,target_symbol,disease_name,archetype,category\nNCT00000021,"a\nb",T,D,efficacy,Negative\n'
             "NCT00000022,d,T,D,efficacy,Negative,extra\n",
             r"line 4: 7 cells but 6 columns",
         ),

@@ -8,6 +8,7 @@ written for each rule.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
@@ -210,6 +211,22 @@ NEGATED = [
     "Termination wasn't due to toxicity",
     "without any safety issue",
     "NOT RELATED TO SAFTEY",
+    # "no X concerns": the noun after "efficacy" makes it a denied worry, and the coordination
+    # carries the denial to every member.
+    "There were no efficacy or safety concerns.",
+    "no efficacy issues",
+    "No efficacy, safety or tolerability problems",
+    "without any efficacy or safety issues",
+    # Negation after the noun, in the same clause.
+    "Safety concerns were not the reason",
+    "Safety was not a factor in this decision",
+    "Toxicity played no role in the decision",
+    "Adverse events were not the cause of termination",
+    "Efficacy was not an issue",
+    "Safety and efficacy were not the reasons for stopping",
+    "Safety signals were not observed",
+    "Safety concerns had nothing to do with it",
+    "Safety did not factor into the decision",
 ]
 
 
@@ -243,12 +260,117 @@ def test_negated_concerns_do_not_count(text: str) -> None:
         # Inability phrases are not negations.
         ("It was not possible to recruit enough patients", "Insufficient_Enrollment", None),
         ("No longer a priority for the sponsor", "Business_Administrative", None),
+        # A predicate after the noun negates only its own subject, in its own clause.
+        ("Enrollment was slow and safety was not an issue", "Insufficient_Enrollment", None),
+        ("Grant ended, safety was not a factor", "Funding", "Safety_Sideeffects"),
+        ("Funding was not an issue; the PI left", "Study_Staff_Moved", "Funding"),
+        ("Safety was not the only reason", "Safety_Sideeffects", None),  # affirms, not denies
+        # "Not observed / found" denies only concerns, like absence words before a noun.
+        ("Funding could not be found", "Funding", None),
+        # "lack of X and Y concerns" lists two reasons; "no X or Y concerns" denies both.
+        ("Lack of efficacy or safety concerns", "Negative", None),
+        ("Lack of efficacy or safety concerns", "Safety_Sideeffects", None),
     ],
 )
 def test_negation_scope(text: str, present: str, absent: str | None) -> None:
     categories = categories_of(text)
     assert present in categories
     assert absent is None or absent not in categories
+
+
+@pytest.mark.parametrize(
+    ("text", "negative"),
+    [
+        # The word after "efficacy" decides: an outcome that was missing is a failure, a worry
+        # that was missing is not.
+        ("no efficacy", True),
+        ("no efficacy observed", True),
+        ("no efficacy signal", True),  # an efficacy signal is the hoped-for outcome
+        ("no evidence of efficacy", True),
+        ("no efficacy concerns", False),
+        ("no efficacy issues", False),
+        ("no efficacy problems", False),
+        ("no efficacy or safety concerns", False),
+        ("no efficacy or safety signals", False),
+        ("no efficacy data available", False),  # missing data: Insufficient_Data
+    ],
+)
+def test_what_follows_no_efficacy_decides(text: str, negative: bool) -> None:
+    assert ("Negative" in categories_of(text)) is negative
+
+
+@pytest.mark.parametrize(
+    ("text", "archetype", "categories"),
+    [
+        # Bare "efficacy" names no direction; a negative context does.
+        ("Efficacy", "unknown", ["No_Context"]),
+        ("Terminated for efficacy", "unknown", ["No_Context"]),
+        ("Efficacy; sponsor decision", "operational", ["Business_Administrative"]),
+        ("Efficacy concerns", "efficacy", ["Negative"]),
+        ("Efficacy was insufficient", "efficacy", ["Negative"]),
+        ("efficacy could not be established", "efficacy", ["Negative"]),
+        ("The drug was not effective", "efficacy", ["Negative"]),
+        # Efficacy that could not be measured is missing data, not a failed drug.
+        ("efficacy not evaluated", "operational", ["Insufficient_Data"]),
+        ("Efficacy could not be assessed", "operational", ["Insufficient_Data"]),
+        ("Unable to evaluate the primary endpoint", "operational", ["Insufficient_Data"]),
+        ("Patients not evaluable", "operational", ["Insufficient_Data"]),
+        ("Insufficient number of evaluable patients", "operational", ["Insufficient_Data"]),
+    ],
+)
+def test_efficacy_needs_a_negative_context(
+    text: str, archetype: str, categories: list[str]
+) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == (archetype, categories)
+
+
+def test_bare_efficacy_is_reported_as_a_mention() -> None:
+    result = classify_stop_reason("Efficacy")
+    assert result.matched == [] and result.negated == []
+    assert "efficacy.mention" in result.explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "safety"),
+    [
+        ("Adverse events were mild", False),
+        ("mild adverse events", False),
+        ("Mild to moderate AEs only", False),
+        ("non-serious adverse events", False),
+        ("Toxicity was manageable", False),
+        ("AEs were not drug related", False),
+        ("Deaths were unrelated to study drug", False),
+        ("Safety profile was acceptable", False),
+        ("Serious adverse events", True),
+        ("Severe adverse events were reported", True),
+        ("Adverse events were severe", True),
+        ("Unexpected serious adverse reactions", True),
+        ("Deaths related to study drug", True),
+    ],
+)
+def test_mild_or_unrelated_adverse_events_are_not_a_safety_reason(text: str, safety: bool) -> None:
+    assert ("Safety_Sideeffects" in categories_of(text)) is safety
+
+
+# The reviewer's true positives: they must survive the fixes above, exactly.
+TRUE_POSITIVES = [
+    ("terminated due to lack of efficacy", "efficacy", ["Negative"]),
+    ("futility at interim analysis", "efficacy", ["Negative", "Interim_Analysis"]),
+    ("DSMB recommended stopping for futility", "efficacy", ["Negative", "Interim_Analysis"]),
+    ("serious adverse events", "safety", ["Safety_Sideeffects"]),
+    ("safety concerns", "safety", ["Safety_Sideeffects"]),
+    ("unacceptable toxicity", "safety", ["Safety_Sideeffects"]),
+    ("no efficacy observed", "efficacy", ["Negative"]),
+    ("did not meet primary endpoint", "efficacy", ["Negative"]),
+    (ACCEPTANCE, "operational", ["Business_Administrative"]),
+]
+
+
+@pytest.mark.parametrize(("text", "archetype", "categories"), TRUE_POSITIVES)
+def test_true_positives_survive(text: str, archetype: str, categories: list[str]) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == (archetype, categories)
 
 
 # --- multi-reason, overlap, vague texts -------------------------------------------------------
@@ -421,6 +543,13 @@ _VOCABULARY = [
     "interim", "analysis", "PI", "left", "covid-19", "toxicity", "endpoint", "met", "the",
     "study", "was", "terminated", "business", "target", "engagement", "grant", "ended", "DSMB",
 ]  # fmt: skip
+# Words near the guarded rules and the negation after a noun.
+_GUARD_WORDS = [
+    "adverse", "events", "AEs", "were", "mild", "drug", "related", "deaths", "unrelated",
+    "response", "rate", "benefit", "insufficient", "could", "be", "assessed", "evaluated",
+    "reason", "a", "factor", "played", "role", "nothing", "with", "concerns", "issues",
+    "data", "monitoring", "committee", "dose", "limiting", "DLT", "observed", "signal",
+]  # fmt: skip
 
 
 def _check_valid(result: StopClassification) -> None:
@@ -448,6 +577,20 @@ def test_phrases_give_valid_case_insensitive_answers(text: str) -> None:
 @given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200))
 def test_ascii_text_is_case_insensitive(text: str) -> None:
     assert classify_stop_reason(text.upper()) == classify_stop_reason(text.lower())
+
+
+_UNGUARDED = RuleClassifier([dataclasses.replace(rule, guard=()) for rule in RULES])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["text"][:50] for case in CASES])
+def test_speed_guards_never_change_an_answer(case: dict[str, Any]) -> None:
+    assert any(rule.guard for rule in RULES)
+    assert _UNGUARDED.classify(case["text"]) == classify_stop_reason(case["text"])
+
+
+@given(st.lists(st.sampled_from(_VOCABULARY + _GUARD_WORDS), min_size=1, max_size=14).map(" ".join))
+def test_speed_guards_never_change_an_answer_on_phrases(text: str) -> None:
+    assert _UNGUARDED.classify(text) == classify_stop_reason(text)
 
 
 def test_fast_on_many_texts_and_on_a_pathological_one() -> None:

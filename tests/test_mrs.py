@@ -441,7 +441,7 @@ def claims(draw: st.DrawFn) -> Claim:
         phase=draw(st.sampled_from(PHASES)),
         archetype=draw(st.sampled_from(ARCHETYPES)),
         category=draw(
-            st.sampled_from(["Business_Administrative", "Efficacy", "Safety_Sideeffects"])
+            st.sampled_from(["Business_Administrative", "Negative", "Safety_Sideeffects"])
         ),
         termination_posted=draw(st.none() | partial_dates()),
         primary_completion=draw(st.none() | partial_dates()),
