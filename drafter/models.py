@@ -15,7 +15,10 @@ Precision = Literal["year", "month", "day"]
 _PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
 
 # ClinicalTrials.gov phase spellings in the order a trial progresses.
-PHASE_ORDER: tuple[str, ...] = (
+Phase = Literal[
+    "EARLY_PHASE1", "PHASE1", "PHASE1/PHASE2", "PHASE2", "PHASE2/PHASE3", "PHASE3", "PHASE4"
+]
+PHASE_ORDER: tuple[Phase, ...] = (
     "EARLY_PHASE1",
     "PHASE1",
     "PHASE1/PHASE2",
@@ -38,16 +41,18 @@ class PartialDate(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, data: Any) -> Any:
+        """Accept "2025-05" or {"value", "precision"}; one check for both, since a claims table
+        of 100,000 rows validates some 200,000 dates."""
         if isinstance(data, str):
             text = data.strip()
             return {"value": text, "precision": _precision_of(text)}
+        if isinstance(data, dict) and isinstance(data.get("value"), str):
+            actual = _precision_of(data["value"])
+            if data.get("precision", actual) != actual:
+                raise ValueError(
+                    f"date {data['value']!r} does not have {data['precision']} precision"
+                )
         return data
-
-    @model_validator(mode="after")
-    def _check(self) -> PartialDate:
-        if _precision_of(self.value) != self.precision:
-            raise ValueError(f"date {self.value!r} does not have {self.precision} precision")
-        return self
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
@@ -175,7 +180,7 @@ class Claim(BaseModel):
     target_ensembl_id: str | None = Field(default=None, pattern=r"^ENSG[0-9]{11}$")
     disease_name: str = Field(min_length=1)
     disease_id: str | None = None
-    phase: str | None = None
+    phase: Phase | None = None
     archetype: Archetype
     category: Category
     why_stopped: str | None = None
@@ -192,13 +197,6 @@ class Claim(BaseModel):
     sources: list[str] = Field(default_factory=list)
     created: str | None = None
     updated: str | None = None
-
-    @field_validator("phase")
-    @classmethod
-    def _known_phase(cls, phase: str | None) -> str | None:
-        if phase is not None and phase not in PHASE_ORDER:
-            raise ValueError(f"phase must be one of {', '.join(PHASE_ORDER)}: {phase!r}")
-        return phase
 
     @property
     def key(self) -> str:

@@ -375,7 +375,7 @@ def good_line(nct: str) -> str:
             f"{good_line('NCT00000021')}\n"
             + json.dumps({**claim_record(make_claim(nct_id="NCT00000022")), "phase": "PHASE9"})
             + f"\n{good_line('NCT00000023')}\n",
-            r"line 2: phase: .*phase must be one of",
+            r"line 2: phase: Input should be 'EARLY_PHASE1'",
         ),
         (
             "dupe.jsonl",
