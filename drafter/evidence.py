@@ -154,7 +154,7 @@ def build_bundle(
         study, _ = ctgov.get_study(client, query.nct_id)
         builder = _BundleBuilder(client, answers)
         _trial_facts(builder, study)
-        drugs = [_resolve_drug(builder, study, i) for i in _drug_interventions(study)]
+        drugs = [_resolve_drug(builder, i) for i in _drug_interventions(study)]
         target = _resolve_target(builder, drugs, query.target)
         disease = _resolve_disease(builder, study, query.disease)
         association = _resolve_association(builder, target, disease)
@@ -250,9 +250,7 @@ def _drug_interventions(study: Study) -> list[ctgov.Intervention]:
     ]
 
 
-def _resolve_drug(
-    builder: _BundleBuilder, study: Study, intervention: ctgov.Intervention
-) -> DrugRecord:
+def _resolve_drug(builder: _BundleBuilder, intervention: ctgov.Intervention) -> DrugRecord:
     record = DrugRecord(
         intervention_name=intervention.name,
         intervention_type=intervention.type,
