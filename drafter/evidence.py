@@ -142,6 +142,10 @@ class _BundleBuilder:
             self.gaps.append(Gap(step=step, reason=" ".join(str(error).split())))
             return None
 
+    def sorted_facts(self) -> list[Fact]:
+        """Facts in id order, so the same inputs always serialise identically."""
+        return sorted(self.facts.values(), key=lambda f: f.id)
+
     def gap(self, step: str, reason: str) -> None:
         self.gaps.append(Gap(step=step, reason=reason))
 
@@ -174,7 +178,7 @@ def build_bundle(
         target_programs=programs,
         safety=safety,
         publications=publications,
-        facts=sorted(builder.facts.values(), key=lambda f: f.id),
+        facts=builder.sorted_facts(),
         gaps=builder.gaps,
         sources=_source_records(answers),
     )
@@ -652,7 +656,7 @@ def pair_evidence(client: HttpClient, target: str, disease: str) -> PairEvidence
         disease=disease_record,
         association=association,
         target_programs=programs,
-        facts=sorted(builder.facts.values(), key=lambda f: f.id),
+        facts=builder.sorted_facts(),
         gaps=builder.gaps,
     )
 

@@ -67,6 +67,10 @@ _TRANSIENT = (
 )
 
 
+# Loggers that may print a full request URL (and so NCBI's key) at DEBUG.
+_LOGGERS_SEEING_URLS = ("urllib3.connectionpool", "urllib3", __name__)
+
+
 class _RedactSecrets(logging.Filter):
     """urllib3 logs full request URLs at DEBUG; NCBI's key can only travel in the URL, so its
     value is masked in every record that passes through the HTTP loggers."""
@@ -136,7 +140,7 @@ class HttpClient:
         self._redactor = _RedactSecrets(
             [k.get_secret_value() for k in (settings.ncbi_api_key, settings.openfda_api_key) if k]
         )
-        for name in ("urllib3.connectionpool", "urllib3", __name__):
+        for name in _LOGGERS_SEEING_URLS:
             logging.getLogger(name).addFilter(self._redactor)
         self.network_requests = 0
         self.waits: list[float] = []
@@ -149,7 +153,7 @@ class HttpClient:
         return intervals
 
     def close(self) -> None:
-        for name in ("urllib3.connectionpool", "urllib3", __name__):
+        for name in _LOGGERS_SEEING_URLS:
             logging.getLogger(name).removeFilter(self._redactor)
         self._session.close()
         self._cache.close()
