@@ -8,6 +8,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_UPSTREAM = 3
+EXIT_INTERNAL = 4
 
 
 class DrafterError(Exception):
@@ -42,6 +43,24 @@ class MalformedResponse(UpstreamError):
 
 class OfflineMiss(UpstreamError):
     """Offline mode and neither the cache nor the bundled snapshot holds the request."""
+
+
+class DeadlineExceeded(UpstreamError):
+    """A request, an optional step or the whole command ran out of its time budget."""
+
+
+class StoreUnavailable(DrafterError):
+    """A local database exists but cannot be used right now: locked by another process, or
+    read-only where a write is needed. Not bad input: the same command works once it is free."""
+
+    exit_code = EXIT_UPSTREAM
+
+
+class InternalError(DrafterError):
+    """drafter itself is broken: a bundled data file is damaged or missing, or a bug. The
+    message names the file; reinstalling fixes the first, a bug report the second."""
+
+    exit_code = EXIT_INTERNAL
 
 
 def first_problem(error: ValidationError, whole: str = "value") -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from tenacity import (
@@ -35,6 +35,7 @@ from drafter.sources.cache import ResponseCache
 from drafter.sources.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_AGENT = f"drafter/{__version__} (clinical-trial post-mortem drafting tool)"
 
@@ -180,6 +181,12 @@ class HttpClient:
             yield answers
         finally:
             _RECORDER.reset(token)
+
+    def fetch(self, request: ApiRequest, parse: Callable[[ApiResponse], T]) -> T:
+        """Answer `request` and return `parse(answer)`: the one entry point of the source
+        clients. `parse` validates the body into its model (or returns None for a definitive
+        "no such record") and raises MalformedResponse for anything else."""
+        return parse(self.send(request))
 
     def send(self, request: ApiRequest) -> ApiResponse:
         """Answer from the cache, the snapshot (offline) or the network, in that order.
