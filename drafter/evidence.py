@@ -155,7 +155,7 @@ def build_bundle(
 ) -> Bundle:
     """The one entry point: fetch everything for `query` and return the Bundle."""
     with client.recording() as answers:
-        study, _ = ctgov.get_study(client, query.nct_id)
+        study = ctgov.get_study(client, query.nct_id)
         builder = _BundleBuilder(client, answers)
         _trial_facts(builder, study)
         drugs = [_resolve_drug(builder, i) for i in _drug_interventions(study)]

@@ -259,7 +259,7 @@ def test_stopped_search_pages_list_every_stopped_snapshot_trial(tmp_path: Path) 
     assert all(s.status.overall_status in ctgov.STOPPED_STATUSES for s in studies)
     expected = set()
     for nct_id in seed_trial_ids():
-        study, _ = ctgov.get_study(client, nct_id)
+        study = ctgov.get_study(client, nct_id)
         updated = study.status.last_update_post_date_struct
         if study.status.overall_status in ctgov.STOPPED_STATUSES and (
             updated is None or updated.date.earliest() >= date(2010, 1, 1)

@@ -58,6 +58,14 @@ class ApiRequest(BaseModel):
             separators=(",", ":"),
         )
 
+    def record_id(self) -> str:
+        """Stable id of the answer to this request inside a bundle ("ctgov-1a2b3c4d5e6f"):
+        derived from what was asked, not from the order it was asked in, so adding a step never
+        renames another step's source. Matched like the snapshot (GraphQL by operation and
+        variables, page sizes ignored), so a query that gains a field keeps its id."""
+        digest = hashlib.sha256(self.canonical(for_snapshot=True).encode()).hexdigest()
+        return f"{self.source}-{digest[:12]}"
+
     def cache_key(self, base_url: str) -> str:
         """Keyed by host too: answers cached from a test server or mirror never stand in for
         another host's."""
@@ -95,6 +103,11 @@ class ApiResponse(BaseModel):
                 f"{SOURCE_NAMES[request.source]} sent a malformed or truncated body for "
                 f"{request.describe()}: {error.msg} at character {error.pos}"
             ) from error
+        except RecursionError:
+            raise MalformedResponse(
+                f"{SOURCE_NAMES[request.source]} sent JSON nested too deeply to read for "
+                f"{request.describe()}"
+            ) from None
 
 
 def parse_model(model: type[ModelT], body: Any, request: ApiRequest) -> ModelT:
@@ -106,3 +119,20 @@ def parse_model(model: type[ModelT], body: Any, request: ApiRequest) -> ModelT:
             f"{SOURCE_NAMES[request.source]} answered {request.describe()} in an unexpected "
             f"shape ({first_problem(error, 'body')})"
         ) from error
+    except RecursionError:
+        raise MalformedResponse(
+            f"{SOURCE_NAMES[request.source]} answered {request.describe()} with a body nested "
+            "too deeply to validate"
+        ) from None
+
+
+def parse_json_model(model: type[ModelT], response: ApiResponse, request: ApiRequest) -> ModelT:
+    """The JSON body of `response` validated into `model` (the common `parse` of a client)."""
+    return parse_model(model, response.json_body(request), request)
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    """Upstream or user text for a one-line message: whitespace folded, cut at `limit`
+    characters, so a 100 KB body or id is never echoed whole."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

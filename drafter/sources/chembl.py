@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from drafter.errors import MalformedResponse
 from drafter.models import drug_name_key
-from drafter.sources.api import ApiRequest, parse_model
+from drafter.sources.api import ApiRequest, ApiResponse, excerpt, parse_json_model
 from drafter.sources.http import HttpClient
 
 
@@ -91,39 +92,68 @@ class MechanismPage(_Record):
     page_meta: PageMeta | None = None
 
 
+PageT = TypeVar("PageT", MoleculePage, MechanismPage)
+
+
 def compound_page_url(chembl_id: str) -> str:
     return f"https://www.ebi.ac.uk/chembl/compound_report_card/{chembl_id}/"
 
 
-def get_molecule(client: HttpClient, chembl_id: str) -> Molecule | None:
-    """None for an unknown id (ChEMBL answers 404 with an empty HTML body)."""
-    request = ApiRequest(source="chembl", path=f"/molecule/{chembl_id}.json")
-    response = client.send(request)
-    if response.status == 404:
-        return None
-    molecule: Molecule = parse_model(Molecule, response.json_body(request), request)
-    return molecule
+def molecule_request(chembl_id: str) -> ApiRequest:
+    return ApiRequest(source="chembl", path=f"/molecule/{chembl_id}.json")
 
 
-def search_molecules(client: HttpClient, name: str, limit: int = 20) -> list[Molecule]:
-    """Free-text molecule search (names, synonyms, research codes)."""
-    request = ApiRequest(
+def search_request(name: str, limit: int = 20) -> ApiRequest:
+    return ApiRequest(
         source="chembl", path="/molecule/search.json", params={"q": name, "limit": str(limit)}
     )
-    body = client.send(request).json_body(request)
-    return parse_model(MoleculePage, body, request).molecules
 
 
-def get_mechanisms(client: HttpClient, chembl_id: str) -> list[Mechanism]:
-    request = ApiRequest(
+def mechanisms_request(chembl_id: str) -> ApiRequest:
+    return ApiRequest(
         source="chembl",
         path="/mechanism.json",
         params={"molecule_chembl_id": chembl_id, "limit": "100"},
     )
-    page: MechanismPage = parse_model(
-        MechanismPage, client.send(request).json_body(request), request
-    )
+
+
+def get_molecule(client: HttpClient, chembl_id: str) -> Molecule | None:
+    """None for an unknown id (ChEMBL answers 404 with an empty HTML body)."""
+    request = molecule_request(chembl_id)
+
+    def parse(response: ApiResponse) -> Molecule | None:
+        if response.status == 404:
+            return None
+        molecule = parse_json_model(Molecule, response, request)
+        if chembl_id not in (molecule.molecule_chembl_id, molecule.parent_id):
+            raise MalformedResponse(
+                f"ChEMBL answered {request.describe()} with another molecule "
+                f"({excerpt(molecule.molecule_chembl_id)})"
+            )
+        return molecule
+
+    return client.fetch(request, parse)
+
+
+def search_molecules(client: HttpClient, name: str, limit: int = 20) -> list[Molecule]:
+    """Free-text molecule search (names, synonyms, research codes)."""
+    request = search_request(name, limit)
+    page = client.fetch(request, lambda response: _page(MoleculePage, response, request))
+    return page.molecules
+
+
+def get_mechanisms(client: HttpClient, chembl_id: str) -> list[Mechanism]:
+    request = mechanisms_request(chembl_id)
+    page = client.fetch(request, lambda response: _page(MechanismPage, response, request))
     return page.mechanisms
+
+
+def _page(model: type[PageT], response: ApiResponse, request: ApiRequest) -> PageT:
+    """A list page: ChEMBL answers an empty search with 200 and an empty list, so a 404 here is
+    not an answer (a proxy's page, a moved API) and must not be cached as one."""
+    if response.status != 200:
+        raise MalformedResponse(f"ChEMBL answered {request.describe()} with HTTP {response.status}")
+    return parse_json_model(model, response, request)
 
 
 def best_match(molecules: list[Molecule], name: str) -> Molecule | None:

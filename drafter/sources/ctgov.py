@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_camel
 
 from drafter.errors import BadInput, MalformedResponse, NotFound
 from drafter.models import PartialDate
-from drafter.sources.api import ApiRequest, parse_model
+from drafter.sources.api import ApiRequest, ApiResponse, excerpt, parse_json_model, parse_model
 from drafter.sources.http import HttpClient
 
 NCT_PATTERN = re.compile(r"^NCT[0-9]{8}$")
@@ -264,15 +264,37 @@ class StudyPage(_Record):
     total_count: int | None = Field(default=None, validation_alias=AliasChoices("totalCount"))
 
 
-def get_study(client: HttpClient, nct_id: str) -> tuple[Study, ApiRequest]:
+def study_request(nct_id: str) -> ApiRequest:
+    return ApiRequest(source="ctgov", path=f"/studies/{normalise_nct_id(nct_id)}")
+
+
+def get_study(client: HttpClient, nct_id: str) -> Study:
     """The full record of one study; an unknown id is bad input (exit 2), not an outage."""
     nct_id = normalise_nct_id(nct_id)
-    request = ApiRequest(source="ctgov", path=f"/studies/{nct_id}")
-    response = client.send(request)
-    if response.status == 404:
+    request = study_request(nct_id)
+    study = client.fetch(request, lambda response: _parse_study(response, request, nct_id))
+    if study is None:
         raise NotFound(f"{nct_id} not found on ClinicalTrials.gov")
+    return study
+
+
+def _parse_study(response: ApiResponse, request: ApiRequest, nct_id: str) -> Study | None:
+    """The study, or None for the API's own "not found" (a 404 naming the id); anything else,
+    including another trial's record, is a malformed answer and never cached."""
+    if response.status == 404:
+        if nct_id not in response.text:
+            raise MalformedResponse(
+                f"ClinicalTrials.gov answered {request.describe()} with HTTP 404 that does not "
+                f"name {nct_id}: {excerpt(response.text)}"
+            )
+        return None
     study: Study = parse_model(Study, response.json_body(request), request)
-    return study, request
+    if study.nct_id != nct_id:
+        raise MalformedResponse(
+            f"ClinicalTrials.gov answered {request.describe()} with the record of another "
+            f"study ({excerpt(study.nct_id)})"
+        )
+    return study
 
 
 def stopped_search_request(
@@ -295,8 +317,7 @@ def stopped_search_request(
 
 
 def search_stopped_page(client: HttpClient, request: ApiRequest) -> StudyPage:
-    page: StudyPage = parse_model(StudyPage, client.send(request).json_body(request), request)
-    return page
+    return client.fetch(request, lambda response: parse_json_model(StudyPage, response, request))
 
 
 def iter_stopped_studies(

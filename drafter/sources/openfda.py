@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from drafter.errors import MalformedResponse
-from drafter.sources.api import ApiRequest, parse_model
+from drafter.sources.api import ApiRequest, ApiResponse, excerpt, parse_model
 from drafter.sources.http import HttpClient
 
 EVENT_PATH = "/drug/event.json"
@@ -53,6 +53,9 @@ class FaersSummary(BaseModel):
     last_updated: str | None = None
 
 
+PageT = TypeVar("PageT", SearchPage, CountPage)
+
+
 def drug_query(names: list[str]) -> str:
     """Search generic name, brand name and the free-text product field for every name."""
     fields = (
@@ -64,34 +67,59 @@ def drug_query(names: list[str]) -> str:
     return "(" + " OR ".join(clauses) + ")"
 
 
+def total_request(names: list[str]) -> ApiRequest:
+    return ApiRequest(
+        source="openfda", path=EVENT_PATH, params={"search": drug_query(names), "limit": "1"}
+    )
+
+
+def reactions_request(names: list[str], top: int = 10) -> ApiRequest:
+    return ApiRequest(
+        source="openfda",
+        path=EVENT_PATH,
+        params={"search": drug_query(names), "count": REACTION_FIELD, "limit": str(top)},
+    )
+
+
 def _is_not_found(body: Any) -> bool:
-    return isinstance(body, dict) and body.get("error", {}).get("code") == "NOT_FOUND"
+    """openFDA's "no matches" answer: {"error": {"code": "NOT_FOUND", ...}} (API notes §4)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    return isinstance(error, dict) and error.get("code") == "NOT_FOUND"
+
+
+def _answer(model: type[PageT], response: ApiResponse, request: ApiRequest) -> PageT | None:
+    """The page, or None for openFDA's NOT_FOUND (zero matches is an answer). A 404 of any
+    other shape, or a page without the fields we read, is malformed and never cached."""
+    body = response.json_body(request)
+    if _is_not_found(body):
+        return None
+    if response.status != 200:
+        raise MalformedResponse(
+            f"openFDA answered {request.describe()} with HTTP {response.status}: "
+            f"{excerpt(response.text)}"
+        )
+    return parse_model(model, body, request)
+
+
+def _search_page(response: ApiResponse, request: ApiRequest) -> SearchPage | None:
+    page = _answer(SearchPage, response, request)
+    if page is not None and page.meta.results is None:
+        raise MalformedResponse(f"openFDA answered {request.describe()} without a total")
+    return page
 
 
 def count_reports(client: HttpClient, names: list[str], top: int = 10) -> FaersSummary:
     """Total reports naming the drug and the most frequent reactions (MedDRA PTs)."""
     query = drug_query(names)
-    total_request = ApiRequest(
-        source="openfda", path=EVENT_PATH, params={"search": query, "limit": "1"}
-    )
-    total_body = client.send(total_request).json_body(total_request)
-    if _is_not_found(total_body):
+    total = total_request(names)
+    page = client.fetch(total, lambda response: _search_page(response, total))
+    if page is None or page.meta.results is None:
         return FaersSummary(query=query, total_reports=0)
-    page: SearchPage = parse_model(SearchPage, total_body, total_request)
-    if page.meta.results is None:
-        raise MalformedResponse(f"openFDA answered {total_request.describe()} without a total")
-    reactions_request = ApiRequest(
-        source="openfda",
-        path=EVENT_PATH,
-        params={"search": query, "count": REACTION_FIELD, "limit": str(top)},
-    )
-    reactions_body = client.send(reactions_request).json_body(reactions_request)
-    reactions: list[TermCount] = []
-    if not _is_not_found(reactions_body):
-        reactions = parse_model(CountPage, reactions_body, reactions_request).results
+    reactions = reactions_request(names, top)
+    counted = client.fetch(reactions, lambda response: _answer(CountPage, response, reactions))
     return FaersSummary(
         query=query,
         total_reports=page.meta.results.total,
-        top_reactions=reactions,
+        top_reactions=counted.results if counted else [],
         last_updated=page.meta.last_updated,
     )

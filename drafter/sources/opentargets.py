@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from drafter.errors import MalformedResponse
-from drafter.sources.api import ApiRequest, parse_model
+from drafter.sources.api import ApiRequest, ApiResponse, excerpt, parse_model
 from drafter.sources.http import HttpClient
 
 MAP_IDS = """query MapIds($terms: [String!]!, $entities: [String!]) {
@@ -182,16 +182,18 @@ def association_page_url(ensembl_id: str) -> str:
     return f"https://platform.opentargets.org/target/{ensembl_id}/associations"
 
 
-def _query(
-    client: HttpClient, operation: str, query: str, variables: dict[str, Any]
-) -> tuple[dict[str, Any], ApiRequest]:
-    """POST one operation; GraphQL `errors` are checked before `data`, as the API notes say."""
-    request = ApiRequest(
+def graphql_request(operation: str, query: str, variables: dict[str, Any]) -> ApiRequest:
+    return ApiRequest(
         source="opentargets",
         method="POST",
         json_body={"operationName": operation, "query": query, "variables": variables},
     )
-    response = client.send(request)
+
+
+def _data(response: ApiResponse, request: ApiRequest) -> dict[str, Any]:
+    """The `data` object of a GraphQL answer; `errors` are checked first, as the API notes
+    say (a 200 may carry errors and partial data)."""
+    operation = (request.json_body or {}).get("operationName")
     if response.status != 200:
         raise MalformedResponse(
             f"Open Targets answered {request.describe()} with HTTP {response.status}"
@@ -201,43 +203,92 @@ def _query(
         raise MalformedResponse(f"Open Targets answered {request.describe()} with a non-object")
     errors = body.get("errors")
     if errors:
-        first = errors[0] if isinstance(errors, list) else errors
-        message = first.get("message") if isinstance(first, dict) else str(first)
-        raise MalformedResponse(f"Open Targets rejected {operation}: {message}")
+        first = errors[0] if isinstance(errors, list) and errors else errors
+        message = first.get("message") if isinstance(first, dict) else first
+        raise MalformedResponse(f"Open Targets rejected {operation}: {excerpt(str(message), 300)}")
     data = body.get("data")
     if not isinstance(data, dict):
         raise MalformedResponse(f"Open Targets answered {request.describe()} without data")
-    return data, request
+    return data
 
 
 def _root(
     client: HttpClient,
-    operation: str,
-    query: str,
-    variables: dict[str, Any],
+    request: ApiRequest,
     field: str,
     model: type[NodeT],
+    expected_id: str | None = None,
 ) -> NodeT | None:
     """One operation's root field as `model`; None stays None, since Open Targets answers an
-    unknown id with `null`, not an error."""
-    data, request = _query(client, operation, query, variables)
-    value = data.get(field)
-    return None if value is None else parse_model(model, value, request)
+    unknown id with `null`, not an error. With `expected_id`, an answer about another entity
+    is malformed (and so never cached)."""
+
+    def parse(response: ApiResponse) -> NodeT | None:
+        value = _data(response, request).get(field)
+        if value is None:
+            return None
+        node = parse_model(model, value, request)
+        found = getattr(node, "id", None)
+        if expected_id is not None and found is not None and found != expected_id:
+            raise MalformedResponse(
+                f"Open Targets answered {request.describe()} about another {field} "
+                f"({excerpt(str(found))})"
+            )
+        return node
+
+    return client.fetch(request, parse)
+
+
+def map_ids_request(terms: list[str], entity: str) -> ApiRequest:
+    return graphql_request("MapIds", MAP_IDS, {"terms": terms, "entities": [entity]})
+
+
+def target_request(ensembl_id: str) -> ApiRequest:
+    return graphql_request("Target", TARGET, {"ensemblId": ensembl_id})
+
+
+def disease_request(disease_id: str) -> ApiRequest:
+    return graphql_request("Disease", DISEASE, {"efoId": disease_id})
+
+
+def association_request(
+    ensembl_id: str,
+    *,
+    disease_id: str | None = None,
+    disease_name: str | None = None,
+    enable_indirect: bool = False,
+) -> ApiRequest:
+    """Association rows of one target narrowed to a disease: by id when known, else by the
+    (lower-cased) name filter. `enableIndirect` is always sent explicitly."""
+    variables = {
+        "ensemblId": ensembl_id,
+        "diseaseIds": [disease_id] if disease_id else None,
+        "nameFilter": None if disease_id or not disease_name else disease_name.lower(),
+        "enableIndirect": enable_indirect,
+    }
+    return graphql_request("Association", ASSOCIATION, variables)
+
+
+def target_drugs_request(ensembl_id: str) -> ApiRequest:
+    return graphql_request("TargetDrugs", TARGET_DRUGS, {"ensemblId": ensembl_id})
+
+
+def drug_request(chembl_id: str) -> ApiRequest:
+    return graphql_request("Drug", DRUG, {"chemblId": chembl_id})
 
 
 def map_ids(client: HttpClient, terms: list[str], entity: str) -> MapIdsResult:
-    variables = {"terms": terms, "entities": [entity]}
-    found = _root(client, "MapIds", MAP_IDS, variables, "mapIds", MapIdsResult)
+    found = _root(client, map_ids_request(terms, entity), "mapIds", MapIdsResult)
     return found or MapIdsResult()
 
 
 def get_target(client: HttpClient, ensembl_id: str) -> Target | None:
     """None when Open Targets does not know the id (it answers 200 with `target: null`)."""
-    return _root(client, "Target", TARGET, {"ensemblId": ensembl_id}, "target", Target)
+    return _root(client, target_request(ensembl_id), "target", Target, ensembl_id)
 
 
 def get_disease(client: HttpClient, disease_id: str) -> Disease | None:
-    return _root(client, "Disease", DISEASE, {"efoId": disease_id}, "disease", Disease)
+    return _root(client, disease_request(disease_id), "disease", Disease, disease_id)
 
 
 def get_associations(
@@ -248,21 +299,19 @@ def get_associations(
     disease_name: str | None = None,
     enable_indirect: bool = False,
 ) -> TargetWithEvidence | None:
-    """Association rows of one target narrowed to a disease: by id when known, else by the
-    (lower-cased) name filter. `enableIndirect` is always sent explicitly."""
-    variables = {
-        "ensemblId": ensembl_id,
-        "diseaseIds": [disease_id] if disease_id else None,
-        "nameFilter": None if disease_id or not disease_name else disease_name.lower(),
-        "enableIndirect": enable_indirect,
-    }
-    return _root(client, "Association", ASSOCIATION, variables, "target", TargetWithEvidence)
+    request = association_request(
+        ensembl_id,
+        disease_id=disease_id,
+        disease_name=disease_name,
+        enable_indirect=enable_indirect,
+    )
+    return _root(client, request, "target", TargetWithEvidence, ensembl_id)
 
 
 def get_target_drugs(client: HttpClient, ensembl_id: str) -> TargetWithEvidence | None:
-    variables = {"ensemblId": ensembl_id}
-    return _root(client, "TargetDrugs", TARGET_DRUGS, variables, "target", TargetWithEvidence)
+    request = target_drugs_request(ensembl_id)
+    return _root(client, request, "target", TargetWithEvidence, ensembl_id)
 
 
 def get_drug(client: HttpClient, chembl_id: str) -> Drug | None:
-    return _root(client, "Drug", DRUG, {"chemblId": chembl_id}, "drug", Drug)
+    return _root(client, drug_request(chembl_id), "drug", Drug, chembl_id)

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from drafter.errors import MalformedResponse
-from drafter.sources.api import ApiRequest, parse_model
+from drafter.sources.api import ApiRequest, ApiResponse, excerpt, parse_model
 from drafter.sources.http import HttpClient
 
 
@@ -71,35 +71,62 @@ def article_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
-def _json(client: HttpClient, request: ApiRequest) -> dict[str, Any]:
-    body = client.send(request).json_body(request)
-    if not isinstance(body, dict):
-        raise MalformedResponse(f"PubMed answered {request.describe()} with a non-object")
-    if "error" in body and "result" not in body and "esearchresult" not in body:
-        raise MalformedResponse(f"PubMed refused {request.describe()}: {body['error']}")
-    return body
-
-
-def esearch(client: HttpClient, term: str, retmax: int = 20) -> SearchResult:
-    request = ApiRequest(
+def esearch_request(term: str, retmax: int = 20) -> ApiRequest:
+    return ApiRequest(
         source="pubmed",
         path="/esearch.fcgi",
         params={"db": "pubmed", "term": term, "retmode": "json", "retmax": str(retmax)},
     )
-    body = _json(client, request)
-    return parse_model(SearchResult, body.get("esearchresult"), request)
+
+
+def esummary_request(pmids: list[str]) -> ApiRequest:
+    return ApiRequest(
+        source="pubmed",
+        path="/esummary.fcgi",
+        params={"db": "pubmed", "id": ",".join(pmids), "retmode": "json"},
+    )
+
+
+class SummaryResult(_Record):
+    """esummary's `result`: `uids` lists the records in order; each uid keys its record."""
+
+    model_config = ConfigDict(extra="allow")
+
+    uids: list[str]
+
+
+def _body(response: ApiResponse, request: ApiRequest) -> dict[str, Any]:
+    if response.status != 200:
+        raise MalformedResponse(f"PubMed answered {request.describe()} with HTTP {response.status}")
+    body = response.json_body(request)
+    if not isinstance(body, dict):
+        raise MalformedResponse(f"PubMed answered {request.describe()} with a non-object")
+    if "error" in body and "result" not in body and "esearchresult" not in body:
+        raise MalformedResponse(
+            f"PubMed refused {request.describe()}: {excerpt(str(body['error']))}"
+        )
+    return body
+
+
+def esearch(client: HttpClient, term: str, retmax: int = 20) -> SearchResult:
+    request = esearch_request(term, retmax)
+    return client.fetch(
+        request,
+        lambda response: parse_model(
+            SearchResult, _body(response, request).get("esearchresult"), request
+        ),
+    )
 
 
 def esummary(client: HttpClient, pmids: list[str]) -> list[Summary]:
     """Records in the order of `result.uids`; a missing PMID comes back with `error` set."""
     if not pmids:
         return []
-    request = ApiRequest(
-        source="pubmed",
-        path="/esummary.fcgi",
-        params={"db": "pubmed", "id": ",".join(pmids), "retmode": "json"},
-    )
-    result = _json(client, request).get("result")
-    if not isinstance(result, dict) or not isinstance(result.get("uids"), list):
-        raise MalformedResponse(f"PubMed answered {request.describe()} without result.uids")
-    return [parse_model(Summary, result.get(uid), request) for uid in result["uids"]]
+    request = esummary_request(pmids)
+
+    def parse(response: ApiResponse) -> list[Summary]:
+        result = parse_model(SummaryResult, _body(response, request).get("result"), request)
+        extra = result.model_extra or {}
+        return [parse_model(Summary, extra.get(uid), request) for uid in result.uids]
+
+    return client.fetch(request, parse)
