@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
-from drafter.models import Fact, Gap
+from drafter.classify import StopClassification
+from drafter.facts import Fact
+from drafter.models import Claim, Gap
+from drafter.mrs import MrsResult, MrsSummary
 from drafter.sources.ctgov import Study
 from drafter.sources.openfda import FaersSummary
 
@@ -22,6 +27,7 @@ class DrugRecord(BaseModel):
     molecule_type: str | None = None
     max_phase: str | None = None
     matched_name: str | None = None
+    synonyms: list[str] = Field(default_factory=list)
     mechanisms: list[str] = Field(default_factory=list)
 
 
@@ -33,7 +39,12 @@ class TargetRecord(BaseModel):
 
 
 class DiseaseRecord(BaseModel):
+    """The disease of the pair. `query` is the name or id as it was asked for (the trial's
+    condition or --disease): ids of pair facts are built from it, so they do not change when
+    an ontology lookup succeeds or fails."""
+
     name: str
+    query: str
     ontology_id: str | None = None
     resolved_by: str
 
@@ -65,23 +76,96 @@ class Publication(BaseModel):
     doi: str | None = None
 
 
+Origin = Literal["network", "cache", "snapshot", "bundled", "claims table"]
+
+
 class SourceRecord(BaseModel):
-    """One upstream answer the bundle used: what was asked, where it came from, its hash, and
-    for snapshot answers how the recorded or reconstructed body was obtained."""
+    """One answer the bundle's facts were read from: an upstream answer (what was asked, where
+    it came from, its hash and, for snapshot answers, how the body was obtained), drafter's
+    bundled reference facts, or the rows of the claims table. The id is derived from what was
+    asked, so it never changes when another step is added."""
 
     id: str
     source: str
     request: str
-    url: str
-    status: int
-    origin: Literal["network", "cache", "snapshot"]
+    url: str | None = None
+    status: int | None = None
+    origin: Origin
     fetched_at: str
     sha256: str
     provenance: str | None = None
 
 
-class Bundle(BaseModel):
-    schema_version: Literal[1] = 1
+def local_record_id(kind: str, *parts: Any) -> str:
+    """Id of a record that is not an HTTP answer, from what it holds ("claims-1a2b3c4d5e6f")."""
+    canonical = json.dumps([kind, *parts], sort_keys=True, separators=(",", ":"))
+    return f"{kind}-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
+
+
+class FactTable(BaseModel):
+    """Facts with unique ids and a dict lookup; what both a Bundle and a pair score carry."""
+
+    facts: list[Fact] = Field(default_factory=list)
+    _index: dict[str, Fact] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> FactTable:
+        index: dict[str, Fact] = {}
+        for fact in self.facts:
+            if fact.id in index:
+                raise ValueError(f"fact id {fact.id} appears twice")
+            index[fact.id] = fact
+        self._index = index
+        return self
+
+    def fact(self, fact_id: str) -> Fact | None:
+        """The fact with this id (a dict lookup)."""
+        if len(self._index) != len(self.facts):  # the list was changed in place
+            self._index = {f.id: f for f in self.facts}
+        return self._index.get(fact_id)
+
+    def fact_value(self, fact_id: str) -> object:
+        found = self.fact(fact_id)
+        return found.value if found else None
+
+    def facts_with_prefix(self, prefix: str) -> list[Fact]:
+        """The elements of one list ("ctgov:NCT05591222:conditions.") in list order."""
+        return [f for f in self.facts if f.id.startswith(prefix)]
+
+
+class RelatedClaims(BaseModel):
+    """Claim keys of documented failures related to the trial, grouped as the published
+    post-mortems group them, newest first and cut to a few each; `totals` before the cut."""
+
+    same_target: list[str] = Field(default_factory=list)
+    same_indication: list[str] = Field(default_factory=list)
+    same_failure_type: list[str] = Field(default_factory=list)
+    totals: dict[str, int] = Field(default_factory=dict)
+
+
+class PairScore(FactTable):
+    """The MRS of one target–disease pair with what a reader needs to check it: the result,
+    its sentence, the claims it used, the record they were read from, and the facts."""
+
+    pair: str = Field(description="the pair entity of the score's fact ids")
+    result: MrsResult
+    summary: MrsSummary
+    claims: list[Claim]
+    record: SourceRecord
+
+
+class Assessment(BaseModel):
+    """What drafter computed for the bundle (drafter.assessment); its facts are in the
+    bundle's fact table."""
+
+    classification: StopClassification
+    mrs: PairScore | None = None
+    related: RelatedClaims = Field(default_factory=RelatedClaims)
+    claims: list[Claim] = Field(default_factory=list, description="every claim the facts cite")
+
+
+class Bundle(FactTable):
+    schema_version: Literal[2] = 2
     nct_id: str
     as_of: str
     offline: bool
@@ -93,13 +177,12 @@ class Bundle(BaseModel):
     target_programs: list[TargetProgram] | None = None
     safety: FaersSummary | None = None
     publications: list[Publication] = Field(default_factory=list)
-    facts: list[Fact] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
     sources: list[SourceRecord] = Field(default_factory=list)
+    assessment: Assessment | None = None
+    # The parsed body of each record, for checking a fact against its field; not serialised.
+    _bodies: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    def fact(self, fact_id: str) -> Fact | None:
-        return next((f for f in self.facts if f.id == fact_id), None)
-
-    def fact_value(self, fact_id: str) -> object:
-        found = self.fact(fact_id)
-        return found.value if found else None
+    def record_body(self, record_id: str) -> Any:
+        """The body the record's facts were read from (only in the process that built it)."""
+        return self._bodies.get(record_id)

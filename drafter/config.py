@@ -13,14 +13,15 @@ from urllib.parse import urlsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from drafter import bundled
 from drafter.errors import BadInput, first_problem
 
 APP_NAME = "drafter"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_ROOT.parent
-DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "fixtures" / "snapshot"
-DEFAULT_SEED_CLAIMS = REPO_ROOT / "fixtures" / "claims.jsonl"
-DEFAULT_CURATED_FACTS = REPO_ROOT / "fixtures" / "curated_facts.jsonl"
+# The seed claims as a file path, for the claims store's Path-based readers (package data is
+# installed as files; drafter.bundled reads the rest through importlib.resources).
+DEFAULT_SEED_CLAIMS = Path(str(bundled.SEED_CLAIMS))
 
 # Environment variable → setting name. The same names, lower-cased without the prefix, are the
 # keys of the config file (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`.
@@ -51,7 +52,9 @@ class Settings(BaseModel):
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "claims.sqlite3"
     )
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
-    snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR
+    snapshot_dir: Path | None = Field(
+        default=None, description="offline answers; None: the snapshot bundled with drafter"
+    )
     cache_ttl_seconds: float = Field(default=7 * 24 * 3600.0, ge=0)
 
     ctgov_url: str = "https://clinicaltrials.gov/api/v2"

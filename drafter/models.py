@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Precision = Literal["year", "month", "day"]
 
@@ -101,33 +101,6 @@ def _precision_of(text: str) -> Precision:
     except ValueError as error:
         raise ValueError(f"not a real date: {text!r} ({error})") from None
     return "day" if day else "month" if month else "year"
-
-
-FactValue = str | int | float | bool | list[str] | None
-
-
-class Fact(BaseModel):
-    """One citable statement: a stable id a draft can cite, its value and where it came from."""
-
-    id: str = Field(pattern=r"^[a-z0-9_]+:[^\s]+$")
-    label: str
-    value: FactValue
-    precision: Precision | None = None
-    source_url: str
-    source: str
-    note: str | None = None
-    derived_from: list[str] = Field(
-        default_factory=list,
-        description="ids of the bundle's source records (upstream answers) the value was read "
-        "from; a snapshot answer's record says how its body was obtained",
-    )
-
-    @field_validator("source_url")
-    @classmethod
-    def _absolute_url(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"source_url must be an absolute URL: {url!r}")
-        return url
 
 
 class Gap(BaseModel):

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from drafter.config import DEFAULT_SNAPSHOT_DIR, Settings
+from drafter import bundled
+from drafter.config import Settings
 from tests.servers import ScriptedServer, SnapshotServer
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
+SNAPSHOT_DIR = Path(str(bundled.SNAPSHOT))
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +72,7 @@ def scripted() -> Iterator[ScriptedServer]:
 
 @pytest.fixture
 def snapshot_server() -> Iterator[SnapshotServer]:
-    server = SnapshotServer(DEFAULT_SNAPSHOT_DIR).start()
+    server = SnapshotServer(SNAPSHOT_DIR).start()
     try:
         yield server  # type: ignore[misc]
     finally:

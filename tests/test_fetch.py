@@ -11,10 +11,9 @@ import pytest
 
 from drafter.bundle import Bundle
 from drafter.cli import main
-from drafter.config import DEFAULT_SNAPSHOT_DIR
 from drafter.sources import ctgov
 from drafter.sources.http import HttpClient
-from tests.conftest import SHARED, fast_settings
+from tests.conftest import DATA, REPO, SNAPSHOT_DIR, fast_settings
 from tests.servers import Reply, ScriptedServer, SnapshotServer
 
 NCT = "NCT05591222"
@@ -44,9 +43,16 @@ def dle_bundle(capsys: pytest.CaptureFixture[str]) -> Bundle:
 
 def test_nct05591222_bundle_facts(dle_bundle: Bundle) -> None:
     value = dle_bundle.fact_value
-    assert value(f"ctgov:{NCT}:phases") == ["PHASE2"]
-    assert value(f"ctgov:{NCT}:enrollment") == 72
-    assert value(f"ctgov:{NCT}:enrollment_type") == "ACTUAL"
+    assert value(f"ctgov:{NCT}:phases.0") == "PHASE2"
+    assert value(f"ctgov:{NCT}:phase") == "PHASE2"
+    enrollment = dle_bundle.fact(f"ctgov:{NCT}:enrollment")
+    assert enrollment is not None
+    assert (enrollment.value, enrollment.kind, enrollment.unit, enrollment.qualifier) == (
+        72,
+        "count",
+        "participants",
+        "ACTUAL",
+    )
     assert value(f"ctgov:{NCT}:overall_status") == "TERMINATED"
     assert (
         value(f"ctgov:{NCT}:why_stopped")
@@ -72,7 +78,9 @@ def test_dates_keep_their_precision_and_facts_cite_sources(dle_bundle: Bundle) -
     posted = dle_bundle.fact(f"ctgov:{NCT}:last_update_posted")
     assert posted is not None and posted.value == "2026-05-14"
     assert completion.source_url == f"https://clinicaltrials.gov/study/{NCT}"
-    assert all(f.source_url.startswith(("https://", "http://")) for f in dle_bundle.facts)
+    answers = {s.id for s in dle_bundle.sources if s.origin == "snapshot"}
+    read = [f for f in dle_bundle.facts if f.record in answers]
+    assert read and all(f.source_url and f.source_url.startswith("http") for f in read)
     assert len({f.id for f in dle_bundle.facts}) == len(dle_bundle.facts)
 
 
@@ -80,13 +88,14 @@ def test_conflicting_versions_are_kept_as_facts(dle_bundle: Bundle) -> None:
     """The press report that the trial met its primary endpoint, the earlier enrollment of 99
     and the earlier sponsor stay visible beside the current record."""
     earlier = dle_bundle.fact(f"reference:{NCT}:enrollment_earlier_estimate")
-    assert earlier is not None and earlier.value == 99 and earlier.note is not None
-    assert earlier.note.startswith("estimated")
+    assert earlier is not None and earlier.value == 99
+    assert (earlier.kind, earlier.unit, earlier.qualifier) == ("count", "participants", "ESTIMATED")
     sponsor = dle_bundle.fact(f"reference:{NCT}:lead_sponsor_earlier")
     assert sponsor is not None and sponsor.value == "Horizon Therapeutics Ireland DAC"
     press = dle_bundle.fact(f"reference:{NCT}:outcome_reported_in_press")
     assert press is not None and "met primary endpoint" in str(press.value)
-    assert "fiercebiotech.com" in press.source_url
+    assert (press.kind, press.untrusted) == ("quote", True)
+    assert press.source_url is not None and "fiercebiotech.com" in press.source_url
 
 
 def test_unresolved_steps_are_gaps_with_reasons(dle_bundle: Bundle) -> None:
@@ -95,7 +104,8 @@ def test_unresolved_steps_are_gaps_with_reasons(dle_bundle: Bundle) -> None:
     assert "MapIds" in steps["disease ontology id"]
     assert dle_bundle.disease is not None
     assert dle_bundle.disease.ontology_id is None
-    assert all(source.origin == "snapshot" for source in dle_bundle.sources)
+    origins = {source.origin for source in dle_bundle.sources}
+    assert origins == {"snapshot", "bundled", "claims table"}
     assert all(len(source.sha256) == 64 for source in dle_bundle.sources)
 
 
@@ -116,7 +126,7 @@ def test_readable_summary(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def seed_trial_ids() -> list[str]:
-    manifest = json.loads((DEFAULT_SNAPSHOT_DIR / "ctgov" / "manifest.json").read_text())
+    manifest = json.loads((SNAPSHOT_DIR / "ctgov" / "manifest.json").read_text())
     return sorted(
         e["request"]["path"].rsplit("/", 1)[1]
         for e in manifest["entries"]
@@ -240,12 +250,12 @@ def test_second_live_fetch_makes_zero_upstream_requests(
     first_count = len(snapshot_server.received)
     assert first_count >= 6
     first = Bundle.model_validate_json(first_out)
-    assert {s.origin for s in first.sources} == {"network"}
+    assert {s.origin for s in first.sources} == {"network", "bundled", "claims table"}
     code, second_out, _ = run_cli(capsys, "fetch", NCT, "--json", "--as-of", "2026-05-20")
     assert code == 0
     assert len(snapshot_server.received) == first_count  # zero new upstream requests
     second = Bundle.model_validate_json(second_out)
-    assert {s.origin for s in second.sources} == {"cache"}
+    assert {s.origin for s in second.sources} == {"cache", "bundled", "claims table"}
     assert second.facts == first.facts
     assert second.association is not None and second.association.score == pytest.approx(0.092)
 
@@ -268,27 +278,38 @@ def test_stopped_search_pages_list_every_stopped_snapshot_trial(tmp_path: Path) 
     assert set(ids) == expected
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared beside the repository")
-def test_snapshot_is_what_the_builder_produces(tmp_path: Path) -> None:
-    """The committed snapshot matches fixtures/build_snapshot.py over ../shared."""
-    import shutil
+def test_bundled_data_is_what_the_builder_produces(tmp_path: Path) -> None:
+    """The bundled snapshot and curated facts match fixtures/build_snapshot.py run over the
+    inputs kept in tests/data (no file outside the repository is needed)."""
     import subprocess
     import sys
 
-    copy = tmp_path / "fixtures"
-    shutil.copytree(DEFAULT_SNAPSHOT_DIR.parent, copy)
+    tmp_path = tmp_path / "built"
+
     subprocess.run(
-        [sys.executable, str(copy / "build_snapshot.py"), "--shared", str(SHARED)],
+        [
+            sys.executable,
+            str(REPO / "fixtures" / "build_snapshot.py"),
+            "--inputs",
+            str(DATA),
+            "--out",
+            str(tmp_path),
+        ],
         check=True,
         capture_output=True,
     )
-    for built in (copy / "snapshot").rglob("*"):
-        if built.is_file():
-            committed = DEFAULT_SNAPSHOT_DIR / built.relative_to(copy / "snapshot")
-            assert committed.read_bytes() == built.read_bytes(), committed
-    assert (copy / "curated_facts.jsonl").read_bytes() == (
-        DEFAULT_SNAPSHOT_DIR.parent / "curated_facts.jsonl"
-    ).read_bytes()
+    built_files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    bundled_root = SNAPSHOT_DIR.parent
+    assert len(built_files) > 50
+    for built in built_files:
+        committed = bundled_root / built.relative_to(tmp_path)
+        assert committed.read_bytes() == built.read_bytes(), committed
+    committed_files = {
+        p.relative_to(bundled_root)
+        for p in bundled_root.rglob("*")
+        if p.is_file() and p.name != "seed_claims.jsonl"
+    }
+    assert committed_files == {p.relative_to(tmp_path) for p in built_files}
 
 
 def test_facts_cite_the_answers_they_were_read_from(dle_bundle: Bundle) -> None:
@@ -296,16 +317,17 @@ def test_facts_cite_the_answers_they_were_read_from(dle_bundle: Bundle) -> None:
     obtained: here, a record reconstructed from the published post-mortem."""
     records = {s.id: s for s in dle_bundle.sources}
     why = dle_bundle.fact(f"ctgov:{NCT}:why_stopped")
-    assert why is not None and why.derived_from == ["S1"]
-    study = records["S1"]
+    assert why is not None and why.record is not None
+    assert why.field == "/protocolSection/statusModule/whyStopped"
+    study = records[why.record]
     assert study.request == f"GET ClinicalTrials.gov /studies/{NCT}"
-    assert study.provenance is not None and "seeds/000" in study.provenance
+    assert study.provenance is not None and "claidex.com" in study.provenance
     score = dle_bundle.fact(
-        "opentargets:ENSG00000239961:discoid_lupus_erythematosus:association_score"
+        "opentargets:ENSG00000239961+discoid_lupus_erythematosus:association_score"
     )
     assert score is not None and score.value == pytest.approx(0.092)
-    [association] = [records[i] for i in score.derived_from]
+    assert (score.kind, score.qualifier) == ("score", "overall, direct")
+    association = records[score.record or ""]
     assert "Association" in association.request
     assert association.provenance is not None and "0.092" in association.provenance
-    cited = {i for fact in dle_bundle.facts for i in fact.derived_from}
-    assert cited <= set(records)
+    assert {f.record for f in dle_bundle.facts if f.record} <= set(records)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from drafter.assessment import assess
 from drafter.bundle import Bundle
+from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
     add_offline_flag,
-    settings_from_args,
     today_or,
     write_stdout,
 )
+from drafter.config import load_settings
 from drafter.evidence import EvidenceQuery, build_bundle, bundle_json
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
@@ -24,16 +26,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="target symbol or Ensembl id (overrides the mechanism)")
     parser.add_argument("--disease", help="disease name or ontology id (overrides the condition)")
     add_as_of_flag(parser)
+    parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
 
 
 def run(args: argparse.Namespace) -> int:
     nct_id = normalise_nct_id(args.nct_id)  # bad ids fail before any settings or network work
-    settings = settings_from_args(args)
+    settings = load_settings({"offline": args.offline, "db_path": args.db})
     query = EvidenceQuery(
         nct_id=nct_id, as_of=today_or(args.as_of), target=args.target, disease=args.disease
     )
     with HttpClient(settings) as client:
-        bundle = build_bundle(client, query)
+        evidence = build_bundle(client, query)
+    with open_store(settings) as store:
+        bundle = assess(evidence, store)
     write_stdout(bundle_json(bundle) if args.json else summarise(bundle))
     return 0
 
@@ -84,6 +89,11 @@ def summarise(bundle: Bundle) -> str:
         lines.append(f"  clinical programs on target: {len(bundle.target_programs)} ({names})")
     if bundle.safety is not None:
         lines.append(f"  FAERS reports: {bundle.safety.total_reports}")
+    if bundle.assessment is not None:
+        stop = bundle.assessment.classification
+        lines.append(f"  stop classification: {stop.archetype} ({', '.join(stop.categories)})")
+        if bundle.assessment.mrs is not None:
+            lines.append(f"  {bundle.assessment.mrs.summary.headline}")
     origins = sorted({s.origin for s in bundle.sources})
     lines.append(
         f"  {len(bundle.facts)} facts · {len(bundle.gaps)} gaps · "

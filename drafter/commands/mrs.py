@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from drafter.assessment import score_pair
 from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
@@ -15,7 +16,7 @@ from drafter.commands.common import (
 )
 from drafter.config import load_settings
 from drafter.evidence import pair_evidence
-from drafter.mrs import MrsResult, ProgramRef, compute_mrs, summarize
+from drafter.mrs import MrsResult
 from drafter.sources.http import HttpClient
 
 
@@ -33,35 +34,31 @@ def run(args: argparse.Namespace) -> int:
     as_of = today_or(args.as_of)
     with HttpClient(settings) as client:
         evidence = pair_evidence(client, args.target, args.disease)
-    target_names = (evidence.target.symbol, evidence.target.ensembl_id)
-    disease_names = (evidence.disease.name, evidence.disease.ontology_id)
     with open_store(settings) as store:
-        pair_claims = store.for_pair_names(target_names, disease_names)
-        target_drugs = [
-            ProgramRef(name=name, chembl_id=chembl_id)
-            for name, chembl_id in store.drugs_for_targets(target_names)
-        ]
-    programs = None
-    if evidence.target_programs is not None:
-        programs = [
-            ProgramRef(chembl_id=p.chembl_id, name=p.name or p.chembl_id or "unnamed")
-            for p in evidence.target_programs
-        ]
-    association = evidence.association.score if evidence.association else None
-    result = compute_mrs(pair_claims, association, programs, as_of, target_drugs=target_drugs)
+        score = score_pair(
+            store,
+            evidence.target,
+            evidence.disease,
+            evidence.association,
+            evidence.target_programs,
+            as_of,
+            evidence.facts,
+        )
+    result = score.result
     target_name = evidence.target.symbol or evidence.target.ensembl_id or args.target
-    summary = summarize(result, target_name, evidence.disease.name)
     if args.json:
         document = {
             "target": evidence.target.model_dump(mode="json"),
             "disease": evidence.disease.model_dump(mode="json"),
             **result.model_dump(mode="json"),
-            "summary": summary.model_dump(mode="json"),
+            "summary": score.summary.model_dump(mode="json"),
+            "facts": [f.model_dump(mode="json") for f in [*evidence.facts, *score.facts]],
+            "sources": [s.model_dump(mode="json") for s in [*evidence.sources, score.record]],
             "gaps": [gap.model_dump(mode="json") for gap in evidence.gaps],
         }
         write_stdout(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
-        table = render_table(result, target_name, evidence.disease.name, summary.text)
+        table = render_table(result, target_name, evidence.disease.name, score.summary.text)
         gaps = "".join(f"gap — {gap.step}: {gap.reason}\n" for gap in evidence.gaps)
         write_stdout(table + gaps)
     return 0

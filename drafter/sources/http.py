@@ -213,9 +213,10 @@ class HttpClient:
             recorded = self._snapshot.get(request, url=self.url_for(request))
             if recorded is not None:
                 return recorded
+            where = self.settings.snapshot_dir or "the bundled snapshot"
             raise OfflineMiss(
                 f"offline: no cached or snapshot response for {request.describe()} "
-                f"(snapshot: {self.settings.snapshot_dir})"
+                f"(snapshot: {where})"
             )
         cached = self._cache.get(key, max_age=self.settings.cache_ttl_seconds)
         if cached is not None:

@@ -1,4 +1,5 @@
-"""The bundled offline snapshot: recorded or reconstructed API answers under fixtures/snapshot/.
+"""The offline snapshot: recorded or reconstructed API answers, bundled in drafter/data/snapshot/
+(or a directory of the same layout given as DRAFTER_SNAPSHOT_DIR).
 
 Layout: one folder per source holding raw response bodies exactly as the API returns them, and a
 `manifest.json` listing, per body, the request it answers and where its facts come from:
@@ -13,12 +14,13 @@ GraphQL requests are matched on operation name and variables (`ApiRequest.canoni
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter.errors import MalformedResponse
+from drafter import bundled
+from drafter.errors import InternalError
 from drafter.sources.api import SOURCE_NAMES, ApiRequest, ApiResponse
 
 
@@ -49,34 +51,44 @@ class SnapshotManifest(BaseModel):
 
 
 class Snapshot:
-    """Read-only lookup of recorded answers; manifests are parsed on first use."""
+    """Read-only lookup of recorded answers; manifests are parsed on first use. A damaged
+    manifest or a missing body is an internal error naming the file: the snapshot ships with
+    drafter (or was given by the user), it is not an upstream."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._index: dict[str, tuple[Path, SnapshotEntry]] | None = None
+    def __init__(self, root: Traversable | None = None) -> None:
+        self.root: Traversable = root if root is not None else bundled.SNAPSHOT
+        self._index: dict[str, tuple[Traversable, SnapshotEntry]] | None = None
         self._lock = threading.Lock()
 
-    def entries(self) -> dict[str, tuple[Path, SnapshotEntry]]:
+    def describe(self, path: Traversable) -> str:
+        """A snapshot file as messages name it: package-relative when bundled."""
+        if self.root is bundled.SNAPSHOT:
+            return bundled.display_name(path)
+        return str(path)
+
+    def entries(self) -> dict[str, tuple[Traversable, SnapshotEntry]]:
         with self._lock:
             if self._index is None:
                 self._index = self._load()
             return self._index
 
-    def _load(self) -> dict[str, tuple[Path, SnapshotEntry]]:
-        index: dict[str, tuple[Path, SnapshotEntry]] = {}
+    def _load(self) -> dict[str, tuple[Traversable, SnapshotEntry]]:
+        index: dict[str, tuple[Traversable, SnapshotEntry]] = {}
         for source in SOURCE_NAMES:
-            manifest_path = self.root / source / "manifest.json"
+            folder = self.root / source
+            manifest_path = folder / "manifest.json"
             if not manifest_path.is_file():
                 continue
             try:
                 manifest = SnapshotManifest.model_validate_json(manifest_path.read_text("utf-8"))
-            except (OSError, ValidationError) as error:
-                raise MalformedResponse(
-                    f"snapshot manifest {manifest_path} is invalid: {error}"
-                ) from error
+            except (OSError, UnicodeDecodeError, ValidationError) as error:
+                raise InternalError(
+                    f"snapshot manifest {self.describe(manifest_path)} is damaged: "
+                    f"{' '.join(str(error).split())[:200]}"
+                ) from None
             for entry in manifest.entries:
                 request = ApiRequest(source=source, **entry.request.model_dump())
-                index[request.canonical(for_snapshot=True)] = (manifest_path.parent, entry)
+                index[request.canonical(for_snapshot=True)] = (folder, entry)
         return index
 
     def get(self, request: ApiRequest, url: str) -> ApiResponse | None:
@@ -87,8 +99,10 @@ class Snapshot:
         body_path = folder / entry.file
         try:
             text = body_path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise MalformedResponse(f"snapshot body {body_path} unreadable: {error}") from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise InternalError(
+                f"snapshot body {self.describe(body_path)} is missing or unreadable: {error}"
+            ) from None
         return ApiResponse(
             status=entry.status,
             content_type=entry.content_type,

@@ -1,0 +1,582 @@
+"""What drafter computes on top of the evidence: the stop classification, the Mechanism Risk
+Score of the target–disease pair and the related failure claims, each turned into Facts whose
+`derived_from` names their inputs, so prose can cite a score or a count like any source fact.
+
+The claims the score and the related claims use are facts too, read from one record: the rows
+of the claims table as `claims_record_body` lays them out. `drafter fetch` (the bundle) and
+`drafter mrs` build a pair's facts with the same `score_pair`, so they always agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from drafter.bundle import (
+    Assessment,
+    AssociationRecord,
+    Bundle,
+    DiseaseRecord,
+    PairScore,
+    RelatedClaims,
+    SourceRecord,
+    TargetProgram,
+    TargetRecord,
+    local_record_id,
+)
+from drafter.claims import ClaimsStore, claim_record
+from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
+from drafter.facts import (
+    Fact,
+    FactKind,
+    FactSet,
+    FactValue,
+    Unit,
+    fact_id,
+    json_pointer,
+    pair_entity,
+    slug,
+)
+from drafter.models import Claim, Gap, PartialDate
+from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
+
+CLAIMS_SOURCE = "drafter claims table"
+COMPUTED_SOURCE = "drafter (computed)"
+RELATED_LIMIT = 5  # per group, newest first: about what a published post-mortem lists
+
+COMPONENT_FORMULAS: dict[str, str] = {
+    "phase_burden": "40 · min(1, Σ w(phase) / 0.75)",
+    "archetype_severity": "25 · min(1, Σ w(phase)·σ(archetype) / 0.75)",
+    "temporal_recency": "15 · min(1, Σ w(phase)·2^(−Δt / 2.5 years) / 0.70)",
+    "genetic_deficit": "15 · (1 − Open Targets association score)",
+    "programmatic_saturation": "5 · n_t / (n_t + 1)",
+}
+RELATED_GROUPS: dict[str, str] = {
+    "same_target": "claims on the same target in another indication",
+    "same_indication": "claims in the same indication on another target",
+    "same_failure_type": "other claims of the same failure archetype",
+}
+
+
+def computed_fact(
+    source: str,
+    entity: str,
+    field: str,
+    kind: FactKind,
+    label: str,
+    value: FactValue,
+    derived_from: Iterable[Fact],
+    formula: str,
+    *,
+    unit: Unit | None = None,
+    note: str | None = None,
+) -> Fact:
+    """A fact drafter computed: its inputs by id (each once, in order) and its formula."""
+    return Fact(
+        id=fact_id(source, entity, field),
+        kind=kind,
+        label=label,
+        value=value,
+        unit=unit,
+        precision=PartialDate.parse(value).precision
+        if kind == "date" and isinstance(value, str)
+        else None,
+        source=COMPUTED_SOURCE,
+        derived_from=list(dict.fromkeys(f.id for f in derived_from)),
+        formula=formula,
+        note=note,
+    )
+
+
+# --- the claims record -------------------------------------------------------------------------
+
+
+def claims_record_body(claims: Iterable[Claim]) -> dict[str, Any]:
+    """Claims as one record, {"claims": {key: row}}: claim facts point into it."""
+    return {"claims": {claim.key: claim_record(claim) for claim in claims}}
+
+
+def claims_source_record(query: dict[str, Any], body: dict[str, Any]) -> SourceRecord:
+    """The claims table as a source: the id comes from the query, the hash from the rows."""
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return SourceRecord(
+        id=local_record_id("claims", query),
+        source=CLAIMS_SOURCE,
+        request="claims where "
+        + "; ".join(
+            f"{k} is {' or '.join(v) if isinstance(v, list) else v}" for k, v in query.items()
+        ),
+        origin="claims table",
+        fetched_at="claims table",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+_CLAIM_FIELDS: tuple[tuple[str, FactKind, str], ...] = (
+    ("nct_id", "id", "Trial of the failure claim"),
+    ("drug", "text", "Drug of the failure claim"),
+    ("drug_chembl_id", "id", "ChEMBL id of the claim's drug"),
+    ("target_symbol", "text", "Target of the failure claim"),
+    ("disease_name", "text", "Indication of the failure claim"),
+    ("phase", "phase", "Phase of the failed program"),
+    ("archetype", "code", "Failure archetype"),
+    ("category", "code", "Stop-reason category"),
+    ("status", "code", "Claim status (draft or published)"),
+    ("sponsor", "text", "Sponsor of the failed program"),
+    ("termination_posted", "date", "Termination posted"),
+    ("primary_completion", "date", "Primary completion"),
+    ("event_date_override", "date", "Program-level event date"),
+    ("headline", "quote", "Headline of the published claim"),
+    ("why_stopped", "quote", "Why stopped (as the claim records it)"),
+)
+_EVENT_INPUTS = ("termination_posted", "primary_completion", "event_date_override")
+
+
+def claim_facts(claim: Claim, record: str) -> dict[str, Fact]:
+    """A claim's fields as facts read from the claims record, plus its MRS event date."""
+    row = claim_record(claim)
+    url = claim.sources[0] if claim.sources else None
+    facts: dict[str, Fact] = {}
+    for field_name, kind, label in _CLAIM_FIELDS:
+        value = row.get(field_name)
+        if value is None or value == "":
+            continue
+        facts[field_name] = Fact(
+            id=fact_id("claims", claim.key, field_name),
+            kind=kind,
+            label=label,
+            value=value,
+            precision=PartialDate.parse(value).precision if kind == "date" else None,
+            source=CLAIMS_SOURCE,
+            source_url=url,
+            record=record,
+            field=json_pointer("claims", claim.key, field_name),
+            untrusted=kind == "quote",
+        )
+    event = claim.event_date
+    if event is not None:
+        facts["event_date"] = computed_fact(
+            "claims",
+            claim.key,
+            "event_date",
+            "date",
+            "Event date of the failure (MRS)",
+            event.value,
+            [facts[f] for f in _EVENT_INPUTS if f in facts],
+            "the program-level event date if given, else the later of termination posted "
+            "and primary completion (MRS.md)",
+        )
+    return facts
+
+
+# --- the score of a pair -----------------------------------------------------------------------
+
+
+def score_pair(
+    store: ClaimsStore,
+    target: TargetRecord,
+    disease: DiseaseRecord,
+    association: AssociationRecord | None,
+    programs: Sequence[TargetProgram] | None,
+    as_of: date,
+    evidence: Iterable[Fact],
+) -> PairScore:
+    """The MRS of the pair and its facts. `evidence` holds the source facts it reads (the
+    association score, the drugs on the target); their ids become `derived_from`."""
+    target_names = [n for n in (target.symbol, target.ensembl_id) if n]
+    disease_names = [
+        n for n in dict.fromkeys((disease.name, disease.ontology_id, disease.query)) if n
+    ]
+    claims = store.for_pair_names(target_names, disease_names)
+    target_drugs = [
+        ProgramRef(name=name, chembl_id=chembl_id)
+        for name, chembl_id in store.drugs_for_targets(target_names)
+    ]
+    refs = None
+    if programs is not None:
+        refs = [
+            ProgramRef(chembl_id=p.chembl_id, name=p.name or p.chembl_id or "unnamed")
+            for p in programs
+        ]
+    result = compute_mrs(
+        claims, association.score if association else None, refs, as_of, target_drugs=target_drugs
+    )
+    target_name = target.symbol or target.ensembl_id or "?"
+    summary = summarize(result, target_name, disease.name)
+    pair = pair_entity(target.ensembl_id or target_name, disease.query)
+    query = {"target": target_names, "disease": disease_names}
+    record = claims_source_record(query, claims_record_body(claims))
+    per_claim = {c.key: claim_facts(c, record.id) for c in claims}
+    facts = FactSet(f for found in per_claim.values() for f in found.values())
+    by_id = {f.id: f for f in evidence}
+    for fact in _ScoreFacts(pair, result, summary, per_claim, by_id, target).build():
+        facts.add(fact)
+    return PairScore(
+        pair=pair, result=result, summary=summary, claims=claims, record=record, facts=list(facts)
+    )
+
+
+@dataclass
+class _ScoreFacts:
+    """The score's facts, each derived from the claim and source facts it reads."""
+
+    pair: str
+    result: MrsResult
+    summary: MrsSummary
+    per_claim: dict[str, dict[str, Fact]]
+    evidence: dict[str, Fact]
+    target: TargetRecord
+    facts: list[Fact] = field(default_factory=list)
+
+    def of(self, fields: Sequence[str], keys: Iterable[str] | None = None) -> list[Fact]:
+        """The named facts of the given claims (all claims by default)."""
+        claims = self.per_claim if keys is None else {k: self.per_claim[k] for k in keys}
+        return [facts[f] for facts in claims.values() for f in fields if f in facts]
+
+    def add(
+        self,
+        field_name: str,
+        kind: FactKind,
+        label: str,
+        value: FactValue,
+        inputs: Iterable[Fact],
+        formula: str,
+        unit: Unit | None = None,
+    ) -> Fact:
+        fact = computed_fact(
+            "mrs", self.pair, field_name, kind, label, value, inputs, formula, unit=unit
+        )
+        self.facts.append(fact)
+        return fact
+
+    def source_inputs(self) -> tuple[list[Fact], list[Fact]]:
+        """The association score fact and the Open Targets program id facts, if fetched."""
+        ensembl = self.target.ensembl_id
+        if not ensembl:
+            return [], []
+        association = self.evidence.get(fact_id("opentargets", self.pair, "association_score"))
+        prefix = fact_id("opentargets", ensembl, "clinical_programs") + "."
+        programs = [
+            f for i, f in self.evidence.items() if i.startswith(prefix) and i.endswith(".chembl_id")
+        ]
+        return ([association] if association else []), programs
+
+    def build(self) -> list[Fact]:
+        result = self.result
+        association, programs = self.source_inputs()
+        n_programs = self.add(
+            "n_programs",
+            "count",
+            "Clinical-stage programs on the target (n_t)",
+            result.n_programs.n_t,
+            [*programs, *self.of(["drug", "drug_chembl_id"])],
+            "distinct drugs on the target in Open Targets and the claims table, one per "
+            "ChEMBL id, else per normalised name (MRS.md n_t)",
+            "programs",
+        )
+        inputs: dict[str, list[Fact]] = {
+            "phase_burden": self.of(["phase", "category"]),
+            "archetype_severity": self.of(["phase", "archetype", "category"]),
+            "temporal_recency": self.of(["phase", "event_date", "category"]),
+            "genetic_deficit": association,
+            "programmatic_saturation": [n_programs],
+        }
+        components = []
+        for key, heading, maximum in COMPONENTS:
+            self.add(
+                f"components.{key}.max",
+                "number",
+                f"{heading}: maximum points",
+                maximum,
+                [],
+                "the component's maximum (MRS.md)",
+                "points",
+            )
+            components.append(
+                self.add(
+                    f"components.{key}",
+                    "score",
+                    f"{heading} (of {maximum})",
+                    result.component(key).points,
+                    inputs[key],
+                    f"{COMPONENT_FORMULAS[key]}, shown to one decimal (MRS v1)",
+                    "points",
+                )
+            )
+        total = self.add(
+            "total",
+            "score",
+            "Mechanism Risk Score (0–100)",
+            result.total,
+            components,
+            "round half up of the sum of the unrounded components (MRS v1)",
+            "points",
+        )
+        self.add("band", "code", "MRS band", result.band, [total], "GREEN < 25 ≤ YELLOW < 50 ≤ RED")
+        self.add(
+            "n_claims",
+            "count",
+            "Documented failed programs on the pair",
+            result.n_claims,
+            self.of(["drug"]),
+            "claims on the target in this indication",
+            "programs",
+        )
+        self.add(
+            "as_of", "date", "Analysis date", result.as_of.isoformat(), [], "the analysis date"
+        )
+        self.add(
+            "params_hash",
+            "code",
+            "MRS parameters (sha256)",
+            result.params_hash,
+            [],
+            "sha256 of the canonical JSON of the MRS parameters",
+        )
+        self._counts()
+        best = result.most_informative_failure
+        if best is not None:
+            self.add(
+                "most_informative_failure",
+                "code",
+                "Most informative failure (claim key)",
+                best.key,
+                self.of(["phase", "archetype", "event_date"], [best.key]),
+                "the claim with the largest w(phase)·σ(archetype)·2^(−Δt/h) (MRS.md)",
+            )
+        return self.facts
+
+    def _counts(self) -> None:
+        """The numbers of the summary sentence and the phase × archetype table."""
+        for cell in self.result.counts:
+            keys = [
+                key
+                for key, facts in self.per_claim.items()
+                if _value(facts, "phase") == cell.phase
+                and _value(facts, "archetype") == cell.archetype
+            ]
+            phase = (cell.phase or "unknown").replace("/", "_")
+            self.add(
+                f"counts.{phase}.{cell.archetype}",
+                "count",
+                f"Documented failures, {cell.phase or 'unknown phase'}, {cell.archetype}",
+                cell.count,
+                self.of(["phase", "archetype"], keys),
+                "claims counted by phase and archetype",
+                "programs",
+            )
+        for bucket, count in self.summary.phase_buckets.items():
+            self.add(
+                f"phase_buckets.{slug(bucket)}",
+                "count",
+                f"Documented failures in {bucket}",
+                count,
+                self.of(["phase"]),
+                "claims by phase; a combined phase counts in its higher phase",
+                "programs",
+            )
+        for archetype, count in self.summary.archetypes.items():
+            self.add(
+                f"archetypes.{archetype}",
+                "count",
+                f"Documented {archetype} failures",
+                count,
+                self.of(["archetype"]),
+                "claims by archetype",
+                "programs",
+            )
+
+
+def _value(facts: dict[str, Fact], name: str) -> FactValue | None:
+    found = facts.get(name)
+    return found.value if found else None
+
+
+# --- the bundle's assessment -------------------------------------------------------------------
+
+
+def assess(
+    bundle: Bundle, store: ClaimsStore, classifier: StopReasonClassifier | None = None
+) -> Bundle:
+    """The bundle with what drafter computes from it: classification, MRS, related claims."""
+    facts = FactSet(bundle.facts)
+    gaps = list(bundle.gaps)
+    classification = (classifier.classify if classifier else classify_stop_reason)(
+        bundle.trial.status.why_stopped
+    )
+    why = bundle.fact(fact_id("ctgov", bundle.nct_id, "why_stopped"))
+    for fact in _classification_facts(bundle.nct_id, classification, why):
+        facts.add(fact)
+    score: PairScore | None = None
+    if bundle.target is None or bundle.disease is None:
+        gaps.append(
+            Gap(step="mrs", reason="needs a target and a disease; pass --target and --disease")
+        )
+    else:
+        score = score_pair(
+            store,
+            bundle.target,
+            bundle.disease,
+            bundle.association,
+            bundle.target_programs,
+            date.fromisoformat(bundle.as_of),
+            bundle.facts,
+        )
+    related = _related(store, bundle, classification, score)
+    bodies = dict(bundle._bodies)
+    sources = list(bundle.sources)
+    for record, claims, computed in (
+        (score.record, score.claims, score.facts) if score else (None, [], []),
+        (related.record, related.claims, related.facts),
+    ):
+        for fact in computed:
+            facts.add(fact)
+        if record is not None and record.id not in bodies:
+            sources.append(record)
+            bodies[record.id] = claims_record_body(claims)
+    gaps += [
+        Gap(step="facts", reason=f"{c.id}: {c.refused.value!r} refused, {c.kept.value!r} kept")
+        for c in facts.conflicts
+    ]
+    cited = {c.key: c for c in [*(score.claims if score else []), *related.claims]}
+    assessment = Assessment(
+        classification=classification,
+        mrs=score,
+        related=related.related,
+        claims=sorted(cited.values(), key=lambda c: c.key),
+    )
+    updated = bundle.model_copy(
+        update={"facts": list(facts), "gaps": gaps, "sources": sources, "assessment": assessment}
+    )
+    updated._bodies = bodies
+    return updated
+
+
+def _classification_facts(
+    nct: str, classification: StopClassification, why: Fact | None
+) -> list[Fact]:
+    inputs = [why] if why else []
+    rules = "stop-reason rules (drafter.classify)"
+    facts = [
+        computed_fact(
+            "classify",
+            nct,
+            "archetype",
+            "code",
+            "Stop archetype",
+            classification.archetype,
+            inputs,
+            f"{rules}: the most severe archetype of the categories the text states",
+            note=classification.explanation,
+        )
+    ]
+    facts += [
+        computed_fact(
+            "classify",
+            nct,
+            f"categories.{i}",
+            "code",
+            "Stop-reason category",
+            category,
+            inputs,
+            rules,
+        )
+        for i, category in enumerate(classification.categories)
+    ]
+    return facts
+
+
+@dataclass
+class _Related:
+    related: RelatedClaims
+    claims: list[Claim] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    record: SourceRecord | None = None
+
+
+def _related(
+    store: ClaimsStore,
+    bundle: Bundle,
+    classification: StopClassification,
+    score: PairScore | None,
+) -> _Related:
+    """Claims on the same target (other indications), in the same indication (other targets)
+    and of the same failure type (elsewhere), newest first; the pair's own claims are the
+    score's inputs, not related claims."""
+    taken = {c.key for c in score.claims} if score else set()
+    target, disease = bundle.target, bundle.disease
+    target_names = [n for n in (target.symbol, target.ensembl_id) if n] if target else []
+    disease_names = (
+        [n for n in dict.fromkeys((disease.name, disease.ontology_id, disease.query)) if n]
+        if disease
+        else []
+    )
+    archetype = classification.archetype
+    queries = {
+        "same_target": [store.query(target=n) for n in target_names],
+        "same_indication": [store.query(disease=n) for n in disease_names],
+        "same_failure_type": [store.query(archetype=archetype)] if archetype != "unknown" else [],
+    }
+    groups: dict[str, list[Claim]] = {}
+    for group, answers in queries.items():
+        found: dict[str, Claim] = {}
+        for claim in (c for answer in answers for c in answer):
+            if claim.key not in taken:
+                found.setdefault(claim.key, claim)
+        groups[group] = sorted(found.values(), key=_newest_first)
+        taken |= set(found)
+    shown = {group: claims[:RELATED_LIMIT] for group, claims in groups.items()}
+    related = RelatedClaims(
+        same_target=[c.key for c in shown["same_target"]],
+        same_indication=[c.key for c in shown["same_indication"]],
+        same_failure_type=[c.key for c in shown["same_failure_type"]],
+        totals={group: len(claims) for group, claims in groups.items()},
+    )
+    claims = [c for group in shown.values() for c in group]
+    if not claims:
+        return _Related(related)
+    query = {"target": target_names, "disease": disease_names, "archetype": archetype}
+    record = claims_source_record(query, claims_record_body(claims))
+    facts: list[Fact] = []
+    for group, members in shown.items():
+        description = RELATED_GROUPS[group]
+        if group == "same_failure_type":
+            description += f" ({archetype})"
+        facts.append(
+            computed_fact(
+                "related",
+                bundle.nct_id,
+                f"{group}.count",
+                "count",
+                f"Related failure claims, {group.replace('_', ' ')}",
+                len(groups[group]),
+                [],
+                f"{description}, counted in the claims table",
+                unit="programs",
+            )
+        )
+        for i, claim in enumerate(members):
+            cited = claim_facts(claim, record.id)
+            facts += cited.values()
+            facts.append(
+                computed_fact(
+                    "related",
+                    bundle.nct_id,
+                    f"{group}.{i}",
+                    "code",
+                    f"Related failure claim, {group.replace('_', ' ')}",
+                    claim.key,
+                    cited.values(),
+                    f"{description}, newest first",
+                )
+            )
+    return _Related(related, claims, facts, record)
+
+
+def _newest_first(claim: Claim) -> tuple[int, int, str]:
+    event = claim.event_date
+    return (0, -event.latest().toordinal(), claim.key) if event else (1, 0, claim.key)
