@@ -36,16 +36,17 @@ from drafter.facts import (
     FactSet,
     FactValue,
     Unit,
+    computed_fact,
     fact_id,
     json_pointer,
     pair_entity,
+    precision_of,
     slug,
 )
-from drafter.models import Claim, Gap, PartialDate
+from drafter.models import Claim, Gap
 from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
 
 CLAIMS_SOURCE = "drafter claims table"
-COMPUTED_SOURCE = "drafter (computed)"
 RELATED_LIMIT = 5  # per group, newest first: about what a published post-mortem lists
 
 COMPONENT_FORMULAS: dict[str, str] = {
@@ -60,36 +61,6 @@ RELATED_GROUPS: dict[str, str] = {
     "same_indication": "claims in the same indication on another target",
     "same_failure_type": "other claims of the same failure archetype",
 }
-
-
-def computed_fact(
-    source: str,
-    entity: str,
-    field: str,
-    kind: FactKind,
-    label: str,
-    value: FactValue,
-    derived_from: Iterable[Fact],
-    formula: str,
-    *,
-    unit: Unit | None = None,
-    note: str | None = None,
-) -> Fact:
-    """A fact drafter computed: its inputs by id (each once, in order) and its formula."""
-    return Fact(
-        id=fact_id(source, entity, field),
-        kind=kind,
-        label=label,
-        value=value,
-        unit=unit,
-        precision=PartialDate.parse(value).precision
-        if kind == "date" and isinstance(value, str)
-        else None,
-        source=COMPUTED_SOURCE,
-        derived_from=list(dict.fromkeys(f.id for f in derived_from)),
-        formula=formula,
-        note=note,
-    )
 
 
 # --- the claims record -------------------------------------------------------------------------
@@ -150,7 +121,7 @@ def claim_facts(claim: Claim, record: str) -> dict[str, Fact]:
             kind=kind,
             label=label,
             value=value,
-            precision=PartialDate.parse(value).precision if kind == "date" else None,
+            precision=precision_of(kind, value),
             source=CLAIMS_SOURCE,
             source_url=url,
             record=record,

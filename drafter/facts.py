@@ -207,6 +207,48 @@ def _check_value(fact: Fact) -> None:
         raise ValueError(f"{fact.id}: only dates carry a precision")
 
 
+def precision_of(kind: FactKind, value: FactValue) -> Precision | None:
+    """A date fact's precision, from the value itself (ValueError when it is no date)."""
+    if kind != "date":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"a date is YYYY[-MM[-DD]] text, not {value!r}")
+    return PartialDate.parse(value).precision
+
+
+COMPUTED_SOURCE = "drafter (computed)"
+
+
+def computed_fact(
+    source: str,
+    entity: str,
+    field: str,
+    kind: FactKind,
+    label: str,
+    value: FactValue,
+    derived_from: Iterable[Fact],
+    formula: str,
+    *,
+    unit: Unit | None = None,
+    url: str | None = None,
+    note: str | None = None,
+) -> Fact:
+    """A fact drafter computed: its inputs by id (each once, in order) and its formula."""
+    return Fact(
+        id=fact_id(source, entity, field),
+        kind=kind,
+        label=label,
+        value=value,
+        unit=unit,
+        precision=precision_of(kind, value),
+        source=COMPUTED_SOURCE,
+        source_url=url,
+        derived_from=list(dict.fromkeys(f.id for f in derived_from)),
+        formula=formula,
+        note=note,
+    )
+
+
 class FactConflict(BaseModel):
     """Two sources gave one fact id different values; the first is kept, this says so."""
 
