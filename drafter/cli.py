@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 
 from drafter import __version__
-from drafter.errors import EXIT_BAD_INPUT, DrafterError
+from drafter.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, DrafterError, mask_secrets
+from drafter.terminal import one_line
 
 # Subcommand name → module under drafter.commands exposing configure(parser) and run(args) -> int.
 COMMANDS: dict[str, str] = {
@@ -24,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with code 2 and one line, as every other bad input does."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"drafter: error: {message}\n")
+        sys.stderr.write(f"drafter: error: {one_line(message, 500)}\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -41,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stdout is None:  # started with file descriptor 1 closed
+        _error("standard output is closed; nothing can be written")
+        return EXIT_BAD_INPUT
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -48,19 +54,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
     try:
         code: int = args._run(args)
+        sys.stdout.flush()
     except DrafterError as error:
-        sys.stderr.write(f"drafter: {_one_line(str(error))}\n")
+        _error(str(error))
         return error.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("drafter: interrupted\n")
+        _error("interrupted")
         return 130
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as error:
+        if os.environ.get("DRAFTER_DEBUG"):
+            raise
+        _error(f"input/output error: {error.strerror or error}")
+        return EXIT_BAD_INPUT
+    except Exception as error:  # a bug: one line, never a traceback (DRAFTER_DEBUG=1 shows it)
+        if os.environ.get("DRAFTER_DEBUG"):
+            raise
+        _error(f"internal error ({type(error).__name__}: {error}); this is a bug in drafter")
+        return EXIT_INTERNAL
     return code
 
 
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
+def _error(message: str) -> None:
+    """One line on stderr: secrets masked, controls and newlines removed, length bounded."""
+    sys.stderr.write(f"drafter: {one_line(mask_secrets(message), 2000)}\n")
+    sys.stderr.flush()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 from pydantic import ValidationError
+
+# Environment variables whose values are secrets: never printed, whatever carries them.
+SECRET_VARIABLES = ("NCBI_API_KEY", "OPENFDA_API_KEY", "OPENAI_API_KEY")
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -70,3 +77,13 @@ def first_problem(error: ValidationError, whole: str = "value") -> str:
     where = ".".join(str(part) for part in first["loc"]) or whole
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"{where}: {first['msg']}{more}"
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with the API keys of the environment and any URL credentials ("user:pw@")
+    replaced by ***: the last line of defence before anything is printed."""
+    for name in SECRET_VARIABLES:
+        secret = os.environ.get(name)
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _URL_CREDENTIALS.sub("***@", text)

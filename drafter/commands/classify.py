@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from drafter.classify import StopClassification, classify_stop_reason
 from drafter.errors import BadInput
@@ -51,10 +51,7 @@ def _lines(path: str) -> Iterator[str]:
     decoded as UTF-8 with invalid bytes replaced."""
     if path == "-":
         buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
-        if buffer is None:  # a text-only stdin (tests, embedding): already decoded
-            yield from (line.rstrip("\r\n") for line in sys.stdin)
-            return
-        yield from _decoded(buffer, "stdin")
+        yield from _decoded(buffer if buffer is not None else sys.stdin, "stdin")
         return
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below; the open error must be ours
@@ -64,9 +61,24 @@ def _lines(path: str) -> Iterator[str]:
         yield from _decoded(handle, path)
 
 
-def _decoded(handle: BinaryIO, name: str) -> Iterator[str]:
+# A why-stopped text is at most a few hundred characters (ClinicalTrials.gov allows 250); a
+# longer line is not a reason for stopping a trial, and reading it whole could exhaust memory.
+MAX_LINE = 65_536
+
+
+def _decoded(handle: BinaryIO | TextIO, name: str) -> Iterator[str]:
+    """Lines of at most MAX_LINE bytes (characters for a text-only stdin), read in bounded
+    pieces; invalid UTF-8 is replaced, and a longer line is bad input naming its number."""
+    number = 0
     try:
-        for raw in handle:
-            yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        while True:
+            raw = handle.readline(MAX_LINE + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE:
+                raise BadInput(f"{name} line {number} is longer than {MAX_LINE:,} characters")
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            yield text.rstrip("\r\n")
     except OSError as error:
         raise BadInput(f"cannot read {name}: {error.strerror or error}") from error

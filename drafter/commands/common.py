@@ -9,6 +9,7 @@ from datetime import date
 
 from drafter.config import Settings, load_settings
 from drafter.errors import BadInput
+from drafter.terminal import json_text, safe_text
 
 
 def add_offline_flag(parser: argparse.ArgumentParser) -> None:
@@ -45,8 +46,23 @@ def today_or(as_of: date | None) -> date:
 
 
 def write_stdout(text: str) -> None:
-    sys.stdout.write(text)
+    """Human output: control characters a source may carry are removed before printing."""
+    sys.stdout.write(safe_text(text))
     sys.stdout.flush()
+
+
+def write_json(document: object) -> None:
+    """Exactly one JSON document, with terminal controls escaped (the data is unchanged)."""
+    sys.stdout.write(json_text(document) + "\n")
+    sys.stdout.flush()
+
+
+def non_blank(text: str) -> str:
+    """argparse type for names: an empty or blank --target or --disease is a usage error,
+    not a query for the empty string."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
 
 
 def require(condition: bool, message: str) -> None:

@@ -10,21 +10,28 @@ from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
     add_offline_flag,
+    non_blank,
     today_or,
+    write_json,
     write_stdout,
 )
 from drafter.config import load_settings
-from drafter.evidence import EvidenceQuery, build_bundle, bundle_json
+from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
+from drafter.terminal import one_line
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("nct_id", metavar="NCT_ID", help="ClinicalTrials.gov id, e.g. NCT05591222")
     add_offline_flag(parser)
     parser.add_argument("--json", action="store_true", help="print the Bundle as one JSON document")
-    parser.add_argument("--target", help="target symbol or Ensembl id (overrides the mechanism)")
-    parser.add_argument("--disease", help="disease name or ontology id (overrides the condition)")
+    parser.add_argument(
+        "--target", type=non_blank, help="target symbol or Ensembl id (overrides the mechanism)"
+    )
+    parser.add_argument(
+        "--disease", type=non_blank, help="disease name or ontology id (overrides the condition)"
+    )
     add_as_of_flag(parser)
     parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
 
@@ -39,32 +46,30 @@ def run(args: argparse.Namespace) -> int:
         evidence = build_bundle(client, query)
     with open_store(settings) as store:
         bundle = assess(evidence, store)
-    write_stdout(bundle_json(bundle) if args.json else summarise(bundle))
+    if args.json:
+        write_json(bundle.model_dump(mode="json"))
+    else:
+        write_stdout(summarise(bundle))
     return 0
 
 
 def summarise(bundle: Bundle) -> str:
-    """A few lines an editor can read at a glance; every value is also a Fact in --json."""
+    """A few lines an editor can read at a glance; every value is also a Fact in --json.
+    Source text goes through `one_line`, so no value can break a line or the terminal."""
     trial = bundle.trial
     status = trial.status
     design = trial.design
     enrollment = design.enrollment_info
-    lines = [
-        f"{bundle.nct_id} — {trial.protocol_section.identification_module.brief_title or ''}",
-        "  "
-        + " · ".join(
-            part
-            for part in (
-                status.overall_status or "status unknown",
-                "/".join(design.phases) or "phase unknown",
-                f"enrollment {enrollment.count}" if enrollment and enrollment.count else "",
-                f"sponsor {trial.lead_sponsor}" if trial.lead_sponsor else "",
-            )
-            if part
-        ),
-    ]
+    title = trial.protocol_section.identification_module.brief_title or ""
+    parts = (
+        status.overall_status or "status unknown",
+        "/".join(design.phases) or "phase unknown",
+        f"enrollment {enrollment.count}" if enrollment and enrollment.count else "",
+        f"sponsor {trial.lead_sponsor}" if trial.lead_sponsor else "",
+    )
+    lines = [f"{bundle.nct_id} — {title}", "  " + " · ".join(p for p in parts if p)]
     if status.why_stopped:
-        lines.append(f'  why stopped: "{status.why_stopped}"')
+        lines.append(f'  why stopped: "{one_line(status.why_stopped)}"')
     for drug in bundle.drugs:
         molecule = (
             f"{drug.chembl_id} ({drug.molecule_type or 'type unknown'}, "
@@ -100,4 +105,5 @@ def summarise(bundle: Bundle) -> str:
         f"{len(bundle.sources)} source answers ({', '.join(origins)})"
     )
     lines += [f"  gap — {gap.step}: {gap.reason}" for gap in bundle.gaps]
-    return "\n".join(lines) + "\n"
+    # every line is one line: a value holding a newline or an escape cannot forge another
+    return "\n".join("  " * (line.startswith("  ")) + one_line(line) for line in lines) + "\n"

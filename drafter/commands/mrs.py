@@ -4,25 +4,31 @@ claims table and the association score the evidence layer fetches."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from drafter.assessment import score_pair
 from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
     add_offline_flag,
+    non_blank,
     today_or,
+    write_json,
     write_stdout,
 )
 from drafter.config import load_settings
 from drafter.evidence import pair_evidence
 from drafter.mrs import MrsResult
 from drafter.sources.http import HttpClient
+from drafter.terminal import one_line
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", required=True, help="target symbol or Ensembl gene id")
-    parser.add_argument("--disease", required=True, help="disease name or ontology id")
+    parser.add_argument(
+        "--target", required=True, type=non_blank, help="target symbol or Ensembl gene id"
+    )
+    parser.add_argument(
+        "--disease", required=True, type=non_blank, help="disease name or ontology id"
+    )
     add_as_of_flag(parser)
     add_offline_flag(parser)
     parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
@@ -56,15 +62,16 @@ def run(args: argparse.Namespace) -> int:
             "sources": [s.model_dump(mode="json") for s in [*evidence.sources, score.record]],
             "gaps": [gap.model_dump(mode="json") for gap in evidence.gaps],
         }
-        write_stdout(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_json(document)
     else:
         table = render_table(result, target_name, evidence.disease.name, score.summary.text)
-        gaps = "".join(f"gap — {gap.step}: {gap.reason}\n" for gap in evidence.gaps)
+        gaps = "".join(f"gap — {one_line(f'{gap.step}: {gap.reason}')}\n" for gap in evidence.gaps)
         write_stdout(table + gaps)
     return 0
 
 
 def render_table(result: MrsResult, target: str, disease: str, sentence: str) -> str:
+    target, disease, sentence = one_line(target), one_line(disease), one_line(sentence)
     lines = [
         f"MRS {result.total}/100 ({result.band}) — {target} in {disease}, as of {result.as_of}",
         "",
@@ -73,5 +80,5 @@ def render_table(result: MrsResult, target: str, disease: str, sentence: str) ->
     ]
     lines += [f"| {c.heading} | {c.points:.1f} / {c.max} |" for c in result.components]
     lines += ["", sentence]
-    lines += [f"note: {note}" for note in result.notes]
+    lines += [f"note: {one_line(note)}" for note in result.notes]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,6 @@ from drafter.evidence.pipeline import (
     EvidenceQuery,
     PairEvidence,
     build_bundle,
-    bundle_json,
     pair_evidence,
 )
 
@@ -20,6 +19,5 @@ __all__ = [
     "EvidenceQuery",
     "PairEvidence",
     "build_bundle",
-    "bundle_json",
     "pair_evidence",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from pydantic import BaseModel
@@ -116,7 +115,3 @@ def pair_evidence(client: HttpClient, target: str, disease: str) -> PairEvidence
         gaps=builder.gaps + builder.conflict_gaps(),
         sources=builder.source_records(),
     )
-
-
-def bundle_json(bundle: Bundle) -> str:
-    return json.dumps(bundle.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

@@ -34,7 +34,9 @@ def normalise_nct_id(text: str) -> str:
     """Accept any case and surrounding space; reject everything that is not NCT + 8 digits."""
     candidate = text.strip().upper()
     if not NCT_PATTERN.match(candidate):
-        raise BadInput(f"not a ClinicalTrials.gov id (NCT followed by 8 digits): {text!r}")
+        raise BadInput(
+            f"not a ClinicalTrials.gov id (NCT followed by 8 digits): {excerpt(text, 40)!r}"
+        )
     return candidate
 
 

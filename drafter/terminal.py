@@ -1,0 +1,37 @@
+"""Text that reaches a terminal. Source text is untrusted: a whyStopped holding an ANSI escape
+can clear the screen, and one holding a newline can forge a line of a summary. Every human
+rendering passes its values through `one_line` (or `safe_text` for whole blocks), and JSON is
+written with the same characters escaped, so the data is unchanged but inert."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# C0 controls except tab and newline, DEL, C1 controls (U+009B is a one-byte CSI), and the
+# bidirectional overrides and isolates that reorder what a reader sees.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE_RE = re.compile(f"[{_UNSAFE}]")
+_UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE}\u2028\u2029]")
+
+
+def safe_text(text: str) -> str:
+    """A block of text with every control character except tab and newline removed."""
+    return _UNSAFE_RE.sub("", text)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A value for one line of output: controls removed, all whitespace (newlines, U+2028)
+    folded to single spaces, optionally cut at `limit` characters."""
+    flat = " ".join(_UNSAFE_RE.sub(" ", text).split())
+    if limit is not None and len(flat) > limit:
+        return flat[: limit - 1] + "…"
+    return flat
+
+
+def json_text(document: Any, *, indent: int | None = 2) -> str:
+    """JSON as drafter prints it: UTF-8 kept readable, but every character `safe_text` would
+    drop escaped as \\uXXXX, so the data is intact and a terminal shows it as text."""
+    text = json.dumps(document, indent=indent, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
