@@ -1,0 +1,133 @@
+"""Answers that parse but are not the answer to what was asked, or come in shapes the API notes
+do not describe: each is a malformed answer (exit 3, or a gap for an optional step), never a
+wrong bundle and never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drafter.cli import main
+from drafter.errors import MalformedResponse
+from drafter.sources import chembl, ctgov, openfda, opentargets, pubmed
+from drafter.sources.http import HttpClient
+from tests.conftest import SNAPSHOT_DIR, fast_settings
+from tests.servers import Reply, ScriptedServer
+
+NCT = "NCT05591222"
+OTHER_STUDY = (SNAPSHOT_DIR / "ctgov" / "study_NCT05633355.json").read_text()
+
+
+def client_for(scripted: ScriptedServer, tmp_path: Path, source: str) -> HttpClient:
+    return HttpClient(fast_settings(tmp_path, **{f"{source}_url": scripted.url}))
+
+
+def test_another_trials_record_is_never_accepted(
+    scripted: ScriptedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    scripted.script(f"/studies/{NCT}", Reply(200, OTHER_STUDY))
+    with pytest.raises(MalformedResponse, match="another study"):
+        ctgov.get_study(client_for(scripted, tmp_path, "ctgov"), NCT)
+
+    monkeypatch.setenv("DRAFTER_CTGOV_URL", scripted.url)
+    assert main(["fetch", NCT, "--json"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == "" and "another study" in captured.err
+    assert "NCT05633355" in captured.err
+
+
+def test_a_404_that_does_not_name_the_trial_is_not_not_found(
+    scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    scripted.script(f"/studies/{NCT}", Reply(404, "<html>Gateway</html>", content_type="text/html"))
+    with pytest.raises(MalformedResponse, match="404"):
+        ctgov.get_study(client_for(scripted, tmp_path, "ctgov"), NCT)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": "NOT_FOUND"},
+        {"error": None},
+        {"error": {"code": "SERVER_ERROR", "message": "x"}},
+        {"meta": {"results": None}},
+        [],
+    ],
+)
+def test_openfda_error_bodies_of_unknown_shape_are_malformed(
+    body: object, scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    scripted.script(openfda.EVENT_PATH, Reply(404, json.dumps(body)))
+    with pytest.raises(MalformedResponse):
+        openfda.count_reports(client_for(scripted, tmp_path, "openfda"), ["daxdilimab"])
+
+
+def test_openfda_not_found_is_zero_reports(scripted: ScriptedServer, tmp_path: Path) -> None:
+    body = {"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
+    scripted.script(openfda.EVENT_PATH, Reply(404, json.dumps(body)))
+    summary = openfda.count_reports(client_for(scripted, tmp_path, "openfda"), ["daxdilimab"])
+    assert summary.total_reports == 0
+
+
+@pytest.mark.parametrize("uids", [[7647779], [["7647779"]], [{"a": 1}], "7647779", None])
+def test_pubmed_uids_that_are_not_strings_are_malformed(
+    uids: object, scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    body = {"result": {"uids": uids, "7647779": {"uid": "7647779", "title": "x"}}}
+    scripted.script("/esummary.fcgi", Reply(200, json.dumps(body)))
+    with pytest.raises(MalformedResponse):
+        pubmed.esummary(client_for(scripted, tmp_path, "pubmed"), ["7647779"])
+
+
+def test_open_targets_answering_about_another_target_is_malformed(
+    scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    body = {"data": {"target": {"id": "ENSG00000001626", "approvedSymbol": "CFTR"}}}
+    scripted.script("/", Reply(200, json.dumps(body)))
+    with pytest.raises(MalformedResponse, match="another target"):
+        opentargets.get_target(client_for(scripted, tmp_path, "opentargets"), "ENSG00000239961")
+
+
+def test_chembl_answering_with_another_molecule_is_malformed(
+    scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    scripted.script(
+        "/molecule/CHEMBL4594330.json",
+        Reply(200, json.dumps({"molecule_chembl_id": "CHEMBL25", "pref_name": "ASPIRIN"})),
+    )
+    with pytest.raises(MalformedResponse, match="another molecule"):
+        chembl.get_molecule(client_for(scripted, tmp_path, "chembl"), "CHEMBL4594330")
+
+
+@pytest.mark.parametrize("depth", [5_000, 200_000])
+def test_deeply_nested_json_is_malformed_not_a_crash(
+    depth: int, scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    scripted.script(f"/studies/{NCT}", Reply(200, "[" * depth + "]" * depth))
+    with pytest.raises(MalformedResponse):
+        ctgov.get_study(client_for(scripted, tmp_path, "ctgov"), NCT)
+
+
+def test_an_optional_source_answering_garbage_is_a_gap_not_a_failure(
+    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The trial answers; openFDA answers with an error body of an unknown shape."""
+    scripted.script(
+        f"/studies/{NCT}", Reply(200, (SNAPSHOT_DIR / "ctgov" / f"study_{NCT}.json").read_text())
+    )
+    scripted.script(openfda.EVENT_PATH, Reply(404, json.dumps({"error": "NOT_FOUND"})))
+    monkeypatch.setenv("DRAFTER_CTGOV_URL", scripted.url)
+    monkeypatch.setenv("DRAFTER_OPENFDA_URL", scripted.url)
+    monkeypatch.setenv("DRAFTER_CHEMBL_URL", scripted.url)
+    monkeypatch.setenv("DRAFTER_OPENTARGETS_URL", scripted.url)
+    monkeypatch.setenv("DRAFTER_PUBMED_URL", scripted.url)
+    assert main(["fetch", NCT, "--json", "--as-of", "2026-05-20"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    steps = {gap["step"]: gap["reason"] for gap in document["gaps"]}
+    assert "FAERS reports" in steps
+    assert "openFDA" in steps["FAERS reports"]
