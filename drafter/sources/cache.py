@@ -69,7 +69,12 @@ class ResponseCache:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                # Another process is creating the file and switching it to WAL; that switch
+                # fails with "database is locked" instead of waiting. It ends up WAL anyway.
+                pass
             connection.execute(_SCHEMA)
             connection.commit()
             self._connection = connection

@@ -87,8 +87,10 @@ class _SqliteStore:
             connection = sqlite3.connect(
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            # The default rollback journal, not WAL: switching a new file to WAL while another
+            # process opens it fails with "database is locked" instead of waiting. Every
+            # transaction here writes anyway; the state is worth no fsync.
+            connection.execute("PRAGMA synchronous=OFF")
             connection.execute(_SCHEMA)
             self._connection = connection
         return self._connection
