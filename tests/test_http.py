@@ -21,37 +21,17 @@ from drafter.errors import (
     UpstreamRejected,
 )
 from drafter.sources import ctgov, openfda, pubmed
-from drafter.sources.api import ApiRequest, ApiResponse
+from drafter.sources.api import ApiRequest
 from drafter.sources.http import HttpClient
 from drafter.sources.ratelimit import RateLimiter
 from tests.conftest import fast_settings
+from tests.http_helpers import OK, SleepRecorder, as_is, get
 from tests.servers import Reply, ScriptedServer
-
-OK = '{"ok": true}'
-
-
-class SleepRecorder:
-    """Injected sleep: records each wait without spending it, so waits are asserted exactly."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 def client_for(server: ScriptedServer, tmp_path: Path, **overrides: object) -> HttpClient:
     settings = fast_settings(tmp_path, ctgov_url=server.url, pubmed_url=server.url, **overrides)
     return HttpClient(settings, sleep=overrides.pop("sleep", SleepRecorder()))  # type: ignore[arg-type]
-
-
-def get(path: str) -> ApiRequest:
-    return ApiRequest(source="ctgov", path=path)
-
-
-def as_is(response: ApiResponse) -> ApiResponse:
-    """A parse that accepts every answer, for tests of the transport itself."""
-    return response
 
 
 def test_429_waits_exactly_retry_after(scripted: ScriptedServer, tmp_path: Path) -> None:

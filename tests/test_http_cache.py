@@ -15,6 +15,7 @@ from drafter.sources.api import ApiRequest, ApiResponse
 from drafter.sources.cache import ResponseCache
 from drafter.sources.http import HttpClient
 from tests.conftest import fast_settings
+from tests.http_helpers import as_is
 from tests.servers import Reply, ScriptedServer
 
 NCT = "NCT05591222"
@@ -114,7 +115,7 @@ def test_only_answers_that_parsed_are_recorded_as_sources(
 def offline_miss(tmp_path: Path, snapshot_dir: Path) -> str:
     settings = fast_settings(tmp_path, offline=True, snapshot_dir=snapshot_dir)
     with HttpClient(settings) as client, pytest.raises(OfflineMiss) as error:
-        client.fetch(ApiRequest(source="chembl", path="/molecule/CHEMBL1.json"), lambda r: r)
+        client.fetch(ApiRequest(source="chembl", path="/molecule/CHEMBL1.json"), as_is)
     return str(error.value)
 
 

@@ -11,28 +11,10 @@ from pathlib import Path
 import pytest
 
 from drafter.errors import DeadlineExceeded, MalformedResponse
-from drafter.sources.api import ApiRequest, ApiResponse
 from drafter.sources.http import HttpClient
 from tests.conftest import fast_settings
+from tests.http_helpers import OK, SleepRecorder, as_is, get
 from tests.servers import Reply, ScriptedServer
-
-OK = '{"ok": true}'
-
-
-def as_is(response: ApiResponse) -> ApiResponse:
-    return response
-
-
-def get(path: str) -> ApiRequest:
-    return ApiRequest(source="ctgov", path=path)
-
-
-class SleepRecorder:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 def client_for(server: ScriptedServer, tmp_path: Path, **overrides: object) -> HttpClient:
@@ -69,7 +51,9 @@ def test_a_backoff_longer_than_what_is_left_fails_at_once(
 ) -> None:
     scripted.script("/r", Reply(503, "down"))
     sleep = SleepRecorder()
-    client = client_for(scripted, tmp_path, sleep=sleep, backoff_initial=5, request_deadline=2)
+    client = client_for(
+        scripted, tmp_path, sleep=sleep, backoff_initial=5, backoff_max=10, request_deadline=2
+    )
     with pytest.raises(DeadlineExceeded, match="HTTP 503 after 1 attempt"):
         client.fetch(get("/r"), as_is)
     assert scripted.count("/r") == 1 and sleep.calls == []

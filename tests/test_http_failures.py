@@ -15,23 +15,14 @@ from drafter.bundle import Bundle
 from drafter.cli import main
 from drafter.errors import EXIT_UPSTREAM, DeadlineExceeded, UpstreamError
 from drafter.sources import ctgov, pubmed
-from drafter.sources.api import ApiRequest, ApiResponse
 from drafter.sources.http import HttpClient
 from drafter.sources.redact import LOGGERS_SEEING_URLS
 from tests.conftest import fast_settings
+from tests.http_helpers import OK, as_is, get
 from tests.servers import Reply, ScriptedServer, SnapshotServer
 
 NCT = "NCT05591222"
 KEY = "sekrit-ncbi-key-4f2a9c"
-OK = '{"ok": true}'
-
-
-def as_is(response: ApiResponse) -> ApiResponse:
-    return response
-
-
-def get(path: str, source: str = "ctgov") -> ApiRequest:
-    return ApiRequest(source=source, path=path)  # type: ignore[arg-type]
 
 
 def redirect(location: str) -> Reply:
