@@ -138,6 +138,7 @@ class ScriptedServer(LocalServer):
     def __init__(self) -> None:
         super().__init__()
         self.routes: dict[str, list[Reply]] = {}
+        self.fallback = Reply(404, "no route", content_type="text/plain")  # unscripted paths
         self._lock = threading.Lock()
 
     def script(self, path: str, *replies: Reply) -> None:
@@ -147,7 +148,7 @@ class ScriptedServer(LocalServer):
         with self._lock:
             replies = self.routes.get(received.path)
             if not replies:
-                return Reply(404, "no route", content_type="text/plain")
+                return self.fallback
             return replies.pop(0) if len(replies) > 1 else replies[0]
 
     def count(self, path: str) -> int:

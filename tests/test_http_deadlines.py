@@ -6,15 +6,18 @@ from __future__ import annotations
 import threading
 import tracemalloc
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from drafter.bundle import Bundle
+from drafter.cli import main
 from drafter.errors import DeadlineExceeded, MalformedResponse
 from drafter.sources.http import HttpClient
 from tests.conftest import fast_settings
 from tests.http_helpers import OK, SleepRecorder, as_is, get
-from tests.servers import Reply, ScriptedServer
+from tests.servers import Reply, ScriptedServer, SnapshotServer
 
 
 def client_for(server: ScriptedServer, tmp_path: Path, **overrides: object) -> HttpClient:
@@ -173,3 +176,26 @@ def test_a_gzip_body_is_decoded(scripted: ScriptedServer, tmp_path: Path) -> Non
         "/z", Reply(200, compressor.compress(OK.encode()) + compressor.flush(), gzip=True)
     )
     assert client_for(scripted, tmp_path).fetch(get("/z"), as_is).text == OK
+
+
+def test_a_fetch_whose_optional_sources_are_all_throttled_fails_them_at_once(
+    snapshot_server: SnapshotServer,
+    scripted: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before: each 429 with a long Retry-After slept and retried, over ten minutes in all.
+    Now each throttled source is asked once and its step becomes a gap at once."""
+    scripted.fallback = Reply(429, "", headers={"Retry-After": "100000"})
+    monkeypatch.setenv("DRAFTER_CTGOV_URL", snapshot_server.base_urls()["ctgov_url"])
+    for source in ("opentargets", "chembl", "openfda", "pubmed"):
+        monkeypatch.setenv(f"DRAFTER_{source.upper()}_URL", f"{scripted.url}/{source}")
+    code = main(["fetch", "NCT05591222", "--json", "--as-of", "2026-05-20"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    bundle = Bundle.model_validate_json(captured.out)
+    failed = [g.reason for g in bundle.gaps if "could not answer" in g.reason]
+    assert {reason.split()[0] for reason in failed} == {"ChEMBL", "Open", "openFDA", "PubMed"}
+    assert all("HTTP 429, Retry-After 100000 s after 1 attempt" in r for r in failed), failed
+    asked = Counter(r.path.split("/")[1] for r in scripted.received)
+    assert set(asked.values()) == {1}
