@@ -7,7 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -39,7 +39,15 @@ ENVIRONMENT: dict[str, str] = {
     "DRAFTER_MODEL": "model",
     "NCBI_API_KEY": "ncbi_api_key",
     "OPENFDA_API_KEY": "openfda_api_key",
+    "DRAFTER_DEADLINE": "command_deadline",
+    "DRAFTER_OPTIONAL_DEADLINE": "optional_deadline",
+    "DRAFTER_REQUEST_DEADLINE": "request_deadline",
 }
+
+# The documented user settings: exactly those with an environment variable. Everything else on
+# Settings (timeouts, retries, backoff, rate limits, size caps) is an internal knob a config file
+# must not turn: max_attempts = 1000000 or a zero min_interval would hammer the upstreams.
+USER_SETTINGS = frozenset(ENVIRONMENT.values())
 
 
 class Settings(BaseModel):
@@ -67,15 +75,25 @@ class Settings(BaseModel):
     openfda_api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
 
-    connect_timeout: float = Field(default=5.0, gt=0)
-    read_timeout: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=4, ge=1)
-    backoff_initial: float = Field(default=1.0, ge=0)
-    backoff_max: float = Field(default=30.0, ge=0)
-    retry_after_cap: float = Field(default=60.0, ge=0)
+    # Time budgets (seconds): one request with all its attempts, waits and body; one optional
+    # evidence step; one whole command. A nested budget never extends the one around it.
+    request_deadline: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
+    optional_deadline: float = Field(default=15.0, gt=0, le=3600, allow_inf_nan=False)
+    command_deadline: float = Field(default=120.0, gt=0, le=86400, allow_inf_nan=False)
+
+    # Internal knobs (not user settings, see USER_SETTINGS); bounded even when set in code.
+    connect_timeout: float = Field(default=5.0, gt=0, le=300, allow_inf_nan=False)
+    read_timeout: float = Field(default=30.0, gt=0, le=300, allow_inf_nan=False)
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    backoff_initial: float = Field(default=1.0, ge=0, le=60, allow_inf_nan=False)
+    backoff_max: float = Field(default=30.0, ge=0, le=300, allow_inf_nan=False)
+    retry_after_cap: float = Field(default=60.0, ge=0, le=3600, allow_inf_nan=False)
+    # Decoded bytes of one answer; the largest legitimate one (a ClinicalTrials.gov page of 100
+    # studies) is a few MB, a gzip bomb is gigabytes.
+    max_body_bytes: int = Field(default=32 * 2**20, ge=1024)
     # Minimum seconds between requests to one source: ClinicalTrials.gov and PubMed 3 req/s
     # (PubMed 10 req/s with a key), openFDA 240/min, Open Targets and ChEMBL a polite 5 req/s.
-    min_interval: dict[str, float] = Field(
+    min_interval: dict[str, Annotated[float, Field(ge=0, le=60, allow_inf_nan=False)]] = Field(
         default_factory=lambda: {
             "ctgov": 1 / 3,
             "pubmed": 1 / 3,
@@ -130,6 +148,12 @@ def load_settings(
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise BadInput(f"config file {path}: {error}") from error
+        refused = sorted(set(values) - USER_SETTINGS)
+        if refused:
+            raise BadInput(
+                f"config file {path}: {refused[0]!r} is not a setting drafter reads from a "
+                f"config file (settings: {', '.join(sorted(USER_SETTINGS))})"
+            )
     for variable, name in ENVIRONMENT.items():
         raw = env.get(variable)
         if raw is not None and raw != "":

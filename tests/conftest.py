@@ -33,6 +33,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "NCBI_API_KEY",
         "OPENFDA_API_KEY",
         "OPENAI_API_KEY",
+        "DRAFTER_DEADLINE",
+        "DRAFTER_OPTIONAL_DEADLINE",
+        "DRAFTER_REQUEST_DEADLINE",
     ):
         monkeypatch.delenv(variable, raising=False)
     empty_config = tmp_path / "empty-config.toml"

@@ -1,5 +1,6 @@
-"""Local HTTP servers on 127.0.0.1 for tests: a scripted one (statuses, delays, truncation) and
-one that serves the offline snapshot as if it were the live APIs."""
+"""Local HTTP servers on 127.0.0.1 for tests: a scripted one (statuses, delays, truncation,
+drip-fed and gzip-encoded bodies, redirects via a Location header) and one that serves the
+offline snapshot as if it were the live APIs."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class Reply:
     content_type: str = "application/json"
     delay: float = 0.0
     truncate_to: int | None = None  # send a Content-Length larger than the bytes sent
+    drip: float = 0.0  # seconds between single bytes of the body (a slow-drip upstream)
+    gzip: bool = False  # the body is already gzip-compressed: say so in Content-Encoding
 
 
 @dataclass
@@ -40,6 +43,10 @@ class Received:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-body (a size cap, a deadline) is expected, not news."""
+        return
 
 
 class LocalServer:
@@ -72,6 +79,8 @@ class LocalServer:
                 payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
+                if reply.gzip:
+                    self.send_header("Content-Encoding", "gzip")
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(payload)))
@@ -82,7 +91,21 @@ class LocalServer:
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if reply.drip:
+                    self._drip(payload, reply.drip)
+                    return
                 self.wfile.write(payload)
+
+            def _drip(self, payload: bytes, interval: float) -> None:
+                """One byte at a time until done or the client hangs up."""
+                self.close_connection = True
+                try:
+                    for index in range(len(payload)):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(interval)
+                except OSError:
+                    return
 
             do_GET = _handle
             do_POST = _handle
@@ -115,6 +138,7 @@ class ScriptedServer(LocalServer):
     def __init__(self) -> None:
         super().__init__()
         self.routes: dict[str, list[Reply]] = {}
+        self.fallback = Reply(404, "no route", content_type="text/plain")  # unscripted paths
         self._lock = threading.Lock()
 
     def script(self, path: str, *replies: Reply) -> None:
@@ -124,7 +148,7 @@ class ScriptedServer(LocalServer):
         with self._lock:
             replies = self.routes.get(received.path)
             if not replies:
-                return Reply(404, "no route", content_type="text/plain")
+                return self.fallback
             return replies.pop(0) if len(replies) > 1 else replies[0]
 
     def count(self, path: str) -> int:

@@ -26,8 +26,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 
 
 def fast_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **values: object) -> None:
-    """Tiny backoffs via the config file, the way a user would set them."""
-    settings = {"backoff_initial": 0.01, "backoff_max": 0.02, "max_attempts": 2, **values}
+    """A 1 s request deadline via the config file, the way a user would set it: a retry whose
+    backoff would pass it fails at once, so failure tests take milliseconds."""
+    settings = {"request_deadline": 1, **values}
     lines = [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -200,7 +201,8 @@ def test_network_down_exits_3(
     code, out, err = run_cli(capsys, "fetch", NCT)
     assert code == 3
     assert out == ""
-    assert "ClinicalTrials.gov unavailable after 2 attempts (connection failed)" in err
+    assert "ClinicalTrials.gov could not answer GET ClinicalTrials.gov /studies/" in err
+    assert "connection failed after 1 attempt" in err
     assert "Traceback" not in err
 
 
@@ -242,7 +244,7 @@ def test_second_live_fetch_makes_zero_upstream_requests(
 ) -> None:
     """Live mode against local servers that serve the snapshot: the first run fills the cache,
     the second is answered entirely from it."""
-    fast_config(tmp_path, monkeypatch, min_interval={})
+    fast_config(tmp_path, monkeypatch)
     for setting, url in snapshot_server.base_urls().items():
         monkeypatch.setenv(f"DRAFTER_{setting.upper()}", url)
     code, first_out, err = run_cli(capsys, "fetch", NCT, "--json", "--as-of", "2026-05-20")

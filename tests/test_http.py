@@ -22,30 +22,16 @@ from drafter.errors import (
 )
 from drafter.sources import ctgov, openfda, pubmed
 from drafter.sources.api import ApiRequest
-from drafter.sources.http import HttpClient, RateLimiter
+from drafter.sources.http import HttpClient
+from drafter.sources.ratelimit import RateLimiter
 from tests.conftest import fast_settings
+from tests.http_helpers import OK, SleepRecorder, as_is, get
 from tests.servers import Reply, ScriptedServer
-
-OK = '{"ok": true}'
-
-
-class SleepRecorder:
-    """Injected sleep: records each wait without spending it, so waits are asserted exactly."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 def client_for(server: ScriptedServer, tmp_path: Path, **overrides: object) -> HttpClient:
     settings = fast_settings(tmp_path, ctgov_url=server.url, pubmed_url=server.url, **overrides)
     return HttpClient(settings, sleep=overrides.pop("sleep", SleepRecorder()))  # type: ignore[arg-type]
-
-
-def get(path: str) -> ApiRequest:
-    return ApiRequest(source="ctgov", path=path)
 
 
 def test_429_waits_exactly_retry_after(scripted: ScriptedServer, tmp_path: Path) -> None:
@@ -54,19 +40,21 @@ def test_429_waits_exactly_retry_after(scripted: ScriptedServer, tmp_path: Path)
     client = HttpClient(
         fast_settings(tmp_path, ctgov_url=scripted.url, retry_after_cap=10), sleep=sleep
     )
-    response = client.send(get("/r"))
+    response = client.fetch(get("/r"), as_is)
     assert response.status == 200
     assert scripted.count("/r") == 2
     assert client.waits == [3.0]
 
 
 def test_retry_after_is_capped(scripted: ScriptedServer, tmp_path: Path) -> None:
-    scripted.script("/r", Reply(429, "", headers={"Retry-After": "3600"}), Reply(200, OK))
+    """Within the request deadline (30 s) a long Retry-After waits at most the cap; one longer
+    than the deadline fails at once (tests/test_http_deadlines.py)."""
+    scripted.script("/r", Reply(429, "", headers={"Retry-After": "20"}), Reply(200, OK))
     sleep = SleepRecorder()
     client = HttpClient(
         fast_settings(tmp_path, ctgov_url=scripted.url, retry_after_cap=2), sleep=sleep
     )
-    client.send(get("/r"))
+    client.fetch(get("/r"), as_is)
     assert client.waits == [2.0]
 
 
@@ -77,7 +65,7 @@ def test_retry_after_as_http_date(scripted: ScriptedServer, tmp_path: Path) -> N
         Reply(200, OK),
     )
     client = HttpClient(fast_settings(tmp_path, ctgov_url=scripted.url), sleep=SleepRecorder())
-    client.send(get("/r"))
+    client.fetch(get("/r"), as_is)
     assert client.waits == [0.0]  # a date in the past means "now"
 
 
@@ -87,7 +75,7 @@ def test_500_then_200_backs_off_with_jitter(scripted: ScriptedServer, tmp_path: 
         fast_settings(tmp_path, ctgov_url=scripted.url, backoff_initial=1.0, backoff_max=30),
         sleep=SleepRecorder(),
     )
-    assert client.send(get("/r")).json_body(get("/r")) == {"ok": True}
+    assert client.fetch(get("/r"), as_is).json_body(get("/r")) == {"ok": True}
     assert scripted.count("/r") == 3
     first, second = client.waits
     assert 1.0 <= first <= 2.0  # initial 1 s plus up to 1 s of jitter
@@ -102,7 +90,7 @@ def test_persistent_5xx_gives_upstream_error_after_max_attempts(
         fast_settings(tmp_path, ctgov_url=scripted.url, max_attempts=3), sleep=SleepRecorder()
     )
     with pytest.raises(UpstreamError) as error:
-        client.send(get("/r"))
+        client.fetch(get("/r"), as_is)
     assert scripted.count("/r") == 3
     assert len(client.waits) == 2
     assert "ClinicalTrials.gov unavailable after 3 attempts (HTTP 503)" in str(error.value)
@@ -114,14 +102,14 @@ def test_stalled_response_times_out_and_retries(scripted: ScriptedServer, tmp_pa
     settings = fast_settings(tmp_path, ctgov_url=scripted.url, read_timeout=0.2, max_attempts=2)
     client = HttpClient(settings, sleep=SleepRecorder())
     with pytest.raises(UpstreamError, match="timed out"):
-        client.send(get("/slow"))
+        client.fetch(get("/slow"), as_is)
     assert scripted.count("/slow") == 2
 
 
 def test_truncated_body_is_retried_then_succeeds(scripted: ScriptedServer, tmp_path: Path) -> None:
     scripted.script("/t", Reply(200, '{"studies": [1, 2, 3]}', truncate_to=7), Reply(200, OK))
     client = client_for(scripted, tmp_path)
-    assert client.send(get("/t")).text == OK
+    assert client.fetch(get("/t"), as_is).text == OK
     assert scripted.count("/t") == 2
 
 
@@ -131,7 +119,7 @@ def test_always_truncated_body_fails_naming_the_source(
     scripted.script("/t", Reply(200, '{"studies": [1, 2, 3]}', truncate_to=7))
     client = client_for(scripted, tmp_path, max_attempts=2)
     with pytest.raises(UpstreamError, match=r"ClinicalTrials\.gov .*truncated"):
-        client.send(get("/t"))
+        client.fetch(get("/t"), as_is)
 
 
 def test_malformed_json_names_the_source(scripted: ScriptedServer, tmp_path: Path) -> None:
@@ -158,7 +146,7 @@ def test_other_4xx_is_not_retried(scripted: ScriptedServer, tmp_path: Path) -> N
     scripted.script("/bad", Reply(400, '{"message": "bad parameter"}'))
     client = client_for(scripted, tmp_path)
     with pytest.raises(UpstreamRejected, match=r"HTTP 400: .*bad parameter"):
-        client.send(get("/bad"))
+        client.fetch(get("/bad"), as_is)
     assert scripted.count("/bad") == 1
 
 
@@ -166,23 +154,23 @@ def test_connection_refused_is_upstream_unavailable(tmp_path: Path) -> None:
     settings = fast_settings(tmp_path, ctgov_url="http://127.0.0.1:9", max_attempts=2)
     client = HttpClient(settings, sleep=SleepRecorder())
     with pytest.raises(UpstreamError, match="connection failed") as error:
-        client.send(get("/studies/NCT05591222"))
+        client.fetch(get("/studies/NCT05591222"), as_is)
     assert error.value.exit_code == EXIT_UPSTREAM
 
 
 def test_user_agent_names_drafter_and_version(scripted: ScriptedServer, tmp_path: Path) -> None:
     scripted.script("/ua", Reply(200, OK))
-    client_for(scripted, tmp_path).send(get("/ua"))
+    client_for(scripted, tmp_path).fetch(get("/ua"), as_is)
     assert scripted.received[0].headers["User-Agent"].startswith(f"drafter/{__version__}")
 
 
 def test_second_request_is_served_from_cache(scripted: ScriptedServer, tmp_path: Path) -> None:
     scripted.script("/c", Reply(200, OK))
     first = client_for(scripted, tmp_path)
-    assert first.send(get("/c")).origin == "network"
+    assert first.fetch(get("/c"), as_is).origin == "network"
     first.close()
     again = client_for(scripted, tmp_path)  # a new process would open the same cache file
-    answer = again.send(get("/c"))
+    answer = again.fetch(get("/c"), as_is)
     assert answer.origin == "cache"
     assert answer.text == OK
     assert scripted.count("/c") == 1
@@ -192,8 +180,8 @@ def test_second_request_is_served_from_cache(scripted: ScriptedServer, tmp_path:
 def test_expired_cache_entry_is_refetched(scripted: ScriptedServer, tmp_path: Path) -> None:
     scripted.script("/c", Reply(200, OK))
     client = client_for(scripted, tmp_path, cache_ttl_seconds=0)
-    client.send(get("/c"))
-    client.send(get("/c"))
+    client.fetch(get("/c"), as_is)
+    client.fetch(get("/c"), as_is)
     assert scripted.count("/c") == 2
 
 
@@ -201,21 +189,21 @@ def test_errors_are_not_cached(scripted: ScriptedServer, tmp_path: Path) -> None
     scripted.script("/e", Reply(500, "x"), Reply(500, "x"), Reply(200, OK))
     client = client_for(scripted, tmp_path, max_attempts=2)
     with pytest.raises(UpstreamError):
-        client.send(get("/e"))
-    assert client.send(get("/e")).text == OK
+        client.fetch(get("/e"), as_is)
+    assert client.fetch(get("/e"), as_is).text == OK
 
 
 def test_offline_serves_expired_cache_then_snapshot_and_names_misses(
     scripted: ScriptedServer, tmp_path: Path
 ) -> None:
     scripted.script("/c", Reply(200, OK))
-    client_for(scripted, tmp_path, cache_ttl_seconds=0).send(get("/c"))
+    client_for(scripted, tmp_path, cache_ttl_seconds=0).fetch(get("/c"), as_is)
     offline = client_for(scripted, tmp_path, offline=True)
-    assert offline.send(get("/c")).origin == "cache"
-    recorded = offline.send(get("/studies/NCT05591222"))
+    assert offline.fetch(get("/c"), as_is).origin == "cache"
+    recorded = offline.fetch(get("/studies/NCT05591222"), as_is)
     assert recorded.origin == "snapshot"
     with pytest.raises(OfflineMiss) as error:
-        offline.send(ApiRequest(source="chembl", path="/molecule/CHEMBL1.json"))
+        offline.fetch(ApiRequest(source="chembl", path="/molecule/CHEMBL1.json"), as_is)
     assert "GET ChEMBL /molecule/CHEMBL1.json" in str(error.value)
     assert error.value.exit_code == EXIT_UPSTREAM
     assert scripted.count("/c") == 1
@@ -244,7 +232,7 @@ def test_rate_limit_is_applied_on_the_wire(scripted: ScriptedServer, tmp_path: P
         )
     )
     for _ in range(3):
-        client.send(get("/p"))
+        client.fetch(get("/p"), as_is)
     times = [r.at for r in scripted.received]
     assert all(later - earlier >= 0.14 for earlier, later in itertools.pairwise(times))
 

@@ -4,6 +4,10 @@ the cache), never tracebacks; API keys never come back out."""
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,10 @@ from drafter.bundle import Bundle
 from drafter.cli import main
 from drafter.errors import MalformedResponse
 from drafter.sources import opentargets, pubmed
+from drafter.sources.api import ApiResponse
+from drafter.sources.cache import ResponseCache
 from drafter.sources.http import HttpClient
+from drafter.sources.ratelimit import RateLimiter
 from tests.conftest import fast_settings
 from tests.servers import Reply, ScriptedServer, SnapshotServer
 
@@ -182,3 +189,40 @@ def test_a_key_echoed_by_the_upstream_never_comes_back_out(
     assert "***" in str(error.value)
     [summary] = pubmed.esummary(client, ["1"])
     assert summary.title == "***"
+
+
+@contextmanager
+def locked_for_a_moment(path: Path, seconds: float = 0.3) -> Iterator[None]:
+    """Another process creating the same database file: it holds the write lock a moment."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE IF NOT EXISTS other (x)")
+    release = threading.Timer(seconds, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        yield
+    finally:
+        release.join()
+        holder.close()
+
+
+def test_a_cache_file_being_created_by_another_process_is_waited_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Switching a new file to WAL fails at once while another process holds it; before, that
+    disabled the cache of every batch process but the first."""
+    path = tmp_path / "http-cache.sqlite3"
+    cache = ResponseCache(path)
+    with locked_for_a_moment(path):
+        cache.put("k", "GET x", ApiResponse(status=200, text="{}", url="http://x"))
+    assert cache.get("k", max_age=None) is not None
+    assert "unusable" not in caplog.text
+
+
+def test_a_rate_limit_file_being_created_by_another_process_is_waited_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "rate-limits.sqlite3"
+    with locked_for_a_moment(path):
+        assert RateLimiter({"ctgov": 0.01}, path).wait("ctgov") is not None
+    assert "unusable" not in caplog.text

@@ -12,6 +12,7 @@ corrupt database), drafter warns once and carries on without it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -69,7 +70,10 @@ class ResponseCache:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            # Another process creating the file may be switching it to WAL: that switch fails
+            # with "database is locked" instead of waiting, and the file ends up WAL anyway.
+            with contextlib.suppress(sqlite3.OperationalError):
+                connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(_SCHEMA)
             connection.commit()
             self._connection = connection

@@ -1,24 +1,30 @@
 """The only module that touches the network.
 
-Every upstream call goes through `HttpClient.send`: per-source rate limits, timeouts, tenacity
-retries (honouring Retry-After), an on-disk response cache, the offline snapshot, secret
-handling and the mapping of failures to the typed errors of `drafter.errors`.
+Every upstream call goes through `HttpClient.fetch(request, parse)`: the response cache and the
+offline snapshot (only answers that parse are served, stored or listed as sources), per-source
+rate limits shared across threads and processes, time budgets, tenacity retries (honouring
+Retry-After), redirects (a few, http/https only), a cap on decoded body size, secret handling,
+and the mapping of every failure to a one-line typed error of `drafter.errors`.
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from tenacity import (
     RetryCallState,
     RetryError,
@@ -26,12 +32,24 @@ from tenacity import (
     retry_if_exception_type,
     stop_after_attempt,
 )
+from tenacity.stop import stop_base
 
 from drafter import __version__
 from drafter.config import Settings
-from drafter.errors import DrafterError, OfflineMiss, UpstreamError, UpstreamRejected
+from drafter.errors import (
+    DeadlineExceeded,
+    DrafterError,
+    MalformedResponse,
+    OfflineMiss,
+    UpstreamError,
+    UpstreamRejected,
+)
+from drafter.sources import deadline as budgets
 from drafter.sources.api import SOURCE_NAMES, ApiRequest, ApiResponse
 from drafter.sources.cache import ResponseCache
+from drafter.sources.deadline import Deadline
+from drafter.sources.ratelimit import RateLimiter
+from drafter.sources.redact import mask, register_secrets
 from drafter.sources.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -43,8 +61,12 @@ USER_AGENT = f"drafter/{__version__} (clinical-trial post-mortem drafting tool)"
 # (ClinicalTrials.gov: unknown trial; ChEMBL: unknown molecule; openFDA: zero reports).
 ANSWER_STATUSES = frozenset({200, 404})
 
+# Real APIs redirect once or twice (http → https, a moved path); more is a loop.
+MAX_REDIRECTS = 5
+# Read size: small enough that a drip-fed body is checked against its deadline often.
+_CHUNK = 64 * 1024
 
-# Answers seen by the current fetch (per thread / task), so a bundle can list its sources.
+# Answers that parsed in the current fetch (per thread / task), so a bundle can list its sources.
 _RECORDER: ContextVar[list[tuple[ApiRequest, ApiResponse]] | None] = ContextVar(
     "drafter_http_recorder", default=None
 )
@@ -68,81 +90,37 @@ _TRANSIENT = (
 )
 
 
-# Loggers that may print a full request URL (and so NCBI's key) at DEBUG.
-_LOGGERS_SEEING_URLS = ("urllib3.connectionpool", "urllib3", __name__)
+class _Session(requests.Session):
+    """A Session that never resolves redirects itself: `HttpClient._open` follows them, so it
+    can refuse non-HTTP targets and cap their number. (With allow_redirects=False requests
+    still prepares the next hop, reading the redirect's whole body, bombs included.)"""
 
-
-class _RedactSecrets(logging.Filter):
-    """urllib3 logs full request URLs at DEBUG; NCBI's key can only travel in the URL, so its
-    value is masked in every record that passes through the HTTP loggers."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def mask(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = self.mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
-class RateLimiter:
-    """Minimum interval between requests to one source, shared by every thread of a batch."""
-
-    def __init__(
-        self,
-        intervals: dict[str, float],
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._intervals = intervals
-        self._clock = clock
-        self._sleep = sleep
-        self._next_allowed: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, source: str) -> float:
-        """Block until `source` may be called again; returns the seconds waited."""
-        interval = self._intervals.get(source, 0.0)
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next_allowed.get(source, now))
-            self._next_allowed[source] = start + interval
-        delay = start - now
-        if delay > 0:
-            self._sleep(delay)
-        return max(delay, 0.0)
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        return iter(())
 
 
 class HttpClient:
-    """One door to the network for every source client."""
+    """One door to the network for every source client. Safe to share between threads: each
+    thread gets its own requests.Session (a Session is not thread-safe), counters are locked,
+    and the rate limiter is shared with every other client and process using the cache dir."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        session: requests.Session | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self._sleep = sleep
-        self._session = session or requests.Session()
-        self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self._limiter = RateLimiter(self._intervals(settings), sleep=sleep)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+        # Credentials in a base URL travel as Basic auth, never in a URL anyone sees.
+        self._bases = {s: _split_credentials(settings.base_url(s)) for s in SOURCE_NAMES}
+        self._limiter = RateLimiter(
+            self._intervals(settings), settings.cache_dir / "rate-limits.sqlite3", sleep=sleep
+        )
         self._cache = ResponseCache(settings.cache_dir / "http-cache.sqlite3")
         self._snapshot = Snapshot(settings.snapshot_dir)
-        self._redactor = _RedactSecrets(
-            [k.get_secret_value() for k in (settings.ncbi_api_key, settings.openfda_api_key) if k]
-        )
-        for name in _LOGGERS_SEEING_URLS:
-            logging.getLogger(name).addFilter(self._redactor)
+        keys = [
+            k.get_secret_value() for k in (settings.ncbi_api_key, settings.openfda_api_key) if k
+        ]
+        register_secrets(keys + [auth[1] for _, auth in self._bases.values() if auth])
         self.network_requests = 0
         self.waits: list[float] = []
 
@@ -154,10 +132,12 @@ class HttpClient:
         return intervals
 
     def close(self) -> None:
-        for name in _LOGGERS_SEEING_URLS:
-            logging.getLogger(name).removeFilter(self._redactor)
-        self._session.close()
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
         self._cache.close()
+        self._limiter.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -165,16 +145,32 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = _Session()
+            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            with self._lock:
+                self._sessions.append(session)
+            self._local.session = session
+        return session
+
     def url_for(self, request: ApiRequest) -> str:
-        """The public URL of a request (no secrets): what a reviewer can open."""
-        url = self.settings.base_url(request.source) + request.path
+        """The public URL of a request (no key, no credentials): what a reviewer can open."""
+        url = self._bases[request.source][0] + request.path
         if request.params:
             url += "?" + requests.compat.urlencode(sorted(request.params.items()))
         return url
 
+    @staticmethod
+    def deadline(seconds: float, label: str = "deadline") -> AbstractContextManager[Deadline]:
+        """Every request inside must finish within `seconds` (or an enclosing, earlier budget)
+        or fail with DeadlineExceeded naming "the {seconds} s {label}". Per thread / task."""
+        return budgets.within(seconds, label)
+
     @contextmanager
     def recording(self) -> Iterator[list[tuple[ApiRequest, ApiResponse]]]:
-        """Collect every (request, answer) sent in this context, whatever its origin."""
+        """Collect every (request, answer) that parsed in this context, whatever its origin."""
         answers: list[tuple[ApiRequest, ApiResponse]] = []
         token = _RECORDER.set(answers)
         try:
@@ -185,66 +181,94 @@ class HttpClient:
     def fetch(self, request: ApiRequest, parse: Callable[[ApiResponse], T]) -> T:
         """Answer `request` and return `parse(answer)`: the one entry point of the source
         clients. `parse` validates the body into its model (or returns None for a definitive
-        "no such record") and raises MalformedResponse for anything else."""
-        return parse(self.send(request))
-
-    def send(self, request: ApiRequest) -> ApiResponse:
-        """Answer from the cache, the snapshot (offline) or the network, in that order.
-        Secrets are masked in every error message and body that leaves this module: some
-        upstreams echo the key they were sent (NCBI's invalid-key answer does)."""
+        "no such record") and raises MalformedResponse for anything else; only answers it
+        accepts are cached, served offline and recorded. Errors leave with secrets masked and
+        no chained exception (which could hold a URL with the key)."""
         try:
-            response = self._answer(request)
+            value, response = self._answer(request, parse)
         except DrafterError as error:
-            masked = self._redactor.mask(str(error))
-            if masked == str(error):
-                raise
-            raise type(error)(masked) from None
-        answers = _RECORDER.get()
-        if answers is not None:
-            answers.append((request, response))
-        return response
+            failure = type(error)(mask(str(error)))
+        else:
+            answers = _RECORDER.get()
+            if answers is not None:
+                answers.append((request, response))
+            return value
+        raise failure
 
-    def _answer(self, request: ApiRequest) -> ApiResponse:
-        key = request.cache_key(self.settings.base_url(request.source))
+    def _answer(
+        self, request: ApiRequest, parse: Callable[[ApiResponse], T]
+    ) -> tuple[T, ApiResponse]:
+        key = request.cache_key(self._bases[request.source][0])
         if self.settings.offline:
-            cached = self._cache.get(key, max_age=None)
-            if cached is not None:
-                return cached
-            recorded = self._snapshot.get(request, url=self.url_for(request))
-            if recorded is not None:
-                return recorded
-            where = self.settings.snapshot_dir or "the bundled snapshot"
-            raise OfflineMiss(
-                f"offline: no cached or snapshot response for {request.describe()} "
-                f"(snapshot: {where})"
-            )
+            return self._offline(request, key, parse)
         cached = self._cache.get(key, max_age=self.settings.cache_ttl_seconds)
         if cached is not None:
-            log.debug("cache hit %s", request.describe())
-            return cached
-        response = self._fetch_with_retries(request)
-        if response.status in ANSWER_STATUSES:
-            self._cache.put(key, request.describe(), response)
-        return response
+            try:
+                return parse(cached), cached
+            except MalformedResponse:
+                log.debug("cached answer to %s no longer parses; asking again", request.describe())
+        response = self._from_network(request)
+        value = parse(response)
+        self._cache.put(key, request.describe(), response)
+        return value, response
 
-    def _fetch_with_retries(self, request: ApiRequest) -> ApiResponse:
+    def _offline(
+        self, request: ApiRequest, key: str, parse: Callable[[ApiResponse], T]
+    ) -> tuple[T, ApiResponse]:
+        """The cached answer if it parses, else the snapshot's if it parses, else why not."""
+        problem: MalformedResponse | None = None
+        loaders: list[Callable[[], ApiResponse | None]] = [
+            lambda: self._cache.get(key, max_age=None),
+            lambda: self._snapshot.get(request, url=self.url_for(request)),
+        ]
+        for load in loaders:
+            candidate = load()
+            if candidate is None:
+                continue
+            try:
+                return parse(candidate), candidate
+            except MalformedResponse as error:
+                problem = error
+        if problem is not None:
+            raise problem
+        raise OfflineMiss(
+            f"offline: no cached or snapshot response for {request.describe()} "
+            f"({self._snapshot_name()})"
+        )
+
+    def _snapshot_name(self) -> str:
+        """The bundled snapshot by name (its absolute path differs per checkout); a user's
+        snapshot as the user gave it."""
+        given = self.settings.snapshot_dir
+        return "bundled snapshot" if given is None else f"snapshot {given}"
+
+    def _from_network(self, request: ApiRequest) -> ApiResponse:
+        """Attempts with backoff until an answer, the attempt limit or the deadline: the
+        request's own or an enclosing step's or command's, whichever ends first."""
+        deadline = budgets.earliest(
+            Deadline.starting_now(self.settings.request_deadline, "request deadline"),
+            budgets.active(),
+        )
         retrying = Retrying(
             retry=retry_if_exception_type(_TRANSIENT),
-            stop=stop_after_attempt(self.settings.max_attempts),
+            stop=stop_after_attempt(self.settings.max_attempts) | _OutOfTime(deadline),
             wait=self._wait_strategy(),
             sleep=self._record_and_sleep,
             reraise=False,
         )
         try:
-            response: ApiResponse = retrying(self._fetch_once, request)
+            response: ApiResponse = retrying(self._attempt, request, deadline)
+            return response
         except RetryError as error:
-            last = error.last_attempt.exception()
-            raise UpstreamError(
-                f"{SOURCE_NAMES[request.source]} unavailable after "
-                f"{self.settings.max_attempts} attempts ({self._explain(last)}) "
-                f"for {request.describe()}"
-            ) from None
-        return response
+            attempts = error.last_attempt.attempt_number
+            why = _explain(error.last_attempt.exception())
+        if attempts < self.settings.max_attempts or deadline.remaining() <= 0:
+            plural = "s" if attempts > 1 else ""
+            raise _late(request, deadline, f"{why} after {attempts} attempt{plural}")
+        raise UpstreamError(
+            f"{SOURCE_NAMES[request.source]} unavailable after {attempts} attempts ({why}) "
+            f"for {request.describe()}"
+        )
 
     def _wait_strategy(self) -> Callable[[RetryCallState], float]:
         initial = self.settings.backoff_initial
@@ -254,52 +278,118 @@ class HttpClient:
         def wait(state: RetryCallState) -> float:
             """Retry-After when the server sent one (capped), else exponential backoff from
             `initial`, doubled per attempt up to `backoff_max`, plus up to `initial` of jitter."""
-            outcome = state.outcome
-            error = outcome.exception() if outcome is not None else None
-            if isinstance(error, _RetryableStatus) and error.retry_after is not None:
-                return min(error.retry_after, cap)
+            retry_after = _retry_after_of(state)
+            if retry_after is not None:
+                return min(retry_after, cap)
             exponential = min(ceiling, initial * 2.0 ** (state.attempt_number - 1))
             return exponential + random.uniform(0, initial)
 
         return wait
 
     def _record_and_sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
+        with self._lock:
+            self.waits.append(seconds)
         self._sleep(seconds)
 
-    def _fetch_once(self, request: ApiRequest) -> ApiResponse:
-        self._limiter.wait(request.source)
-        self.network_requests += 1
-        params = {**request.params, **self._secret_params(request.source)}
-        url = self.settings.base_url(request.source) + request.path
+    def _attempt(self, request: ApiRequest, deadline: Deadline) -> ApiResponse:
+        """One request on the wire, after the source's rate-limit slot."""
+        if deadline.remaining() <= 0:
+            raise _late(request, deadline, "no time left to send it")
+        if self._limiter.wait(request.source, time.time() + deadline.remaining()) is None:
+            raise _late(request, deadline, "the source's rate limit or pause outlasts it")
+        with self._lock:
+            self.network_requests += 1
         log.debug("%s (attempt)", request.describe())
-        response = self._session.request(
-            request.method,
-            url,
-            params=params or None,
-            auth=self._auth(request.source),
-            json=request.json_body,
-            timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-            allow_redirects=True,
-        )
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise _RetryableStatus(status, _retry_after_seconds(response.headers))
-        content_type = response.headers.get("Content-Type", "")
-        if "charset" not in content_type.lower():
-            response.encoding = "utf-8"
-        text = response.text  # reading the body may raise ChunkedEncodingError (truncated)
+        response = self._open(request, deadline)
+        with response:
+            status = response.status_code
+            if status == 429 or status >= 500:
+                retry_after = _retry_after_seconds(response.headers)
+                if retry_after is not None:  # hold every worker on this source, not only us
+                    self._limiter.pause(
+                        request.source, min(retry_after, self.settings.retry_after_cap)
+                    )
+                raise _RetryableStatus(status, retry_after)
+            content_type = response.headers.get("Content-Type", "")
+            text = mask(_decode(self._read_body(response, request, deadline), content_type))
         if status not in ANSWER_STATUSES and not 200 <= status < 300:
             raise UpstreamRejected(
                 f"{SOURCE_NAMES[request.source]} rejected {request.describe()} with HTTP "
                 f"{status}: {' '.join(text.split())[:200]}"
             )
         return ApiResponse(
-            status=status,
-            content_type=content_type,
-            text=self._redactor.mask(text),
-            url=self.url_for(request),
+            status=status, content_type=content_type, text=text, url=self.url_for(request)
         )
+
+    def _open(self, request: ApiRequest, deadline: Deadline) -> requests.Response:
+        """Send and follow up to MAX_REDIRECTS redirects to http(s) URLs, reading no body
+        (a redirect's body could be a bomb too). Credentials go only to the original host."""
+        session = self._session()
+        base, auth = self._bases[request.source]
+        auth = self._auth(request.source) or auth
+        url = base + request.path
+        params: dict[str, str] | None = {**request.params, **self._secret_params(request.source)}
+        method, body = request.method, request.json_body
+        for _ in range(MAX_REDIRECTS + 1):
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise _late(request, deadline, "still following redirects")
+            timeout = (
+                min(self.settings.connect_timeout, remaining),
+                min(self.settings.read_timeout, remaining),
+            )
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    params=params or None,
+                    auth=auth,
+                    json=body,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except _TRANSIENT:
+                raise
+            except (requests.RequestException, ValueError) as error:
+                raise _refused(request, _explain(error)) from None
+            location = session.get_redirect_target(response)
+            if location is None:
+                return response
+            response.close()
+            target = _redirect_target(response.url, location, request)
+            if urlsplit(target).hostname != urlsplit(url).hostname:
+                auth = None  # credentials go to the configured host only
+            url, params = target, None
+            status = response.status_code
+            if status == 303 or (status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+        raise _refused(request, f"more than {MAX_REDIRECTS} redirects")
+
+    def _read_body(
+        self, response: requests.Response, request: ApiRequest, deadline: Deadline
+    ) -> bytes:
+        """The decoded body, read in chunks so that a drip-fed body meets its deadline and a
+        compressed bomb is stopped at `max_body_bytes` decoded bytes."""
+        cap = self.settings.max_body_bytes
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise _late(request, deadline, "the body was still arriving")
+            _set_read_timeout(raw, min(self.settings.read_timeout, remaining))
+            chunk = _read_chunk(raw)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > cap:
+                raise MalformedResponse(
+                    f"{SOURCE_NAMES[request.source]} sent more than {_bytes(cap)} for "
+                    f"{request.describe()}; stopped reading"
+                )
+            chunks.append(chunk)
 
     def _secret_params(self, source: str) -> dict[str, str]:
         if source == "pubmed":
@@ -315,33 +405,142 @@ class HttpClient:
             return (self.settings.openfda_api_key.get_secret_value(), "")
         return None
 
-    def _explain(self, error: BaseException | None) -> str:
-        """Describe a failure without echoing URLs, which could carry an api_key."""
-        if isinstance(error, _RetryableStatus):
-            return str(error)
-        if isinstance(error, requests.Timeout):
-            return "timed out"
-        if isinstance(
-            error,
-            requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError,
-        ):
-            return "truncated or undecodable body"
-        if isinstance(error, requests.ConnectionError):
-            return "connection failed"
-        return type(error).__name__ if error else "unknown error"
+
+def _split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """A base URL without its user:password part, and that part as Basic-auth credentials."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    public = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return public, (unquote(parts.username or ""), unquote(parts.password or ""))
+
+
+def _redirect_target(current: str, location: str, request: ApiRequest) -> str:
+    """The absolute URL a redirect points to, if it is one drafter may follow. The message
+    never repeats the URL: it is the server's text and may echo the request's key."""
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        raise _refused(request, "a redirect to an unreadable Location") from None
+    if parts.scheme not in ("http", "https"):
+        raise _refused(request, f"a redirect to a non-HTTP URL ({parts.scheme or 'no'} scheme)")
+    if not parts.hostname:
+        raise _refused(request, "a redirect to a URL without a host")
+    return target
+
+
+def _read_chunk(raw: Any) -> bytes:
+    """Up to _CHUNK decoded bytes, returning as soon as any arrive (read1, not read: read
+    would wait for a full chunk, and a drip-fed body would never meet its deadline). urllib3
+    failures become the requests errors the retry policy knows."""
+    try:
+        chunk: bytes = raw.read1(_CHUNK, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as error:
+        raise requests.Timeout(str(error)) from None
+    except urllib3.exceptions.DecodeError as error:
+        raise requests.exceptions.ContentDecodingError(str(error)) from None
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        raise requests.exceptions.ChunkedEncodingError(str(error)) from None
+    return chunk
+
+
+def _set_read_timeout(raw: Any, seconds: float) -> None:
+    """Shorten the socket's read timeout to what is left of the deadline, so one blocked read
+    cannot outlast it (urllib3 resets it for the next request on this connection)."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    """The body as text: the declared charset, else UTF-8 (every source's JSON is UTF-8)."""
+    charset = None
+    if "charset" in content_type.lower():
+        charset = requests.utils.get_encoding_from_headers({"content-type": content_type})
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name
+        return body.decode("utf-8", errors="replace")
+
+
+def _bytes(count: int) -> str:
+    return f"{count / 2**20:g} MiB" if count % 2**20 == 0 else f"{count} bytes"
+
+
+def _late(request: ApiRequest, deadline: Deadline, reason: str) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"{SOURCE_NAMES[request.source]} could not answer {request.describe()} within "
+        f"{deadline.describe()}: {reason}"
+    )
+
+
+def _refused(request: ApiRequest, reason: str) -> UpstreamError:
+    return UpstreamError(
+        f"{SOURCE_NAMES[request.source]} could not be asked {request.describe()}: {reason}"
+    )
+
+
+class _OutOfTime(stop_base):
+    """Stop at once when the next wait (or the server's Retry-After, even above our cap) would
+    end after the deadline: sleeping only to fail later helps no one."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        wait = max(retry_state.upcoming_sleep, _retry_after_of(retry_state) or 0.0)
+        return wait >= self.deadline.remaining()
+
+
+def _retry_after_of(state: RetryCallState) -> float | None:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    return error.retry_after if isinstance(error, _RetryableStatus) else None
+
+
+def _explain(error: BaseException | None) -> str:
+    """Describe a failure without echoing URLs, which could carry an api_key."""
+    if isinstance(error, _RetryableStatus):
+        if error.retry_after is not None:
+            return f"{error}, Retry-After {error.retry_after:g} s"
+        return str(error)
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if isinstance(
+        error,
+        requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError,
+    ):
+        return "truncated or undecodable body"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    if isinstance(error, requests.exceptions.InvalidSchema):
+        return "a URL that is not http(s)"
+    if isinstance(error, ValueError):
+        return "an invalid URL"
+    return type(error).__name__ if error else "unknown error"
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]+")
 
 
 def _retry_after_seconds(headers: Any) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110)."""
+    """Retry-After as seconds: either delta-seconds (ASCII digits only: "²" or "١٢" are
+    digits to str.isdigit but not to RFC 9110) or an HTTP date. Anything else is ignored."""
     value = headers.get("Retry-After")
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value) if len(value) < 12 else math.inf
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -1,0 +1,59 @@
+"""Time budgets for network work: one per request, one per optional evidence step, one per command.
+
+The active budget lives in a context variable, so each thread or task has its own and a nested
+budget can only shorten, never extend, the one around it. (A thread started inside a budget does
+not inherit it; run the thread's work through `contextvars.copy_context().run` to pass it on.)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point on the monotonic clock, and how to name it in a message."""
+
+    expires: float
+    seconds: float
+    label: str
+
+    @classmethod
+    def starting_now(cls, seconds: float, label: str) -> Deadline:
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"a deadline needs a positive number of seconds, not {seconds!r}")
+        return cls(time.monotonic() + seconds, seconds, label)
+
+    def remaining(self) -> float:
+        return self.expires - time.monotonic()
+
+    def describe(self) -> str:
+        return f"the {self.seconds:g} s {self.label}"
+
+
+_ACTIVE: ContextVar[Deadline | None] = ContextVar("drafter_deadline", default=None)
+
+
+def active() -> Deadline | None:
+    """The innermost (earliest) budget of this thread or task, if any."""
+    return _ACTIVE.get()
+
+
+def earliest(first: Deadline, other: Deadline | None) -> Deadline:
+    return first if other is None or first.expires <= other.expires else other
+
+
+@contextmanager
+def within(seconds: float, label: str) -> Iterator[Deadline]:
+    """Run the body under a budget of `seconds`, or under the enclosing one if that ends first."""
+    chosen = earliest(Deadline.starting_now(seconds, label), _ACTIVE.get())
+    token = _ACTIVE.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _ACTIVE.reset(token)
