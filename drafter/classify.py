@@ -4,8 +4,9 @@ Categories follow the Open Targets stop-reason taxonomy (Razuvayevskaya et al., 
 see research/stop-reasons.md) with two additions of ours: `Funding` (Open Targets folds lack of
 money into Business_Administrative, but "the grant ended" and "the sponsor chose to stop" say
 different things about a program) and `Biomarker` (Open Targets has no such class; drafter's
-archetypes do). A text may get several categories; the archetype comes from them through one
-table and one precedence, so any other classifier (an LLM, say) can reuse `archetype_for`.
+archetypes do). A text may get several categories; the archetype comes from them through the
+table and the severity order of `drafter.rulebook` (the MRS's order), so any other classifier
+(an LLM, say) can reuse `rulebook.archetype_for`.
 
 How the rules run, and why:
 * Text is case-folded, accents stripped, contractions expanded and tokenised; a few long key
@@ -50,57 +51,20 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drafter.models import Archetype, Category
-
-# The one category → archetype table. Its order is the priority `categories` are reported in.
-# * Success / Endpoint_Met → operational: a trial stopped because it worked is not evidence
-#   against the mechanism, so it must not weigh like an efficacy or safety failure; operational
-#   is the archetype for "stopped for reasons other than the drug failing" (lowest MRS severity).
-#   NON_FAILURE_CATEGORIES lets callers tell these apart from real operational failures.
-# * Interim_Analysis → unknown: "stopped after the interim analysis" does not say which way the
-#   analysis went; guessing efficacy would inflate the MRS and operational would hide a
-#   data-driven stop, so an editor decides. With a direction ("futility at interim") the
-#   direction's category decides.
-# * Invalid_Reason / No_Context → unknown: the text gives no reason to map.
-CATEGORY_ARCHETYPE: dict[Category, Archetype] = {
-    "Safety_Sideeffects": "safety",
-    "Negative": "efficacy",
-    "Biomarker": "biomarker",  # drafter addition: biomarker / CDx / PK / target-engagement failure
-    "Success": "operational",
-    "Endpoint_Met": "operational",
-    "Insufficient_Enrollment": "operational",
-    "Business_Administrative": "operational",
-    "Funding": "operational",  # drafter addition: split out of Business_Administrative
-    "Logistics_Resources": "operational",
-    "Study_Design": "operational",
-    "Study_Staff_Moved": "operational",
-    "Covid19": "operational",
-    "Regulatory": "operational",
-    "Another_Study": "operational",
-    "Insufficient_Data": "operational",
-    "Ethical_Reason": "operational",
-    "Interim_Analysis": "unknown",
-    "Invalid_Reason": "unknown",
-    "No_Context": "unknown",
-}
-CATEGORIES: tuple[Category, ...] = tuple(CATEGORY_ARCHETYPE)
-# The most severe archetype among a text's categories wins; "unknown" only when nothing else.
-ARCHETYPE_PRECEDENCE: tuple[Archetype, ...] = (
-    "safety",
-    "efficacy",
-    "biomarker",
-    "operational",
-    "unknown",
+from drafter.rulebook import (
+    CATEGORIES,
+    CATEGORY_ARCHETYPE,
+    Archetype,
+    Category,
+    archetype_for,
 )
-# Stops that report a success, not a failure; a claims table may want to leave them out.
-NON_FAILURE_CATEGORIES: frozenset[Category] = frozenset({"Success", "Endpoint_Met"})
+
 # Categories whose cue words are negated by absence words too ("no safety issues").
 CONCERN_CATEGORIES: frozenset[Category] = frozenset(
     {"Safety_Sideeffects", "Negative", "Biomarker", "Success", "Endpoint_Met"}
 )
 
 _CATEGORY_RANK = {category: rank for rank, category in enumerate(CATEGORIES)}
-_ARCHETYPE_RANK = {archetype: rank for rank, archetype in enumerate(ARCHETYPE_PRECEDENCE)}
 
 
 class RuleMatch(BaseModel):
@@ -128,12 +92,6 @@ class StopReasonClassifier(Protocol):
     """Anything that classifies why-stopped text: the rules below today, an LLM later."""
 
     def classify(self, text: str | None) -> StopClassification: ...
-
-
-def archetype_for(categories: Sequence[Category]) -> Archetype:
-    """The archetype of a set of categories: the most severe one, by ARCHETYPE_PRECEDENCE."""
-    archetypes = [CATEGORY_ARCHETYPE[category] for category in categories]
-    return min(archetypes, key=_ARCHETYPE_RANK.__getitem__, default="unknown")
 
 
 # ---------------------------------------------------------------------------------------------

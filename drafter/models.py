@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drafter.rulebook import Archetype, Category
+
 Precision = Literal["year", "month", "day"]
 
 _PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
@@ -137,32 +139,7 @@ class Gap(BaseModel):
     reason: str
 
 
-Archetype = Literal["efficacy", "safety", "biomarker", "operational", "unknown"]
 ClaimStatus = Literal["draft", "published"]
-
-# Open Targets' stop-reason categories (research/stop-reasons.md), with Funding split from
-# Business_Administrative and Biomarker added; drafter.classify maps each to an archetype.
-Category = Literal[
-    "Safety_Sideeffects",
-    "Negative",
-    "Biomarker",
-    "Success",
-    "Endpoint_Met",
-    "Insufficient_Enrollment",
-    "Business_Administrative",
-    "Funding",
-    "Logistics_Resources",
-    "Study_Design",
-    "Study_Staff_Moved",
-    "Covid19",
-    "Regulatory",
-    "Another_Study",
-    "Insufficient_Data",
-    "Ethical_Reason",
-    "Interim_Analysis",
-    "Invalid_Reason",
-    "No_Context",
-]
 
 
 class Claim(BaseModel):

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from drafter.bulk import collector_paused
 from drafter.models import PHASE_ORDER, Claim, PartialDate, drug_name_key, fold_text
+from drafter.rulebook import ARCHETYPES, SEVERITY_ORDER, Archetype, severity_rank
 
 Band = Literal["GREEN", "YELLOW", "RED"]
 ComponentKey = Literal[
@@ -41,10 +42,6 @@ ComponentKey = Literal[
     "genetic_deficit",
     "programmatic_saturation",
 ]
-
-# Most severe first: "a more severe archetype never lowers severity" is checked in this order.
-SEVERITY_ORDER: tuple[str, ...] = ("efficacy", "safety", "biomarker", "operational")
-ARCHETYPES: tuple[str, ...] = (*SEVERITY_ORDER, "unknown")
 
 # Display order and maxima of the components (MRS.md table).
 COMPONENTS: tuple[tuple[ComponentKey, str, int], ...] = (
@@ -70,7 +67,6 @@ PHASE_BUCKET: dict[str | None, str] = {
 BUCKET_ORDER: tuple[str, ...] = ("Phase 4", "Phase 3", "Phase 2", "Phase 1", "unknown")
 
 _PHASE_RANK: dict[str | None, int] = {p: i for i, p in enumerate((*PHASE_ORDER, None))}
-_ARCHETYPE_RANK: dict[str, int] = {a: i for i, a in enumerate(ARCHETYPES)}
 
 
 class MrsParams(BaseModel):
@@ -554,14 +550,14 @@ def _half_up(value: float, places: int) -> float:
 
 def _counts(terms: Sequence[_Term]) -> list[dict[str, Any]]:
     """Non-zero cells of phase × archetype, in trial order then severity order."""
-    tally: dict[tuple[str | None, str], int] = {}
+    tally: dict[tuple[str | None, Archetype], int] = {}
     for t in terms:
         cell = (t.claim.phase, t.claim.archetype)
         tally[cell] = tally.get(cell, 0) + 1
     return [
         {"phase": phase, "archetype": archetype, "count": count}
         for (phase, archetype), count in sorted(
-            tally.items(), key=lambda item: (_PHASE_RANK[item[0][0]], _ARCHETYPE_RANK[item[0][1]])
+            tally.items(), key=lambda item: (_PHASE_RANK[item[0][0]], severity_rank(item[0][1]))
         )
     ]
 
@@ -667,7 +663,7 @@ def summarize(result: MrsResult, target: str, disease: str) -> MrsSummary:
     One claim is one documented failed program; phases are bucketed by `PHASE_BUCKET`; Phase 4
     and the unknown phase/archetype counts are mentioned only when non-zero."""
     buckets = dict.fromkeys(BUCKET_ORDER, 0)
-    archetypes = dict.fromkeys(ARCHETYPES, 0)
+    archetypes: dict[str, int] = dict.fromkeys(ARCHETYPES, 0)
     for cell in result.counts:
         buckets[PHASE_BUCKET[cell.phase]] += cell.count
         archetypes[cell.archetype] += cell.count

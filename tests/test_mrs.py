@@ -16,10 +16,8 @@ from pydantic import ValidationError
 
 from drafter.models import PHASE_ORDER, Claim
 from drafter.mrs import (
-    ARCHETYPES,
     COMPONENTS,
     DEFAULT_PARAMS,
-    SEVERITY_ORDER,
     MrsParams,
     MrsResult,
     ProgramRef,
@@ -31,6 +29,7 @@ from drafter.mrs import (
     summarize,
     target_key,
 )
+from drafter.rulebook import ARCHETYPES, SEVERITY_ORDER
 
 AS_OF = date(2026, 5, 20)
 TARGET = "LILRA4"

@@ -31,7 +31,8 @@ from drafter.claims import (
 )
 from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
-from drafter.models import Archetype, Claim
+from drafter.models import Claim
+from drafter.rulebook import Archetype
 
 FORMATS = ("jsonl", "csv")
 _MAX_CELL = 40
