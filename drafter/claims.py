@@ -5,16 +5,11 @@ processes (batch workers, an editor adding a claim) may write it at once: WAL mo
 timeout and `BEGIN IMMEDIATE` write transactions make concurrent writers wait instead of failing.
 The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes version n to n + 1.
 
-Exchange formats (import/export and the seed file) are JSON Lines and CSV of the `Claim` fields.
-Dates are written as their `YYYY[-MM[-DD]]` strings. In CSV, `sources` is a JSON array of URLs
-(URLs may contain ";"); on import a cell not starting with "[" is also accepted as a ";"-joined
-list, and an empty cell means "not given" (the field's default).
+Exchange formats (import/export and the seed file) live in `drafter.claim_files`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sqlite3
@@ -24,23 +19,27 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TextIO
+from typing import Any
 
 from pydantic import ValidationError
 
 from drafter.bulk import collector_paused
+from drafter.claim_files import (
+    CLAIM_FIELDS,
+    TIMESTAMP_FIELDS,
+    claim_record,
+    normalise_timestamp,
+    read_claims_file,
+    reason_of,
+)
 from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
-from drafter.errors import BadInput, first_problem
+from drafter.errors import BadInput
 from drafter.models import PHASE_ORDER, Claim, fold_text
 
-Format = Literal["jsonl", "csv"]
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
 Migration = Callable[[sqlite3.Connection], None]
 
 BUSY_TIMEOUT_SECONDS = 30.0
-CLAIM_FIELDS: tuple[str, ...] = tuple(Claim.model_fields)
-DATE_FIELDS: tuple[str, ...] = ("termination_posted", "primary_completion", "event_date_override")
-_TIMESTAMP_FIELDS = ("created", "updated")
 _NCT = re.compile(r"^nct[0-9]{8}$", re.IGNORECASE)
 _ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*[0-9]{11})\.[0-9]+$")
 
@@ -172,18 +171,6 @@ def _search_keys(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def normalise_timestamp(text: str) -> str:
-    """One spelling for stored timestamps (UTC, microseconds), so they sort as text; a timestamp
-    without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class ClaimsStore:
@@ -479,7 +466,7 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
     record = claim_record(claim)
     row: dict[str, Any] = {name: record[name] for name in CLAIM_FIELDS}
     row["sources"] = json.dumps(claim.sources, ensure_ascii=False)
-    for name in _TIMESTAMP_FIELDS:
+    for name in TIMESTAMP_FIELDS:
         given: str | None = getattr(claim, name) if keep_timestamps else None
         try:
             row[name] = normalise_timestamp(given) if given else now
@@ -503,158 +490,4 @@ def _claim_from_row(row: sqlite3.Row) -> Claim:
         data["sources"] = json.loads(row["sources"])
         return Claim.model_validate(data)
     except (ValueError, ValidationError) as error:
-        raise BadInput(f"claims database row {row['key']}: {_reason(error)}") from error
-
-
-# --- exchange formats ---------------------------------------------------------------------------
-
-
-def claim_record(claim: Claim) -> dict[str, Any]:
-    """The claim as a flat JSON-ready dict: dates as "YYYY-MM-DD" strings, every field present."""
-    record = claim.model_dump(mode="json")
-    for name in DATE_FIELDS:
-        if record[name] is not None:
-            record[name] = record[name]["value"]
-    return record
-
-
-def format_for(path: Path, explicit: str | None = None) -> Format:
-    """The exchange format: as given, else by file extension."""
-    if explicit is not None:
-        if explicit not in ("jsonl", "csv"):
-            raise BadInput(f"unknown format {explicit!r}; use jsonl or csv")
-        return "csv" if explicit == "csv" else "jsonl"
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    raise BadInput(f"cannot tell the format of {path} from its extension; pass --format jsonl|csv")
-
-
-def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
-    """Every row of a claims file, validated; the first bad row raises BadInput naming its line."""
-    fmt = fmt or format_for(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read claims file {path}: {error}") from error
-    return parse_claims(text, fmt, str(path))
-
-
-def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
-    """Validate every row before returning any, so an import is all or nothing. A key repeated
-    in one file is an error: which row should win is the author's call, not ours."""
-    rows = _jsonl_rows(text, name) if fmt == "jsonl" else _csv_rows(text, name)
-    claims: list[Claim] = []
-    seen: dict[str, int] = {}
-    for line, data in rows:
-        try:
-            claim = Claim.model_validate(data)
-            claim = _with_normal_timestamps(claim)
-        except (ValidationError, ValueError) as error:
-            raise BadInput(f"{name} line {line}: {_reason(error)}") from error
-        if claim.key in seen:
-            first = seen[claim.key]
-            raise BadInput(
-                f"{name} line {line}: duplicate claim key {claim.key} (first on line {first})"
-            )
-        seen[claim.key] = line
-        claims.append(claim)
-    return claims
-
-
-def _with_normal_timestamps(claim: Claim) -> Claim:
-    stamps: dict[str, str] = {}
-    for field in _TIMESTAMP_FIELDS:
-        value: str | None = getattr(claim, field)
-        if value:
-            try:
-                stamps[field] = normalise_timestamp(value)
-            except ValueError as error:
-                raise ValueError(f"{field}: {error}") from None
-    return claim.model_copy(update=stamps)
-
-
-def _jsonl_rows(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise BadInput(f"{name} line {line}: invalid JSON: {error.msg}") from error
-        if not isinstance(data, dict):
-            raise BadInput(f"{name} line {line}: expected a JSON object, got {type(data).__name__}")
-        yield line, data
-
-
-def _csv_rows(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [column.strip() for column in header]
-        unknown = [column for column in header if column not in CLAIM_FIELDS]
-        if unknown:
-            raise BadInput(f"{name} line 1: unknown column(s): {', '.join(unknown)}")
-        while True:
-            line = reader.line_num + 1
-            cells = next(reader, None)
-            if cells is None:
-                return
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) > len(header):
-                raise BadInput(f"{name} line {line}: {len(cells)} cells but {len(header)} columns")
-            yield line, _csv_record(dict(zip(header, cells, strict=False)), name, line)
-    except csv.Error as error:
-        raise BadInput(f"{name} line {reader.line_num}: malformed CSV: {error}") from error
-
-
-def _csv_record(cells: dict[str, str], name: str, line: int) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for column, cell in cells.items():
-        if cell == "":
-            if Claim.model_fields[column].is_required():
-                record[column] = cell  # let validation say what is wrong with it
-            continue
-        record[column] = _csv_sources(cell, name, line) if column == "sources" else cell
-    return record
-
-
-def _csv_sources(cell: str, name: str, line: int) -> Any:
-    if cell.lstrip().startswith("["):
-        try:
-            return json.loads(cell)
-        except json.JSONDecodeError as error:
-            raise BadInput(
-                f"{name} line {line}: sources: invalid JSON array: {error.msg}"
-            ) from error
-    return [part.strip() for part in cell.split(";") if part.strip()]
-
-
-def write_claims(claims: Iterable[Claim], stream: TextIO, fmt: Format) -> int:
-    """Write claims in an exchange format; returns how many were written."""
-    count = 0
-    if fmt == "jsonl":
-        for claim in claims:
-            stream.write(json.dumps(claim_record(claim), ensure_ascii=False) + "\n")
-            count += 1
-        return count
-    writer = csv.DictWriter(stream, fieldnames=CLAIM_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for claim in claims:
-        record = claim_record(claim)
-        record["sources"] = json.dumps(record["sources"], ensure_ascii=False)
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
-        count += 1
-    return count
-
-
-def _reason(error: Exception) -> str:
-    """One line for the first problem of a validation error."""
-    if not isinstance(error, ValidationError):
-        return str(error)
-    return first_problem(error, "row")
+        raise BadInput(f"claims database row {row['key']}: {reason_of(error)}") from error

@@ -19,16 +19,15 @@ from typing import get_args
 
 from pydantic import ValidationError
 
-from drafter.claims import (
-    ClaimsStore,
+from drafter.claim_files import (
     Format,
     claim_record,
     format_for,
-    open_store,
     parse_claims,
     read_claims_file,
     write_claims,
 )
+from drafter.claims import ClaimsStore, open_store
 from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
