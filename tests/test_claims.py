@@ -242,6 +242,7 @@ def populated(store: ClaimsStore) -> ClaimsStore:
                 disease_id="MONDO:0007915",
                 phase="PHASE3",
                 archetype="efficacy",
+                category="Negative",
                 primary_completion="2023",
             ),
             make_claim(
@@ -251,6 +252,7 @@ def populated(store: ClaimsStore) -> ClaimsStore:
                 target_ensembl_id=None,
                 disease_id="EFO:0000001",
                 archetype="safety",
+                category="Safety_Sideeffects",
             ),
         ]
     )

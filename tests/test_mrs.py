@@ -29,7 +29,13 @@ from drafter.mrs import (
     summarize,
     target_key,
 )
-from drafter.rulebook import ARCHETYPES, SEVERITY_ORDER
+from drafter.rulebook import (
+    ARCHETYPES,
+    CATEGORIES,
+    Archetype,
+    allowed_archetypes,
+)
+from tests.factories import FAILURE_CATEGORY
 
 AS_OF = date(2026, 5, 20)
 TARGET = "LILRA4"
@@ -44,9 +50,9 @@ def claim(**fields: Any) -> Claim:
         "disease_name": DISEASE,
         "phase": "PHASE2",
         "archetype": "operational",
-        "category": "Business_Administrative",
     }
     base.update(fields)
+    base.setdefault("category", FAILURE_CATEGORY[base["archetype"]])
     return Claim(**base)
 
 
@@ -429,6 +435,7 @@ def partial_dates(draw: st.DrawFn) -> str:
 
 @st.composite
 def claims(draw: st.DrawFn) -> Claim:
+    category = draw(st.sampled_from(CATEGORIES))
     return Claim(
         nct_id=draw(st.none() | st.integers(0, 99_999_999).map(lambda n: f"NCT{n:08d}")),
         drug=draw(
@@ -438,10 +445,8 @@ def claims(draw: st.DrawFn) -> Claim:
         target_symbol=TARGET,
         disease_name=DISEASE,
         phase=draw(st.sampled_from(PHASES)),
-        archetype=draw(st.sampled_from(ARCHETYPES)),
-        category=draw(
-            st.sampled_from(["Business_Administrative", "Negative", "Safety_Sideeffects"])
-        ),
+        category=category,
+        archetype=draw(st.sampled_from(allowed_archetypes(category))),
         termination_posted=draw(st.none() | partial_dates()),
         primary_completion=draw(st.none() | partial_dates()),
     )
@@ -464,6 +469,11 @@ def replaced(items: Sequence[Claim], index: int, **update: Any) -> list[Claim]:
     items = list(items)
     items[index] = Claim.model_validate({**items[index].model_dump(), **update})
     return items
+
+
+def failure(items: Sequence[Claim], index: int, archetype: Archetype) -> list[Claim]:
+    """The claims with one of them made a failure of this archetype."""
+    return replaced(items, index, archetype=archetype, category=FAILURE_CATEGORY[archetype])
 
 
 def assert_not_lower(before: MrsResult, after: MrsResult, keys: Sequence[str]) -> None:
@@ -520,13 +530,13 @@ def test_a_later_phase_never_lowers_the_burden(
 def test_a_more_severe_archetype_never_lowers_severity(
     pair: list[Claim], data: st.DataObject, as_of: date
 ) -> None:
-    ranked = (*SEVERITY_ORDER, "unknown")  # most severe first; unknown weighs as operational
+    ranked = ARCHETYPES  # most severe first; unknown weighs as operational
     index = data.draw(st.integers(0, len(pair) - 1))
     severe, mild = sorted(
         data.draw(st.lists(st.integers(0, len(ranked) - 1), min_size=2, max_size=2))
     )
-    before = compute_mrs(replaced(pair, index, archetype=ranked[mild]), 0.5, [], as_of)
-    after = compute_mrs(replaced(pair, index, archetype=ranked[severe]), 0.5, [], as_of)
+    before = compute_mrs(failure(pair, index, ranked[mild]), 0.5, [], as_of)
+    after = compute_mrs(failure(pair, index, ranked[severe]), 0.5, [], as_of)
     assert_not_lower(before, after, ("archetype_severity",))
 
 
