@@ -13,6 +13,11 @@ Decisions the spec leaves open (all live in `MrsParams`, so every draft records 
 * partial event dates ("2025-05") → the LATEST day they can denote, so Δt is never overstated
   and recency never understated; an event after `as_of` gives Δt = 0 with a note.
 * no event date → decay 0: the claim adds burden and severity but nothing to recency.
+* non-failures (category Success or Endpoint_Met: the trial worked, met its endpoint or was
+  stopped early for benefit) → no burden, severity or recency and no "most informative
+  failure"; they are listed in `non_failures`, named in a note, and still count in n_t.
+* draft claims (not yet published) → counted like published ones, listed in `draft_claims` and
+  named in a note, so a draft never shows a score without saying what it rests on.
 * rounding → every value is first snapped to 1e-9 so float noise at an exact half
   (15 × (1 − 0.9) = 1.4999999999999996) rounds half up the way the arithmetic says.
 """
@@ -32,7 +37,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from drafter.bulk import collector_paused
 from drafter.models import PHASE_ORDER, Claim, PartialDate, drug_name_key, fold_text
-from drafter.rulebook import ARCHETYPES, SEVERITY_ORDER, Archetype, severity_rank
+from drafter.rulebook import (
+    ARCHETYPES,
+    NON_FAILURE_CATEGORIES,
+    SEVERITY_ORDER,
+    Archetype,
+    severity_rank,
+)
 
 Band = Literal["GREEN", "YELLOW", "RED"]
 ComponentKey = Literal[
@@ -202,7 +213,11 @@ class MrsResult(BaseModel):
     sum_raw: float
     components: list[Component]
     counts: list[PhaseArchetypeCount]
-    n_claims: int
+    n_claims: int = Field(description="documented failures scored (non-failures excluded)")
+    non_failures: list[str] = Field(
+        description="keys of claims that stopped for success or a met endpoint: not scored"
+    )
+    draft_claims: list[str] = Field(description="keys of scored or listed claims not published")
     most_informative_failure: InformativeFailure | None
     as_of: date
     association_score: float | None
@@ -221,7 +236,7 @@ class MrsScore(NamedTuple):
     total: int
     band: Band
     points: tuple[float, ...]  # in COMPONENTS order
-    n_claims: int
+    n_claims: int  # documented failures scored, as MrsResult.n_claims
     params_hash: str
 
 
@@ -385,15 +400,19 @@ def _compact_score(
     """The same arithmetic as `_score`, without the per-claim inputs, counts and notes: a
     table of 100,000 claims would otherwise build millions of objects nobody reads."""
     s = _genetic_score(association_score)
-    raws = _raw_components(*_sums(_terms(claims, as_of, params)), s, n_t, params)
+    terms = _terms(claims, as_of, params)
+    raws = _raw_components(*_sums(terms), s, n_t, params)
     total, band = _total_and_band(math.fsum(raws.values()), params)
     points = tuple(_half_up(raws[key], 1) for key, _, _ in COMPONENTS)
-    return MrsScore(total, band, points, len(claims), params_hash)
+    return MrsScore(total, band, points, len(terms), params_hash)
 
 
 def _terms(claims: Sequence[Claim], as_of: date, params: MrsParams) -> list[_Term]:
+    """One term per documented failure; non-failures carry no burden and get none."""
     terms = []
     for claim in claims:
+        if claim.category in NON_FAILURE_CATEGORIES:
+            continue
         w = (
             params.phase_weights[claim.phase]
             if claim.phase is not None
@@ -427,6 +446,8 @@ def _score(
     whole-table recompute allocates a few lists per pair instead of a dict per claim."""
     s = _genetic_score(association_score)
     terms = _terms(claims, as_of, params)
+    non_failures = [c.key for c in claims if c.category in NON_FAILURE_CATEGORIES]
+    drafts = [c.key for c in claims if c.status == "draft"]
     n_t = programs.n_t
     keys = [t.claim.key for t in terms]
     ws = [t.w for t in terms]
@@ -489,11 +510,16 @@ def _score(
             ],
             "counts": _counts(terms),
             "n_claims": len(terms),
+            "non_failures": non_failures,
+            "draft_claims": drafts,
             "most_informative_failure": _most_informative(terms),
             "as_of": as_of,
             "association_score": association_score,
             "n_programs": programs,
-            "notes": _notes(terms, association_score, ot_answered, as_of),
+            "notes": [
+                *_notes(terms, association_score, ot_answered, as_of),
+                *_status_notes(non_failures, drafts, len(claims)),
+            ],
             "params_hash": params_hash,
             "params": params,
         }
@@ -643,9 +669,29 @@ def _notes(
     return notes
 
 
+def _status_notes(non_failures: list[str], drafts: list[str], n_claims: int) -> list[str]:
+    """What the score rests on: successes left out, and claims nobody has published yet."""
+    notes: list[str] = []
+    if non_failures:
+        notes.append(
+            f"{len(non_failures)} claim(s) stopped for success or a met endpoint "
+            f"({_listed_keys(non_failures)}): not failures, so no burden, severity or recency "
+            "(still counted as programs in n_t)."
+        )
+    if drafts:
+        notes.append(
+            f"{len(drafts)} of {n_claims} claims are drafts (not yet published): "
+            f"{_listed_keys(drafts)}; counted like published claims."
+        )
+    return notes
+
+
 def _listed(selected: list[_Term]) -> str:
+    return _listed_keys([t.claim.key for t in selected])
+
+
+def _listed_keys(keys: Sequence[str]) -> str:
     """At most five claim keys: a note names its claims without flooding a 400-claim pair."""
-    keys = [t.claim.key for t in selected]
     return ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
 
 
@@ -661,7 +707,8 @@ def summarize(result: MrsResult, target: str, disease: str) -> MrsSummary:
     """The counts sentence of the MRS paragraph, with its numbers for a template.
 
     One claim is one documented failed program; phases are bucketed by `PHASE_BUCKET`; Phase 4
-    and the unknown phase/archetype counts are mentioned only when non-zero."""
+    and the unknown phase/archetype counts are mentioned only when non-zero; programs that
+    stopped for success are named after the failures, never counted among them."""
     buckets = dict.fromkeys(BUCKET_ORDER, 0)
     archetypes: dict[str, int] = dict.fromkeys(ARCHETYPES, 0)
     for cell in result.counts:
@@ -681,6 +728,12 @@ def summarize(result: MrsResult, target: str, disease: str) -> MrsSummary:
         if archetypes["unknown"]:
             kinds.append(f"{archetypes['unknown']} of unknown archetype")
         text = f"{lead}: {', '.join(phases)} — of which {', '.join(kinds)}."
+    if result.non_failures:
+        k = len(result.non_failures)
+        text += (
+            f" {k} further {_plural(k, 'program')} stopped for success or a met endpoint "
+            f"{'is' if k == 1 else 'are'} not counted as {'a failure' if k == 1 else 'failures'}."
+        )
     return MrsSummary(
         target=target,
         disease=disease,

@@ -66,6 +66,8 @@ DAXDILIMAB = claim(
     primary_completion="2025-05-08",
     termination_posted="2026-05-14",
     headline="Daxdilimab in discoid lupus: Amgen walks away from the ILT7 chair",
+    status="published",  # as in the seed file
+    sources=["https://clinicaltrials.gov/study/NCT05591222"],
 )
 
 
@@ -210,6 +212,60 @@ def test_rounding_is_half_up_despite_float_noise() -> None:
     result = compute_mrs([], 0.9, [], AS_OF)
     assert result.component("genetic_deficit").points == 1.5
     assert result.total == 2
+
+
+# --- non-failures and drafts ----------------------------------------------------------------
+
+
+def success(category: str = "Endpoint_Met", phase: str = "PHASE3", **fields: Any) -> Claim:
+    return claim(
+        nct_id="NCT09999999",
+        drug="winner-mab",
+        phase=phase,
+        category=category,
+        termination_posted=AS_OF.isoformat(),
+        **fields,
+    )
+
+
+def test_a_phase3_trial_that_met_its_endpoint_is_not_a_failure() -> None:
+    result = compute_mrs([success()], 0.092, [DAX_OT], AS_OF)
+    assert result.band != "RED"
+    for key in BURDENS:
+        assert raw(result, key) == 0.0
+    assert result.non_failures == ["NCT09999999"]
+    assert result.n_claims == 0 and result.counts == []
+    assert result.most_informative_failure is None
+    assert result.n_programs.n_t == 2  # a program is a program: it still counts in n_t
+    assert any("NCT09999999" in note and "not failures" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("category", ["Success", "Endpoint_Met"])
+def test_non_failures_add_nothing_to_a_failure(category: str) -> None:
+    alone = compute_mrs([DAXDILIMAB], 0.092, [DAX_OT], AS_OF)
+    both = compute_mrs([DAXDILIMAB, success(category)], 0.092, [DAX_OT], AS_OF)
+    assert [raw(both, key) for key in BURDENS] == [raw(alone, key) for key in BURDENS]
+    assert both.most_informative_failure == alone.most_informative_failure
+    assert both.n_claims == 1 and both.non_failures == ["NCT09999999"]
+    summary = summarize(both, TARGET, DISEASE)
+    assert summary.n_programs == 1
+    assert summary.text.endswith(
+        "1 operational. 1 further program stopped for success or a met endpoint is not "
+        "counted as a failure."
+    )
+
+
+def test_draft_claims_count_like_published_ones_and_are_named() -> None:
+    draft = DAXDILIMAB.model_copy(update={"status": "draft"})
+    published = compute_mrs([DAXDILIMAB], 0.092, [DAX_OT], AS_OF)
+    drafted = compute_mrs([draft], 0.092, [DAX_OT], AS_OF)
+    assert drafted.total == published.total == 33
+    assert (published.draft_claims, drafted.draft_claims) == ([], ["NCT05591222"])
+    assert "1 of 1 claims are drafts (not yet published): NCT05591222" in drafted.notes[-1]
+    two = compute_mrs(
+        [draft, success(status="published", sources=DAXDILIMAB.sources)], 0.5, [], AS_OF
+    )
+    assert "1 of 2 claims are drafts (not yet published)" in two.notes[-1]
 
 
 # --- n_t ---------------------------------------------------------------------------------
