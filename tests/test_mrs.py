@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from drafter.claims import ClaimsStore
 from drafter.models import PHASE_ORDER, Claim
 from drafter.mrs import (
     COMPONENTS,
@@ -23,8 +25,10 @@ from drafter.mrs import (
     ProgramRef,
     compute_mrs,
     compute_mrs_table,
+    compute_mrs_table_rows,
     count_programs,
     headline,
+    mrs_input,
     pair_key,
     summarize,
     target_key,
@@ -431,22 +435,40 @@ def test_params_that_break_the_properties_are_refused() -> None:
         DEFAULT_PARAMS.half_life_years = 1.0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("enabled", [True, False])
-def test_table_restores_the_garbage_collector(enabled: bool) -> None:
-    was = gc.isenabled()
-    try:
-        set_collector(enabled)
-        compute_mrs_table([DAXDILIMAB], AS_OF)
-        assert gc.isenabled() is enabled
-    finally:
-        set_collector(was)
+def test_the_library_never_switches_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The collector is process-wide: a library that pauses it surprises every other thread."""
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("library code switched the garbage collector")
+
+    for name in ("disable", "enable", "freeze", "unfreeze", "set_threshold"):
+        monkeypatch.setattr(gc, name, refuse)
+    with ClaimsStore(tmp_path / "gc.sqlite3") as store:
+        store.upsert_many([DAXDILIMAB])
+        claims = store.all()
+        rows = store.mrs_inputs()
+    assert compute_mrs_table(claims, AS_OF) == compute_mrs_table_rows(rows, AS_OF)
+    compute_mrs(claims, 0.092, [DAX_OT], AS_OF)
 
 
-def set_collector(enabled: bool) -> None:
-    if enabled:
-        gc.enable()
-    else:
-        gc.disable()
+def test_store_rows_are_what_the_score_reads_from_claims(tmp_path: Path) -> None:
+    """The whole-table path reads compact rows from the store, not Claim models; both say
+    the same thing about every claim."""
+    varied = [
+        DAXDILIMAB,
+        success(),
+        claim(nct_id="NCT00000005", archetype="efficacy", primary_completion="2024-02"),
+        claim(drug="undated", phase=None, archetype="safety", disease_name="SLE"),
+        claim(drug="year", target_symbol="IFNAR1", event_date_override="2019"),
+    ]
+    with ClaimsStore(tmp_path / "rows.sqlite3") as store:
+        store.upsert_many(varied)
+        rows = store.mrs_inputs()
+        stored = store.all()
+    assert sorted(rows) == sorted(mrs_input(c) for c in varied)
+    assert compute_mrs_table_rows(rows, AS_OF) == compute_mrs_table(stored, AS_OF)
 
 
 def test_table_agrees_with_single_pairs() -> None:
