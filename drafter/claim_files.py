@@ -25,6 +25,7 @@ Format = Literal["jsonl", "csv"]
 CLAIM_FIELDS: tuple[str, ...] = tuple(Claim.model_fields)
 DATE_FIELDS: tuple[str, ...] = ("termination_posted", "primary_completion", "event_date_override")
 TIMESTAMP_FIELDS: tuple[str, ...] = ("created", "updated")
+BOM = "\ufeff"
 
 
 def normalise_timestamp(text: str) -> str:
@@ -66,7 +67,9 @@ def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
     """Every row of a claims file, validated; the first bad row raises BadInput naming its line."""
     fmt = fmt or format_for(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a CSV cell keeps its own line breaks ("\r\n" inside quotes stays as is)
+        with path.open(encoding="utf-8", newline="") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
         raise BadInput(f"cannot read claims file {path}: {error}") from error
     return parse_claims(text, fmt, str(path))
@@ -75,6 +78,7 @@ def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
 def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
     """Validate every row before returning any, so an import is all or nothing. A key repeated
     in one file is an error: which row should win is the author's call, not ours."""
+    text = text.removeprefix(BOM)  # a UTF-8 byte order mark, from a file or from stdin
     rows = _jsonl_rows(text, name) if fmt == "jsonl" else _csv_rows(text, name)
     claims: list[Claim] = []
     seen: dict[str, int] = {}

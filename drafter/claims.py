@@ -1,8 +1,8 @@
-"""Claims store: one SQLite row per documented failed program, the table the MRS is computed from.
+"""Claims store: one SQLite row per documented stopped program, the table the MRS reads.
 
 SQLite (stdlib) because the table is small, must survive between runs, and several drafter
-processes (batch workers, an editor adding a claim) may write it at once: WAL mode plus a busy
-timeout and `BEGIN IMMEDIATE` write transactions make concurrent writers wait instead of failing.
+processes and threads (batch workers, an editor adding a claim) may use it at once; how the
+connections, locks and SQLite's errors are handled lives in `drafter.sqlite_db`.
 The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes version n to n + 1.
 
 Exchange formats (import/export and the seed file) live in `drafter.claim_files`.
@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -32,9 +31,22 @@ from drafter.claim_files import (
     reason_of,
 )
 from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
-from drafter.errors import BadInput
+from drafter.errors import BadInput, StoreUnavailable
 from drafter.models import PHASE_ORDER, Claim, fold_text
 from drafter.mrs import MrsInput
+from drafter.sqlite_db import (
+    ELSEWHERE,
+    Database,
+    connect,
+    enable_wal,
+    file_target,
+    immediate,
+    is_read_only,
+    memory_target,
+    read_only_error,
+    read_only_targets,
+    translate,
+)
 
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
 Migration = Callable[[sqlite3.Connection], None]
@@ -108,6 +120,9 @@ _INDEXES: dict[str, str] = {
 
 MIGRATIONS: tuple[Migration, ...] = (_create_claims_table, _add_search_keys)
 SCHEMA_VERSION = len(MIGRATIONS)
+# The oldest schema the queries can read (v2 added the lookup columns). A read-only database
+# cannot be migrated, so one older than this cannot be read at all.
+READABLE_VERSION = 2
 
 _ROW_COLUMNS: tuple[str, ...] = (
     "key",
@@ -174,9 +189,15 @@ def utc_now() -> datetime:
 
 
 class ClaimsStore:
-    """The claims table in one SQLite file. Opening creates or migrates it; a brand-new database
-    is filled from `seed` (if given) in the same transaction, so the seed loads exactly once even
-    when two processes open a new file at the same moment."""
+    """The claims table in one SQLite file, safe to share between the threads of a process
+    (a connection per thread) and with other processes (WAL, busy timeout, BEGIN IMMEDIATE).
+
+    Opening creates or migrates the file; a brand-new database is filled from `seed` (if given)
+    in the same transaction, so the seed loads exactly once even when two processes open a new
+    file at the same moment. When the file or its directory cannot be written, reads still
+    work: an existing file is opened read-only, and a file that cannot be created is replaced
+    by the seed claims in memory (`notice` says so); writes then raise StoreUnavailable.
+    `in_memory=True` asks for that in-memory seed directly."""
 
     def __init__(
         self,
@@ -184,18 +205,27 @@ class ClaimsStore:
         *,
         seed: Path | None = None,
         clock: Callable[[], datetime] = utc_now,
+        busy_timeout: float | None = None,
+        in_memory: bool = False,
     ) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._conn = _connect(self.path)
-        try:
-            self.schema_version = self._prepare(seed)
-        except sqlite3.DatabaseError as error:
-            self._conn.close()
-            raise BadInput(f"claims database {self.path}: {error}") from error
-        except BaseException:
-            self._conn.close()
-            raise
+        busy = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
+        if in_memory:
+            reason = "the seed claims are held in memory"
+            self._db, self.schema_version = self._open_seed(seed, busy, reason)
+        else:
+            self._db, self.schema_version = self._open(seed, busy)
+
+    @property
+    def read_only(self) -> str | None:
+        """Why writes are refused, or None when the store is writable."""
+        return self._db.target.read_only
+
+    @property
+    def notice(self) -> str | None:
+        """A one-line warning for the user about how the store was opened, if any."""
+        return self._db.target.notice
 
     # context manager
     def __enter__(self) -> ClaimsStore:
@@ -210,7 +240,8 @@ class ClaimsStore:
         self.close()
 
     def close(self) -> None:
-        self._conn.close()
+        """Close every thread's connection."""
+        self._db.close()
 
     # writes
     def upsert(self, claim: Claim) -> Claim:
@@ -225,16 +256,14 @@ class ClaimsStore:
         the `created`/`updated` a claim carries (import of an export); by default the store
         stamps both. An existing row keeps the earlier of its own and the incoming `created`."""
         rows = list(claims)
-        with self._write():
-            _upsert_rows(self._conn, rows, self._now(), keep_timestamps=keep_timestamps)
+        with self._db.write() as conn:
+            _upsert_rows(conn, rows, self._now(), keep_timestamps=keep_timestamps)
         return len(rows)
 
     # reads
     def get(self, key: str) -> Claim | None:
-        row = self._conn.execute(
-            "SELECT * FROM claims WHERE key = ?", (normalise_key(key),)
-        ).fetchone()
-        return None if row is None else _claim_from_row(row)
+        rows = self._db.rows("SELECT * FROM claims WHERE key = ?", (normalise_key(key),))
+        return _claim_from_row(rows[0]) if rows else None
 
     def all(self) -> list[Claim]:
         return self.query()
@@ -251,10 +280,8 @@ class ClaimsStore:
         """Distinct (drug, ChEMBL id) on this target in any indication: all n_t needs, and
         far cheaper than loading every claim on a crowded target."""
         where, params = _filters(target, None, None)
-        rows = self._conn.execute(
-            f"SELECT DISTINCT drug, drug_chembl_id FROM claims{where} ORDER BY drug", params
-        ).fetchall()
-        return [(drug, chembl_id) for drug, chembl_id in rows]
+        sql = f"SELECT DISTINCT drug, drug_chembl_id FROM claims{where} ORDER BY drug"
+        return [(drug, chembl_id) for drug, chembl_id in self._db.rows(sql, params)]
 
     def for_pair_names(
         self, targets: Iterable[str | None], diseases: Iterable[str | None]
@@ -293,16 +320,14 @@ class ClaimsStore:
         """Claims matching every filter given; target = symbol or Ensembl id, disease = name or
         ontology id (EFO_… or EFO:…), all case-insensitive. Newest event first, undated last."""
         where, params = _filters(target, disease, archetype)
-        rows = self._conn.execute(f"SELECT * FROM claims{where}{_ORDER}", params).fetchall()
+        rows = self._db.rows(f"SELECT * FROM claims{where}{_ORDER}", params)
         return [_claim_from_row(row) for row in rows]
 
     def mrs_inputs(self) -> list[MrsInput]:
         """Every claim as the MRS reads it, straight from the rows: they were validated when
         written, so the whole-table recompute skips building 100,000 Claim models."""
-        cursor = self._conn.cursor()
-        cursor.row_factory = None  # plain tuples, in MrsInput's field order
-        rows = cursor.execute(f"SELECT {', '.join(MrsInput._fields)} FROM claims ORDER BY key")
-        return list(map(MrsInput._make, rows))
+        sql = f"SELECT {', '.join(MrsInput._fields)} FROM claims ORDER BY key"
+        return list(map(MrsInput._make, self._db.rows(sql, tuples=True)))
 
     def counts_by_phase_archetype(
         self,
@@ -317,49 +342,136 @@ class ClaimsStore:
         if claims is not None:
             return count_by_phase_archetype(claims)
         where, params = _filters(target, disease, archetype)
-        rows = self._conn.execute(
+        rows = self._db.rows(
             f"SELECT phase, archetype, COUNT(*) FROM claims{where} GROUP BY phase, archetype",
             params,
-        ).fetchall()
+        )
         return _sorted_counts({(phase, arch): count for phase, arch, count in rows})
 
     # internals
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
+    def _open(self, seed: Path | None, busy: float) -> tuple[Database, int]:
+        """Read-write if possible; else read-only, or the seed in memory for a new file."""
+        existed = _exists(self.path)
+        if existed and self.path.is_dir():
+            raise BadInput(f"claims database path {self.path} is a directory")
         try:
-            with _immediate(self._conn):
-                yield
-        except sqlite3.DatabaseError as error:
-            raise BadInput(f"claims database {self.path}: {error}") from error
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except PermissionError as error:
+            return self._open_seed(
+                seed, busy, f"its directory cannot be created ({error.strerror})"
+            )
+        except OSError as error:
+            raise BadInput(
+                f"cannot create the directory for claims database {self.path}: {error.strerror}"
+            ) from error
+        target = file_target(self.path)
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(target, busy)
+            enable_wal(conn, busy)
+            version = self._prepare(conn, seed)
+        except sqlite3.Error as error:
+            if conn is not None:
+                conn.close()
+            if not is_read_only(error):
+                raise translate(self.path, error, busy) from error
+            if not existed:
+                return self._open_seed(
+                    seed, busy, f"it does not exist and cannot be created ({error})"
+                )
+            return self._open_read_only(busy, str(error))
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return Database(self.path, target, busy, conn), version
 
-    def _prepare(self, seed: Path | None) -> int:
-        version = _user_version(self._conn)
+    def _open_read_only(self, busy: float, reason: str) -> tuple[Database, int]:
+        """An existing file this user may read but not write (or whose directory is read-only,
+        so the WAL index cannot be created): read it without migrating it."""
+        failure: sqlite3.Error | None = None
+        for target in read_only_targets(self.path, reason):
+            try:
+                conn = connect(target, busy)
+            except sqlite3.Error as error:
+                failure = error
+                continue
+            try:
+                version = _user_version(conn)
+                _check_version(self.path, version)
+                if version < READABLE_VERSION:
+                    raise read_only_error(
+                        self.path, f"schema version {version} needs an upgrade to be read"
+                    )
+                conn.execute("SELECT 1 FROM claims LIMIT 1").fetchall()
+            except sqlite3.Error as error:
+                conn.close()
+                failure = error
+                continue
+            except BaseException:
+                conn.close()
+                raise
+            return Database(self.path, target, busy, conn), version
+        assert failure is not None
+        raise translate(self.path, failure, busy) from failure
+
+    def _open_seed(self, seed: Path | None, busy: float, reason: str) -> tuple[Database, int]:
+        """The seed claims in a shared in-memory database, read-only: what read commands get
+        when the database does not exist and cannot be created."""
+        if seed is None:
+            raise read_only_error(self.path, reason)
+        target = memory_target(
+            reason,
+            notice=f"claims database {self.path}: {reason}; reading the bundled seed claims in"
+            " memory instead (read-only)",
+        )
+        conn = connect(target, busy)
+        try:
+            version = self._prepare(conn, seed)
+        except BaseException:
+            conn.close()
+            raise
+        return Database(self.path, target, busy, conn), version
+
+    def _prepare(self, conn: sqlite3.Connection, seed: Path | None) -> int:
+        version = _user_version(conn)
         _check_version(self.path, version)
         if version == SCHEMA_VERSION:
             return version
-        with _immediate(self._conn):
-            version = _user_version(self._conn)  # another process may have migrated meanwhile
+        with immediate(conn):
+            version = _user_version(conn)  # another process may have migrated meanwhile
             _check_version(self.path, version)
             fresh = version == 0
-            if fresh and self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            if fresh and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
                 raise BadInput(f"{self.path} is an SQLite database but not a drafter claims store")
             for migration in MIGRATIONS[version:]:
-                migration(self._conn)
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                migration(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             if fresh and seed is not None:
                 seed_claims = read_claims_file(seed)
-                _upsert_rows(self._conn, seed_claims, self._now(), keep_timestamps=False)
+                _upsert_rows(conn, seed_claims, self._now(), keep_timestamps=False)
         return SCHEMA_VERSION
 
 
-def open_store(settings: Settings | None = None) -> ClaimsStore:
+def open_store(
+    settings: Settings | None = None, *, warn: Callable[[str], None] | None = None
+) -> ClaimsStore:
     """The store every command uses: `Settings.db_path` (user data dir, DRAFTER_DB or --db),
-    seeded from fixtures/claims.jsonl the first time the database is created."""
+    seeded from fixtures/claims.jsonl the first time the database is created. How it had to
+    be opened (read-only, or the seed in memory) is told once through `warn`, by default as a
+    one-line warning on stderr."""
     settings = settings if settings is not None else load_settings()
-    return ClaimsStore(settings.db_path, seed=DEFAULT_SEED_CLAIMS)
+    store = ClaimsStore(settings.db_path, seed=DEFAULT_SEED_CLAIMS)
+    if store.notice:
+        (warn or _warn_on_stderr)(store.notice)
+    return store
+
+
+def _warn_on_stderr(message: str) -> None:
+    sys.stderr.write(f"drafter: warning: {' '.join(message.split())}\n")
 
 
 def count_by_phase_archetype(claims: Iterable[Claim]) -> PhaseArchetypeCounts:
@@ -379,58 +491,17 @@ def _sorted_counts(counts: PhaseArchetypeCounts) -> PhaseArchetypeCounts:
     return {cell: counts[cell] for cell in sorted(counts, key=order)}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    if path.is_dir():
-        raise BadInput(f"claims database path {path} is a directory")
+def _exists(path: Path) -> bool:
+    """Whether the database file exists; a path we may not even look at is an error."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.stat() is not None
+    except FileNotFoundError:
+        return False
     except OSError as error:
-        raise BadInput(
-            f"cannot create the directory for claims database {path}: {error}"
+        raise StoreUnavailable(
+            f"cannot reach claims database {path} ({error.strerror}); check the permissions of"
+            f" its directories, or {ELSEWHERE}"
         ) from error
-    try:
-        # isolation_level=None: no implicit transactions; writes use BEGIN IMMEDIATE so a writer
-        # takes the lock up front and waits for it (busy timeout) instead of failing mid-way.
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    except sqlite3.Error as error:
-        raise BadInput(f"cannot open claims database {path}: {error}") from error
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        _enable_wal(conn)
-        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, much faster
-    except sqlite3.DatabaseError as error:
-        conn.close()
-        raise BadInput(f"claims database {path}: {error}") from error
-    return conn
-
-
-def _enable_wal(conn: sqlite3.Connection) -> None:
-    """WAL lets readers and a writer work at once. Switching a new file to WAL needs an exclusive
-    lock and SQLite reports "locked" at once instead of using the busy timeout, so two processes
-    opening a new database together must retry here (the mode then persists in the file)."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-    delay = 0.002
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
