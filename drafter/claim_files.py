@@ -20,7 +20,14 @@ from pydantic import ValidationError
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
 
-Format = Literal["jsonl", "csv"]
+Format = Literal["jsonl", "csv", "json"]
+FORMATS: dict[str, Format] = {"jsonl": "jsonl", "csv": "csv", "json": "json"}
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+}
 
 CLAIM_FIELDS: tuple[str, ...] = tuple(Claim.model_fields)
 DATE_FIELDS: tuple[str, ...] = ("termination_posted", "primary_completion", "event_date_override")
@@ -50,17 +57,18 @@ def claim_record(claim: Claim) -> dict[str, Any]:
 
 
 def format_for(path: Path, explicit: str | None = None) -> Format:
-    """The exchange format: as given, else by file extension."""
+    """The exchange format: as given, else by file extension (".json" reads as JSON Lines or,
+    when it starts with "[", as one JSON array: see `parse_claims`)."""
     if explicit is not None:
-        if explicit not in ("jsonl", "csv"):
-            raise BadInput(f"unknown format {explicit!r}; use jsonl or csv")
-        return "csv" if explicit == "csv" else "jsonl"
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    raise BadInput(f"cannot tell the format of {path} from its extension; pass --format jsonl|csv")
+        if explicit not in FORMATS:
+            raise BadInput(f"unknown format {explicit!r}; use {', '.join(FORMATS)}")
+        return FORMATS[explicit]
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInput(
+            f"cannot tell the format of {path} from its extension; pass --format jsonl|csv|json"
+        )
+    return fmt
 
 
 def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
@@ -77,23 +85,29 @@ def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
 
 def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
     """Validate every row before returning any, so an import is all or nothing. A key repeated
-    in one file is an error: which row should win is the author's call, not ours."""
+    in one file is an error: which row should win is the author's call, not ours. JSON input
+    that starts with "[" is one array of claim records (what `claims export --json` writes);
+    otherwise it is JSON Lines."""
     text = text.removeprefix(BOM)  # a UTF-8 byte order mark, from a file or from stdin
-    rows = _jsonl_rows(text, name) if fmt == "jsonl" else _csv_rows(text, name)
+    if fmt == "csv":
+        rows = _csv_rows(text, name)
+    elif fmt == "json" or text.lstrip().startswith("["):
+        rows = _json_array_rows(text, name)
+    else:
+        rows = _jsonl_rows(text, name)
     claims: list[Claim] = []
-    seen: dict[str, int] = {}
-    for line, data in rows:
+    seen: dict[str, str] = {}
+    for where, data in rows:
         try:
             claim = Claim.model_validate(data)
             claim = _with_normal_timestamps(claim)
         except (ValidationError, ValueError) as error:
-            raise BadInput(f"{name} line {line}: {reason_of(error)}") from error
+            raise BadInput(f"{name} {where}: {reason_of(error)}") from error
         if claim.key in seen:
-            first = seen[claim.key]
             raise BadInput(
-                f"{name} line {line}: duplicate claim key {claim.key} (first on line {first})"
+                f"{name} {where}: duplicate claim key {claim.key} (first on {seen[claim.key]})"
             )
-        seen[claim.key] = line
+        seen[claim.key] = where
         claims.append(claim)
     return claims
 
@@ -110,20 +124,38 @@ def _with_normal_timestamps(claim: Claim) -> Claim:
     return claim.model_copy(update=stamps)
 
 
-def _jsonl_rows(text: str, name: str) -> Iterator[tuple[int, Any]]:
+def _jsonl_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise BadInput(f"{name} line {line}: invalid JSON: {error.msg}") from error
-        if not isinstance(data, dict):
-            raise BadInput(f"{name} line {line}: expected a JSON object, got {type(data).__name__}")
-        yield line, data
+        where = f"line {line}"
+        yield where, _object(load_json(raw, f"{name} {where}"), f"{name} {where}")
 
 
-def _csv_rows(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _json_array_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    document = load_json(text, name)
+    if not isinstance(document, list):
+        raise BadInput(f"{name}: expected a JSON array of claims, got {type(document).__name__}")
+    for index, item in enumerate(document, start=1):
+        where = f"item {index}"
+        yield where, _object(item, f"{name} {where}")
+
+
+def load_json(text: str, where: str) -> Any:
+    """One JSON document, or BadInput saying where and what is wrong with it."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput(f"{where}: invalid JSON: {error.msg} (line {error.lineno})") from error
+
+
+def _object(data: Any, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise BadInput(f"{where}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _csv_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -142,7 +174,7 @@ def _csv_rows(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 continue
             if len(cells) > len(header):
                 raise BadInput(f"{name} line {line}: {len(cells)} cells but {len(header)} columns")
-            yield line, _csv_record(dict(zip(header, cells, strict=False)), name, line)
+            yield f"line {line}", _csv_record(dict(zip(header, cells, strict=False)), name, line)
     except csv.Error as error:
         raise BadInput(f"{name} line {reader.line_num}: malformed CSV: {error}") from error
 
@@ -160,18 +192,18 @@ def _csv_record(cells: dict[str, str], name: str, line: int) -> dict[str, Any]:
 
 def _csv_sources(cell: str, name: str, line: int) -> Any:
     if cell.lstrip().startswith("["):
-        try:
-            return json.loads(cell)
-        except json.JSONDecodeError as error:
-            raise BadInput(
-                f"{name} line {line}: sources: invalid JSON array: {error.msg}"
-            ) from error
+        return load_json(cell, f"{name} line {line}: sources")
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
 def write_claims(claims: Iterable[Claim], stream: TextIO, fmt: Format) -> int:
-    """Write claims in an exchange format; returns how many were written."""
+    """Write claims in an exchange format; returns how many were written. "json" is one JSON
+    array of claim records (`claim_record`), the document `claims list --json` prints."""
     count = 0
+    if fmt == "json":
+        records = [claim_record(claim) for claim in claims]
+        stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return len(records)
     if fmt == "jsonl":
         for claim in claims:
             stream.write(json.dumps(claim_record(claim), ensure_ascii=False) + "\n")

@@ -15,10 +15,11 @@ import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -49,6 +50,16 @@ from drafter.sqlite_db import (
 )
 
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
+
+
+class Deletion(NamedTuple):
+    """One row of the audit trail: the claim's key, when it was deleted (UTC), the claim."""
+
+    key: str
+    deleted_at: str
+    claim: dict[str, Any]
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -118,7 +129,22 @@ _INDEXES: dict[str, str] = {
     "claims_archetype": "archetype",
 }
 
-MIGRATIONS: tuple[Migration, ...] = (_create_claims_table, _add_search_keys)
+
+def _add_deletions_table(conn: sqlite3.Connection) -> None:
+    """v2 → v3: the audit trail of `delete`: which claim, when (UTC), and the claim itself."""
+    conn.execute(
+        """
+        CREATE TABLE claim_deletions (
+            key TEXT NOT NULL,
+            deleted_at TEXT NOT NULL,
+            claim TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX claim_deletions_key ON claim_deletions (key)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_claims_table, _add_search_keys, _add_deletions_table)
 SCHEMA_VERSION = len(MIGRATIONS)
 # The oldest schema the queries can read (v2 added the lookup columns). A read-only database
 # cannot be migrated, so one older than this cannot be read at all.
@@ -260,7 +286,31 @@ class ClaimsStore:
             _upsert_rows(conn, rows, self._now(), keep_timestamps=keep_timestamps)
         return len(rows)
 
+    def delete(self, key: str) -> dict[str, Any] | None:
+        """Delete the claim with this key and record it in `claim_deletions` (key, UTC time,
+        the claim as JSON) in the same transaction. Returns the deleted claim's record, None
+        when no claim has this key. The row is not validated first, so a row that breaks
+        today's rules can still be removed."""
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT * FROM claims WHERE key = ?", (normalise_key(key),)
+            ).fetchone()
+            if row is None:
+                return None
+            record = _record_of_row(row)
+            conn.execute(
+                "INSERT INTO claim_deletions (key, deleted_at, claim) VALUES (?, ?, ?)",
+                (row["key"], self._now(), json.dumps(record, ensure_ascii=False)),
+            )
+            conn.execute("DELETE FROM claims WHERE key = ?", (row["key"],))
+        return record
+
     # reads
+    def deletions(self) -> list[Deletion]:
+        """The audit trail of deleted claims, oldest first."""
+        rows = self._db.rows("SELECT key, deleted_at, claim FROM claim_deletions ORDER BY rowid")
+        return [Deletion(key, at, json.loads(claim)) for key, at, claim in rows]
+
     def get(self, key: str) -> Claim | None:
         rows = self._db.rows("SELECT * FROM claims WHERE key = ?", (normalise_key(key),))
         return _claim_from_row(rows[0]) if rows else None
@@ -562,10 +612,20 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
     return row
 
 
+def _record_of_row(row: sqlite3.Row) -> dict[str, Any]:
+    """The row as a claim record (the shape of `claim_record`), unvalidated."""
+    record = {name: row[name] for name in CLAIM_FIELDS}
+    with suppress(ValueError):
+        record["sources"] = json.loads(row["sources"])
+    return record
+
+
 def _claim_from_row(row: sqlite3.Row) -> Claim:
-    data = {name: row[name] for name in CLAIM_FIELDS}
     try:
-        data["sources"] = json.loads(row["sources"])
-        return Claim.model_validate(data)
-    except (ValueError, ValidationError) as error:
-        raise BadInput(f"claims database row {row['key']}: {reason_of(error)}") from error
+        return Claim.model_validate(_record_of_row(row))
+    except ValidationError as error:
+        key = row["key"]
+        raise BadInput(
+            f"claims database row {key}: {reason_of(error)}; correct it with `drafter claims"
+            f" add` or remove it with `drafter claims delete {key}`"
+        ) from error

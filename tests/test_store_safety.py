@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from drafter.claim_files import claim_record
-from drafter.claims import ClaimsStore
+from drafter.claims import SCHEMA_VERSION, ClaimsStore
 from drafter.cli import main
 from drafter.config import DEFAULT_SEED_CLAIMS
 from drafter.errors import BadInput, InternalError, StoreUnavailable
@@ -236,6 +236,22 @@ def test_a_read_only_database_file_refuses_writes_with_exit_3() -> None:
         )
         assert add.code == 3 and one_line(add.err), add.err
         assert str(db) in add.err and "read-only" in add.err
+
+
+def test_an_old_schema_in_a_read_only_directory_is_read_without_upgrading() -> None:
+    with reader_tree() as root:
+        db = seeded_tree(root)
+        conn = sqlite3.connect(db)
+        conn.execute("DROP TABLE claim_deletions")  # back to schema version 2
+        conn.execute("PRAGMA user_version = 2")
+        conn.commit()
+        conn.close()
+        env = reader_env(root, db)
+        make_read_only(db, db.parent)
+        assert_lists_the_seed(run_as_reader(["claims", "list", "--json"], env))
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2 < SCHEMA_VERSION
+        conn.close()
 
 
 def test_a_new_database_in_a_read_only_directory_falls_back_to_the_seed() -> None:

@@ -1,4 +1,5 @@
-"""`drafter claims list|add|import|export`: read and maintain the claims table the MRS uses.
+"""`drafter claims list|add|delete KEY|import FILE|export [--json]`: read and maintain the
+claims table the MRS uses.
 
 Data goes to stdout (the table, JSON, an export); progress notes go to stderr, so
 `drafter claims export > backup.jsonl` stays a clean file.
@@ -20,6 +21,7 @@ from typing import get_args
 from pydantic import ValidationError
 
 from drafter.claim_files import (
+    FORMATS,
     Format,
     claim_record,
     format_for,
@@ -27,13 +29,12 @@ from drafter.claim_files import (
     read_claims_file,
     write_claims,
 )
-from drafter.claims import ClaimsStore, open_store
+from drafter.claims import ClaimsStore, normalise_key, open_store
 from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
 from drafter.rulebook import Archetype
 
-FORMATS = ("jsonl", "csv")
 _MAX_CELL = 40
 
 
@@ -57,16 +58,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("--json", action="store_true", help="print the stored claim as JSON")
 
-    imports = sub.add_parser("import", help="Upsert every claim of a JSONL or CSV file, or none.")
+    delete = sub.add_parser("delete", help="Delete one claim (kept in the audit table).")
+    delete.add_argument("key", metavar="KEY", help="NCT id, or drug|target|disease")
+    delete.add_argument("--json", action="store_true", help="print the deleted claim as JSON")
+
+    imports = sub.add_parser(
+        "import", help="Upsert every claim of a JSONL, JSON-array or CSV file, or none."
+    )
     imports.add_argument("file", metavar="FILE", help="claims file; '-' reads stdin")
     imports.add_argument("--format", choices=FORMATS, help="default: from the file extension")
     imports.add_argument("--json", action="store_true", help="print a JSON summary")
 
-    export = sub.add_parser("export", help="Write every claim as JSONL (default) or CSV.")
+    export = sub.add_parser("export", help="Write every claim as JSONL (default), CSV or JSON.")
     export.add_argument("--format", choices=FORMATS, help="default: from --out, else jsonl")
+    export.add_argument("--json", action="store_true", help="one JSON array (--format json)")
     export.add_argument("--out", type=Path, metavar="FILE", help="write here (atomically)")
 
-    for child in (listing, add, imports, export):
+    for child in (listing, add, delete, imports, export):
         # SUPPRESS: an unset --db after the subcommand must not overwrite one given before it.
         child.add_argument(
             "--db", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=db_help
@@ -89,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
             return _list(store, args)
         if command == "add":
             return _add(store, args)
+        if command == "delete":
+            return _delete(store, args)
         return _export(store, args)
 
 
@@ -99,7 +109,7 @@ def _open(args: argparse.Namespace) -> ClaimsStore:
 def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
     claims = store.query(target=args.target, disease=args.disease, archetype=args.archetype)
     if args.json:
-        _print_json([claim_record(claim) for claim in claims])
+        write_claims(claims, sys.stdout, "json")
         return 0
     if claims:
         sys.stdout.write(render_table(claims))
@@ -128,10 +138,24 @@ def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete(store: ClaimsStore, args: argparse.Namespace) -> int:
+    record = store.delete(args.key)
+    if record is None:
+        raise BadInput(f"no claim with key {args.key!r} in {store.path}")
+    _note(f"deleted claim {normalise_key(args.key)} (kept in the audit table claim_deletions)")
+    if args.json:
+        _print_json(record)
+    return 0
+
+
 def _export(store: ClaimsStore, args: argparse.Namespace) -> int:
     out: Path | None = args.out
+    if args.json and args.format not in (None, "json"):
+        raise BadInput(f"--json and --format {args.format} ask for two formats; give one")
     fmt: Format = "jsonl"
-    if args.format is not None:
+    if args.json:
+        fmt = "json"
+    elif args.format is not None:
         fmt = format_for(Path("-"), args.format)
     elif out is not None and out.suffix.lower() == ".csv":
         fmt = "csv"
