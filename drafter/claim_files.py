@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 
 from pydantic import ValidationError
 
@@ -44,7 +45,10 @@ def normalise_timestamp(text: str) -> str:
         raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is after year 9999 in UTC
+        raise ValueError(f"out of range once converted to UTC: {text!r}") from None
 
 
 def claim_record(claim: Claim) -> dict[str, Any]:
@@ -125,7 +129,9 @@ def _with_normal_timestamps(claim: Claim) -> Claim:
 
 
 def _jsonl_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for line, raw in enumerate(text.splitlines(), start=1):
+    # "\n" only: str.splitlines() also splits on U+2028, U+2029, U+0085 and others, which JSON
+    # strings may hold raw (json.dumps with ensure_ascii=False writes them so).
+    for line, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         where = f"line {line}"
@@ -142,11 +148,47 @@ def _json_array_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]
 
 
 def load_json(text: str, where: str) -> Any:
-    """One JSON document, or BadInput saying where and what is wrong with it."""
+    """One JSON document, or BadInput saying where and what is wrong with it. Stricter than
+    json.loads: a key twice in one object is refused (json.loads keeps the last silently, so
+    which value was meant is a guess), and nesting too deep for the parser is an input error,
+    not a RecursionError."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise BadInput(f"{where}: invalid JSON: {error.msg} (line {error.lineno})") from error
+    except _DuplicateKey as error:
+        raise BadInput(f"{where}: invalid JSON: duplicate key {error.key!r} in an object") from None
+    except RecursionError:
+        raise BadInput(f"{where}: invalid JSON: nested too deeply") from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def read_stdin(name: str = "<stdin>") -> str:
+    """All of stdin as text: UTF-8, a byte order mark dropped, and line breaks exactly as sent
+    (text-mode stdin would turn "\r\n" inside a CSV cell into "\n")."""
+    buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+    try:
+        if buffer is None:  # a text-only stdin (embedding, tests): already decoded
+            return sys.stdin.read().removeprefix(BOM)
+        return buffer.read().decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    except OSError as error:
+        raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
 
 
 def _object(data: Any, where: str) -> dict[str, Any]:

@@ -10,23 +10,23 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from contextlib import suppress
 from pathlib import Path
 from typing import get_args
 
 from pydantic import ValidationError
 
+from drafter.atomic_write import write_atomically
 from drafter.claim_files import (
     FORMATS,
     Format,
     claim_record,
     format_for,
+    load_json,
     parse_claims,
     read_claims_file,
+    read_stdin,
     write_claims,
 )
 from drafter.claims import ClaimsStore, normalise_key, open_store
@@ -118,11 +118,8 @@ def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
 
 
 def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.json_claim == "-" else args.json_claim
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadInput(f"--json-claim is not valid JSON: {error.msg}") from error
+    text = read_stdin() if args.json_claim == "-" else args.json_claim
+    data = load_json(text, "--json-claim")
     if not isinstance(data, dict):
         raise BadInput("--json-claim must be a JSON object")
     data = {k: v for k, v in data.items() if k not in ("created", "updated")}  # store-owned
@@ -172,33 +169,9 @@ def _export(store: ClaimsStore, args: argparse.Namespace) -> int:
 def _read_import(file: str, fmt_flag: str | None) -> list[Claim]:
     if file == "-":
         fmt = format_for(Path("-"), fmt_flag or "jsonl")
-        return parse_claims(sys.stdin.read(), fmt, "<stdin>")
+        return parse_claims(read_stdin(), fmt, "<stdin>")
     path = Path(file)
     return read_claims_file(path, format_for(path, fmt_flag))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, rename: readers see the old file or the new one,
-    never half an export."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error}") from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as error:
-        with suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(error, OSError):
-            raise BadInput(f"cannot write {path}: {error}") from error
-        raise
 
 
 def render_table(claims: Sequence[Claim]) -> str:
