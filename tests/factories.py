@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drafter.rulebook import Archetype, Category
 
 # A failure category for each archetype, so a test that picks an archetype gets a claim the
@@ -12,4 +14,14 @@ FAILURE_CATEGORY: dict[Archetype, Category] = {
     "biomarker": "Biomarker",
     "operational": "Business_Administrative",
     "unknown": "No_Context",
+}
+
+# The smallest valid claim (a draft, so it needs no source), for tests to extend.
+BASE_CLAIM: dict[str, Any] = {
+    "drug": "daxdilimab",
+    "target_symbol": "LILRA4",
+    "disease_name": "Discoid lupus erythematosus",
+    "phase": "PHASE2",
+    "archetype": "operational",
+    "category": "Business_Administrative",
 }

@@ -9,7 +9,6 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,15 +17,7 @@ from drafter.claims import ClaimsStore
 from drafter.cli import main
 from drafter.errors import BadInput
 from drafter.models import Claim
-
-BASE: dict[str, Any] = {
-    "drug": "daxdilimab",
-    "target_symbol": "LILRA4",
-    "disease_name": "Discoid lupus erythematosus",
-    "phase": "PHASE2",
-    "archetype": "operational",
-    "category": "Business_Administrative",
-}
+from tests.factories import BASE_CLAIM
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -57,8 +48,8 @@ def test_unicode_line_separators_round_trip(
     fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     claims = [
-        Claim.model_validate({**BASE, "nct_id": "NCT00000001", "why_stopped": ODD_BREAKS}),
-        Claim.model_validate({**BASE, "nct_id": "NCT00000002", "headline": ODD_BREAKS * 2}),
+        Claim.model_validate({**BASE_CLAIM, "nct_id": "NCT00000001", "why_stopped": ODD_BREAKS}),
+        Claim.model_validate({**BASE_CLAIM, "nct_id": "NCT00000002", "headline": ODD_BREAKS * 2}),
     ]
     db = tmp_path / "odd.sqlite3"
     with ClaimsStore(db) as store:
@@ -97,8 +88,8 @@ def test_csv_from_stdin_keeps_line_breaks_inside_cells(
 def test_a_duplicate_key_in_an_imported_object_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = json.dumps({**BASE, "nct_id": "NCT00000004"})
-    twice = json.dumps({**BASE, "nct_id": "NCT00000005"})[:-1] + ', "archetype": "efficacy"}'
+    good = json.dumps({**BASE_CLAIM, "nct_id": "NCT00000004"})
+    twice = json.dumps({**BASE_CLAIM, "nct_id": "NCT00000005"})[:-1] + ', "archetype": "efficacy"}'
     path = tmp_path / "dupe.jsonl"
     path.write_text(f"{good}\n{twice}\n", encoding="utf-8")
     code, _, err = run(capsys, "claims", "--db", str(tmp_path / "x.sqlite3"), "import", str(path))
@@ -112,7 +103,7 @@ def test_a_duplicate_key_in_an_imported_object_is_refused(
 def test_a_duplicate_key_in_json_claim_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    twice = json.dumps(BASE)[:-1] + ', "drug": "another"}'
+    twice = json.dumps(BASE_CLAIM)[:-1] + ', "drug": "another"}'
     code, _, err = run(
         capsys, "claims", "--db", str(tmp_path / "x.sqlite3"), "add", "--json-claim", twice
     )
@@ -128,7 +119,7 @@ DEEP = "[" * 100_000
         DEEP,
         DEEP + "]" * 100_000,
         '{"drug": ' + DEEP,
-        json.dumps({**BASE, "nct_id": "NCT00000011"}) + "\n" + DEEP,
+        json.dumps({**BASE_CLAIM, "nct_id": "NCT00000011"}) + "\n" + DEEP,
         '{"a": ' * 100_000,
     ],
     ids=["open", "closed", "in-object", "second-line", "objects"],
@@ -163,7 +154,7 @@ def test_deeply_nested_json_claim_and_csv_sources(
 def test_a_bom_is_accepted_from_stdin_as_from_a_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    line = json.dumps({**BASE, "nct_id": "NCT00000006"}) + "\n"
+    line = json.dumps({**BASE_CLAIM, "nct_id": "NCT00000006"}) + "\n"
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + line.encode())
     db = str(tmp_path / "bom.sqlite3")
@@ -196,14 +187,14 @@ def test_stdin_that_is_not_utf8_is_one_line(
 def test_an_out_of_range_timestamp_is_bad_input_naming_the_line(
     stamp: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = json.dumps({**BASE, "nct_id": "NCT00000009"})
-    bad = json.dumps({**BASE, "nct_id": "NCT00000010", "created": stamp})
+    good = json.dumps({**BASE_CLAIM, "nct_id": "NCT00000009"})
+    bad = json.dumps({**BASE_CLAIM, "nct_id": "NCT00000010", "created": stamp})
     path = tmp_path / "stamps.jsonl"
     path.write_text(f"{good}\n{bad}\n", encoding="utf-8")
     code, _, err = run(capsys, "claims", "--db", str(tmp_path / "x.sqlite3"), "import", str(path))
     assert_one_line(code, err, "line 2", "created", "out of range")
     with pytest.raises(BadInput, match="line 1: updated"):
-        parse_claims(json.dumps({**BASE, "updated": stamp}), "jsonl")
+        parse_claims(json.dumps({**BASE_CLAIM, "updated": stamp}), "jsonl")
 
 
 # --- export never replaces anything but a regular file ---------------------------------------
@@ -216,6 +207,16 @@ def db(tmp_path: Path) -> str:
     return str(path)
 
 
+KEPT = "keep me"
+
+
+def kept_file(tmp_path: Path) -> Path:
+    """A file a symlink points at, which an export must never overwrite."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text(KEPT, encoding="utf-8")
+    return victim
+
+
 def refused_export(capsys: pytest.CaptureFixture[str], db: str, out: Path, what: str) -> None:
     code, stdout, err = run(capsys, "claims", "--db", db, "export", "--out", str(out))
     assert_one_line(code, err, str(out), what)
@@ -226,12 +227,11 @@ def refused_export(capsys: pytest.CaptureFixture[str], db: str, out: Path, what:
 def test_export_refuses_to_replace_a_symlink(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep me", encoding="utf-8")
+    victim = kept_file(tmp_path)
     link = tmp_path / "link.jsonl"
     link.symlink_to(victim)
     refused_export(capsys, db, link, "symbolic link")
-    assert link.is_symlink() and victim.read_text(encoding="utf-8") == "keep me"
+    assert link.is_symlink() and victim.read_text(encoding="utf-8") == KEPT
 
 
 def test_export_refuses_to_replace_a_fifo(
@@ -259,8 +259,7 @@ def test_export_refuses_a_path_that_turns_into_a_symlink_before_the_rename(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Checked again right before the rename: a symlink planted while the file is written."""
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep me", encoding="utf-8")
+    victim = kept_file(tmp_path)
     out = tmp_path / "claims.jsonl"
     real_fsync = os.fsync
 
@@ -270,7 +269,7 @@ def test_export_refuses_a_path_that_turns_into_a_symlink_before_the_rename(
 
     monkeypatch.setattr(os, "fsync", plant_then_fsync)
     refused_export(capsys, db, out, "symbolic link")
-    assert out.is_symlink() and victim.read_text(encoding="utf-8") == "keep me"
+    assert out.is_symlink() and victim.read_text(encoding="utf-8") == KEPT
 
 
 def test_export_replaces_a_regular_file_or_creates_a_new_one(

@@ -24,19 +24,11 @@ from drafter.rulebook import (
     Category,
     allowed_archetypes,
 )
-
-BASE: dict[str, Any] = {
-    "drug": "daxdilimab",
-    "target_symbol": "LILRA4",
-    "disease_name": "Discoid lupus erythematosus",
-    "phase": "PHASE2",
-    "archetype": "operational",
-    "category": "Business_Administrative",
-}
+from tests.factories import BASE_CLAIM
 
 
 def claim(**fields: Any) -> Claim:
-    return Claim.model_validate({**BASE, **fields})
+    return Claim.model_validate({**BASE_CLAIM, **fields})
 
 
 def refused(**fields: Any) -> str:
@@ -164,7 +156,9 @@ def test_a_field_too_long_for_csv_is_refused_before_it_is_stored(
 ) -> None:
     """Once stored, a 140,000-character reason would make every CSV export unimportable."""
     path = tmp_path / "long.jsonl"
-    path.write_text(json.dumps({**BASE, "why_stopped": "x" * 140_000}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({**BASE_CLAIM, "why_stopped": "x" * 140_000}) + "\n", encoding="utf-8"
+    )
     db = tmp_path / "long.sqlite3"
     assert main(["claims", "--db", str(db), "import", str(path)]) == 2
     err = capsys.readouterr().err
@@ -199,15 +193,15 @@ def test_claims_add_and_import_refuse_a_contradiction(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "rules.sqlite3")
-    bad = json.dumps({**BASE, "archetype": "efficacy"})
+    bad = json.dumps({**BASE_CLAIM, "archetype": "efficacy"})
     assert main(["claims", "--db", db, "add", "--json-claim", bad]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "contradicts category" in err
     path = tmp_path / "bad.jsonl"
     path.write_text(
-        json.dumps({**BASE, "nct_id": "NCT00000001"})
+        json.dumps({**BASE_CLAIM, "nct_id": "NCT00000001"})
         + "\n"
-        + json.dumps({**BASE, "status": "published"})
+        + json.dumps({**BASE_CLAIM, "status": "published"})
         + "\n",
         encoding="utf-8",
     )
