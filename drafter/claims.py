@@ -10,6 +10,7 @@ Exchange formats (import/export and the seed file) live in `drafter.claim_files`
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import sqlite3
@@ -63,6 +64,7 @@ class Deletion(NamedTuple):
 Migration = Callable[[sqlite3.Connection], None]
 
 BUSY_TIMEOUT_SECONDS = 30.0
+_NOT_PERMITTED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 _NCT = re.compile(r"^nct[0-9]{8}$", re.IGNORECASE)
 _ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*[0-9]{11})\.[0-9]+$")
 
@@ -239,7 +241,7 @@ class ClaimsStore:
         busy = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         if in_memory:
             reason = "the seed claims are held in memory"
-            self._db, self.schema_version = self._open_seed(seed, busy, reason)
+            self._db, self.schema_version = self._open_seed(seed, busy, reason, fallback=False)
         else:
             self._db, self.schema_version = self._open(seed, busy)
 
@@ -409,11 +411,10 @@ class ClaimsStore:
             raise BadInput(f"claims database path {self.path} is a directory")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        except PermissionError as error:
-            return self._open_seed(
-                seed, busy, f"its directory cannot be created ({error.strerror})"
-            )
         except OSError as error:
+            if error.errno in _NOT_PERMITTED:
+                reason = f"its directory cannot be created ({error.strerror})"
+                return self._open_seed(seed, busy, reason)
             raise BadInput(
                 f"cannot create the directory for claims database {self.path}: {error.strerror}"
             ) from error
@@ -468,16 +469,21 @@ class ClaimsStore:
         assert failure is not None
         raise translate(self.path, failure, busy) from failure
 
-    def _open_seed(self, seed: Path | None, busy: float, reason: str) -> tuple[Database, int]:
+    def _open_seed(
+        self, seed: Path | None, busy: float, reason: str, *, fallback: bool = True
+    ) -> tuple[Database, int]:
         """The seed claims in a shared in-memory database, read-only: what read commands get
-        when the database does not exist and cannot be created."""
+        when the database does not exist and cannot be created (a `fallback`, said in the
+        notice)."""
         if seed is None:
             raise read_only_error(self.path, reason)
-        target = memory_target(
-            reason,
-            notice=f"claims database {self.path}: {reason}; reading the bundled seed claims in"
-            " memory instead (read-only)",
+        notice = (
+            f"claims database {self.path}: {reason}; reading the bundled seed claims in memory"
+            " instead (read-only)"
+            if fallback
+            else None
         )
+        target = memory_target(reason, notice)
         conn = connect(target, busy)
         try:
             version = self._prepare(conn, seed)

@@ -61,7 +61,7 @@ def read_only_targets(path: Path, reason: str) -> list[Target]:
     ]
 
 
-def memory_target(reason: str, notice: str) -> Target:
+def memory_target(reason: str, notice: str | None) -> Target:
     """A private in-memory database every thread of this process shares while it is open."""
     name = f"file:drafter-memory-{next(_MEMORY_NAMES)}?mode=memory&cache=shared"
     return Target(name, uri=True, read_only=reason, notice=notice)
