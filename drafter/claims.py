@@ -1,46 +1,70 @@
-"""Claims store: one SQLite row per documented failed program, the table the MRS is computed from.
+"""Claims store: one SQLite row per documented stopped program, the table the MRS reads.
 
 SQLite (stdlib) because the table is small, must survive between runs, and several drafter
-processes (batch workers, an editor adding a claim) may write it at once: WAL mode plus a busy
-timeout and `BEGIN IMMEDIATE` write transactions make concurrent writers wait instead of failing.
+processes and threads (batch workers, an editor adding a claim) may use it at once; how the
+connections, locks and SQLite's errors are handled lives in `drafter.sqlite_db`.
 The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes version n to n + 1.
 
-Exchange formats (import/export and the seed file) are JSON Lines and CSV of the `Claim` fields.
-Dates are written as their `YYYY[-MM[-DD]]` strings. In CSV, `sources` is a JSON array of URLs
-(URLs may contain ";"); on import a cell not starting with "[" is also accepted as a ";"-joined
-list, and an empty cell means "not given" (the field's default).
+Exchange formats (import/export and the seed file) live in `drafter.claim_files`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import errno
 import json
 import re
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TextIO
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from drafter.bulk import collector_paused
+from drafter.claim_files import (
+    CLAIM_FIELDS,
+    TIMESTAMP_FIELDS,
+    claim_record,
+    normalise_timestamp,
+    read_claims_file,
+    reason_of,
+)
 from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
-from drafter.errors import BadInput, first_problem
+from drafter.errors import BadInput, StoreUnavailable
 from drafter.models import PHASE_ORDER, Claim, fold_text
+from drafter.mrs import MrsInput
+from drafter.sqlite_db import (
+    ELSEWHERE,
+    Database,
+    connect,
+    enable_wal,
+    file_target,
+    immediate,
+    is_read_only,
+    memory_target,
+    read_only_error,
+    read_only_targets,
+    translate,
+)
 
-Format = Literal["jsonl", "csv"]
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
+
+
+class Deletion(NamedTuple):
+    """One row of the audit trail: the claim's key, when it was deleted (UTC), the claim."""
+
+    key: str
+    deleted_at: str
+    claim: dict[str, Any]
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 BUSY_TIMEOUT_SECONDS = 30.0
-CLAIM_FIELDS: tuple[str, ...] = tuple(Claim.model_fields)
-DATE_FIELDS: tuple[str, ...] = ("termination_posted", "primary_completion", "event_date_override")
-_TIMESTAMP_FIELDS = ("created", "updated")
+_NOT_PERMITTED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 _NCT = re.compile(r"^nct[0-9]{8}$", re.IGNORECASE)
 _ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*[0-9]{11})\.[0-9]+$")
 
@@ -107,8 +131,26 @@ _INDEXES: dict[str, str] = {
     "claims_archetype": "archetype",
 }
 
-MIGRATIONS: tuple[Migration, ...] = (_create_claims_table, _add_search_keys)
+
+def _add_deletions_table(conn: sqlite3.Connection) -> None:
+    """v2 → v3: the audit trail of `delete`: which claim, when (UTC), and the claim itself."""
+    conn.execute(
+        """
+        CREATE TABLE claim_deletions (
+            key TEXT NOT NULL,
+            deleted_at TEXT NOT NULL,
+            claim TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX claim_deletions_key ON claim_deletions (key)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_claims_table, _add_search_keys, _add_deletions_table)
 SCHEMA_VERSION = len(MIGRATIONS)
+# The oldest schema the queries can read (v2 added the lookup columns). A read-only database
+# cannot be migrated, so one older than this cannot be read at all.
+READABLE_VERSION = 2
 
 _ROW_COLUMNS: tuple[str, ...] = (
     "key",
@@ -174,22 +216,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def normalise_timestamp(text: str) -> str:
-    """One spelling for stored timestamps (UTC, microseconds), so they sort as text; a timestamp
-    without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 class ClaimsStore:
-    """The claims table in one SQLite file. Opening creates or migrates it; a brand-new database
-    is filled from `seed` (if given) in the same transaction, so the seed loads exactly once even
-    when two processes open a new file at the same moment."""
+    """The claims table in one SQLite file, safe to share between the threads of a process
+    (a connection per thread) and with other processes (WAL, busy timeout, BEGIN IMMEDIATE).
+
+    Opening creates or migrates the file; a brand-new database is filled from `seed` (if given)
+    in the same transaction, so the seed loads exactly once even when two processes open a new
+    file at the same moment. When the file or its directory cannot be written, reads still
+    work: an existing file is opened read-only, and a file that cannot be created is replaced
+    by the seed claims in memory (`notice` says so); writes then raise StoreUnavailable.
+    `in_memory=True` asks for that in-memory seed directly."""
 
     def __init__(
         self,
@@ -197,18 +233,27 @@ class ClaimsStore:
         *,
         seed: Path | None = None,
         clock: Callable[[], datetime] = utc_now,
+        busy_timeout: float | None = None,
+        in_memory: bool = False,
     ) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._conn = _connect(self.path)
-        try:
-            self.schema_version = self._prepare(seed)
-        except sqlite3.DatabaseError as error:
-            self._conn.close()
-            raise BadInput(f"claims database {self.path}: {error}") from error
-        except BaseException:
-            self._conn.close()
-            raise
+        busy = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
+        if in_memory:
+            reason = "the seed claims are held in memory"
+            self._db, self.schema_version = self._open_seed(seed, busy, reason, fallback=False)
+        else:
+            self._db, self.schema_version = self._open(seed, busy)
+
+    @property
+    def read_only(self) -> str | None:
+        """Why writes are refused, or None when the store is writable."""
+        return self._db.target.read_only
+
+    @property
+    def notice(self) -> str | None:
+        """A one-line warning for the user about how the store was opened, if any."""
+        return self._db.target.notice
 
     # context manager
     def __enter__(self) -> ClaimsStore:
@@ -223,7 +268,8 @@ class ClaimsStore:
         self.close()
 
     def close(self) -> None:
-        self._conn.close()
+        """Close every thread's connection."""
+        self._db.close()
 
     # writes
     def upsert(self, claim: Claim) -> Claim:
@@ -238,16 +284,38 @@ class ClaimsStore:
         the `created`/`updated` a claim carries (import of an export); by default the store
         stamps both. An existing row keeps the earlier of its own and the incoming `created`."""
         rows = list(claims)
-        with self._write():
-            _upsert_rows(self._conn, rows, self._now(), keep_timestamps=keep_timestamps)
+        with self._db.write() as conn:
+            _upsert_rows(conn, rows, self._now(), keep_timestamps=keep_timestamps)
         return len(rows)
 
+    def delete(self, key: str) -> dict[str, Any] | None:
+        """Delete the claim with this key and record it in `claim_deletions` (key, UTC time,
+        the claim as JSON) in the same transaction. Returns the deleted claim's record, None
+        when no claim has this key. The row is not validated first, so a row that breaks
+        today's rules can still be removed."""
+        with self._db.write() as conn:
+            row = conn.execute(
+                "SELECT * FROM claims WHERE key = ?", (normalise_key(key),)
+            ).fetchone()
+            if row is None:
+                return None
+            record = _record_of_row(row)
+            conn.execute(
+                "INSERT INTO claim_deletions (key, deleted_at, claim) VALUES (?, ?, ?)",
+                (row["key"], self._now(), json.dumps(record, ensure_ascii=False)),
+            )
+            conn.execute("DELETE FROM claims WHERE key = ?", (row["key"],))
+        return record
+
     # reads
+    def deletions(self) -> list[Deletion]:
+        """The audit trail of deleted claims, oldest first."""
+        rows = self._db.rows("SELECT key, deleted_at, claim FROM claim_deletions ORDER BY rowid")
+        return [Deletion(key, at, json.loads(claim)) for key, at, claim in rows]
+
     def get(self, key: str) -> Claim | None:
-        row = self._conn.execute(
-            "SELECT * FROM claims WHERE key = ?", (normalise_key(key),)
-        ).fetchone()
-        return None if row is None else _claim_from_row(row)
+        rows = self._db.rows("SELECT * FROM claims WHERE key = ?", (normalise_key(key),))
+        return _claim_from_row(rows[0]) if rows else None
 
     def all(self) -> list[Claim]:
         return self.query()
@@ -264,10 +332,8 @@ class ClaimsStore:
         """Distinct (drug, ChEMBL id) on this target in any indication: all n_t needs, and
         far cheaper than loading every claim on a crowded target."""
         where, params = _filters(target, None, None)
-        rows = self._conn.execute(
-            f"SELECT DISTINCT drug, drug_chembl_id FROM claims{where} ORDER BY drug", params
-        ).fetchall()
-        return [(drug, chembl_id) for drug, chembl_id in rows]
+        sql = f"SELECT DISTINCT drug, drug_chembl_id FROM claims{where} ORDER BY drug"
+        return [(drug, chembl_id) for drug, chembl_id in self._db.rows(sql, params)]
 
     def for_pair_names(
         self, targets: Iterable[str | None], diseases: Iterable[str | None]
@@ -306,9 +372,14 @@ class ClaimsStore:
         """Claims matching every filter given; target = symbol or Ensembl id, disease = name or
         ontology id (EFO_… or EFO:…), all case-insensitive. Newest event first, undated last."""
         where, params = _filters(target, disease, archetype)
-        rows = self._conn.execute(f"SELECT * FROM claims{where}{_ORDER}", params).fetchall()
-        with collector_paused():
-            return [_claim_from_row(row) for row in rows]
+        rows = self._db.rows(f"SELECT * FROM claims{where}{_ORDER}", params)
+        return [_claim_from_row(row) for row in rows]
+
+    def mrs_inputs(self) -> list[MrsInput]:
+        """Every claim as the MRS reads it, straight from the rows: they were validated when
+        written, so the whole-table recompute skips building 100,000 Claim models."""
+        sql = f"SELECT {', '.join(MrsInput._fields)} FROM claims ORDER BY key"
+        return list(map(MrsInput._make, self._db.rows(sql, tuples=True)))
 
     def counts_by_phase_archetype(
         self,
@@ -323,49 +394,140 @@ class ClaimsStore:
         if claims is not None:
             return count_by_phase_archetype(claims)
         where, params = _filters(target, disease, archetype)
-        rows = self._conn.execute(
+        rows = self._db.rows(
             f"SELECT phase, archetype, COUNT(*) FROM claims{where} GROUP BY phase, archetype",
             params,
-        ).fetchall()
+        )
         return _sorted_counts({(phase, arch): count for phase, arch, count in rows})
 
     # internals
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
+    def _open(self, seed: Path | None, busy: float) -> tuple[Database, int]:
+        """Read-write if possible; else read-only, or the seed in memory for a new file."""
+        existed = _exists(self.path)
+        if existed and self.path.is_dir():
+            raise BadInput(f"claims database path {self.path} is a directory")
         try:
-            with _immediate(self._conn):
-                yield
-        except sqlite3.DatabaseError as error:
-            raise BadInput(f"claims database {self.path}: {error}") from error
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            if error.errno in _NOT_PERMITTED:
+                reason = f"its directory cannot be created ({error.strerror})"
+                return self._open_seed(seed, busy, reason)
+            raise BadInput(
+                f"cannot create the directory for claims database {self.path}: {error.strerror}"
+            ) from error
+        target = file_target(self.path)
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(target, busy)
+            enable_wal(conn, busy)
+            version = self._prepare(conn, seed)
+        except sqlite3.Error as error:
+            if conn is not None:
+                conn.close()
+            if not is_read_only(error):
+                raise translate(self.path, error, busy) from error
+            if not existed:
+                return self._open_seed(
+                    seed, busy, f"it does not exist and cannot be created ({error})"
+                )
+            return self._open_read_only(busy, str(error))
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return Database(self.path, target, busy, conn), version
 
-    def _prepare(self, seed: Path | None) -> int:
-        version = _user_version(self._conn)
+    def _open_read_only(self, busy: float, reason: str) -> tuple[Database, int]:
+        """An existing file this user may read but not write (or whose directory is read-only,
+        so the WAL index cannot be created): read it without migrating it."""
+        failure: sqlite3.Error | None = None
+        for target in read_only_targets(self.path, reason):
+            try:
+                conn = connect(target, busy)
+            except sqlite3.Error as error:
+                failure = error
+                continue
+            try:
+                version = _user_version(conn)
+                _check_version(self.path, version)
+                if version < READABLE_VERSION:
+                    raise read_only_error(
+                        self.path, f"schema version {version} needs an upgrade to be read"
+                    )
+                conn.execute("SELECT 1 FROM claims LIMIT 1").fetchall()
+            except sqlite3.Error as error:
+                conn.close()
+                failure = error
+                continue
+            except BaseException:
+                conn.close()
+                raise
+            return Database(self.path, target, busy, conn), version
+        assert failure is not None
+        raise translate(self.path, failure, busy) from failure
+
+    def _open_seed(
+        self, seed: Path | None, busy: float, reason: str, *, fallback: bool = True
+    ) -> tuple[Database, int]:
+        """The seed claims in a shared in-memory database, read-only: what read commands get
+        when the database does not exist and cannot be created (a `fallback`, said in the
+        notice)."""
+        if seed is None:
+            raise read_only_error(self.path, reason)
+        notice = (
+            f"claims database {self.path}: {reason}; reading the bundled seed claims in memory"
+            " instead (read-only)"
+            if fallback
+            else None
+        )
+        target = memory_target(reason, notice)
+        conn = connect(target, busy)
+        try:
+            version = self._prepare(conn, seed)
+        except BaseException:
+            conn.close()
+            raise
+        return Database(self.path, target, busy, conn), version
+
+    def _prepare(self, conn: sqlite3.Connection, seed: Path | None) -> int:
+        version = _user_version(conn)
         _check_version(self.path, version)
         if version == SCHEMA_VERSION:
             return version
-        with _immediate(self._conn):
-            version = _user_version(self._conn)  # another process may have migrated meanwhile
+        with immediate(conn):
+            version = _user_version(conn)  # another process may have migrated meanwhile
             _check_version(self.path, version)
             fresh = version == 0
-            if fresh and self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            if fresh and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
                 raise BadInput(f"{self.path} is an SQLite database but not a drafter claims store")
             for migration in MIGRATIONS[version:]:
-                migration(self._conn)
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                migration(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             if fresh and seed is not None:
                 seed_claims = read_claims_file(seed)
-                _upsert_rows(self._conn, seed_claims, self._now(), keep_timestamps=False)
+                _upsert_rows(conn, seed_claims, self._now(), keep_timestamps=False)
         return SCHEMA_VERSION
 
 
-def open_store(settings: Settings | None = None) -> ClaimsStore:
+def open_store(
+    settings: Settings | None = None, *, warn: Callable[[str], None] | None = None
+) -> ClaimsStore:
     """The store every command uses: `Settings.db_path` (user data dir, DRAFTER_DB or --db),
-    seeded from fixtures/claims.jsonl the first time the database is created."""
+    seeded from fixtures/claims.jsonl the first time the database is created. How it had to
+    be opened (read-only, or the seed in memory) is told once through `warn`, by default as a
+    one-line warning on stderr."""
     settings = settings if settings is not None else load_settings()
-    return ClaimsStore(settings.db_path, seed=DEFAULT_SEED_CLAIMS)
+    store = ClaimsStore(settings.db_path, seed=DEFAULT_SEED_CLAIMS)
+    if store.notice:
+        (warn or _warn_on_stderr)(store.notice)
+    return store
+
+
+def _warn_on_stderr(message: str) -> None:
+    sys.stderr.write(f"drafter: warning: {' '.join(message.split())}\n")
 
 
 def count_by_phase_archetype(claims: Iterable[Claim]) -> PhaseArchetypeCounts:
@@ -385,58 +547,17 @@ def _sorted_counts(counts: PhaseArchetypeCounts) -> PhaseArchetypeCounts:
     return {cell: counts[cell] for cell in sorted(counts, key=order)}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    if path.is_dir():
-        raise BadInput(f"claims database path {path} is a directory")
+def _exists(path: Path) -> bool:
+    """Whether the database file exists; a path we may not even look at is an error."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.stat() is not None
+    except FileNotFoundError:
+        return False
     except OSError as error:
-        raise BadInput(
-            f"cannot create the directory for claims database {path}: {error}"
+        raise StoreUnavailable(
+            f"cannot reach claims database {path} ({error.strerror}); check the permissions of"
+            f" its directories, or {ELSEWHERE}"
         ) from error
-    try:
-        # isolation_level=None: no implicit transactions; writes use BEGIN IMMEDIATE so a writer
-        # takes the lock up front and waits for it (busy timeout) instead of failing mid-way.
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    except sqlite3.Error as error:
-        raise BadInput(f"cannot open claims database {path}: {error}") from error
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        _enable_wal(conn)
-        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, much faster
-    except sqlite3.DatabaseError as error:
-        conn.close()
-        raise BadInput(f"claims database {path}: {error}") from error
-    return conn
-
-
-def _enable_wal(conn: sqlite3.Connection) -> None:
-    """WAL lets readers and a writer work at once. Switching a new file to WAL needs an exclusive
-    lock and SQLite reports "locked" at once instead of using the busy timeout, so two processes
-    opening a new database together must retry here (the mode then persists in the file)."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-    delay = 0.002
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
@@ -479,7 +600,7 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
     record = claim_record(claim)
     row: dict[str, Any] = {name: record[name] for name in CLAIM_FIELDS}
     row["sources"] = json.dumps(claim.sources, ensure_ascii=False)
-    for name in _TIMESTAMP_FIELDS:
+    for name in TIMESTAMP_FIELDS:
         given: str | None = getattr(claim, name) if keep_timestamps else None
         try:
             row[name] = normalise_timestamp(given) if given else now
@@ -497,164 +618,20 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
     return row
 
 
+def _record_of_row(row: sqlite3.Row) -> dict[str, Any]:
+    """The row as a claim record (the shape of `claim_record`), unvalidated."""
+    record = {name: row[name] for name in CLAIM_FIELDS}
+    with suppress(ValueError):
+        record["sources"] = json.loads(row["sources"])
+    return record
+
+
 def _claim_from_row(row: sqlite3.Row) -> Claim:
-    data = {name: row[name] for name in CLAIM_FIELDS}
     try:
-        data["sources"] = json.loads(row["sources"])
-        return Claim.model_validate(data)
-    except (ValueError, ValidationError) as error:
-        raise BadInput(f"claims database row {row['key']}: {_reason(error)}") from error
-
-
-# --- exchange formats ---------------------------------------------------------------------------
-
-
-def claim_record(claim: Claim) -> dict[str, Any]:
-    """The claim as a flat JSON-ready dict: dates as "YYYY-MM-DD" strings, every field present."""
-    record = claim.model_dump(mode="json")
-    for name in DATE_FIELDS:
-        if record[name] is not None:
-            record[name] = record[name]["value"]
-    return record
-
-
-def format_for(path: Path, explicit: str | None = None) -> Format:
-    """The exchange format: as given, else by file extension."""
-    if explicit is not None:
-        if explicit not in ("jsonl", "csv"):
-            raise BadInput(f"unknown format {explicit!r}; use jsonl or csv")
-        return "csv" if explicit == "csv" else "jsonl"
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    raise BadInput(f"cannot tell the format of {path} from its extension; pass --format jsonl|csv")
-
-
-def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
-    """Every row of a claims file, validated; the first bad row raises BadInput naming its line."""
-    fmt = fmt or format_for(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read claims file {path}: {error}") from error
-    return parse_claims(text, fmt, str(path))
-
-
-def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
-    """Validate every row before returning any, so an import is all or nothing. A key repeated
-    in one file is an error: which row should win is the author's call, not ours."""
-    rows = _jsonl_rows(text, name) if fmt == "jsonl" else _csv_rows(text, name)
-    claims: list[Claim] = []
-    seen: dict[str, int] = {}
-    for line, data in rows:
-        try:
-            claim = Claim.model_validate(data)
-            claim = _with_normal_timestamps(claim)
-        except (ValidationError, ValueError) as error:
-            raise BadInput(f"{name} line {line}: {_reason(error)}") from error
-        if claim.key in seen:
-            first = seen[claim.key]
-            raise BadInput(
-                f"{name} line {line}: duplicate claim key {claim.key} (first on line {first})"
-            )
-        seen[claim.key] = line
-        claims.append(claim)
-    return claims
-
-
-def _with_normal_timestamps(claim: Claim) -> Claim:
-    stamps: dict[str, str] = {}
-    for field in _TIMESTAMP_FIELDS:
-        value: str | None = getattr(claim, field)
-        if value:
-            try:
-                stamps[field] = normalise_timestamp(value)
-            except ValueError as error:
-                raise ValueError(f"{field}: {error}") from None
-    return claim.model_copy(update=stamps)
-
-
-def _jsonl_rows(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise BadInput(f"{name} line {line}: invalid JSON: {error.msg}") from error
-        if not isinstance(data, dict):
-            raise BadInput(f"{name} line {line}: expected a JSON object, got {type(data).__name__}")
-        yield line, data
-
-
-def _csv_rows(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [column.strip() for column in header]
-        unknown = [column for column in header if column not in CLAIM_FIELDS]
-        if unknown:
-            raise BadInput(f"{name} line 1: unknown column(s): {', '.join(unknown)}")
-        while True:
-            line = reader.line_num + 1
-            cells = next(reader, None)
-            if cells is None:
-                return
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) > len(header):
-                raise BadInput(f"{name} line {line}: {len(cells)} cells but {len(header)} columns")
-            yield line, _csv_record(dict(zip(header, cells, strict=False)), name, line)
-    except csv.Error as error:
-        raise BadInput(f"{name} line {reader.line_num}: malformed CSV: {error}") from error
-
-
-def _csv_record(cells: dict[str, str], name: str, line: int) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for column, cell in cells.items():
-        if cell == "":
-            if Claim.model_fields[column].is_required():
-                record[column] = cell  # let validation say what is wrong with it
-            continue
-        record[column] = _csv_sources(cell, name, line) if column == "sources" else cell
-    return record
-
-
-def _csv_sources(cell: str, name: str, line: int) -> Any:
-    if cell.lstrip().startswith("["):
-        try:
-            return json.loads(cell)
-        except json.JSONDecodeError as error:
-            raise BadInput(
-                f"{name} line {line}: sources: invalid JSON array: {error.msg}"
-            ) from error
-    return [part.strip() for part in cell.split(";") if part.strip()]
-
-
-def write_claims(claims: Iterable[Claim], stream: TextIO, fmt: Format) -> int:
-    """Write claims in an exchange format; returns how many were written."""
-    count = 0
-    if fmt == "jsonl":
-        for claim in claims:
-            stream.write(json.dumps(claim_record(claim), ensure_ascii=False) + "\n")
-            count += 1
-        return count
-    writer = csv.DictWriter(stream, fieldnames=CLAIM_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for claim in claims:
-        record = claim_record(claim)
-        record["sources"] = json.dumps(record["sources"], ensure_ascii=False)
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
-        count += 1
-    return count
-
-
-def _reason(error: Exception) -> str:
-    """One line for the first problem of a validation error."""
-    if not isinstance(error, ValidationError):
-        return str(error)
-    return first_problem(error, "row")
+        return Claim.model_validate(_record_of_row(row))
+    except ValidationError as error:
+        key = row["key"]
+        raise BadInput(
+            f"claims database row {key}: {reason_of(error)}; correct it with `drafter claims"
+            f" add` or remove it with `drafter claims delete {key}`"
+        ) from error

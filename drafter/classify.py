@@ -4,8 +4,9 @@ Categories follow the Open Targets stop-reason taxonomy (Razuvayevskaya et al., 
 see research/stop-reasons.md) with two additions of ours: `Funding` (Open Targets folds lack of
 money into Business_Administrative, but "the grant ended" and "the sponsor chose to stop" say
 different things about a program) and `Biomarker` (Open Targets has no such class; drafter's
-archetypes do). A text may get several categories; the archetype comes from them through one
-table and one precedence, so any other classifier (an LLM, say) can reuse `archetype_for`.
+archetypes do). A text may get several categories; the archetype comes from them through the
+table and the severity order of `drafter.rulebook` (the MRS's order), so any other classifier
+(an LLM, say) can reuse `rulebook.archetype_for`.
 
 How the rules run, and why:
 * Text is case-folded, accents stripped, contractions expanded and tokenised; a few long key
@@ -35,6 +36,11 @@ How the rules run, and why:
   they are reported, not a reason to stop.
 * Weak rules (a bare "sponsor", "study completed", "see description") count only when no other
   rule did, so a vague actor never crowds out the stated reason.
+* A trial stopped because it worked ("stopped early for overwhelming efficacy", "early
+  termination due to positive results", "efficacy boundary crossed") is Success or
+  Endpoint_Met, and `StopClassification.non_failure` says so: the MRS never counts it as a
+  failure. The stop, the link ("for", "due to", ...) and the good news are matched as word
+  families, and no failure word may sit between them ("stopped early for lack of benefit").
 """
 
 from __future__ import annotations
@@ -48,59 +54,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from drafter.models import Archetype, Category
-
-# The one category → archetype table. Its order is the priority `categories` are reported in.
-# * Success / Endpoint_Met → operational: a trial stopped because it worked is not evidence
-#   against the mechanism, so it must not weigh like an efficacy or safety failure; operational
-#   is the archetype for "stopped for reasons other than the drug failing" (lowest MRS severity).
-#   NON_FAILURE_CATEGORIES lets callers tell these apart from real operational failures.
-# * Interim_Analysis → unknown: "stopped after the interim analysis" does not say which way the
-#   analysis went; guessing efficacy would inflate the MRS and operational would hide a
-#   data-driven stop, so an editor decides. With a direction ("futility at interim") the
-#   direction's category decides.
-# * Invalid_Reason / No_Context → unknown: the text gives no reason to map.
-CATEGORY_ARCHETYPE: dict[Category, Archetype] = {
-    "Safety_Sideeffects": "safety",
-    "Negative": "efficacy",
-    "Biomarker": "biomarker",  # drafter addition: biomarker / CDx / PK / target-engagement failure
-    "Success": "operational",
-    "Endpoint_Met": "operational",
-    "Insufficient_Enrollment": "operational",
-    "Business_Administrative": "operational",
-    "Funding": "operational",  # drafter addition: split out of Business_Administrative
-    "Logistics_Resources": "operational",
-    "Study_Design": "operational",
-    "Study_Staff_Moved": "operational",
-    "Covid19": "operational",
-    "Regulatory": "operational",
-    "Another_Study": "operational",
-    "Insufficient_Data": "operational",
-    "Ethical_Reason": "operational",
-    "Interim_Analysis": "unknown",
-    "Invalid_Reason": "unknown",
-    "No_Context": "unknown",
-}
-CATEGORIES: tuple[Category, ...] = tuple(CATEGORY_ARCHETYPE)
-# The most severe archetype among a text's categories wins; "unknown" only when nothing else.
-ARCHETYPE_PRECEDENCE: tuple[Archetype, ...] = (
-    "safety",
-    "efficacy",
-    "biomarker",
-    "operational",
-    "unknown",
+from drafter.rulebook import (
+    CATEGORIES,
+    CATEGORY_ARCHETYPE,
+    Archetype,
+    Category,
+    archetype_for,
+    is_non_failure,
 )
-# Stops that report a success, not a failure; a claims table may want to leave them out.
-NON_FAILURE_CATEGORIES: frozenset[Category] = frozenset({"Success", "Endpoint_Met"})
+
 # Categories whose cue words are negated by absence words too ("no safety issues").
 CONCERN_CATEGORIES: frozenset[Category] = frozenset(
     {"Safety_Sideeffects", "Negative", "Biomarker", "Success", "Endpoint_Met"}
 )
 
 _CATEGORY_RANK = {category: rank for rank, category in enumerate(CATEGORIES)}
-_ARCHETYPE_RANK = {archetype: rank for rank, archetype in enumerate(ARCHETYPE_PRECEDENCE)}
 
 
 class RuleMatch(BaseModel):
@@ -123,17 +93,18 @@ class StopClassification(BaseModel):
     matched: list[RuleMatch] = Field(default_factory=list)
     negated: list[RuleMatch] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def non_failure(self) -> bool:
+        """The trial stopped because it worked (`rulebook.is_non_failure`): derived from the
+        categories, so it can never disagree with them."""
+        return is_non_failure(self.categories)
+
 
 class StopReasonClassifier(Protocol):
     """Anything that classifies why-stopped text: the rules below today, an LLM later."""
 
     def classify(self, text: str | None) -> StopClassification: ...
-
-
-def archetype_for(categories: Sequence[Category]) -> Archetype:
-    """The archetype of a set of categories: the most severe one, by ARCHETYPE_PRECEDENCE."""
-    archetypes = [CATEGORY_ARCHETYPE[category] for category in categories]
-    return min(archetypes, key=_ARCHETYPE_RANK.__getitem__, default="unknown")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,6 +202,35 @@ _FUND = (
     r"|monies|economic(?:al)?)"
 )
 _AUX = r"(?:(?:was|were|is|are|has|have|had|been|be|already|successfully|clearly) )"
+
+# An early stop, the stop word in any form with "early" or "prematurely" before or after it.
+_STOP_WORD = (
+    r"(?:stop(?:s|ped|ping|page)?|terminat(?:e|es|ed|ing|ion)|halt(?:s|ed|ing)?"
+    r"|discontinu(?:e|es|ed|ing|ation)|end(?:s|ed|ing)?|clos(?:e|ed|ing|ure)|cessation)"
+)
+_EARLY_STOP = (
+    rf"(?:(?:early|premature) {_STOP_WORD}|{_STOP_WORD} (?:(?:the |this )?(?:study|trial) )?"
+    r"(?:early|prematurely|ahead of schedule))"
+)
+_BECAUSE = (
+    r"(?:for|due to|because of|owing to|on the basis of|based on|given|in view of"
+    r"|as a result of|after|following|[(:])"
+)
+# Good news: efficacy, benefit or superiority, or positive results, with what may qualify them.
+_GOOD_NEWS = (
+    r"(?:(?:overwhelming|clear|compelling|substantial|marked|demonstrated|proven|significant"
+    r"|statistically|superior|positive|early|favou?rable|convincing|strong|survival|clinical"
+    r"|treatment) ){0,3}(?:evidence (?:of|for) (?:\w+ )?)?(?:"
+    rf"{_EFFICACY}|benefits?|superiority|positive (?:\w+ ){{0,2}}?(?:results?|outcomes?|data"
+    r"|findings|readouts?))"
+)
+# A filler word that is never a failure or a negation, so an early stop "for lack of benefit"
+# or "due to poor results and efficacy" never reads as good news.
+_NOT_BAD = (
+    r"(?:(?!(?:not|no|never|lack|lacking|absence|without|futil\w*|insufficient|inadequate"
+    r"|poor|low|lower|limited|negative|disappointing|unfavou?rable|reduced|modest|minimal"
+    r"|marginal|inferior|weak|failed|failure|harm\w*|safety|toxic\w*|loss)\b)\w+ )"
+)
 
 _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     # --- shields: no category; they only hide phrases that contain a cue word
@@ -396,9 +396,32 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "success.benefit",
         "Success",
         r"\b(?:overwhelming|early|clear|compelling|substantial|marked|demonstrated|proven"
-        r"|significant|superior) (?:\w+ )?(?:efficacy|benefit|effectiveness|superiority"
-        r"|treatment effect)\b|\b(?:efficacy|benefit|superiority|effectiveness)"
-        rf" {_AUX}{{0,3}}(?:demonstrated|established|proven|shown|confirmed)\b",
+        r"|significant|superior) (?:evidence (?:of|for) |\w+ )?(?:efficacy|benefit"
+        r"|effectiveness|superiority|treatment effect)\b|\b(?:efficacy|benefit|superiority"
+        rf"|effectiveness) {_AUX}{{0,3}}(?:demonstrated|established|proven|shown|confirmed)\b"
+        r"|\b(?:showed|shows|demonstrated|demonstrates|indicated|indicates|revealed|confirmed)"
+        r" (?:(?:a|an|clear|significant|substantial|overwhelming|statistically|positive"
+        r"|survival|treatment) ){0,3}(?:efficacy|benefit|superiority|treatment effect)\b",
+    ),
+    (
+        # An early stop because the drug worked, in any of its spellings: "stopped early for
+        # benefit", "early termination due to overwhelming efficacy", "terminated prematurely
+        # owing to positive results". The words between never hold a failure word, so "stopped
+        # early for lack of benefit" stays a failure.
+        "success.early_stop",
+        "Success",
+        rf"\b{_EARLY_STOP} {_NOT_BAD}{{0,3}}?{_BECAUSE} (?:(?:the|a|an) )?{_GOOD_NEWS}\b"
+        rf"|\b{_GOOD_NEWS} {_NOT_BAD}{{0,3}}?(?:led|leading|lead|resulted|prompted) (?:to |in )?"
+        rf"(?:(?:the|an|a) )?{_EARLY_STOP}\b",
+    ),
+    (
+        "success.boundary",
+        "Success",
+        r"\b(?:efficacy|benefit|superiority) (?:stopping )?(?:boundary|boundaries|bound"
+        r"|threshold|criteri(?:on|a)) (?:(?:was|were|has been|had been|is|had|have) )?(?:crossed"
+        r"|reached|met|achieved|exceeded|passed)\b|\b(?:crossed|reached|met|passed|exceeded)"
+        r" (?:the |an |a )?(?:\w+ )?(?:efficacy|benefit|superiority) (?:stopping )?(?:boundary"
+        r"|boundaries|bound|threshold)\b",
     ),
     (
         "success.positive_results",
@@ -796,6 +819,8 @@ _GUARDS: dict[str, tuple[str, ...]] = {
     "efficacy.verdict": ("effic", "efica", "benefit", "respons", "effect", "activity"),
     "data.not_assessed": ("not", "never", "unable", "impossible"),
     "interim.dsmb": ("dsm", "dmc", "monitoring", "steering", "safety review"),
+    "success.early_stop": ("early", "premature", "ahead of schedule"),
+    "success.boundary": ("bound", "threshold", "criteri"),
 }
 _POST_GUARDS = ("not", "never", "no ", "nothing")
 

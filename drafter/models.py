@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drafter.rulebook import CATEGORY_ARCHETYPE, Archetype, Category, allowed_archetypes
+
 Precision = Literal["year", "month", "day"]
 
 _PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
@@ -110,54 +112,45 @@ class Gap(BaseModel):
     reason: str
 
 
-Archetype = Literal["efficacy", "safety", "biomarker", "operational", "unknown"]
 ClaimStatus = Literal["draft", "published"]
 
-# Open Targets' stop-reason categories (research/stop-reasons.md), with Funding split from
-# Business_Administrative and Biomarker added; drafter.classify maps each to an archetype.
-Category = Literal[
-    "Safety_Sideeffects",
-    "Negative",
-    "Biomarker",
-    "Success",
-    "Endpoint_Met",
-    "Insufficient_Enrollment",
-    "Business_Administrative",
-    "Funding",
-    "Logistics_Resources",
-    "Study_Design",
-    "Study_Staff_Moved",
-    "Covid19",
-    "Regulatory",
-    "Another_Study",
-    "Insufficient_Data",
-    "Ethical_Reason",
-    "Interim_Analysis",
-    "Invalid_Reason",
-    "No_Context",
-]
+# Length limits of a claim's text, so every stored claim survives an export and an import:
+# Python's csv reader refuses a field over 131,072 characters, and the largest CSV cell, the
+# JSON array of sources, stays under 50 × (2,048 + 4) characters.
+MAX_TEXT = 10_000  # why_stopped, headline
+MAX_NAME = 500  # drug, target, disease, disease id, sponsor
+MAX_URL = 2_048  # one source URL (the longest URL common browsers and servers accept)
+MAX_SOURCES = 50
+MAX_TIMESTAMP = 64
+# An absolute http(s) URL with nothing a URL must percent-encode that JSON or CSV would escape.
+_SOURCE_URL = re.compile(r'https?://[^\s"\\\x00-\x1f\x7f]+')
 
 
 class Claim(BaseModel):
-    """One documented failed program: a row of the claims table and an input to the MRS.
+    """One documented stopped program: a row of the claims table and an input to the MRS.
 
     Published claims do not always name a trial, a phase or a date (seed 000's related claims
-    name none); those fields stay empty rather than being guessed, and the MRS says so."""
+    name none); those fields stay empty rather than being guessed, and the MRS says so.
+
+    Rules every claim obeys, wherever it comes from (store, `claims add`, import, seed file):
+    its archetype is the one its category means (`rulebook.allowed_archetypes`: an undirected
+    category such as Interim_Analysis may carry any); a published claim cites at least one
+    source URL; text fields stay within the MAX_* limits above."""
 
     model_config = ConfigDict(extra="forbid")
 
     nct_id: str | None = Field(default=None, pattern=r"^NCT[0-9]{8}$")
-    drug: str = Field(min_length=1)
-    drug_chembl_id: str | None = Field(default=None, pattern=r"^CHEMBL[0-9]+$")
-    target_symbol: str = Field(min_length=1)
+    drug: str = Field(min_length=1, max_length=MAX_NAME)
+    drug_chembl_id: str | None = Field(default=None, pattern=r"^CHEMBL[0-9]{1,20}$")
+    target_symbol: str = Field(min_length=1, max_length=MAX_NAME)
     target_ensembl_id: str | None = Field(default=None, pattern=r"^ENSG[0-9]{11}$")
-    disease_name: str = Field(min_length=1)
-    disease_id: str | None = None
+    disease_name: str = Field(min_length=1, max_length=MAX_NAME)
+    disease_id: str | None = Field(default=None, max_length=MAX_NAME)
     phase: Phase | None = None
     archetype: Archetype
     category: Category
-    why_stopped: str | None = None
-    sponsor: str | None = None
+    why_stopped: str | None = Field(default=None, max_length=MAX_TEXT)
+    sponsor: str | None = Field(default=None, max_length=MAX_NAME)
     termination_posted: PartialDate | None = None
     primary_completion: PartialDate | None = None
     event_date_override: PartialDate | None = Field(
@@ -165,11 +158,35 @@ class Claim(BaseModel):
         description="For program-level failures with no trial termination (a partnership "
         "ended, a program dropped): the dated event itself.",
     )
-    headline: str | None = None
+    headline: str | None = Field(default=None, max_length=MAX_TEXT)
     status: ClaimStatus = "draft"
-    sources: list[str] = Field(default_factory=list)
-    created: str | None = None
-    updated: str | None = None
+    sources: list[str] = Field(default_factory=list, max_length=MAX_SOURCES)
+    created: str | None = Field(default=None, max_length=MAX_TIMESTAMP)
+    updated: str | None = Field(default=None, max_length=MAX_TIMESTAMP)
+
+    @field_validator("sources")
+    @classmethod
+    def _source_urls(cls, sources: list[str]) -> list[str]:
+        for index, url in enumerate(sources):
+            if len(url) > MAX_URL:
+                raise ValueError(f"sources.{index}: longer than {MAX_URL} characters")
+            if not _SOURCE_URL.fullmatch(url):
+                raise ValueError(
+                    f"sources.{index}: not an http(s) URL without spaces, quotes or "
+                    f"backslashes: {url[:80]!r}"
+                )
+        return sources
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Claim:
+        if self.archetype not in allowed_archetypes(self.category):
+            raise ValueError(
+                f"archetype {self.archetype!r} contradicts category {self.category!r}, "
+                f"which means {CATEGORY_ARCHETYPE[self.category]}"
+            )
+        if self.status == "published" and not self.sources:
+            raise ValueError("a published claim needs at least one source URL")
+        return self
 
     @property
     def key(self) -> str:

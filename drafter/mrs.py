@@ -13,12 +13,18 @@ Decisions the spec leaves open (all live in `MrsParams`, so every draft records 
 * partial event dates ("2025-05") → the LATEST day they can denote, so Δt is never overstated
   and recency never understated; an event after `as_of` gives Δt = 0 with a note.
 * no event date → decay 0: the claim adds burden and severity but nothing to recency.
+* non-failures (category Success or Endpoint_Met: the trial worked, met its endpoint or was
+  stopped early for benefit) → no burden, severity or recency and no "most informative
+  failure"; they are listed in `non_failures`, named in a note, and still count in n_t.
+* draft claims (not yet published) → counted like published ones, listed in `draft_claims` and
+  named in a note, so a draft never shows a score without saying what it rests on.
 * rounding → every value is first snapped to 1e-9 so float noise at an exact half
   (15 × (1 − 0.9) = 1.4999999999999996) rounds half up the way the arithmetic says.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -26,12 +32,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from drafter.bulk import collector_paused
-from drafter.models import PHASE_ORDER, Claim, PartialDate, drug_name_key, fold_text
+from drafter.models import (
+    PHASE_ORDER,
+    Claim,
+    ClaimStatus,
+    PartialDate,
+    Phase,
+    drug_name_key,
+    fold_text,
+)
+from drafter.rulebook import (
+    ARCHETYPES,
+    NON_FAILURE_CATEGORIES,
+    SEVERITY_ORDER,
+    Archetype,
+    Category,
+    severity_rank,
+)
 
 Band = Literal["GREEN", "YELLOW", "RED"]
 ComponentKey = Literal[
@@ -41,10 +62,6 @@ ComponentKey = Literal[
     "genetic_deficit",
     "programmatic_saturation",
 ]
-
-# Most severe first: "a more severe archetype never lowers severity" is checked in this order.
-SEVERITY_ORDER: tuple[str, ...] = ("efficacy", "safety", "biomarker", "operational")
-ARCHETYPES: tuple[str, ...] = (*SEVERITY_ORDER, "unknown")
 
 # Display order and maxima of the components (MRS.md table).
 COMPONENTS: tuple[tuple[ComponentKey, str, int], ...] = (
@@ -70,7 +87,6 @@ PHASE_BUCKET: dict[str | None, str] = {
 BUCKET_ORDER: tuple[str, ...] = ("Phase 4", "Phase 3", "Phase 2", "Phase 1", "unknown")
 
 _PHASE_RANK: dict[str | None, int] = {p: i for i, p in enumerate((*PHASE_ORDER, None))}
-_ARCHETYPE_RANK: dict[str, int] = {a: i for i, a in enumerate(ARCHETYPES)}
 
 
 class MrsParams(BaseModel):
@@ -206,7 +222,11 @@ class MrsResult(BaseModel):
     sum_raw: float
     components: list[Component]
     counts: list[PhaseArchetypeCount]
-    n_claims: int
+    n_claims: int = Field(description="documented failures scored (non-failures excluded)")
+    non_failures: list[str] = Field(
+        description="keys of claims that stopped for success or a met endpoint: not scored"
+    )
+    draft_claims: list[str] = Field(description="keys of scored or listed claims not published")
     most_informative_failure: InformativeFailure | None
     as_of: date
     association_score: float | None
@@ -225,7 +245,7 @@ class MrsScore(NamedTuple):
     total: int
     band: Band
     points: tuple[float, ...]  # in COMPONENTS order
-    n_claims: int
+    n_claims: int  # documented failures scored, as MrsResult.n_claims
     params_hash: str
 
 
@@ -244,22 +264,72 @@ class MrsSummary(BaseModel):
 # --- computation -------------------------------------------------------------------------
 
 
+class MrsInput(NamedTuple):
+    """What the score reads from one claim, as a plain tuple. The whole-table path builds
+    100,000 of these straight from database rows (validated when they were written), which
+    costs a fraction of building validated Claim models and leaves the collector little to
+    track."""
+
+    key: str
+    drug: str
+    drug_chembl_id: str | None
+    target_symbol: str
+    disease_name: str
+    phase: Phase | None
+    archetype: Archetype
+    category: Category
+    status: ClaimStatus
+    event_date: str | None  # Claim.event_date's value
+
+
+def mrs_input(claim: Claim) -> MrsInput:
+    event = claim.event_date
+    return MrsInput(
+        claim.key,
+        claim.drug,
+        claim.drug_chembl_id,
+        claim.target_symbol,
+        claim.disease_name,
+        claim.phase,
+        claim.archetype,
+        claim.category,
+        claim.status,
+        None if event is None else event.value,
+    )
+
+
+class _NamedDrug(Protocol):
+    """A claim or an MrsInput: all n_t needs from a claim."""
+
+    @property
+    def drug(self) -> str: ...
+
+    @property
+    def drug_chembl_id(self) -> str | None: ...
+
+
 @dataclass(slots=True)
 class _Term:
     """One claim's contribution; kept so the components and the notes read the same numbers."""
 
-    claim: Claim
+    claim: MrsInput
     w: float
     sigma: float
-    event: PartialDate | None
-    event_day: date | None
+    event_day: date | None  # the latest day the event date can denote
     dt: float | None
     decay: float
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _event_days(value: str) -> tuple[date, date]:
+    """Earliest and latest day of a partial date, parsed once per distinct string."""
+    event = PartialDate.parse(value)
+    return event.earliest(), event.latest()
+
+
 def count_programs(
     target_programs: Sequence[ProgramRef] | None,
-    claims: Iterable[Claim],
+    claims: Iterable[_NamedDrug],
     claim_drugs: Sequence[ProgramRef] = (),
 ) -> ProgramCount:
     """n_t: Open Targets' programs united with the claims' drugs, one per ChEMBL id; an entry
@@ -353,33 +423,51 @@ def compute_mrs_table(
     association_scores: Mapping[PairKey, float | None] | None = None,
     target_programs: Mapping[str, Sequence[ProgramRef] | None] | None = None,
 ) -> dict[PairKey, MrsScore]:
-    """Every pair of the claims table at once, as compact scores (the numbers a claim card or
+    """Every pair of these claims at once, as compact scores (the numbers a claim card or
     a nightly refresh shows); `compute_mrs` gives the full result with inputs and notes for
     one pair, and the two always agree. n_t is counted once per target, not per pair.
 
     `association_scores` is keyed by `pair_key`, `target_programs` by `target_key`;
     a pair or target missing from a mapping is treated as "the source did not answer"."""
-    pairs: dict[PairKey, list[Claim]] = {}
-    by_target: dict[str, list[Claim]] = {}
+    return compute_mrs_table_rows(
+        map(mrs_input, claims),
+        as_of,
+        params,
+        association_scores=association_scores,
+        target_programs=target_programs,
+    )
+
+
+def compute_mrs_table_rows(
+    rows: Iterable[MrsInput],
+    as_of: date,
+    params: MrsParams = DEFAULT_PARAMS,
+    *,
+    association_scores: Mapping[PairKey, float | None] | None = None,
+    target_programs: Mapping[str, Sequence[ProgramRef] | None] | None = None,
+) -> dict[PairKey, MrsScore]:
+    """`compute_mrs_table` for rows as `ClaimsStore.mrs_inputs` reads them: the whole-table
+    recompute without building a Claim model per row."""
+    pairs: dict[PairKey, list[MrsInput]] = {}
+    by_target: dict[str, list[MrsInput]] = {}
     seen: dict[tuple[str, str], PairKey] = {}  # raw names → key: most rows repeat a pair
-    for claim in claims:
-        raw = (claim.target_symbol, claim.disease_name)
+    for row in rows:
+        raw = (row.target_symbol, row.disease_name)
         key = seen.get(raw) or seen.setdefault(raw, pair_key(*raw))
-        pairs.setdefault(key, []).append(claim)
-        by_target.setdefault(key[0], []).append(claim)
+        pairs.setdefault(key, []).append(row)
+        by_target.setdefault(key[0], []).append(row)
     scores = association_scores or {}
     ot = target_programs or {}
     digest = params.digest()
-    with collector_paused():
-        counted = {t: count_programs(ot.get(t), members).n_t for t, members in by_target.items()}
-        return {
-            key: _compact_score(members, scores.get(key), counted[key[0]], as_of, params, digest)
-            for key, members in pairs.items()
-        }
+    counted = {t: count_programs(ot.get(t), members).n_t for t, members in by_target.items()}
+    return {
+        key: _compact_score(members, scores.get(key), counted[key[0]], as_of, params, digest)
+        for key, members in pairs.items()
+    }
 
 
 def _compact_score(
-    claims: Sequence[Claim],
+    claims: Sequence[MrsInput],
     association_score: float | None,
     n_t: int,
     as_of: date,
@@ -389,29 +477,32 @@ def _compact_score(
     """The same arithmetic as `_score`, without the per-claim inputs, counts and notes: a
     table of 100,000 claims would otherwise build millions of objects nobody reads."""
     s = _genetic_score(association_score)
-    raws = _raw_components(*_sums(_terms(claims, as_of, params)), s, n_t, params)
+    terms = _terms(claims, as_of, params)
+    raws = _raw_components(*_sums(terms), s, n_t, params)
     total, band = _total_and_band(math.fsum(raws.values()), params)
     points = tuple(_half_up(raws[key], 1) for key, _, _ in COMPONENTS)
-    return MrsScore(total, band, points, len(claims), params_hash)
+    return MrsScore(total, band, points, len(terms), params_hash)
 
 
-def _terms(claims: Sequence[Claim], as_of: date, params: MrsParams) -> list[_Term]:
+def _terms(claims: Sequence[MrsInput], as_of: date, params: MrsParams) -> list[_Term]:
+    """One term per documented failure; non-failures carry no burden and get none."""
     terms = []
     for claim in claims:
+        if claim.category in NON_FAILURE_CATEGORIES:
+            continue
         w = (
             params.phase_weights[claim.phase]
             if claim.phase is not None
             else params.unknown_phase_weight
         )
         sigma = params.archetype_severity.get(claim.archetype, params.unknown_archetype_severity)
-        event = claim.event_date
-        if event is None:
-            terms.append(_Term(claim, w, sigma, None, None, None, 0.0))
+        if claim.event_date is None:
+            terms.append(_Term(claim, w, sigma, None, None, 0.0))
             continue
-        day = event.latest()
+        day = _event_days(claim.event_date)[1]
         dt = max(0, (as_of - day).days) / params.days_per_year
         decay = 2.0 ** (-dt / params.half_life_years)
-        terms.append(_Term(claim, w, sigma, event, day, dt, decay))
+        terms.append(_Term(claim, w, sigma, day, dt, decay))
     return terms
 
 
@@ -430,7 +521,10 @@ def _score(
     per-claim inputs are columns (lists shared between components) for the same reason: a
     whole-table recompute allocates a few lists per pair instead of a dict per claim."""
     s = _genetic_score(association_score)
-    terms = _terms(claims, as_of, params)
+    rows = [mrs_input(claim) for claim in claims]
+    terms = _terms(rows, as_of, params)
+    non_failures = [c.key for c in rows if c.category in NON_FAILURE_CATEGORIES]
+    drafts = [c.key for c in rows if c.status == "draft"]
     n_t = programs.n_t
     keys = [t.claim.key for t in terms]
     ws = [t.w for t in terms]
@@ -457,7 +551,7 @@ def _score(
         "temporal_recency": {
             "claims": keys,
             "w": ws,
-            "event_date": [None if t.event is None else t.event.value for t in terms],
+            "event_date": [t.claim.event_date for t in terms],
             "event_day": [None if t.event_day is None else t.event_day.isoformat() for t in terms],
             "delta_t_years": [t.dt for t in terms],
             "decay": decays,
@@ -493,11 +587,16 @@ def _score(
             ],
             "counts": _counts(terms),
             "n_claims": len(terms),
-            "most_informative_failure": _most_informative(terms),
+            "non_failures": non_failures,
+            "draft_claims": drafts,
+            "most_informative_failure": _most_informative(terms, claims),
             "as_of": as_of,
             "association_score": association_score,
             "n_programs": programs,
-            "notes": _notes(terms, association_score, ot_answered, as_of),
+            "notes": [
+                *_notes(terms, association_score, ot_answered, as_of),
+                *_status_notes(non_failures, drafts, len(claims)),
+            ],
             "params_hash": params_hash,
             "params": params,
         }
@@ -554,19 +653,19 @@ def _half_up(value: float, places: int) -> float:
 
 def _counts(terms: Sequence[_Term]) -> list[dict[str, Any]]:
     """Non-zero cells of phase × archetype, in trial order then severity order."""
-    tally: dict[tuple[str | None, str], int] = {}
+    tally: dict[tuple[str | None, Archetype], int] = {}
     for t in terms:
         cell = (t.claim.phase, t.claim.archetype)
         tally[cell] = tally.get(cell, 0) + 1
     return [
         {"phase": phase, "archetype": archetype, "count": count}
         for (phase, archetype), count in sorted(
-            tally.items(), key=lambda item: (_PHASE_RANK[item[0][0]], _ARCHETYPE_RANK[item[0][1]])
+            tally.items(), key=lambda item: (_PHASE_RANK[item[0][0]], severity_rank(item[0][1]))
         )
     ]
 
 
-def _most_informative(terms: Sequence[_Term]) -> dict[str, Any] | None:
+def _most_informative(terms: Sequence[_Term], claims: Sequence[Claim]) -> dict[str, Any] | None:
     """Largest w·σ·decay; ties → latest event, then larger w·σ (undated ties), then key, so the
     choice never depends on the order the store returned the claims."""
     if not terms:
@@ -580,7 +679,7 @@ def _most_informative(terms: Sequence[_Term]) -> dict[str, Any] | None:
             t.claim.key,
         ),
     )
-    claim = best.claim
+    claim = next(c for c in claims if c.key == best.claim.key)
     return {
         "key": claim.key,
         "nct_id": claim.nct_id,
@@ -588,7 +687,7 @@ def _most_informative(terms: Sequence[_Term]) -> dict[str, Any] | None:
         "headline": claim.headline,
         "phase": claim.phase,
         "archetype": claim.archetype,
-        "event_date": None if best.event is None else best.event.value,
+        "event_date": best.claim.event_date,
         "score": best.w * best.sigma * best.decay,
     }
 
@@ -618,10 +717,9 @@ def _notes(
             unknown_arch.append(t)
         if t.claim.phase is None:
             no_phase.append(t)
-        if t.event is None:
+        if t.claim.event_date is None:
             undated.append(t)
-        # latest day first: it is already computed, and parsing the date again costs more
-        elif t.event_day and t.event_day > as_of and t.event.earliest() > as_of:
+        elif _event_days(t.claim.event_date)[0] > as_of:
             future.append(t)
     if unknown_arch:
         notes.append(
@@ -647,9 +745,29 @@ def _notes(
     return notes
 
 
+def _status_notes(non_failures: list[str], drafts: list[str], n_claims: int) -> list[str]:
+    """What the score rests on: successes left out, and claims nobody has published yet."""
+    notes: list[str] = []
+    if non_failures:
+        notes.append(
+            f"{len(non_failures)} claim(s) stopped for success or a met endpoint "
+            f"({_listed_keys(non_failures)}): not failures, so no burden, severity or recency "
+            "(still counted as programs in n_t)."
+        )
+    if drafts:
+        notes.append(
+            f"{len(drafts)} of {n_claims} claims are drafts (not yet published): "
+            f"{_listed_keys(drafts)}; counted like published claims."
+        )
+    return notes
+
+
 def _listed(selected: list[_Term]) -> str:
+    return _listed_keys([t.claim.key for t in selected])
+
+
+def _listed_keys(keys: Sequence[str]) -> str:
     """At most five claim keys: a note names its claims without flooding a 400-claim pair."""
-    keys = [t.claim.key for t in selected]
     return ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
 
 
@@ -665,9 +783,10 @@ def summarize(result: MrsResult, target: str, disease: str) -> MrsSummary:
     """The counts sentence of the MRS paragraph, with its numbers for a template.
 
     One claim is one documented failed program; phases are bucketed by `PHASE_BUCKET`; Phase 4
-    and the unknown phase/archetype counts are mentioned only when non-zero."""
+    and the unknown phase/archetype counts are mentioned only when non-zero; programs that
+    stopped for success are named after the failures, never counted among them."""
     buckets = dict.fromkeys(BUCKET_ORDER, 0)
-    archetypes = dict.fromkeys(ARCHETYPES, 0)
+    archetypes: dict[str, int] = dict.fromkeys(ARCHETYPES, 0)
     for cell in result.counts:
         buckets[PHASE_BUCKET[cell.phase]] += cell.count
         archetypes[cell.archetype] += cell.count
@@ -685,6 +804,12 @@ def summarize(result: MrsResult, target: str, disease: str) -> MrsSummary:
         if archetypes["unknown"]:
             kinds.append(f"{archetypes['unknown']} of unknown archetype")
         text = f"{lead}: {', '.join(phases)} — of which {', '.join(kinds)}."
+    if result.non_failures:
+        k = len(result.non_failures)
+        text += (
+            f" {k} further {_plural(k, 'program')} stopped for success or a met endpoint "
+            f"{'is' if k == 1 else 'are'} not counted as {'a failure' if k == 1 else 'failures'}."
+        )
     return MrsSummary(
         target=target,
         disease=disease,

@@ -15,17 +15,19 @@ from typing import Any
 
 import pytest
 
-from drafter.claims import (
+from drafter.claim_files import (
     CLAIM_FIELDS,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    ClaimsStore,
     claim_record,
-    count_by_phase_archetype,
-    open_store,
     parse_claims,
     read_claims_file,
     write_claims,
+)
+from drafter.claims import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ClaimsStore,
+    count_by_phase_archetype,
+    open_store,
 )
 from drafter.cli import main
 from drafter.config import DEFAULT_SEED_CLAIMS, REPO_ROOT, load_settings
@@ -240,6 +242,7 @@ def populated(store: ClaimsStore) -> ClaimsStore:
                 disease_id="MONDO:0007915",
                 phase="PHASE3",
                 archetype="efficacy",
+                category="Negative",
                 primary_completion="2023",
             ),
             make_claim(
@@ -249,6 +252,7 @@ def populated(store: ClaimsStore) -> ClaimsStore:
                 target_ensembl_id=None,
                 disease_id="EFO:0000001",
                 archetype="safety",
+                category="Safety_Sideeffects",
             ),
         ]
     )

@@ -21,19 +21,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drafter.classify import (
-    ARCHETYPE_PRECEDENCE,
-    CATEGORIES,
-    CATEGORY_ARCHETYPE,
-    NON_FAILURE_CATEGORIES,
     RULES,
-    Category,
     RuleClassifier,
     StopClassification,
     StopReasonClassifier,
-    archetype_for,
     classify_stop_reason,
 )
 from drafter.cli import main
+from drafter.rulebook import (
+    ARCHETYPES,
+    CATEGORIES,
+    CATEGORY_ARCHETYPE,
+    NON_FAILURE_CATEGORIES,
+    Category,
+    archetype_for,
+)
 
 CASES_FILE = Path(__file__).parent / "data" / "classify_cases.jsonl"
 CASES: list[dict[str, Any]] = [
@@ -162,14 +164,14 @@ def test_cases_for_every_open_targets_example_are_present() -> None:
 
 def test_taxonomy_is_open_targets_plus_funding_and_biomarker() -> None:
     assert set(CATEGORIES) == OPEN_TARGETS_CLASSES | {"Funding", "Biomarker"}
-    assert set(CATEGORY_ARCHETYPE.values()) == set(ARCHETYPE_PRECEDENCE)
+    assert set(CATEGORY_ARCHETYPE.values()) == set(ARCHETYPES)
 
 
 @pytest.mark.parametrize(
     ("categories", "archetype"),
     [
         (["Insufficient_Enrollment", "Safety_Sideeffects"], "safety"),
-        (["Negative", "Safety_Sideeffects"], "safety"),
+        (["Negative", "Safety_Sideeffects"], "efficacy"),  # MRS.md: efficacy 1.0 > safety 0.8
         (["Biomarker", "Negative"], "efficacy"),
         (["Funding", "Biomarker"], "biomarker"),
         (["Interim_Analysis", "Business_Administrative"], "operational"),
@@ -191,6 +193,93 @@ def test_success_is_never_counted_as_a_failure_archetype() -> None:
     assert result.archetype == "operational"
     assert "Success" in result.categories
     assert "Negative" not in result.categories
+    assert result.non_failure
+
+
+# An early stop because the drug worked, across the ways registries phrase it: the stop word
+# (stopped, terminated, halted, early termination, ...), the link (for, due to, because of,
+# owing to, ...) and the good news (efficacy, benefit, superiority, positive results, ...).
+STOPPED_FOR_BENEFIT = [
+    "Stopped early for overwhelming efficacy",
+    "Stopped early for overwhelming efficacy at interim",
+    "terminated early due to positive efficacy results",
+    "stopped early for benefit",
+    "Stopped early due to benefit",
+    "The trial was terminated early because of clear benefit",
+    "Trial stopped early for efficacy",
+    "DSMB recommended early termination for efficacy",
+    "Early termination due to efficacy",
+    "Early stopping for efficacy at the interim analysis",
+    "Early stopping for benefit",
+    "Terminated early owing to overwhelming evidence of efficacy",
+    "Terminated because of early evidence of benefit",
+    "Stopped prematurely because efficacy was demonstrated",
+    "Study halted early after positive interim results",
+    "Terminated early: positive results at interim analysis",
+    "The IDMC recommended stopping the trial early for benefit",
+    "Stopped early: efficacy boundary crossed at interim",
+    "The prespecified efficacy stopping boundary was crossed",
+    "Stopped early because of a significant survival benefit",
+    "Study stopped early due to positive efficacy findings",
+    "early termination for superiority",
+    "Discontinued early on the basis of demonstrated superiority",
+    "Trial stopped after interim analysis showed a clear benefit",
+    "The interim analysis demonstrated efficacy",
+    "Study terminated early because efficacy endpoint was achieved",
+    "The study was stopped early as the primary endpoint was met",
+    "STOPPED EARLY FOR EFFICACY",
+    "Trial stopped early (efficacy)",
+    "Early termination: efficacy",
+    "Clear benefit in the treatment arm led to early termination",
+    "Positive interim results led to the early termination of the study",
+    "Stopped early for efficacy; no safety concerns",
+]
+
+
+@pytest.mark.parametrize("text", STOPPED_FOR_BENEFIT)
+def test_an_early_stop_for_benefit_is_not_a_failure(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert result.non_failure, result.explanation
+    assert set(result.categories) & NON_FAILURE_CATEGORIES
+    assert result.archetype == "operational"
+
+
+# The same words with a failure in them stay failures.
+STOPPED_FOR_FAILURE = [
+    ("stopped early for lack of benefit", "Negative"),
+    ("Stopped early for futility", "Negative"),
+    ("terminated early due to lack of efficacy", "Negative"),
+    ("stopped early due to no benefit", "Negative"),
+    ("Early termination due to insufficient efficacy", "Negative"),
+    ("terminated early due to negative efficacy results", "Negative"),
+    ("Interim analysis showed no benefit", "Negative"),
+    ("The interim analysis did not show a benefit", "Negative"),
+    ("Stopped early (futility)", "Negative"),
+    ("Benefit was not shown, early termination", "Negative"),
+    ("Stopped early for harm", "Safety_Sideeffects"),
+    ("Stopped early for efficacy reasons and safety concerns", "Safety_Sideeffects"),
+    ("Stopped early for benefit but enrollment was slow", "Insufficient_Enrollment"),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), STOPPED_FOR_FAILURE)
+def test_a_failure_next_to_success_words_stays_a_failure(text: str, category: str) -> None:
+    result = classify_stop_reason(text)
+    assert category in result.categories, result.explanation
+    assert not result.non_failure
+
+
+def test_non_failure_is_in_json_and_human_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["classify", "Stopped early for overwhelming efficacy", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["non_failure"] is True
+    assert document["categories"] == ["Success"]
+    assert main(["classify", "Stopped early for overwhelming efficacy"]) == 0
+    assert capsys.readouterr().out.startswith("operational [Success] non-failure ")
+    assert main(["classify", "Slow accrual", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["non_failure"] is False
+    assert main(["classify", "Slow accrual"]) == 0
+    assert "non-failure" not in capsys.readouterr().out
 
 
 # --- negation ---------------------------------------------------------------------------------
@@ -384,7 +473,7 @@ def test_true_positives_survive(text: str, archetype: str, categories: list[str]
             ["Insufficient_Enrollment", "Business_Administrative"],
             "operational",
         ),
-        ("Lack of efficacy and safety concerns", ["Safety_Sideeffects", "Negative"], "safety"),
+        ("Lack of efficacy and safety concerns", ["Safety_Sideeffects", "Negative"], "efficacy"),
         (
             "Terminated due to poor recruitment and lack of funding",
             ["Insufficient_Enrollment", "Funding"],
@@ -553,7 +642,7 @@ _GUARD_WORDS = [
 
 
 def _check_valid(result: StopClassification) -> None:
-    assert result.archetype in ARCHETYPE_PRECEDENCE
+    assert result.archetype in ARCHETYPES
     assert result.categories, "never empty: No_Context when nothing matched"
     assert len(set(result.categories)) == len(result.categories)
     assert result.categories == sorted(result.categories, key=CATEGORIES.index)

@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,23 +15,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from drafter.claims import ClaimsStore
 from drafter.models import PHASE_ORDER, Claim
 from drafter.mrs import (
-    ARCHETYPES,
     COMPONENTS,
     DEFAULT_PARAMS,
-    SEVERITY_ORDER,
     MrsParams,
     MrsResult,
     ProgramRef,
     compute_mrs,
     compute_mrs_table,
+    compute_mrs_table_rows,
     count_programs,
     headline,
+    mrs_input,
     pair_key,
     summarize,
     target_key,
 )
+from drafter.rulebook import (
+    ARCHETYPES,
+    CATEGORIES,
+    Archetype,
+    allowed_archetypes,
+)
+from tests.factories import FAILURE_CATEGORY
 
 AS_OF = date(2026, 5, 20)
 TARGET = "LILRA4"
@@ -45,9 +54,9 @@ def claim(**fields: Any) -> Claim:
         "disease_name": DISEASE,
         "phase": "PHASE2",
         "archetype": "operational",
-        "category": "Business_Administrative",
     }
     base.update(fields)
+    base.setdefault("category", FAILURE_CATEGORY[base["archetype"]])
     return Claim(**base)
 
 
@@ -61,6 +70,8 @@ DAXDILIMAB = claim(
     primary_completion="2025-05-08",
     termination_posted="2026-05-14",
     headline="Daxdilimab in discoid lupus: Amgen walks away from the ILT7 chair",
+    status="published",  # as in the seed file
+    sources=["https://clinicaltrials.gov/study/NCT05591222"],
 )
 
 
@@ -205,6 +216,60 @@ def test_rounding_is_half_up_despite_float_noise() -> None:
     result = compute_mrs([], 0.9, [], AS_OF)
     assert result.component("genetic_deficit").points == 1.5
     assert result.total == 2
+
+
+# --- non-failures and drafts ----------------------------------------------------------------
+
+
+def success(category: str = "Endpoint_Met", phase: str = "PHASE3", **fields: Any) -> Claim:
+    return claim(
+        nct_id="NCT09999999",
+        drug="winner-mab",
+        phase=phase,
+        category=category,
+        termination_posted=AS_OF.isoformat(),
+        **fields,
+    )
+
+
+def test_a_phase3_trial_that_met_its_endpoint_is_not_a_failure() -> None:
+    result = compute_mrs([success()], 0.092, [DAX_OT], AS_OF)
+    assert result.band != "RED"
+    for key in BURDENS:
+        assert raw(result, key) == 0.0
+    assert result.non_failures == ["NCT09999999"]
+    assert result.n_claims == 0 and result.counts == []
+    assert result.most_informative_failure is None
+    assert result.n_programs.n_t == 2  # a program is a program: it still counts in n_t
+    assert any("NCT09999999" in note and "not failures" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("category", ["Success", "Endpoint_Met"])
+def test_non_failures_add_nothing_to_a_failure(category: str) -> None:
+    alone = compute_mrs([DAXDILIMAB], 0.092, [DAX_OT], AS_OF)
+    both = compute_mrs([DAXDILIMAB, success(category)], 0.092, [DAX_OT], AS_OF)
+    assert [raw(both, key) for key in BURDENS] == [raw(alone, key) for key in BURDENS]
+    assert both.most_informative_failure == alone.most_informative_failure
+    assert both.n_claims == 1 and both.non_failures == ["NCT09999999"]
+    summary = summarize(both, TARGET, DISEASE)
+    assert summary.n_programs == 1
+    assert summary.text.endswith(
+        "1 operational. 1 further program stopped for success or a met endpoint is not "
+        "counted as a failure."
+    )
+
+
+def test_draft_claims_count_like_published_ones_and_are_named() -> None:
+    draft = DAXDILIMAB.model_copy(update={"status": "draft"})
+    published = compute_mrs([DAXDILIMAB], 0.092, [DAX_OT], AS_OF)
+    drafted = compute_mrs([draft], 0.092, [DAX_OT], AS_OF)
+    assert drafted.total == published.total == 33
+    assert (published.draft_claims, drafted.draft_claims) == ([], ["NCT05591222"])
+    assert "1 of 1 claims are drafts (not yet published): NCT05591222" in drafted.notes[-1]
+    two = compute_mrs(
+        [draft, success(status="published", sources=DAXDILIMAB.sources)], 0.5, [], AS_OF
+    )
+    assert "1 of 2 claims are drafts (not yet published)" in two.notes[-1]
 
 
 # --- n_t ---------------------------------------------------------------------------------
@@ -370,22 +435,40 @@ def test_params_that_break_the_properties_are_refused() -> None:
         DEFAULT_PARAMS.half_life_years = 1.0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("enabled", [True, False])
-def test_table_restores_the_garbage_collector(enabled: bool) -> None:
-    was = gc.isenabled()
-    try:
-        set_collector(enabled)
-        compute_mrs_table([DAXDILIMAB], AS_OF)
-        assert gc.isenabled() is enabled
-    finally:
-        set_collector(was)
+def test_the_library_never_switches_the_garbage_collector(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The collector is process-wide: a library that pauses it surprises every other thread."""
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("library code switched the garbage collector")
+
+    for name in ("disable", "enable", "freeze", "unfreeze", "set_threshold"):
+        monkeypatch.setattr(gc, name, refuse)
+    with ClaimsStore(tmp_path / "gc.sqlite3") as store:
+        store.upsert_many([DAXDILIMAB])
+        claims = store.all()
+        rows = store.mrs_inputs()
+    assert compute_mrs_table(claims, AS_OF) == compute_mrs_table_rows(rows, AS_OF)
+    compute_mrs(claims, 0.092, [DAX_OT], AS_OF)
 
 
-def set_collector(enabled: bool) -> None:
-    if enabled:
-        gc.enable()
-    else:
-        gc.disable()
+def test_store_rows_are_what_the_score_reads_from_claims(tmp_path: Path) -> None:
+    """The whole-table path reads compact rows from the store, not Claim models; both say
+    the same thing about every claim."""
+    varied = [
+        DAXDILIMAB,
+        success(),
+        claim(nct_id="NCT00000005", archetype="efficacy", primary_completion="2024-02"),
+        claim(drug="undated", phase=None, archetype="safety", disease_name="SLE"),
+        claim(drug="year", target_symbol="IFNAR1", event_date_override="2019"),
+    ]
+    with ClaimsStore(tmp_path / "rows.sqlite3") as store:
+        store.upsert_many(varied)
+        rows = store.mrs_inputs()
+        stored = store.all()
+    assert sorted(rows) == sorted(mrs_input(c) for c in varied)
+    assert compute_mrs_table_rows(rows, AS_OF) == compute_mrs_table(stored, AS_OF)
 
 
 def test_table_agrees_with_single_pairs() -> None:
@@ -430,6 +513,7 @@ def partial_dates(draw: st.DrawFn) -> str:
 
 @st.composite
 def claims(draw: st.DrawFn) -> Claim:
+    category = draw(st.sampled_from(CATEGORIES))
     return Claim(
         nct_id=draw(st.none() | st.integers(0, 99_999_999).map(lambda n: f"NCT{n:08d}")),
         drug=draw(
@@ -439,10 +523,8 @@ def claims(draw: st.DrawFn) -> Claim:
         target_symbol=TARGET,
         disease_name=DISEASE,
         phase=draw(st.sampled_from(PHASES)),
-        archetype=draw(st.sampled_from(ARCHETYPES)),
-        category=draw(
-            st.sampled_from(["Business_Administrative", "Negative", "Safety_Sideeffects"])
-        ),
+        category=category,
+        archetype=draw(st.sampled_from(allowed_archetypes(category))),
         termination_posted=draw(st.none() | partial_dates()),
         primary_completion=draw(st.none() | partial_dates()),
     )
@@ -465,6 +547,11 @@ def replaced(items: Sequence[Claim], index: int, **update: Any) -> list[Claim]:
     items = list(items)
     items[index] = Claim.model_validate({**items[index].model_dump(), **update})
     return items
+
+
+def failure(items: Sequence[Claim], index: int, archetype: Archetype) -> list[Claim]:
+    """The claims with one of them made a failure of this archetype."""
+    return replaced(items, index, archetype=archetype, category=FAILURE_CATEGORY[archetype])
 
 
 def assert_not_lower(before: MrsResult, after: MrsResult, keys: Sequence[str]) -> None:
@@ -521,13 +608,13 @@ def test_a_later_phase_never_lowers_the_burden(
 def test_a_more_severe_archetype_never_lowers_severity(
     pair: list[Claim], data: st.DataObject, as_of: date
 ) -> None:
-    ranked = (*SEVERITY_ORDER, "unknown")  # most severe first; unknown weighs as operational
+    ranked = ARCHETYPES  # most severe first; unknown weighs as operational
     index = data.draw(st.integers(0, len(pair) - 1))
     severe, mild = sorted(
         data.draw(st.lists(st.integers(0, len(ranked) - 1), min_size=2, max_size=2))
     )
-    before = compute_mrs(replaced(pair, index, archetype=ranked[mild]), 0.5, [], as_of)
-    after = compute_mrs(replaced(pair, index, archetype=ranked[severe]), 0.5, [], as_of)
+    before = compute_mrs(failure(pair, index, ranked[mild]), 0.5, [], as_of)
+    after = compute_mrs(failure(pair, index, ranked[severe]), 0.5, [], as_of)
     assert_not_lower(before, after, ("archetype_severity",))
 
 

@@ -1,4 +1,5 @@
-"""`drafter claims list|add|import|export`: read and maintain the claims table the MRS uses.
+"""`drafter claims list|add|delete KEY|import FILE|export [--json]`: read and maintain the
+claims table the MRS uses.
 
 Data goes to stdout (the table, JSON, an export); progress notes go to stderr, so
 `drafter claims export > backup.jsonl` stays a clean file.
@@ -9,31 +10,31 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from contextlib import suppress
 from pathlib import Path
 from typing import get_args
 
 from pydantic import ValidationError
 
-from drafter.claims import (
-    ClaimsStore,
+from drafter.atomic_write import write_atomically
+from drafter.claim_files import (
+    FORMATS,
     Format,
     claim_record,
     format_for,
-    open_store,
+    load_json,
     parse_claims,
     read_claims_file,
+    read_stdin,
     write_claims,
 )
+from drafter.claims import ClaimsStore, normalise_key, open_store
 from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
-from drafter.models import Archetype, Claim
+from drafter.models import Claim
+from drafter.rulebook import Archetype
 
-FORMATS = ("jsonl", "csv")
 _MAX_CELL = 40
 
 
@@ -57,16 +58,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("--json", action="store_true", help="print the stored claim as JSON")
 
-    imports = sub.add_parser("import", help="Upsert every claim of a JSONL or CSV file, or none.")
+    delete = sub.add_parser("delete", help="Delete one claim (kept in the audit table).")
+    delete.add_argument("key", metavar="KEY", help="NCT id, or drug|target|disease")
+    delete.add_argument("--json", action="store_true", help="print the deleted claim as JSON")
+
+    imports = sub.add_parser(
+        "import", help="Upsert every claim of a JSONL, JSON-array or CSV file, or none."
+    )
     imports.add_argument("file", metavar="FILE", help="claims file; '-' reads stdin")
     imports.add_argument("--format", choices=FORMATS, help="default: from the file extension")
     imports.add_argument("--json", action="store_true", help="print a JSON summary")
 
-    export = sub.add_parser("export", help="Write every claim as JSONL (default) or CSV.")
+    export = sub.add_parser("export", help="Write every claim as JSONL (default), CSV or JSON.")
     export.add_argument("--format", choices=FORMATS, help="default: from --out, else jsonl")
+    export.add_argument("--json", action="store_true", help="one JSON array (--format json)")
     export.add_argument("--out", type=Path, metavar="FILE", help="write here (atomically)")
 
-    for child in (listing, add, imports, export):
+    for child in (listing, add, delete, imports, export):
         # SUPPRESS: an unset --db after the subcommand must not overwrite one given before it.
         child.add_argument(
             "--db", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=db_help
@@ -89,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
             return _list(store, args)
         if command == "add":
             return _add(store, args)
+        if command == "delete":
+            return _delete(store, args)
         return _export(store, args)
 
 
@@ -99,7 +109,7 @@ def _open(args: argparse.Namespace) -> ClaimsStore:
 def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
     claims = store.query(target=args.target, disease=args.disease, archetype=args.archetype)
     if args.json:
-        _print_json([claim_record(claim) for claim in claims])
+        write_claims(claims, sys.stdout, "json")
         return 0
     if claims:
         sys.stdout.write(render_table(claims))
@@ -108,11 +118,8 @@ def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
 
 
 def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.json_claim == "-" else args.json_claim
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadInput(f"--json-claim is not valid JSON: {error.msg}") from error
+    text = read_stdin() if args.json_claim == "-" else args.json_claim
+    data = load_json(text, "--json-claim")
     if not isinstance(data, dict):
         raise BadInput("--json-claim must be a JSON object")
     data = {k: v for k, v in data.items() if k not in ("created", "updated")}  # store-owned
@@ -128,10 +135,24 @@ def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete(store: ClaimsStore, args: argparse.Namespace) -> int:
+    record = store.delete(args.key)
+    if record is None:
+        raise BadInput(f"no claim with key {args.key!r} in {store.path}")
+    _note(f"deleted claim {normalise_key(args.key)} (kept in the audit table claim_deletions)")
+    if args.json:
+        _print_json(record)
+    return 0
+
+
 def _export(store: ClaimsStore, args: argparse.Namespace) -> int:
     out: Path | None = args.out
+    if args.json and args.format not in (None, "json"):
+        raise BadInput(f"--json and --format {args.format} ask for two formats; give one")
     fmt: Format = "jsonl"
-    if args.format is not None:
+    if args.json:
+        fmt = "json"
+    elif args.format is not None:
         fmt = format_for(Path("-"), args.format)
     elif out is not None and out.suffix.lower() == ".csv":
         fmt = "csv"
@@ -148,33 +169,9 @@ def _export(store: ClaimsStore, args: argparse.Namespace) -> int:
 def _read_import(file: str, fmt_flag: str | None) -> list[Claim]:
     if file == "-":
         fmt = format_for(Path("-"), fmt_flag or "jsonl")
-        return parse_claims(sys.stdin.read(), fmt, "<stdin>")
+        return parse_claims(read_stdin(), fmt, "<stdin>")
     path = Path(file)
     return read_claims_file(path, format_for(path, fmt_flag))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, rename: readers see the old file or the new one,
-    never half an export."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error}") from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as error:
-        with suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(error, OSError):
-            raise BadInput(f"cannot write {path}: {error}") from error
-        raise
 
 
 def render_table(claims: Sequence[Claim]) -> str:

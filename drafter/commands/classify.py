@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _human(result: StopClassification) -> str:
-    return f"{result.archetype} [{', '.join(result.categories)}] {result.explanation}"
+    flag = " non-failure" if result.non_failure else ""
+    return f"{result.archetype} [{', '.join(result.categories)}]{flag} {result.explanation}"
 
 
 def _lines(path: str) -> Iterator[str]:

@@ -1,0 +1,70 @@
+"""Write a file so readers see the old content or the new, never half of it, and never replace
+anything but a regular file.
+
+A temp file in the same directory, fsync, then rename: the rename replaces whatever directory
+entry has the name, so a symlink, a FIFO or a device node there (/dev/null, as root) would be
+swapped for a plain file. The path is therefore checked with lstat before writing and again
+right before the rename.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from drafter.errors import BadInput
+
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` (UTF-8, line endings as given) to `path`, a new path or a regular file,
+    keeping an existing file's permission bits."""
+    existing = _replaceable(path)
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o644
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror or error}") from error
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        _replaceable(path)  # again: something may have appeared there meanwhile
+        os.replace(tmp, path)
+    except BaseException as error:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(error, OSError):
+            raise BadInput(f"cannot write {path}: {error.strerror or error}") from error
+        raise
+
+
+def _replaceable(path: Path) -> os.stat_result | None:
+    """The regular file at `path`, None when nothing is there; anything else is refused."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror or error}") from error
+    if stat.S_ISREG(found.st_mode):
+        return found
+    kind = next((name for test, name in _KINDS if test(found.st_mode)), "not a regular file")
+    raise BadInput(
+        f"refusing to replace {path}: it is {kind}, not a regular file; give a new path or a"
+        " regular file"
+    )

@@ -1,0 +1,231 @@
+"""One SQLite database shared by the threads of a process and by other processes, and SQLite's
+errors turned into one-line messages that say which file and what to do.
+
+* A connection per thread (sqlite3 connections are not meant to be shared between threads),
+  all of them closed by `Database.close()`, from any thread.
+* WAL mode, a busy timeout and `BEGIN IMMEDIATE` for writes, so concurrent writers wait for the
+  lock instead of failing half-way, and readers are never blocked by a writer.
+* A database can also be opened read-only (`?mode=ro`), as an immutable file (`?immutable=1`,
+  when even the WAL index cannot be created) or as a shared in-memory database; a write to any
+  of them is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import BadInput, DrafterError, InternalError, StoreUnavailable
+
+ELSEWHERE = "point DRAFTER_DB (or --db) at another file"
+_MEMORY_NAMES = itertools.count()
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to open the database: its name for sqlite3.connect and what may be done with it."""
+
+    database: str
+    uri: bool = False
+    read_only: str | None = None  # why writes are refused; None: writable
+    notice: str | None = None  # something the user should be told once
+
+
+def file_target(path: Path) -> Target:
+    return Target(str(path))
+
+
+def read_only_targets(path: Path, reason: str) -> list[Target]:
+    """Read-only ways to open an existing file, gentlest first. `mode=ro` still needs the WAL
+    index (-shm) to exist or be creatable; `immutable=1` needs nothing but read access, and
+    does not see changes still in a -wal file, which the notice then says."""
+    uri = path.absolute().as_uri()
+    wal = Path(f"{path}-wal")
+    unseen = wal.exists() and wal.stat().st_size > 0
+    notice = (
+        f"claims database {path} opened as an immutable file: changes still in {wal.name} are "
+        "not visible"
+        if unseen
+        else None
+    )
+    return [
+        Target(f"{uri}?mode=ro", uri=True, read_only=reason),
+        Target(f"{uri}?immutable=1", uri=True, read_only=reason, notice=notice),
+    ]
+
+
+def memory_target(reason: str, notice: str | None) -> Target:
+    """A private in-memory database every thread of this process shares while it is open."""
+    name = f"file:drafter-memory-{next(_MEMORY_NAMES)}?mode=memory&cache=shared"
+    return Target(name, uri=True, read_only=reason, notice=notice)
+
+
+def connect(target: Target, busy_timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode (isolation_level=None: writes take BEGIN IMMEDIATE
+    themselves, so a writer waits for the lock up front rather than failing mid-way)."""
+    conn = sqlite3.connect(
+        target.database,
+        uri=target.uri,
+        timeout=busy_timeout,
+        isolation_level=None,
+        check_same_thread=False,  # close() may run on another thread; use stays per thread
+    )
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        if target.read_only is None:
+            conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """WAL lets readers and a writer work at once. Switching a new file to WAL needs an exclusive
+    lock and SQLite reports "locked" at once instead of using the busy timeout, so two processes
+    opening a new database together must retry here (the mode then persists in the file)."""
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.002
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if _kind(error) != "locked" or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, all or nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def is_read_only(error: sqlite3.Error) -> bool:
+    """The file, its directory or its WAL index cannot be written or created."""
+    return _kind(error) in ("read-only", "cannot-open")
+
+
+def translate(path: Path, error: sqlite3.Error, busy_timeout: float) -> DrafterError:
+    """The one-line error a user sees for an SQLite error on this database."""
+    kind = _kind(error)
+    if kind == "locked":
+        return StoreUnavailable(
+            f"claims database {path} is locked by another process (waited {busy_timeout:g} s);"
+            f" try again when it is done, or {ELSEWHERE}"
+        )
+    if kind == "read-only":
+        return read_only_error(path, str(error))
+    if kind == "damaged":
+        return BadInput(
+            f"claims database {path} is damaged ({error}); restore it from a backup made with"
+            f" `drafter claims export` (`drafter claims import FILE --db NEW`), or {ELSEWHERE}"
+        )
+    return StoreUnavailable(
+        f"cannot use claims database {path} ({error}); check the file, its directory and the"
+        f" disk, or {ELSEWHERE}"
+    )
+
+
+def read_only_error(path: Path, reason: str) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"claims database {path} is read-only ({reason}); make it and its directory writable"
+        f" for this user, or {ELSEWHERE}"
+    )
+
+
+def _kind(error: sqlite3.Error) -> str:
+    name: str = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return "locked"
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return "read-only"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return "cannot-open"
+    if name.startswith(("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_PERM", "SQLITE_NOMEM")):
+        return "unavailable"
+    # SQLITE_CORRUPT, SQLITE_NOTADB, and a schema someone else changed ("no such table")
+    return "damaged"
+
+
+class Database:
+    """Connections to one target, one per thread, all closed by `close()`."""
+
+    def __init__(
+        self, path: Path, target: Target, busy_timeout: float, first: sqlite3.Connection
+    ) -> None:
+        self.path = path
+        self.target = target
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections = [first]
+        self._closed = False
+        self._local.conn = first
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._lock:
+                self._check_open()
+                try:
+                    conn = connect(self.target, self.busy_timeout)
+                except sqlite3.Error as error:
+                    raise translate(self.path, error, self.busy_timeout) from error
+                self._connections.append(conn)
+            self._local.conn = conn
+        self._check_open()
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    def rows(self, sql: str, params: Sequence[Any] = (), *, tuples: bool = False) -> list[Any]:
+        """Every row of a query (sqlite3.Row, or plain tuples: cheaper for bulk reads)."""
+        try:
+            cursor = self.conn.cursor()
+            if tuples:
+                cursor.row_factory = None
+            return cursor.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise translate(self.path, error, self.busy_timeout) from error
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this thread's connection; refused on a read-only target."""
+        if self.target.read_only is not None:
+            raise read_only_error(self.path, self.target.read_only)
+        conn = self.conn
+        try:
+            with immediate(conn):
+                yield conn
+        except sqlite3.Error as error:
+            raise translate(self.path, error, self.busy_timeout) from error
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InternalError(f"claims database {self.path} used after close()")

@@ -1,0 +1,285 @@
+"""ClaimsStore under threads and other processes, and errors that tell the truth: a damaged,
+locked or read-only database, a read-only directory, a new database nobody may create."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drafter.claim_files import claim_record
+from drafter.claims import SCHEMA_VERSION, ClaimsStore
+from drafter.cli import main
+from drafter.config import DEFAULT_SEED_CLAIMS
+from drafter.errors import BadInput, InternalError, StoreUnavailable
+from drafter.models import Claim
+from tests.readers import (
+    Result,
+    make_read_only,
+    make_writable_by_reader,
+    reader_tree,
+    run_as_reader,
+)
+
+MRS_CALIBRATION = (
+    *("mrs", "--target", "LILRA4", "--disease", "discoid lupus erythematosus"),
+    *("--as-of", "2026-05-20"),
+)
+SEED_COUNT = len(DEFAULT_SEED_CLAIMS.read_text(encoding="utf-8").splitlines())
+
+
+def make_claim(i: int, **fields: Any) -> Claim:
+    base: dict[str, Any] = {
+        "nct_id": f"NCT{i:08d}",
+        "drug": f"drug {i % 7}",
+        "target_symbol": f"T{i % 3}",
+        "disease_name": f"D{i % 2}",
+        "phase": "PHASE2",
+        "archetype": "efficacy",
+        "category": "Negative",
+        "termination_posted": "2024-05-01",
+    }
+    return Claim.model_validate(base | fields)
+
+
+def one_line(err: str) -> bool:
+    return err.startswith("drafter: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+# --- threads and processes ----------------------------------------------------------------------
+
+
+def test_one_store_serves_a_pool_of_eight_threads(tmp_path: Path) -> None:
+    db = tmp_path / "pool.sqlite3"
+    store = ClaimsStore(db, seed=DEFAULT_SEED_CLAIMS)
+
+    def work(i: int) -> int:
+        if i % 3 == 0:
+            store.upsert(make_claim(i))
+            store.upsert_many([make_claim(i + 10_000), make_claim(i + 20_000)])
+            return 3
+        if i % 3 == 1:
+            assert all(c.target_symbol == "T1" for c in store.for_pair("T1", f"D{i % 2}"))
+            return 0
+        assert store.get("NCT05591222") is not None
+        store.counts_by_phase_archetype()
+        store.mrs_inputs()
+        return 0
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        written = sum(pool.map(work, range(240)))
+    keys = {claim.key for claim in store.all()}
+    expected = {make_claim(i + k).key for i in range(0, 240, 3) for k in (0, 10_000, 20_000)}
+    assert expected <= keys
+    assert len(keys) == written + SEED_COUNT
+    store.close()
+    # Every thread's connection was closed: the last close checkpoints and removes the WAL.
+    assert not Path(f"{db}-wal").exists()
+    with pytest.raises(InternalError, match="after close"):
+        store.all()
+
+
+# A writer in another process that holds the write lock until its stdin closes.
+_LOCK_HOLDER = textwrap.dedent(
+    """
+    import sqlite3, sys
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    sys.stdin.read()
+    conn.execute("ROLLBACK")
+    """
+)
+
+
+@pytest.fixture
+def locked_db(tmp_path: Path) -> Iterator[Path]:
+    db = tmp_path / "locked.sqlite3"
+    ClaimsStore(db, seed=DEFAULT_SEED_CLAIMS).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _LOCK_HOLDER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    try:
+        yield db
+    finally:
+        holder.communicate(timeout=30)
+
+
+def test_a_database_locked_beyond_the_busy_timeout_is_unavailable(
+    locked_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ClaimsStore(locked_db, busy_timeout=0.2) as store:
+        assert len(store.all()) == SEED_COUNT  # WAL: reading goes on while another writes
+        with pytest.raises(StoreUnavailable, match="locked by another process"):
+            store.upsert(make_claim(1))
+    monkeypatch.setattr("drafter.claims.BUSY_TIMEOUT_SECONDS", 0.2)
+    claim = json.dumps(claim_record(make_claim(1)))
+    assert main(["claims", "--db", str(locked_db), "add", "--json-claim", claim]) == 3
+    err = capsys.readouterr().err
+    assert one_line(err) and str(locked_db) in err
+    assert "locked by another process" in err and "try again" in err
+
+
+# --- a damaged database ---------------------------------------------------------------------------
+
+
+def damaged(tmp_path: Path) -> Path:
+    """A database with garbage written over the middle of the file (its header intact)."""
+    db = tmp_path / "damaged.sqlite3"
+    with ClaimsStore(db) as store:
+        store.upsert_many([make_claim(i, why_stopped=f"reason {i} " * 40) for i in range(400)])
+    size = db.stat().st_size
+    with db.open("r+b") as handle:
+        handle.seek(size // 4)
+        handle.write(b"\xde\xad\xbe\xef" * (size // 8))
+    return db
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], ["list", "--json"], ["export"], ["list", "--target", "T1"]],
+)
+def test_a_damaged_database_is_bad_input_on_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    db = damaged(tmp_path)
+    assert main(["claims", "--db", str(db), *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert one_line(captured.err), captured.err
+    assert str(db) in captured.err and "malformed" in captured.err
+    assert "drafter claims export" in captured.err and "DRAFTER_DB" in captured.err
+
+
+def test_a_damaged_database_raises_bad_input_from_every_read(tmp_path: Path) -> None:
+    db = damaged(tmp_path)
+    with ClaimsStore(db) as store:
+        for read in (store.all, store.mrs_inputs, lambda: store.for_pair("T1", "D1")):
+            with pytest.raises(BadInput, match="is damaged"):
+                read()
+
+
+# --- read-only files and directories --------------------------------------------------------------
+
+
+def reader_env(root: Path, db: Path) -> dict[str, str]:
+    config = root / "config.toml"
+    config.write_text("")
+    config.chmod(0o644)
+    cache = root / "cache"
+    cache.mkdir()
+    make_writable_by_reader(cache)
+    return {"DRAFTER_DB": str(db), "DRAFTER_CONFIG": str(config), "DRAFTER_CACHE_DIR": str(cache)}
+
+
+def seeded_tree(root: Path) -> Path:
+    db = root / "data" / "claims.sqlite3"
+    ClaimsStore(db, seed=DEFAULT_SEED_CLAIMS).close()
+    return db
+
+
+def assert_lists_the_seed(result: Result) -> None:
+    assert result.code == 0, result.err
+    assert len(json.loads(result.out)) == SEED_COUNT
+
+
+@pytest.mark.parametrize("writer_open", [False, True], ids=["closed", "writer-open"])
+def test_a_read_only_directory_still_serves_reads(writer_open: bool) -> None:
+    with reader_tree() as root:
+        db = seeded_tree(root)
+        env = reader_env(root, db)
+        writer = sqlite3.connect(db) if writer_open else None
+        try:
+            if writer is not None:  # its -wal and -shm files exist, readable by all
+                writer.execute("SELECT count(*) FROM claims").fetchone()
+                make_read_only(*db.parent.glob("claims.sqlite3-*"))
+            make_read_only(db, db.parent)
+            before = sorted(p.name for p in db.parent.iterdir())
+            assert_lists_the_seed(run_as_reader(["claims", "list", "--json"], env))
+            exported = run_as_reader(["claims", "export"], env)
+            assert exported.code == 0 and len(exported.out.splitlines()) == SEED_COUNT
+            mrs = run_as_reader([*MRS_CALIBRATION, "--offline", "--json"], env)
+            assert mrs.code == 0, mrs.err
+            assert json.loads(mrs.out)["total"] == 33
+            add = run_as_reader(
+                ["claims", "add", "--json-claim", json.dumps(claim_record(make_claim(1)))], env
+            )
+            assert add.code == 3 and one_line(add.err), add.err
+            assert str(db) in add.err and "read-only" in add.err
+            assert sorted(p.name for p in db.parent.iterdir()) == before
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def test_a_read_only_database_file_refuses_writes_with_exit_3() -> None:
+    with reader_tree() as root:
+        db = seeded_tree(root)
+        env = reader_env(root, db)
+        make_writable_by_reader(db.parent)  # the directory is writable, the file is not
+        make_read_only(db)
+        assert_lists_the_seed(run_as_reader(["claims", "list", "--json"], env))
+        add = run_as_reader(
+            ["claims", "add", "--json-claim", json.dumps(claim_record(make_claim(2)))], env
+        )
+        assert add.code == 3 and one_line(add.err), add.err
+        assert str(db) in add.err and "read-only" in add.err
+
+
+def test_an_old_schema_in_a_read_only_directory_is_read_without_upgrading() -> None:
+    with reader_tree() as root:
+        db = seeded_tree(root)
+        conn = sqlite3.connect(db)
+        conn.execute("DROP TABLE claim_deletions")  # back to schema version 2
+        conn.execute("PRAGMA user_version = 2")
+        conn.commit()
+        conn.close()
+        env = reader_env(root, db)
+        make_read_only(db, db.parent)
+        assert_lists_the_seed(run_as_reader(["claims", "list", "--json"], env))
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2 < SCHEMA_VERSION
+        conn.close()
+
+
+def test_a_new_database_in_a_read_only_directory_falls_back_to_the_seed() -> None:
+    with reader_tree() as root:
+        directory = root / "data"
+        directory.mkdir()
+        db = directory / "claims.sqlite3"
+        env = reader_env(root, db)
+        make_read_only(directory)
+        result = run_as_reader(["claims", "list", "--json"], env)
+        assert_lists_the_seed(result)
+        assert result.err.count("\n") == 1 and result.err.startswith("drafter: warning: ")
+        assert str(db) in result.err and "seed" in result.err
+        add = run_as_reader(
+            ["claims", "add", "--json-claim", json.dumps(claim_record(make_claim(3)))], env
+        )
+        assert add.code == 3 and str(db) in add.err, add.err
+        assert list(directory.iterdir()) == []
+
+
+def test_the_seed_fallback_serves_every_thread(tmp_path: Path) -> None:
+    """The in-memory fallback is one shared database, not an empty one per thread."""
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    store = ClaimsStore(directory / "claims.sqlite3", seed=DEFAULT_SEED_CLAIMS, in_memory=True)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(lambda _: len(store.all()), range(8)))
+    assert counts == [SEED_COUNT] * 8
+    with pytest.raises(StoreUnavailable, match="read-only"):
+        store.upsert(make_claim(4))
+    store.close()
