@@ -28,7 +28,8 @@ from drafter.bundle import (
     TargetRecord,
     local_record_id,
 )
-from drafter.claims import ClaimsStore, claim_record
+from drafter.claim_files import claim_record
+from drafter.claims import ClaimsStore
 from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
 from drafter.facts import (
     Fact,

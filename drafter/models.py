@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drafter.rulebook import CATEGORY_ARCHETYPE, Archetype, Category, allowed_archetypes
 
