@@ -5,11 +5,11 @@ naming the file), never "upstream unavailable" or bad input."""
 
 from __future__ import annotations
 
-import json
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from drafter import strict_json
 from drafter.errors import InternalError
 
 DATA: Traversable = files("drafter") / "data"
@@ -39,21 +39,10 @@ def read_text(resource: Traversable) -> str:
         ) from None
 
 
-def strict_object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """json.loads hook: a key given twice in one object is an error, not "last one wins"."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
 def read_json(resource: Traversable) -> Any:
-    text = read_text(resource)
     try:
-        return json.loads(text, object_pairs_hook=strict_object_pairs)
-    except (ValueError, RecursionError) as error:
+        return strict_json.loads(read_text(resource))
+    except strict_json.JsonProblem as error:
         raise InternalError(
             f"bundled file {display_name(resource)} is damaged ({error}); reinstall drafter"
         ) from None

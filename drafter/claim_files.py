@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Literal, TextIO
 
 from pydantic import ValidationError
 
+from drafter import strict_json
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
 
@@ -148,33 +149,12 @@ def _json_array_rows(text: str, name: str) -> Iterator[tuple[str, dict[str, Any]
 
 
 def load_json(text: str, where: str) -> Any:
-    """One JSON document, or BadInput saying where and what is wrong with it. Stricter than
-    json.loads: a key twice in one object is refused (json.loads keeps the last silently, so
-    which value was meant is a guess), and nesting too deep for the parser is an input error,
-    not a RecursionError."""
+    """One JSON document read strictly (drafter.strict_json), or BadInput saying where and
+    what is wrong with it."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as error:
-        raise BadInput(f"{where}: invalid JSON: {error.msg} (line {error.lineno})") from error
-    except _DuplicateKey as error:
-        raise BadInput(f"{where}: invalid JSON: duplicate key {error.key!r} in an object") from None
-    except RecursionError:
-        raise BadInput(f"{where}: invalid JSON: nested too deeply") from None
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _DuplicateKey(key)
-        found[key] = value
-    return found
+        return strict_json.loads(text)
+    except strict_json.JsonProblem as error:
+        raise BadInput(f"{where}: {error}") from None
 
 
 def read_stdin(name: str = "<stdin>") -> str:

@@ -18,22 +18,24 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from drafter import bundled
 from drafter.claim_files import (
     CLAIM_FIELDS,
     TIMESTAMP_FIELDS,
     claim_record,
     normalise_timestamp,
-    read_claims_file,
+    parse_claims,
     reason_of,
 )
-from drafter.config import DEFAULT_SEED_CLAIMS, Settings, load_settings
-from drafter.errors import BadInput, StoreUnavailable
+from drafter.config import Settings, load_settings
+from drafter.errors import BadInput, InternalError, StoreUnavailable
 from drafter.models import PHASE_ORDER, Claim, fold_text
 from drafter.mrs import MrsInput
 from drafter.sqlite_db import (
@@ -231,7 +233,7 @@ class ClaimsStore:
         self,
         path: Path,
         *,
-        seed: Path | None = None,
+        seed: Traversable | None = None,
         clock: Callable[[], datetime] = utc_now,
         busy_timeout: float | None = None,
         in_memory: bool = False,
@@ -404,7 +406,7 @@ class ClaimsStore:
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
 
-    def _open(self, seed: Path | None, busy: float) -> tuple[Database, int]:
+    def _open(self, seed: Traversable | None, busy: float) -> tuple[Database, int]:
         """Read-write if possible; else read-only, or the seed in memory for a new file."""
         existed = _exists(self.path)
         if existed and self.path.is_dir():
@@ -470,7 +472,7 @@ class ClaimsStore:
         raise translate(self.path, failure, busy) from failure
 
     def _open_seed(
-        self, seed: Path | None, busy: float, reason: str, *, fallback: bool = True
+        self, seed: Traversable | None, busy: float, reason: str, *, fallback: bool = True
     ) -> tuple[Database, int]:
         """The seed claims in a shared in-memory database, read-only: what read commands get
         when the database does not exist and cannot be created (a `fallback`, said in the
@@ -492,7 +494,7 @@ class ClaimsStore:
             raise
         return Database(self.path, target, busy, conn), version
 
-    def _prepare(self, conn: sqlite3.Connection, seed: Path | None) -> int:
+    def _prepare(self, conn: sqlite3.Connection, seed: Traversable | None) -> int:
         version = _user_version(conn)
         _check_version(self.path, version)
         if version == SCHEMA_VERSION:
@@ -507,8 +509,7 @@ class ClaimsStore:
                 migration(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             if fresh and seed is not None:
-                seed_claims = read_claims_file(seed)
-                _upsert_rows(conn, seed_claims, self._now(), keep_timestamps=False)
+                _upsert_rows(conn, read_seed(seed), self._now(), keep_timestamps=False)
         return SCHEMA_VERSION
 
 
@@ -516,14 +517,24 @@ def open_store(
     settings: Settings | None = None, *, warn: Callable[[str], None] | None = None
 ) -> ClaimsStore:
     """The store every command uses: `Settings.db_path` (user data dir, DRAFTER_DB or --db),
-    seeded from fixtures/claims.jsonl the first time the database is created. How it had to
+    seeded from the bundled seed claims the first time the database is created. How it had to
     be opened (read-only, or the seed in memory) is told once through `warn`, by default as a
     one-line warning on stderr."""
     settings = settings if settings is not None else load_settings()
-    store = ClaimsStore(settings.db_path, seed=DEFAULT_SEED_CLAIMS)
+    store = ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS)
     if store.notice:
         (warn or _warn_on_stderr)(store.notice)
     return store
+
+
+def read_seed(seed: Traversable) -> list[Claim]:
+    """The seed claims (JSON Lines). The bundled seed ships with drafter, so a damaged one is
+    an internal error naming the file, not the user's bad input."""
+    name = bundled.display_name(seed)
+    try:
+        return parse_claims(bundled.read_text(seed).lstrip("\ufeff"), "jsonl", name)
+    except BadInput as error:
+        raise InternalError(f"{error}; reinstall drafter") from None
 
 
 def _warn_on_stderr(message: str) -> None:

@@ -13,15 +13,9 @@ from urllib.parse import urlsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from drafter import bundled
 from drafter.errors import BadInput, first_problem
 
 APP_NAME = "drafter"
-PACKAGE_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_ROOT.parent
-# The seed claims as a file path, for the claims store's Path-based readers (package data is
-# installed as files; drafter.bundled reads the rest through importlib.resources).
-DEFAULT_SEED_CLAIMS = Path(str(bundled.SEED_CLAIMS))
 
 # Environment variable → setting name. The same names, lower-cased without the prefix, are the
 # keys of the config file (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`.

@@ -15,6 +15,7 @@ from tests.servers import ScriptedServer, SnapshotServer
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SNAPSHOT_DIR = Path(str(bundled.SNAPSHOT))
+SEED_CLAIMS = Path(str(bundled.SEED_CLAIMS))
 
 
 @pytest.fixture(autouse=True)

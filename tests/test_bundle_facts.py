@@ -21,12 +21,12 @@ from drafter.assessment import assess, claims_record_body
 from drafter.bundle import Bundle
 from drafter.claims import ClaimsStore
 from drafter.cli import main
-from drafter.config import DEFAULT_SEED_CLAIMS
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.facts import resolve_pointer, same_value
 from drafter.sources.api import ApiRequest
 from drafter.sources.http import HttpClient
 from drafter.sources.snapshot import SnapshotManifest
+from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
 from tests.conftest import SNAPSHOT_DIR, fast_settings
 from tests.servers import SnapshotServer
 from tests.test_fetch import seed_trial_ids

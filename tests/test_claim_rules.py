@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from drafter.claim_files import parse_claims, read_claims_file, write_claims
 from drafter.claims import ClaimsStore
 from drafter.cli import main
-from drafter.config import DEFAULT_SEED_CLAIMS
 from drafter.models import MAX_NAME, MAX_SOURCES, MAX_TEXT, MAX_URL, Claim
 from drafter.rulebook import (
     ARCHETYPES,
@@ -24,6 +23,7 @@ from drafter.rulebook import (
     Category,
     allowed_archetypes,
 )
+from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
 from tests.factories import BASE_CLAIM
 
 

@@ -30,9 +30,11 @@ from drafter.claims import (
     open_store,
 )
 from drafter.cli import main
-from drafter.config import DEFAULT_SEED_CLAIMS, REPO_ROOT, load_settings
+from drafter.config import load_settings
 from drafter.errors import BadInput
 from drafter.models import Claim
+from tests.conftest import REPO as REPO_ROOT
+from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
 
 SEED_KEYS = {
     "NCT05591222",

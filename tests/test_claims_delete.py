@@ -16,7 +16,7 @@ import pytest
 from drafter.claim_files import claim_record
 from drafter.claims import MIGRATIONS, SCHEMA_VERSION, ClaimsStore
 from drafter.cli import main
-from drafter.config import DEFAULT_SEED_CLAIMS
+from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
 
 KEY = "NCT05591222"
 

@@ -18,9 +18,9 @@ import pytest
 from drafter.claim_files import claim_record
 from drafter.claims import SCHEMA_VERSION, ClaimsStore
 from drafter.cli import main
-from drafter.config import DEFAULT_SEED_CLAIMS
 from drafter.errors import BadInput, InternalError, StoreUnavailable
 from drafter.models import Claim
+from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
 from tests.readers import (
     Result,
     make_read_only,
