@@ -131,3 +131,37 @@ def test_an_optional_source_answering_garbage_is_a_gap_not_a_failure(
     steps = {gap["step"]: gap["reason"] for gap in document["gaps"]}
     assert "FAERS reports" in steps
     assert "openFDA" in steps["FAERS reports"]
+
+
+def use_for_every_source(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    for source in ("CTGOV", "OPENTARGETS", "CHEMBL", "OPENFDA", "PUBMED"):
+        monkeypatch.setenv(f"DRAFTER_{source}_URL", url)
+
+
+def test_slow_optional_sources_cost_their_budget_not_the_command(
+    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The trial answers at once; every other source drips its answer for minutes. Each
+    optional step gives up at its own budget and becomes a gap; the draft's evidence survives."""
+    study = (SNAPSHOT_DIR / "ctgov" / f"study_{NCT}.json").read_text()
+    scripted.script(f"/studies/{NCT}", Reply(200, study))
+    scripted.fallback = Reply(200, '{"molecules": []}' + " " * 600, drip=0.2)
+    use_for_every_source(monkeypatch, scripted.url)
+    monkeypatch.setenv("DRAFTER_OPTIONAL_DEADLINE", "0.5")
+    assert main(["fetch", NCT, "--json", "--as-of", "2026-05-20"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    timed_out = [g for g in document["gaps"] if "optional-step deadline" in g["reason"]]
+    assert {g["step"] for g in timed_out} >= {"chembl molecule for Daxdilimab", "FAERS reports"}
+    assert document["facts"][0]["id"] == f"ctgov:{NCT}:nct_id"
+
+
+def test_a_command_that_outlives_its_deadline_exits_3(
+    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scripted.fallback = Reply(200, "{}" + " " * 600, drip=0.2)
+    use_for_every_source(monkeypatch, scripted.url)
+    monkeypatch.setenv("DRAFTER_DEADLINE", "0.5")
+    assert main(["fetch", NCT]) == 3
+    err = capsys.readouterr().err
+    assert "command deadline (DRAFTER_DEADLINE)" in err and err.count("\n") == 1
+    assert len(scripted.received) == 1

@@ -11,6 +11,9 @@ from drafter.config import Settings, load_settings
 from drafter.errors import BadInput
 from drafter.terminal import json_text, safe_text
 
+# How a command's overall time budget is named when it runs out (DRAFTER_DEADLINE).
+DEADLINE = "command deadline (DRAFTER_DEADLINE)"
+
 
 def add_offline_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

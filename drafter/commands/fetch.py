@@ -8,6 +8,7 @@ from drafter.assessment import assess
 from drafter.bundle import Bundle
 from drafter.claims import open_store
 from drafter.commands.common import (
+    DEADLINE,
     add_as_of_flag,
     add_offline_flag,
     non_blank,
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     query = EvidenceQuery(
         nct_id=nct_id, as_of=today_or(args.as_of), target=args.target, disease=args.disease
     )
-    with HttpClient(settings) as client:
+    with HttpClient(settings) as client, client.deadline(settings.command_deadline, DEADLINE):
         evidence = build_bundle(client, query)
     with open_store(settings) as store:
         bundle = assess(evidence, store)

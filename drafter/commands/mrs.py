@@ -8,6 +8,7 @@ import argparse
 from drafter.assessment import score_pair
 from drafter.claims import open_store
 from drafter.commands.common import (
+    DEADLINE,
     add_as_of_flag,
     add_offline_flag,
     non_blank,
@@ -38,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings({"offline": args.offline, "db_path": args.db})
     as_of = today_or(args.as_of)
-    with HttpClient(settings) as client:
+    with HttpClient(settings) as client, client.deadline(settings.command_deadline, DEADLINE):
         evidence = pair_evidence(client, args.target, args.disease)
     with open_store(settings) as store:
         score = score_pair(

@@ -145,11 +145,14 @@ class BundleBuilder:
         self, step: str, action: Callable[P, T], *args: P.args, **kwargs: P.kwargs
     ) -> T | None:
         """Run one step; an upstream failure becomes a gap, never a crash, unless the step is
-        required (then it propagates and the command exits 3)."""
+        required (then it propagates and the command exits 3). An optional step has its own,
+        shorter time budget, so slow optional sources cost seconds, not the whole command."""
         if step in self.required:
             return action(*args, **kwargs)
+        budget = self.client.settings.optional_deadline
         try:
-            return action(*args, **kwargs)
+            with self.client.deadline(budget, "optional-step deadline"):
+                return action(*args, **kwargs)
         except UpstreamError as error:
             self.gap(step, " ".join(str(error).split()))
             return None
