@@ -209,6 +209,11 @@ class _ScoreFacts:
         claims = self.per_claim if keys is None else {k: self.per_claim[k] for k in keys}
         return [facts[f] for facts in claims.values() for f in fields if f in facts]
 
+    def scored(self) -> list[str]:
+        """Keys of the claims the score counts: every claim but the non-failures."""
+        excluded = set(self.result.non_failures)
+        return [key for key in self.per_claim if key not in excluded]
+
     def add(
         self,
         field_name: str,
@@ -294,9 +299,23 @@ class _ScoreFacts:
             "count",
             "Documented failed programs on the pair",
             result.n_claims,
-            self.of(["drug"]),
-            "claims on the target in this indication",
+            self.of(["drug", "category"], self.scored()),
+            "claims on the target in this indication, successes and met endpoints excepted",
             "programs",
+        )
+        self._listed(
+            "non_failures",
+            "Claim stopped for success or a met endpoint (not scored)",
+            result.non_failures,
+            "category",
+            "claims whose category is Success or Endpoint_Met: listed, never a failure burden",
+        )
+        self._listed(
+            "draft_claims",
+            "Draft claim (not yet published)",
+            result.draft_claims,
+            "status",
+            "claims whose status is draft: scored like published ones, reported as drafts",
         )
         self.add(
             "as_of", "date", "Analysis date", result.as_of.isoformat(), [], "the analysis date"
@@ -322,14 +341,29 @@ class _ScoreFacts:
             )
         return self.facts
 
+    def _listed(self, group: str, label: str, keys: Sequence[str], field: str, why: str) -> None:
+        """A group of claim keys the result lists: its count and one fact per member."""
+        self.add(
+            f"{group}.count",
+            "count",
+            f"{label}: count",
+            len(keys),
+            self.of([field]),
+            why,
+            "programs",
+        )
+        for i, key in enumerate(keys):
+            self.add(f"{group}.{i}", "code", label, key, self.of([field], [key]), why)
+
     def _counts(self) -> None:
         """The numbers of the summary sentence and the phase × archetype table."""
+        scored = self.scored()
         for cell in self.result.counts:
             keys = [
                 key
-                for key, facts in self.per_claim.items()
-                if _value(facts, "phase") == cell.phase
-                and _value(facts, "archetype") == cell.archetype
+                for key in scored
+                if _value(self.per_claim[key], "phase") == cell.phase
+                and _value(self.per_claim[key], "archetype") == cell.archetype
             ]
             phase = (cell.phase or "unknown").replace("/", "_")
             self.add(
@@ -347,7 +381,7 @@ class _ScoreFacts:
                 "count",
                 f"Documented failures in {bucket}",
                 count,
-                self.of(["phase"]),
+                self.of(["phase"], scored),
                 "claims by phase; a combined phase counts in its higher phase",
                 "programs",
             )
@@ -357,7 +391,7 @@ class _ScoreFacts:
                 "count",
                 f"Documented {archetype} failures",
                 count,
-                self.of(["archetype"]),
+                self.of(["archetype"], scored),
                 "claims by archetype",
                 "programs",
             )
@@ -459,6 +493,18 @@ def _classification_facts(
         )
         for i, category in enumerate(classification.categories)
     ]
+    facts.append(
+        computed_fact(
+            "classify",
+            nct,
+            "non_failure",
+            "code",
+            "Stopped because it worked (not a failure)",
+            classification.non_failure,
+            inputs,
+            f"{rules}: a success or met-endpoint category and no failure category",
+        )
+    )
     return facts
 
 

@@ -23,11 +23,13 @@ from drafter.claims import ClaimsStore
 from drafter.cli import main
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.facts import resolve_pointer, same_value
+from drafter.models import Claim
 from drafter.sources.api import ApiRequest
 from drafter.sources.http import HttpClient
 from drafter.sources.snapshot import SnapshotManifest
 from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
 from tests.conftest import SNAPSHOT_DIR, fast_settings
+from tests.factories import BASE_CLAIM
 from tests.servers import SnapshotServer
 from tests.test_fetch import seed_trial_ids
 
@@ -250,3 +252,49 @@ def test_a_damaged_snapshot_manifest_is_an_internal_error(
     assert main(["fetch", "NCT05591222", "--offline"]) == 4
     err = capsys.readouterr().err
     assert "manifest.json" in err and "damaged" in err
+
+
+def test_non_failures_and_drafts_are_facts_that_add_no_burden(tmp_path: Path) -> None:
+    """A drug on the pair that stopped because it met its endpoint is listed, not scored; a
+    draft claim is scored and named as a draft."""
+    bundle, store = build(tmp_path, "NCT05591222", offline=True)
+    pair = "mrs:ENSG00000239961+discoid_lupus_erythematosus"
+    before = bundle.fact_value(f"{pair}:total")
+    store.upsert(
+        Claim.model_validate(
+            {**BASE_CLAIM, "drug": "test-drug-met", "phase": "PHASE3", "category": "Endpoint_Met"}
+        )
+    )
+    store.upsert(Claim.model_validate({**BASE_CLAIM, "drug": "test-drug-draft"}))
+    with HttpClient(fast_settings(tmp_path / "again", offline=True)) as client:
+        evidence = build_bundle(client, EvidenceQuery(nct_id="NCT05591222", as_of=AS_OF))
+    after = assess(evidence, store)
+    met = "test-drug-met|lilra4|discoid lupus erythematosus"
+    draft = "test-drug-draft|lilra4|discoid lupus erythematosus"
+    assert after.fact_value(f"{pair}:non_failures.0") == met
+    assert after.fact_value(f"{pair}:non_failures.count") == 1
+    assert after.fact_value(f"{pair}:draft_claims.count") == 2  # the two test claims
+    assert draft in {after.fact_value(f"{pair}:draft_claims.{i}") for i in range(2)}
+    assert after.fact_value(f"{pair}:n_claims") == 2  # the trial's own and the draft
+    burden = after.fact(f"{pair}:components.phase_burden")
+    assert burden is not None and burden.value == 21.3  # two PHASE2 failures, not PHASE3
+    assert after.fact_value(f"{pair}:total") != before
+
+
+def test_a_stop_for_benefit_is_a_non_failure_fact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    copy = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT_DIR, copy)
+    study_path = copy / "ctgov" / "study_NCT05591222.json"
+    study = json.loads(study_path.read_text())
+    study["protocolSection"]["statusModule"]["whyStopped"] = (
+        "Stopped early for overwhelming efficacy"
+    )
+    study_path.write_text(json.dumps(study))
+    bundle, _ = build(tmp_path, "NCT05591222", offline=True, snapshot_dir=copy)
+    fact = bundle.fact("classify:NCT05591222:non_failure")
+    assert fact is not None and fact.value is True
+    assert fact.derived_from == ["ctgov:NCT05591222:why_stopped"]
