@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from drafter import strict_json
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
+from drafter.terminal import json_text
 
 Format = Literal["jsonl", "csv", "json"]
 FORMATS: dict[str, Format] = {"jsonl": "jsonl", "csv": "csv", "json": "json"}
@@ -224,11 +225,11 @@ def write_claims(claims: Iterable[Claim], stream: TextIO, fmt: Format) -> int:
     count = 0
     if fmt == "json":
         records = [claim_record(claim) for claim in claims]
-        stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        stream.write(json_text(records) + "\n")
         return len(records)
     if fmt == "jsonl":
         for claim in claims:
-            stream.write(json.dumps(claim_record(claim), ensure_ascii=False) + "\n")
+            stream.write(json_text(claim_record(claim), indent=None) + "\n")
             count += 1
         return count
     writer = csv.DictWriter(stream, fieldnames=CLAIM_FIELDS, lineterminator="\n")

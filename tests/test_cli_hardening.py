@@ -152,3 +152,29 @@ def test_an_unexpected_error_is_an_internal_error_without_traceback_or_secret(
     assert err.startswith("drafter: internal error (RuntimeError: boom")
     assert "sekrit" not in err and "user:pw" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_claims_and_classify_output_cannot_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    claim = {
+        "drug": "evil\x1b[2J\ndrug",
+        "target_symbol": "LILRA4",
+        "disease_name": "Discoid lupus erythematosus\u202e",
+        "archetype": "operational",
+        "category": "Business_Administrative",
+        "why_stopped": HOSTILE,
+    }
+    assert main(["claims", "add", "--json-claim", json.dumps(claim)]) == 0
+    capsys.readouterr()
+    for argv in (["claims", "list"], ["claims", "list", "--json"], ["claims", "export"]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\u202e" not in out and "\x9b" not in out, argv
+    assert main(["claims", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert HOSTILE in [c["why_stopped"] for c in listed]  # escaped, not altered
+    for argv in (["classify", HOSTILE], ["classify", HOSTILE, "--json"]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x9b" not in out and out.count("\n") <= 30

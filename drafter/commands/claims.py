@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
 from drafter.rulebook import Archetype
+from drafter.terminal import json_text, one_line
 
 _MAX_CELL = 40
 
@@ -211,12 +211,11 @@ def render_table(claims: Sequence[Claim]) -> str:
 
 
 def _cell(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _MAX_CELL else flat[: _MAX_CELL - 1] + "…"
+    return one_line(text, _MAX_CELL)
 
 
 def _print_json(document: object) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(document) + "\n")
 
 
 def _note(message: str) -> None:

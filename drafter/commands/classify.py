@@ -13,6 +13,7 @@ from typing import BinaryIO, TextIO
 
 from drafter.classify import StopClassification, classify_stop_reason
 from drafter.errors import BadInput
+from drafter.terminal import json_text, one_line
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,21 +31,27 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput("classify takes either TEXT or --file FILE (exactly one of them)")
     if args.text is not None:
         result = classify_stop_reason(args.text)
-        sys.stdout.write(result.model_dump_json(indent=2) if args.json else _human(result))
+        sys.stdout.write(json_text(_document(result)) if args.json else _human(result))
         sys.stdout.write("\n")
         return 0
     out = sys.stdout
     for line in _lines(args.file):
         result = classify_stop_reason(line)
-        out.write(result.model_dump_json() if args.json else _human(result))
+        out.write(json_text(_document(result), indent=None) if args.json else _human(result))
         out.write("\n")
     out.flush()
     return 0
 
 
+def _document(result: StopClassification) -> dict[str, object]:
+    return result.model_dump(mode="json")
+
+
 def _human(result: StopClassification) -> str:
     flag = " non-failure" if result.non_failure else ""
-    return f"{result.archetype} [{', '.join(result.categories)}]{flag} {result.explanation}"
+    return one_line(
+        f"{result.archetype} [{', '.join(result.categories)}]{flag} {result.explanation}"
+    )
 
 
 def _lines(path: str) -> Iterator[str]:
