@@ -19,7 +19,7 @@ COMMANDS: dict[str, str] = {
     "fetch": "Fetch a trial and its target evidence as one Bundle.",
     "classify": "Classify why-stopped text into an archetype and fine categories.",
     "mrs": "Compute the Mechanism Risk Score for a target–disease pair.",
-    "claims": "List, add, import or export documented failure claims.",
+    "claims": "List, add, delete, import or export documented failure claims.",
 }
 
 

@@ -2,7 +2,8 @@
 negation scope, typos and capitals, placeholders, the CLI, and properties that hold for any text.
 
 tests/data/classify_cases.jsonl holds hand-reviewed cases, each with its source: the Open Targets
-curated examples quoted in research/stop-reasons.md, the real texts of /work/shared, and examples
+curated examples (Razuvayevskaya et al., Nat Genet 2024), real texts from the recorded API
+examples and the reference facts in tests/data, and examples
 written for each rule.
 """
 
@@ -94,26 +95,26 @@ def test_acceptance_case_through_cli(capsys: pytest.CaptureFixture[str]) -> None
 # --- real texts -------------------------------------------------------------------------------
 
 REAL_TEXTS = [
-    # shared/api-examples/clinicaltrials/study_NCT00184067_terminated_cyanheads.json
+    # tests/data/api-examples/clinicaltrials/study_NCT00184067_terminated_cyanheads.json
     ("Primary PI left institution", "operational", ["Study_Staff_Moved"]),
-    # shared/api-examples/clinicaltrials/m37_study_NCT02971839_terminated_fields_subset.body.json
+    # tests/data/api-examples/clinicaltrials/m37_study_NCT02971839_terminated_fields_subset.body.json
     ("Decision by Sponsor.", "operational", ["Business_Administrative"]),
-    # shared/api-examples/clinicaltrials/study_NCT00973089_withdrawn_aact.json: the registry's
+    # tests/data/api-examples/clinicaltrials/study_NCT00973089_withdrawn_aact.json: the registry's
     # definition of the status, which names no reason.
     (
         "recruiting or enrolling participants has halted prematurely and will not resume",
         "unknown",
         ["No_Context"],
     ),
-    # shared/api-examples/API-NOTES.md (quoted as a typical vague whyStopped)
+    # the API notes of the recorded examples (quoted as a typical vague whyStopped)
     ("Strategic considerations", "operational", ["Business_Administrative"]),
-    # shared/seeds/000_a5a33739bc9ab0e4.txt, NCT05591222
+    # the published post-mortem of NCT05591222 (app.claidex.com), NCT05591222
     (ACCEPTANCE, "operational", ["Business_Administrative"]),
-    # shared/seeds/000_a5a33739bc9ab0e4.txt, the dek's paraphrase
+    # the published post-mortem of NCT05591222 (app.claidex.com), the dek's paraphrase
     ("citing a non-safety business decision", "operational", ["Business_Administrative"]),
-    # shared/reference/seed-programs.md: Fierce's paraphrase names the event, not a reason
+    # tests/data/reference/seed-programs.json: Fierce's paraphrase names the event, not a reason
     ("recruitment was stopped early", "unknown", ["No_Context"]),
-    # shared/reference/seed-programs.json, why_stopped_press_paraphrase: a success, not a failure
+    # tests/data/reference/seed-programs.json, why_stopped_press_paraphrase: a success, not a failure
     (
         "Amgen spokesperson (via Fierce Biotech, 2026-02-04): record is coded 'terminated' "
         "because recruitment was stopped early, but the trial was in fact completed; "
@@ -121,7 +122,7 @@ REAL_TEXTS = [
         "operational",
         ["Endpoint_Met"],
     ),
-    # shared/reference/seed-programs.json, rocatinlimab collaboration
+    # tests/data/reference/seed-programs.json, rocatinlimab collaboration
     (
         "reason: strategic portfolio prioritization by Amgen",
         "operational",
@@ -155,8 +156,8 @@ def test_cases_cover_every_category_and_rule() -> None:
 
 
 def test_cases_for_every_open_targets_example_are_present() -> None:
-    sources = [case for case in CASES if "stop-reasons.md" in case["source"]]
-    assert len(sources) == 18  # every curated example quoted in research/stop-reasons.md
+    sources = [case for case in CASES if "Open Targets stop-reason curated" in case["source"]]
+    assert len(sources) == 18  # every curated example the Open Targets paper quotes
 
 
 # --- taxonomy and archetype table -------------------------------------------------------------
