@@ -186,9 +186,10 @@ class SnapshotServer(LocalServer):
 
 
 def empty_answer(request: ApiRequest) -> Reply:
-    """What each API answers when it holds nothing for a request, in its own shapes (see
-    the recorded API examples (tests/data/api-examples): the text/plain 404, ChEMBL's empty page, Open Targets' null and empty
-    mapIds, openFDA's NOT_FOUND, PubMed's zero count). A test double, never fixture data."""
+    """What each API answers when it holds nothing for a request, in its own shapes (see the
+    recorded API examples in tests/data/api-examples: the text/plain 404, ChEMBL's empty page,
+    Open Targets' null and empty mapIds, openFDA's NOT_FOUND, PubMed's zero count). A test
+    double, never fixture data."""
     empty_page = {"limit": 20, "next": None, "offset": 0, "previous": None, "total_count": 0}
     if request.source == "ctgov":
         if request.path.startswith("/studies/"):

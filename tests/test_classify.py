@@ -97,7 +97,8 @@ def test_acceptance_case_through_cli(capsys: pytest.CaptureFixture[str]) -> None
 REAL_TEXTS = [
     # tests/data/api-examples/clinicaltrials/study_NCT00184067_terminated_cyanheads.json
     ("Primary PI left institution", "operational", ["Study_Staff_Moved"]),
-    # tests/data/api-examples/clinicaltrials/m37_study_NCT02971839_terminated_fields_subset.body.json
+    # tests/data/api-examples/clinicaltrials/
+    #   m37_study_NCT02971839_terminated_fields_subset.body.json
     ("Decision by Sponsor.", "operational", ["Business_Administrative"]),
     # tests/data/api-examples/clinicaltrials/study_NCT00973089_withdrawn_aact.json: the registry's
     # definition of the status, which names no reason.
@@ -114,7 +115,7 @@ REAL_TEXTS = [
     ("citing a non-safety business decision", "operational", ["Business_Administrative"]),
     # tests/data/reference/seed-programs.json: Fierce's paraphrase names the event, not a reason
     ("recruitment was stopped early", "unknown", ["No_Context"]),
-    # tests/data/reference/seed-programs.json, why_stopped_press_paraphrase: a success, not a failure
+    # tests/data/reference/seed-programs.json, why_stopped_press_paraphrase: a success
     (
         "Amgen spokesperson (via Fierce Biotech, 2026-02-04): record is coded 'terminated' "
         "because recruitment was stopped early, but the trial was in fact completed; "
