@@ -41,7 +41,7 @@ from drafter.facts import (
     fact_id,
     json_pointer,
     pair_entity,
-    precision_of,
+    read_fact,
     slug,
 )
 from drafter.models import Claim, Gap
@@ -117,17 +117,17 @@ def claim_facts(claim: Claim, record: str) -> dict[str, Fact]:
         value = row.get(field_name)
         if value is None or value == "":
             continue
-        facts[field_name] = Fact(
-            id=fact_id("claims", claim.key, field_name),
-            kind=kind,
-            label=label,
-            value=value,
-            precision=precision_of(kind, value),
-            source=CLAIMS_SOURCE,
-            source_url=url,
+        facts[field_name] = read_fact(
+            "claims",
+            claim.key,
+            field_name,
+            kind,
+            label,
+            value,
+            said_by=CLAIMS_SOURCE,
             record=record,
-            field=json_pointer("claims", claim.key, field_name),
-            untrusted=kind == "quote",
+            pointer=json_pointer("claims", claim.key, field_name),
+            url=url,
         )
     event = claim.event_date
     if event is not None:

@@ -219,6 +219,41 @@ def precision_of(kind: FactKind, value: FactValue) -> Precision | None:
 COMPUTED_SOURCE = "drafter (computed)"
 
 
+def read_fact(
+    source: str,
+    entity: str,
+    field: str,
+    kind: FactKind,
+    label: str,
+    value: FactValue,
+    *,
+    said_by: str,
+    record: str,
+    pointer: str,
+    url: str | None,
+    unit: Unit | None = None,
+    qualifier: str | None = None,
+    note: str | None = None,
+) -> Fact:
+    """A fact read from a record: `pointer` locates `value` in the record's body; `said_by`
+    names the source for people. Quotes are marked untrusted here, once for every reader."""
+    return Fact(
+        id=fact_id(source, entity, field),
+        kind=kind,
+        label=label,
+        value=value,
+        unit=unit,
+        qualifier=qualifier,
+        precision=precision_of(kind, value),
+        source=said_by,
+        source_url=url,
+        record=record,
+        field=pointer,
+        untrusted=kind == "quote",
+        note=note,
+    )
+
+
 def computed_fact(
     source: str,
     entity: str,

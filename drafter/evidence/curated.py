@@ -10,7 +10,7 @@ from drafter import bundled
 from drafter.bundle import DrugRecord, SourceRecord, TargetRecord, local_record_id
 from drafter.errors import InternalError
 from drafter.evidence.reading import SOURCE_LABELS, BundleBuilder
-from drafter.facts import Fact, FactKind, FactValue, Unit, fact_id, json_pointer, precision_of
+from drafter.facts import FactKind, FactValue, Unit, fact_id, json_pointer, read_fact
 from drafter.sources.ctgov import Study
 
 
@@ -79,7 +79,8 @@ def curated_facts(
         listed = isinstance(entry.value, list)
         for i, value in enumerate(values):
             source, subject, field = key.split(":", 2)
-            the_id = fact_id(source, subject, f"{field}.{i}" if listed else field)
+            field = f"{field}.{i}" if listed else field
+            the_id = fact_id(source, subject, field)
             pointer = json_pointer("facts", key, "value", *([i] if listed else []))
             held = builder.facts.get(the_id)
             if held is not None:
@@ -91,19 +92,19 @@ def curated_facts(
                 continue
             also = f"also: {', '.join(entry.also)}" if entry.also else None
             try:
-                fact = Fact(
-                    id=the_id,
-                    kind=entry.kind,
-                    label=entry.label,
-                    value=value,
+                fact = read_fact(
+                    source,
+                    subject,
+                    field,
+                    entry.kind,
+                    entry.label,
+                    value,
+                    said_by=SOURCE_LABELS["reference"],
+                    record=record,
+                    pointer=pointer,
+                    url=entry.source_url,
                     unit=entry.unit,
                     qualifier=entry.qualifier,
-                    precision=precision_of(entry.kind, value),
-                    source=SOURCE_LABELS["reference"],
-                    source_url=entry.source_url,
-                    record=record,
-                    field=pointer,
-                    untrusted=entry.kind == "quote",
                     note="; ".join(x for x in (entry.note, also) if x) or None,
                 )
             except ValueError as error:

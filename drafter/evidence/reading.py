@@ -18,8 +18,7 @@ from drafter.facts import (
     FactSet,
     FactValue,
     Unit,
-    fact_id,
-    precision_of,
+    read_fact,
     resolve_pointer,
 )
 from drafter.models import Gap
@@ -76,19 +75,19 @@ class Reader:
             return None
         try:
             value: FactValue = convert(raw) if convert is not None else raw
-            fact = Fact(
-                id=fact_id(self.source, entity, field),
-                kind=kind,
-                label=label,
-                value=value,
+            fact = read_fact(
+                self.source,
+                entity,
+                field,
+                kind,
+                label,
+                value,
+                said_by=SOURCE_LABELS[self.source],
+                record=self.record,
+                pointer=pointer,
+                url=url or self.url,
                 unit=unit,
                 qualifier=qualifier,
-                precision=precision_of(kind, value),
-                source=SOURCE_LABELS[self.source],
-                source_url=url or self.url,
-                record=self.record,
-                field=pointer,
-                untrusted=kind == "quote",
                 note=note,
             )
         except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
