@@ -27,6 +27,8 @@ and its formula instead.
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
@@ -56,16 +58,17 @@ def slug(text: str) -> str:
 
 def entity_key(text: str) -> str:
     """An entity as ids spell it: identifiers keep their case (NCT05591222, CHEMBL4594330);
-    anything an id cannot hold becomes "_"."""
+    anything an id cannot hold becomes "_". A name with nothing an id can hold ("???", "抗体")
+    becomes a short hash of itself, so every name has a stable entity."""
     cleaned = _ENTITY_UNSAFE.sub("_", text.strip()).strip("_")
-    if not cleaned:
-        raise ValueError(f"no usable entity in {text!r}")
-    return cleaned
+    if cleaned:
+        return cleaned
+    return "h" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def pair_entity(target: str, disease: str) -> str:
     """A target–disease pair: the target's id (or symbol) and the disease as it was asked for."""
-    return f"{entity_key(target)}+{slug(disease) or entity_key(disease)}"
+    return f"{entity_key(target)}+{entity_key(slug(disease) or disease)}"
 
 
 def fact_id(source: str, entity: str, field: str) -> str:
@@ -192,9 +195,9 @@ def _check_value(fact: Fact) -> None:
     if kind == "count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise ValueError(f"{fact.id}: a count is a whole number >= 0, not {value!r}")
     if kind in ("number", "score") and (
-        isinstance(value, bool) or not isinstance(value, int | float)
+        isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
     ):
-        raise ValueError(f"{fact.id}: a {kind} is a number, not {value!r}")
+        raise ValueError(f"{fact.id}: a {kind} is a finite number, not {value!r}")
     if kind in ("id", "phase", "text", "quote") and not isinstance(value, str):
         raise ValueError(f"{fact.id}: a {kind} is text, not {value!r}")
     if kind == "date":

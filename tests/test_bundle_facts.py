@@ -298,3 +298,15 @@ def test_a_stop_for_benefit_is_a_non_failure_fact(
     fact = bundle.fact("classify:NCT05591222:non_failure")
     assert fact is not None and fact.value is True
     assert fact.derived_from == ["ctgov:NCT05591222:why_stopped"]
+
+
+def test_a_damaged_curated_key_is_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    curated = json.loads(bundled.CURATED_FACTS.read_text(encoding="utf-8"))
+    curated["facts"]["no-colons-here"] = next(iter(curated["facts"].values()))
+    path = tmp_path / "curated_facts.json"
+    path.write_text(json.dumps(curated))
+    monkeypatch.setattr(bundled, "CURATED_FACTS", path)
+    assert main(["fetch", "NCT05591222", "--offline"]) == 4
+    assert "is not a fact id" in capsys.readouterr().err

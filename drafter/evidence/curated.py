@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drafter import bundled
 from drafter.bundle import DrugRecord, SourceRecord, TargetRecord, local_record_id
 from drafter.errors import InternalError
 from drafter.evidence.reading import SOURCE_LABELS, BundleBuilder
-from drafter.facts import FactKind, FactValue, Unit, fact_id, json_pointer, read_fact
+from drafter.facts import (
+    FACT_ID_PATTERN,
+    FactKind,
+    FactValue,
+    Unit,
+    fact_id,
+    json_pointer,
+    read_fact,
+)
 from drafter.sources.ctgov import Study
 
 
@@ -36,6 +45,15 @@ class CuratedFacts(BaseModel):
 
     note: str
     facts: dict[str, CuratedEntry]
+
+    @field_validator("facts")
+    @classmethod
+    def _keys_are_fact_ids(cls, facts: dict[str, CuratedEntry]) -> dict[str, CuratedEntry]:
+        """Each key is the fact id (source:entity:field) its facts are built from."""
+        for key in facts:
+            if not re.fullmatch(FACT_ID_PATTERN, key):
+                raise ValueError(f"{key!r} is not a fact id (source:entity:field)")
+        return facts
 
 
 def load_curated_facts() -> tuple[CuratedFacts, str]:
