@@ -21,6 +21,7 @@ from drafter.bundle import (
     AssociationRecord,
     Bundle,
     DiseaseRecord,
+    Origin,
     PairScore,
     RelatedClaims,
     SourceRecord,
@@ -48,6 +49,7 @@ from drafter.models import Claim, Gap
 from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
 
 CLAIMS_SOURCE = "drafter claims table"
+PARAMETERS_SOURCE = "drafter MRS parameters"
 RELATED_LIMIT = 5  # per group, newest first: about what a published post-mortem lists
 
 COMPONENT_FORMULAS: dict[str, str] = {
@@ -67,23 +69,56 @@ RELATED_GROUPS: dict[str, str] = {
 # --- the claims record -------------------------------------------------------------------------
 
 
-def claims_record_body(claims: Iterable[Claim]) -> dict[str, Any]:
-    """Claims as one record, {"claims": {key: row}}: claim facts point into it."""
-    return {"claims": {claim.key: claim_record(claim) for claim in claims}}
+def claims_record_body(
+    claims: Iterable[Claim], totals: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Claims as one record, {"claims": {key: row}} (and how many each query found, when the
+    record lists only some): claim facts point into it."""
+    body: dict[str, Any] = {"claims": {claim.key: claim_record(claim) for claim in claims}}
+    if totals is not None:
+        body["totals"] = totals
+    return body
 
 
 def claims_source_record(query: dict[str, Any], body: dict[str, Any]) -> SourceRecord:
     """The claims table as a source: the id comes from the query, the hash from the rows."""
+    words = "; ".join(
+        f"{k} is {' or '.join(v) if isinstance(v, list) else v}" for k, v in query.items()
+    )
+    return _local_record("claims", CLAIMS_SOURCE, f"claims where {words}", query, body)
+
+
+def parameters_body(result: MrsResult) -> dict[str, Any]:
+    """What a score was computed with: the analysis date, the parameters and their hash, and
+    each component's maximum. The score's constants are read from it, like any source."""
+    return {
+        "version": result.params.version,
+        "as_of": result.as_of.isoformat(),
+        "params_hash": result.params_hash,
+        "params": result.params.model_dump(mode="json"),
+        "components": {key: {"heading": heading, "max": top} for key, heading, top in COMPONENTS},
+    }
+
+
+def parameters_record(result: MrsResult) -> SourceRecord:
+    identity = [result.params_hash, result.as_of.isoformat()]
+    request = f"MRS parameters {result.params.version}, as of {result.as_of.isoformat()}"
+    return _local_record("mrs", PARAMETERS_SOURCE, request, identity, parameters_body(result))
+
+
+def _local_record(
+    kind: str, source: str, request: str, identity: Any, body: dict[str, Any]
+) -> SourceRecord:
+    """A record drafter holds itself (claims rows, score parameters): its id from what was
+    asked, its hash from what it holds."""
     text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    origin: Origin = "claims table" if kind == "claims" else "bundled"
     return SourceRecord(
-        id=local_record_id("claims", query),
-        source=CLAIMS_SOURCE,
-        request="claims where "
-        + "; ".join(
-            f"{k} is {' or '.join(v) if isinstance(v, list) else v}" for k, v in query.items()
-        ),
-        origin="claims table",
-        fetched_at="claims table",
+        id=local_record_id(kind, identity),
+        source=source,
+        request=request,
+        origin=origin,
+        fetched_at=origin,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
     )
 
@@ -181,14 +216,38 @@ def score_pair(
     summary = summarize(result, target_name, disease.name)
     pair = pair_entity(target.ensembl_id or target_name, disease.query)
     query = {"target": target_names, "disease": disease_names}
-    record = claims_source_record(query, claims_record_body(claims))
+    record = claims_source_record(query, claims_record_body(claims, {"pair": len(claims)}))
     per_claim = {c.key: claim_facts(c, record.id) for c in claims}
     facts = FactSet(f for found in per_claim.values() for f in found.values())
+    found = read_fact(
+        "mrs",
+        pair,
+        "claims_found",
+        "count",
+        "Claims on the pair in the claims table (failures and non-failures)",
+        len(claims),
+        said_by=CLAIMS_SOURCE,
+        record=record.id,
+        pointer="/totals/pair",
+        url=None,
+        unit="programs",
+    )
+    facts.add(found)
+    parameters = parameters_record(result)
     by_id = {f.id: f for f in evidence}
-    for fact in _ScoreFacts(pair, result, summary, per_claim, by_id, target).build():
+    built = _ScoreFacts(
+        pair, result, summary, per_claim, found, by_id, target, parameters.id
+    ).build()
+    for fact in built:
         facts.add(fact)
     return PairScore(
-        pair=pair, result=result, summary=summary, claims=claims, record=record, facts=list(facts)
+        pair=pair,
+        result=result,
+        summary=summary,
+        claims=claims,
+        record=record,
+        parameters=parameters,
+        facts=list(facts),
     )
 
 
@@ -200,14 +259,21 @@ class _ScoreFacts:
     result: MrsResult
     summary: MrsSummary
     per_claim: dict[str, dict[str, Fact]]
+    found: Fact  # how many claims the pair's query returned: every claim-set count rests on it
     evidence: dict[str, Fact]
     target: TargetRecord
+    parameters: str  # id of the MRS parameters record
     facts: list[Fact] = field(default_factory=list)
 
     def of(self, fields: Sequence[str], keys: Iterable[str] | None = None) -> list[Fact]:
-        """The named facts of the given claims (all claims by default)."""
-        claims = self.per_claim if keys is None else {k: self.per_claim[k] for k in keys}
-        return [facts[f] for facts in claims.values() for f in fields if f in facts]
+        """The named facts of the given claims. Without `keys` it is a statement about the
+        whole claim set, which also rests on how many claims the query found (so a pair with
+        no claims still cites where its zero came from)."""
+        if keys is None:
+            every = [self.found]
+            every += [facts[f] for facts in self.per_claim.values() for f in fields if f in facts]
+            return every
+        return [self.per_claim[k][f] for k in keys for f in fields if f in self.per_claim[k]]
 
     def scored(self) -> list[str]:
         """Keys of the claims the score counts: every claim but the non-failures."""
@@ -230,6 +296,26 @@ class _ScoreFacts:
         self.facts.append(fact)
         return fact
 
+    def parameter(
+        self, field_name: str, pointer: str, kind: FactKind, label: str, value: FactValue
+    ) -> Fact:
+        """A fact read from the MRS parameters record (a maximum, the analysis date, ...)."""
+        fact = read_fact(
+            "mrs",
+            self.pair,
+            field_name,
+            kind,
+            label,
+            value,
+            said_by=PARAMETERS_SOURCE,
+            record=self.parameters,
+            pointer=pointer,
+            url=None,
+            unit="points" if kind == "number" else None,
+        )
+        self.facts.append(fact)
+        return fact
+
     def source_inputs(self) -> tuple[list[Fact], list[Fact]]:
         """The association score fact and the Open Targets program id facts, if fetched."""
         ensembl = self.target.ensembl_id
@@ -245,6 +331,12 @@ class _ScoreFacts:
     def build(self) -> list[Fact]:
         result = self.result
         association, programs = self.source_inputs()
+        as_of = self.parameter(
+            "as_of", "/as_of", "date", "Analysis date of the score", result.as_of.isoformat()
+        )
+        self.parameter(
+            "params_hash", "/params_hash", "code", "MRS parameters (sha256)", result.params_hash
+        )
         n_programs = self.add(
             "n_programs",
             "count",
@@ -258,20 +350,18 @@ class _ScoreFacts:
         inputs: dict[str, list[Fact]] = {
             "phase_burden": self.of(["phase", "category"]),
             "archetype_severity": self.of(["phase", "archetype", "category"]),
-            "temporal_recency": self.of(["phase", "event_date", "category"]),
+            "temporal_recency": [*self.of(["phase", "event_date", "category"]), as_of],
             "genetic_deficit": association,
             "programmatic_saturation": [n_programs],
         }
         components = []
         for key, heading, maximum in COMPONENTS:
-            self.add(
+            most = self.parameter(
                 f"components.{key}.max",
+                json_pointer("components", key, "max"),
                 "number",
                 f"{heading}: maximum points",
                 maximum,
-                [],
-                "the component's maximum (MRS.md)",
-                "points",
             )
             components.append(
                 self.add(
@@ -279,7 +369,7 @@ class _ScoreFacts:
                     "score",
                     f"{heading} (of {maximum})",
                     result.component(key).points,
-                    inputs[key],
+                    [*inputs[key], most],
                     f"{COMPONENT_FORMULAS[key]}, shown to one decimal (MRS v1)",
                     "points",
                 )
@@ -299,7 +389,7 @@ class _ScoreFacts:
             "count",
             "Documented failed programs on the pair",
             result.n_claims,
-            self.of(["drug", "category"], self.scored()),
+            [self.found, *self.of(["drug", "category"], self.scored())],
             "claims on the target in this indication, successes and met endpoints excepted",
             "programs",
         )
@@ -316,17 +406,6 @@ class _ScoreFacts:
             result.draft_claims,
             "status",
             "claims whose status is draft: scored like published ones, reported as drafts",
-        )
-        self.add(
-            "as_of", "date", "Analysis date", result.as_of.isoformat(), [], "the analysis date"
-        )
-        self.add(
-            "params_hash",
-            "code",
-            "MRS parameters (sha256)",
-            result.params_hash,
-            [],
-            "sha256 of the canonical JSON of the MRS parameters",
         )
         self._counts()
         best = result.most_informative_failure
@@ -381,7 +460,7 @@ class _ScoreFacts:
                 "count",
                 f"Documented failures in {bucket}",
                 count,
-                self.of(["phase"], scored),
+                [self.found, *self.of(["phase"], scored)],
                 "claims by phase; a combined phase counts in its higher phase",
                 "programs",
             )
@@ -391,7 +470,7 @@ class _ScoreFacts:
                 "count",
                 f"Documented {archetype} failures",
                 count,
-                self.of(["archetype"], scored),
+                [self.found, *self.of(["archetype"], scored)],
                 "claims by archetype",
                 "programs",
             )
@@ -414,7 +493,13 @@ def assess(
     classification = (classifier.classify if classifier else classify_stop_reason)(
         bundle.trial.status.why_stopped
     )
-    why = bundle.fact(fact_id("ctgov", bundle.nct_id, "why_stopped"))
+    # the reason as the record states it; a record that states none is classified from the
+    # record itself (its status), which is what "no reason given" rests on
+    stated = [
+        bundle.fact(fact_id("ctgov", bundle.nct_id, field))
+        for field in ("why_stopped", "overall_status", "nct_id")
+    ]
+    why = next((f for f in stated if f is not None), None)
     for fact in _classification_facts(bundle.nct_id, classification, why):
         facts.add(fact)
     score: PairScore | None = None
@@ -435,15 +520,19 @@ def assess(
     related = _related(store, bundle, classification, score)
     bodies = dict(bundle._bodies)
     sources = list(bundle.sources)
-    for record, claims, computed in (
-        (score.record, score.claims, score.facts) if score else (None, [], []),
-        (related.record, related.claims, related.facts),
-    ):
-        for fact in computed:
-            facts.add(fact)
-        if record is not None and record.id not in bodies:
+    for fact in [*(score.facts if score else []), *related.facts]:
+        facts.add(fact)
+    records: list[tuple[SourceRecord, dict[str, Any]]] = []
+    if score is not None:
+        records += [
+            (score.record, claims_record_body(score.claims)),
+            (score.parameters, parameters_body(score.result)),
+        ]
+    records.append((related.record, related.body))
+    for record, body in records:
+        if record.id not in bodies:
             sources.append(record)
-            bodies[record.id] = claims_record_body(claims)
+            bodies[record.id] = body
     gaps += [
         Gap(step="facts", reason=f"{c.id}: {c.refused.value!r} refused, {c.kept.value!r} kept")
         for c in facts.conflicts
@@ -511,9 +600,10 @@ def _classification_facts(
 @dataclass
 class _Related:
     related: RelatedClaims
-    claims: list[Claim] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    record: SourceRecord | None = None
+    body: dict[str, Any]
+    claims: list[Claim]
+    facts: list[Fact]
+    record: SourceRecord
 
 
 def _related(
@@ -555,25 +645,26 @@ def _related(
         totals={group: len(claims) for group, claims in groups.items()},
     )
     claims = [c for group in shown.values() for c in group]
-    if not claims:
-        return _Related(related)
     query = {"target": target_names, "disease": disease_names, "archetype": archetype}
-    record = claims_source_record(query, claims_record_body(claims))
+    body = claims_record_body(claims, related.totals)
+    record = claims_source_record(query, body)
     facts: list[Fact] = []
     for group, members in shown.items():
         description = RELATED_GROUPS[group]
         if group == "same_failure_type":
             description += f" ({archetype})"
         facts.append(
-            computed_fact(
+            read_fact(
                 "related",
                 bundle.nct_id,
                 f"{group}.count",
                 "count",
-                f"Related failure claims, {group.replace('_', ' ')}",
-                len(groups[group]),
-                [],
-                f"{description}, counted in the claims table",
+                f"Related failure claims, {group.replace('_', ' ')} ({description})",
+                related.totals[group],
+                said_by=CLAIMS_SOURCE,
+                record=record.id,
+                pointer=json_pointer("totals", group),
+                url=None,
                 unit="programs",
             )
         )
@@ -592,7 +683,7 @@ def _related(
                     f"{description}, newest first",
                 )
             )
-    return _Related(related, claims, facts, record)
+    return _Related(related, body, claims, facts, record)
 
 
 def _newest_first(claim: Claim) -> tuple[int, int, str]:

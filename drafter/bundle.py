@@ -151,7 +151,8 @@ class PairScore(FactTable):
     result: MrsResult
     summary: MrsSummary
     claims: list[Claim]
-    record: SourceRecord
+    record: SourceRecord = Field(description="the claims-table rows the score read")
+    parameters: SourceRecord = Field(description="the date and parameters it was computed with")
 
 
 class Assessment(BaseModel):

@@ -17,7 +17,12 @@ from typing import Any
 import pytest
 
 from drafter import bundled
-from drafter.assessment import assess, claims_record_body
+from drafter.assessment import (
+    PARAMETERS_SOURCE,
+    assess,
+    claims_record_body,
+    parameters_body,
+)
 from drafter.bundle import Bundle
 from drafter.claims import ClaimsStore
 from drafter.cli import main
@@ -64,11 +69,17 @@ def build(tmp_path: Path, nct_id: str, **settings: Any) -> tuple[Bundle, ClaimsS
 def body_of(bundle: Bundle, store: ClaimsStore, record: str) -> Any:
     source = next(s for s in bundle.sources if s.id == record)
     if source.origin == "bundled":
+        if source.source == PARAMETERS_SOURCE:
+            assert bundle.assessment is not None and bundle.assessment.mrs is not None
+            return parameters_body(bundle.assessment.mrs.result)
         return CURATED
     if source.origin == "claims table":
-        keys = [c.key for c in bundle.assessment.claims] if bundle.assessment else []
-        stored = [store.get(key) for key in keys]
-        return claims_record_body(c for c in stored if c is not None)
+        assessment = bundle.assessment
+        assert assessment is not None
+        stored = [store.get(c.key) for c in assessment.claims]
+        totals = {"pair": len(assessment.mrs.claims) if assessment.mrs else 0}
+        totals |= assessment.related.totals
+        return claims_record_body((c for c in stored if c is not None), totals)
     text = SNAPSHOT_BODIES[record]
     assert hashlib.sha256(text.encode()).hexdigest() == source.sha256
     return json.loads(text)
@@ -83,7 +94,8 @@ def test_every_fact_is_typed_and_traceable(nct_id: str, tmp_path: Path) -> None:
     for fact in bundle.facts:
         assert fact.kind
         if fact.computed:
-            assert fact.formula and set(fact.derived_from) <= ids, fact.id
+            assert fact.formula and fact.derived_from, fact.id
+            assert set(fact.derived_from) <= ids, fact.id
             continue
         assert fact.record is not None and fact.field is not None
         raw = resolve_pointer(body_of(bundle, store, fact.record), fact.field)
@@ -142,8 +154,14 @@ def test_computed_facts_cite_their_inputs(tmp_path: Path) -> None:
         assert f"{pair}:components.{key}" in total.derived_from
     deficit = bundle.fact(f"{pair}:components.genetic_deficit")
     assert deficit is not None and deficit.derived_from == [
-        "opentargets:ENSG00000239961+discoid_lupus_erythematosus:association_score"
+        "opentargets:ENSG00000239961+discoid_lupus_erythematosus:association_score",
+        f"{pair}:components.genetic_deficit.max",
     ]
+    maximum = bundle.fact(f"{pair}:components.genetic_deficit.max")
+    assert maximum is not None and (maximum.value, maximum.field) == (
+        15,
+        "/components/genetic_deficit/max",
+    )
     recency = bundle.fact(f"{pair}:components.temporal_recency")
     assert recency is not None and "claims:NCT05591222:event_date" in recency.derived_from
     event = bundle.fact("claims:NCT05591222:event_date")

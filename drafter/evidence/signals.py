@@ -132,20 +132,31 @@ def target_programs(
             "phase",
             "Highest clinical stage of the drug on the target",
         )
-    builder.add(
-        computed_fact(
-            "opentargets",
-            ensembl_id,
-            "clinical_programs.count",
-            "count",
-            f"Clinical-stage drugs on {target.symbol or ensembl_id} (Open Targets)",
-            len(programs),
-            id_facts,
-            "distinct drugs in Open Targets' drugAndClinicalCandidates for the target",
-            unit="programs",
-            url=read.url,
-        )
+    label = f"Clinical-stage drugs on {target.symbol or ensembl_id} (Open Targets)"
+    rows = read.add(
+        ensembl_id,
+        "clinical_programs.rows",
+        "/data/target/drugAndClinicalCandidates/count",
+        "count",
+        f"{label}, rows as Open Targets counts them",
+        unit="programs",
     )
+    inputs = id_facts or ([rows] if rows else [])
+    if inputs:  # a count rests on the drugs listed, or on Open Targets' own count of none
+        builder.add(
+            computed_fact(
+                "opentargets",
+                ensembl_id,
+                "clinical_programs.count",
+                "count",
+                label,
+                len(programs),
+                inputs,
+                "distinct drugs in Open Targets' drugAndClinicalCandidates for the target",
+                unit="programs",
+                url=read.url,
+            )
+        )
     return sorted(programs.values(), key=lambda p: p.chembl_id or "")
 
 
