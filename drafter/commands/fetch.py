@@ -99,11 +99,12 @@ def summarise(bundle: Bundle) -> str:
         stop = bundle.assessment.classification
         lines.append(f"  stop classification: {stop.archetype} ({', '.join(stop.categories)})")
         if bundle.assessment.mrs is not None:
-            lines.append(f"  {bundle.assessment.mrs.summary.headline}")
+            score = bundle.assessment.mrs
+            lines.append(f"  {score.summary.headline}, as of {score.result.as_of.isoformat()}")
     origins = sorted({s.origin for s in bundle.sources})
     lines.append(
         f"  {len(bundle.facts)} facts · {len(bundle.gaps)} gaps · "
-        f"{len(bundle.sources)} source answers ({', '.join(origins)})"
+        f"{len(bundle.sources)} sources ({', '.join(origins)})"
     )
     lines += [f"  gap — {gap.step}: {gap.reason}" for gap in bundle.gaps]
     # every line is one line: a value holding a newline or an escape cannot forge another
