@@ -39,6 +39,7 @@ from drafter.facts import (
     FactValue,
     Unit,
     computed_fact,
+    conflict_gaps,
     fact_id,
     json_pointer,
     pair_entity,
@@ -248,6 +249,7 @@ def score_pair(
         record=record,
         parameters=parameters,
         facts=list(facts),
+        gaps=conflict_gaps(facts),
     )
 
 
@@ -533,10 +535,7 @@ def assess(
         if record.id not in bodies:
             sources.append(record)
             bodies[record.id] = body
-    gaps += [
-        Gap(step="facts", reason=f"{c.id}: {c.refused.value!r} refused, {c.kept.value!r} kept")
-        for c in facts.conflicts
-    ]
+    gaps += (score.gaps if score else []) + conflict_gaps(facts)
     cited = {c.key: c for c in [*(score.claims if score else []), *related.claims]}
     assessment = Assessment(
         classification=classification,

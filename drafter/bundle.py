@@ -153,6 +153,7 @@ class PairScore(FactTable):
     claims: list[Claim]
     record: SourceRecord = Field(description="the claims-table rows the score read")
     parameters: SourceRecord = Field(description="the date and parameters it was computed with")
+    gaps: list[Gap] = Field(default_factory=list, description="facts that could not be kept")
 
 
 class Assessment(BaseModel):

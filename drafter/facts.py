@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from drafter.models import PartialDate, Precision
+from drafter.models import Gap, PartialDate, Precision
 
 FactKind = Literal["count", "number", "score", "date", "id", "phase", "code", "text", "quote"]
 # Units a count or number may carry; the set a verifier can compare prose against.
@@ -57,13 +57,15 @@ def slug(text: str) -> str:
 
 
 def entity_key(text: str) -> str:
-    """An entity as ids spell it: identifiers keep their case (NCT05591222, CHEMBL4594330);
-    anything an id cannot hold becomes "_". A name with nothing an id can hold ("???", "抗体")
-    becomes a short hash of itself, so every name has a stable entity."""
+    """An entity as ids spell it. Identifiers an id can hold as they are (NCT05591222,
+    CHEMBL4594330, ENSG00000239961, discoid_lupus_erythematosus) are kept; any other text is
+    cleaned ("_" for what an id cannot hold) and gets a short hash of the exact text, so two
+    names never share an entity ("foo bar" and "foo_bar", two non-Latin names)."""
     cleaned = _ENTITY_UNSAFE.sub("_", text.strip()).strip("_")
-    if cleaned:
+    if cleaned == text:
         return cleaned
-    return "h" + hashlib.sha256(text.encode()).hexdigest()[:10]
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return f"{cleaned}-{digest}" if cleaned else f"h{digest}"
 
 
 def pair_entity(target: str, disease: str) -> str:
@@ -331,3 +333,15 @@ class FactSet:
     def with_prefix(self, prefix: str) -> list[Fact]:
         """The elements of one list ("ctgov:NCT05591222:conditions.") in list order."""
         return [f for f in self._facts.values() if f.id.startswith(prefix)]
+
+
+def conflict_gaps(facts: FactSet) -> list[Gap]:
+    """Each conflict of a fact set as a gap a reviewer sees: both values and who said them."""
+    return [
+        Gap(
+            step="facts",
+            reason=f"{c.id}: {c.refused.source} says {c.refused.value!r} but "
+            f"{c.kept.source} says {c.kept.value!r}; the first is kept",
+        )
+        for c in facts.conflicts
+    ]

@@ -328,3 +328,55 @@ def test_a_damaged_curated_key_is_an_internal_error(
     monkeypatch.setattr(bundled, "CURATED_FACTS", path)
     assert main(["fetch", "NCT05591222", "--offline"]) == 4
     assert "is not a fact id" in capsys.readouterr().err
+
+
+def test_claims_whose_keys_clean_alike_keep_their_own_facts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ "foo bar" and "foo_bar" are two drugs: each claim's facts keep their own ids, and the
+    score's counts cite the claims they count (a hostile-review reproduction)."""
+    for drug, archetype, category, phase in (
+        ("foo bar", "efficacy", "Negative", "PHASE2"),
+        ("foo_bar", "safety", "Safety_Sideeffects", "PHASE3"),
+        ("抗体", "efficacy", "Negative", "PHASE1"),
+        ("药物", "efficacy", "Negative", "PHASE1"),
+    ):
+        claim = {
+            "drug": drug,
+            "target_symbol": "LILRA4",
+            "disease_name": "discoid lupus erythematosus",
+            "archetype": archetype,
+            "category": category,
+            "phase": phase,
+        }
+        assert main(["claims", "add", "--json-claim", json.dumps(claim)]) == 0
+    capsys.readouterr()
+    argv = ["mrs", "--target", "LILRA4", "--disease", "discoid lupus erythematosus"]
+    assert main([*argv, "--as-of", "2026-05-20", "--offline", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    facts = {f["id"]: f for f in document["facts"]}
+    phases = sorted(
+        v["value"] for k, v in facts.items() if k.startswith("claims:") and k.endswith(":phase")
+    )
+    assert phases == ["PHASE1", "PHASE1", "PHASE2", "PHASE2", "PHASE3"]
+    [safety] = [f for i, f in facts.items() if i.endswith(":counts.PHASE3.safety")]
+    assert [facts[i]["value"] for i in safety["derived_from"]] == ["PHASE3", "safety"]
+    assert not [g for g in document["gaps"] if g["step"] == "facts"]
+
+
+@pytest.mark.parametrize("argv", [["--disease", "红斑狼疮"], ["--target", "靶"]])
+def test_non_latin_names_are_never_an_internal_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    claim = {
+        "drug": "抗体",
+        "target_symbol": "靶",
+        "disease_name": "病",
+        "archetype": "operational",
+        "category": "Business_Administrative",
+    }
+    assert main(["claims", "add", "--json-claim", json.dumps(claim)]) == 0
+    assert main(["fetch", "NCT05591222", "--offline", "--as-of", "2026-05-20"]) == 0
+    code = main(["fetch", "NCT05591222", "--offline", "--as-of", "2026-05-20", *argv])
+    assert code in (0, 2, 3)
+    assert "internal error" not in capsys.readouterr().err

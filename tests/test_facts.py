@@ -37,9 +37,9 @@ def read_fact(**values: Any) -> Fact:
 
 def test_ids_are_source_entity_field() -> None:
     assert fact_id("ctgov", "NCT05591222", "conditions.0") == "ctgov:NCT05591222:conditions.0"
-    assert fact_id("claims", "zodasiran|ANGPTL3|HoFH x", "phase") == (
-        "claims:zodasiran_ANGPTL3_HoFH_x:phase"
-    )
+    assert fact_id("claims", "NCT05591222", "phase") == "claims:NCT05591222:phase"
+    key = fact_id("claims", "zodasiran|ANGPTL3|HoFH x", "phase")
+    assert key.startswith("claims:zodasiran_ANGPTL3_HoFH_x-") and key.endswith(":phase")
     assert pair_entity("ENSG00000239961", "Discoid Lupus  Erythematosus") == (
         "ENSG00000239961+discoid_lupus_erythematosus"
     )
@@ -148,6 +148,20 @@ def test_a_fact_table_looks_facts_up_by_id_and_refuses_duplicates() -> None:
     assert table.fact("ctgov:NCT05591222:enrollment_other") is not None
     with pytest.raises(ValidationError, match="twice"):
         FactTable(facts=[read_fact(), read_fact()])
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("foo bar|lilra4|dle", "foo_bar|lilra4|dle", "foo/bar|lilra4|dle", "foo_bar_lilra4_dle"),
+        ("抗体|lilra4|dle", "药物|lilra4|dle", "|lilra4|dle"),
+        ("???", "!!!", "抗体", "药物"),
+    ],
+)
+def test_distinct_names_never_share_an_entity(names: tuple[str, ...]) -> None:
+    keys = [entity_key(name) for name in names]
+    assert len(set(keys)) == len(names)
+    assert keys == [entity_key(name) for name in names]  # and the same name always maps alike
 
 
 def test_every_name_has_a_stable_entity() -> None:

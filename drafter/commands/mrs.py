@@ -60,13 +60,19 @@ def run(args: argparse.Namespace) -> int:
             **result.model_dump(mode="json"),
             "summary": score.summary.model_dump(mode="json"),
             "facts": [f.model_dump(mode="json") for f in [*evidence.facts, *score.facts]],
-            "sources": [s.model_dump(mode="json") for s in [*evidence.sources, score.record]],
-            "gaps": [gap.model_dump(mode="json") for gap in evidence.gaps],
+            "sources": [
+                s.model_dump(mode="json")
+                for s in [*evidence.sources, score.record, score.parameters]
+            ],
+            "gaps": [gap.model_dump(mode="json") for gap in [*evidence.gaps, *score.gaps]],
         }
         write_json(document)
     else:
         table = render_table(result, target_name, evidence.disease.name, score.summary.text)
-        gaps = "".join(f"gap — {one_line(f'{gap.step}: {gap.reason}')}\n" for gap in evidence.gaps)
+        gaps = "".join(
+            f"gap — {one_line(f'{gap.step}: {gap.reason}')}\n"
+            for gap in [*evidence.gaps, *score.gaps]
+        )
         write_stdout(table + gaps)
     return 0
 

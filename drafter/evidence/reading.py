@@ -18,6 +18,7 @@ from drafter.facts import (
     FactSet,
     FactValue,
     Unit,
+    conflict_gaps,
     read_fact,
     resolve_pointer,
 )
@@ -160,14 +161,7 @@ class BundleBuilder:
         self.gaps.append(Gap(step=step, reason=reason))
 
     def conflict_gaps(self) -> list[Gap]:
-        return [
-            Gap(
-                step="facts",
-                reason=f"{c.id}: {c.refused.source} says {c.refused.value!r} but "
-                f"{c.kept.source} says {c.kept.value!r}; the first is kept",
-            )
-            for c in self.facts.conflicts
-        ]
+        return conflict_gaps(self.facts)
 
     def source_records(self) -> list[SourceRecord]:
         """One record per distinct answer the facts can cite, in the order first asked."""
