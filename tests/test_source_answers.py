@@ -165,3 +165,33 @@ def test_a_command_that_outlives_its_deadline_exits_3(
     err = capsys.readouterr().err
     assert "command deadline (DRAFTER_DEADLINE)" in err and err.count("\n") == 1
     assert len(scripted.received) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"error": "NOT_FOUND"}, {"path": "/x"}, json.loads(OTHER_STUDY), {"studies": []}],
+)
+def test_a_chembl_body_without_its_list_is_never_a_no_hits_answer(
+    body: object, scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    """A 200 object that is not a ChEMBL page must not pass as "no molecules" and be cached
+    (it hid the drug, the target and the score until the cache expired)."""
+    good = (SNAPSHOT_DIR / "chembl" / "molecule_search_daxdilimab.json").read_text()
+    path = "/molecule/search.json"
+    scripted.script(path, Reply(200, json.dumps(body)), Reply(200, good))
+    with client_for(scripted, tmp_path, "chembl") as client:
+        with pytest.raises(MalformedResponse):
+            chembl.search_molecules(client, "Daxdilimab")
+        assert [m.molecule_chembl_id for m in chembl.search_molecules(client, "Daxdilimab")] == [
+            "CHEMBL4594330"
+        ]
+    offline = HttpClient(fast_settings(tmp_path, offline=True, chembl_url=scripted.url))
+    with offline:
+        assert chembl.search_molecules(offline, "Daxdilimab")  # the good answer was cached
+    for mechanisms in ({"error": "x"}, {}):
+        scripted.script("/mechanism.json", Reply(200, json.dumps(mechanisms)))
+        with (
+            client_for(scripted, tmp_path / "m", "chembl") as client,
+            pytest.raises(MalformedResponse),
+        ):
+            chembl.get_mechanisms(client, "CHEMBL4594330")

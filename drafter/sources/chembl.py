@@ -83,12 +83,12 @@ class PageMeta(_Record):
 
 
 class MoleculePage(_Record):
-    molecules: list[Molecule] = Field(default_factory=list)
+    molecules: list[Molecule]  # always sent, empty for no hits: a page without it is no answer
     page_meta: PageMeta | None = None
 
 
 class MechanismPage(_Record):
-    mechanisms: list[Mechanism] = Field(default_factory=list)
+    mechanisms: list[Mechanism]  # always sent, empty for none: a page without it is no answer
     page_meta: PageMeta | None = None
 
 

@@ -261,7 +261,7 @@ class Study(_Record):
 
 
 class StudyPage(_Record):
-    studies: list[Study] = Field(default_factory=list)
+    studies: list[Study]  # always sent, empty for no hits: a page without it is no answer
     next_page_token: str | None = None
     total_count: int | None = Field(default=None, validation_alias=AliasChoices("totalCount"))
 
