@@ -41,6 +41,7 @@ from drafter.mrs import MrsInput
 from drafter.sqlite_db import (
     ELSEWHERE,
     Database,
+    check_intact,
     connect,
     enable_wal,
     file_target,
@@ -424,6 +425,8 @@ class ClaimsStore:
         conn: sqlite3.Connection | None = None
         try:
             conn = connect(target, busy)
+            if existed:
+                check_intact(conn)
             enable_wal(conn, busy)
             version = self._prepare(conn, seed)
         except sqlite3.Error as error:
@@ -460,6 +463,7 @@ class ClaimsStore:
                         self.path, f"schema version {version} needs an upgrade to be read"
                     )
                 conn.execute("SELECT 1 FROM claims LIMIT 1").fetchall()
+                check_intact(conn)
             except sqlite3.Error as error:
                 conn.close()
                 failure = error

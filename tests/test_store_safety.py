@@ -163,12 +163,32 @@ def test_a_damaged_database_is_bad_input_on_read(
     assert "drafter claims export" in captured.err and "DRAFTER_DB" in captured.err
 
 
-def test_a_damaged_database_raises_bad_input_from_every_read(tmp_path: Path) -> None:
+def test_a_damaged_database_is_refused_when_opened(tmp_path: Path) -> None:
+    """Found when opened (PRAGMA quick_check), so no read can answer from a damaged file."""
     db = damaged(tmp_path)
-    with ClaimsStore(db) as store:
-        for read in (store.all, store.mrs_inputs, lambda: store.for_pair("T1", "D1")):
-            with pytest.raises(BadInput, match="is damaged"):
-                read()
+    with pytest.raises(BadInput, match="is damaged"):
+        ClaimsStore(db)
+
+
+def test_a_damaged_index_is_not_a_silently_wrong_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Garbage in the target index's page left the table pages intact: `claims list --target`
+    answered "0 claims", exit 0, before the check at open (a hostile-review reproduction)."""
+    db = tmp_path / "claims.sqlite3"
+    with ClaimsStore(db, seed=DEFAULT_SEED_CLAIMS):
+        pass
+    with sqlite3.connect(db) as conn:
+        [(root,)] = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'claims_target_norm'"
+        ).fetchall()
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as handle:
+        handle.seek((root - 1) * page_size + 8)
+        handle.write(bytes(range(200)))
+    assert main(["claims", "--db", str(db), "list", "--target", "LILRA4"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "is damaged" in captured.err
 
 
 # --- read-only files and directories --------------------------------------------------------------
