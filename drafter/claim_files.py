@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TextIO
+from typing import Any, AnyStr, BinaryIO, Literal, TextIO
 
 from pydantic import ValidationError
 
@@ -81,12 +81,12 @@ def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
     """Every row of a claims file, validated; the first bad row raises BadInput naming its line."""
     fmt = fmt or format_for(path)
     try:
-        # newline="": a CSV cell keeps its own line breaks ("\r\n" inside quotes stays as is)
-        with path.open(encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read claims file {path}: {error}") from error
-    return parse_claims(text, fmt, str(path))
+        # bytes, then UTF-8: a CSV cell keeps its own line breaks ("\r\n" inside quotes)
+        with path.open("rb") as handle:
+            data = _read_bounded(handle, MAX_FILE_BYTES, f"claims file {path}")
+    except OSError as error:
+        raise BadInput(f"cannot read claims file {path}: {error.strerror or error}") from error
+    return parse_claims(_decoded(data, f"claims file {path}"), fmt, str(path))
 
 
 def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
@@ -158,18 +158,39 @@ def load_json(text: str, where: str) -> Any:
         raise BadInput(f"{where}: {error}") from None
 
 
-def read_stdin(name: str = "<stdin>") -> str:
+# The most a claims file may hold: a 100,000-claim export is about 60 MB. Input is read in a
+# bounded way, so /dev/zero or a runaway pipe is refused instead of filling memory.
+MAX_FILE_BYTES = 128 * 2**20
+MAX_CLAIM_BYTES = 2**20  # one claim: its longest legal form is well under 200 KB
+
+
+def read_stdin(name: str = "<stdin>", limit: int = MAX_FILE_BYTES) -> str:
     """All of stdin as text: UTF-8, a byte order mark dropped, and line breaks exactly as sent
     (text-mode stdin would turn "\r\n" inside a CSV cell into "\n")."""
     buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text-only stdin (embedding, tests): already decoded
+        return _bounded(sys.stdin.read(limit + 1), limit, name).removeprefix(BOM)
+    return _decoded(_read_bounded(buffer, limit, name), name).removeprefix(BOM)
+
+
+def _read_bounded(handle: BinaryIO, limit: int, name: str) -> bytes:
     try:
-        if buffer is None:  # a text-only stdin (embedding, tests): already decoded
-            return sys.stdin.read().removeprefix(BOM)
-        return buffer.read().decode("utf-8").removeprefix(BOM)
-    except UnicodeDecodeError as error:
-        raise BadInput(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+        return _bounded(handle.read(limit + 1), limit, name)
     except OSError as error:
         raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
+
+
+def _bounded(data: AnyStr, limit: int, name: str) -> AnyStr:
+    if len(data) > limit:
+        raise BadInput(f"{name} is larger than {limit:,} bytes, more than drafter reads")
+    return data
+
+
+def _decoded(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})") from error
 
 
 def _object(data: Any, where: str) -> dict[str, Any]:

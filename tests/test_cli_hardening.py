@@ -178,3 +178,20 @@ def test_claims_and_classify_output_cannot_drive_the_terminal(
         assert main(argv) == 0
         out = capsys.readouterr().out
         assert "\x1b" not in out and "\x9b" not in out and out.count("\n") <= 30
+
+
+@pytest.mark.parametrize(
+    ("argv", "limit"),
+    [
+        (["claims", "add", "--json-claim", "-"], "1,048,576"),
+        (["claims", "import", "-", "--format", "jsonl"], "134,217,728"),
+        (["claims", "import", "/dev/zero", "--format", "jsonl"], "134,217,728"),
+    ],
+)
+def test_endless_claims_input_is_refused_not_read_into_memory(
+    argv: list[str], limit: str, tmp_path: Path
+) -> None:
+    with open("/dev/zero", "rb") as zeros:
+        result = run(*argv, stdin=zeros, env={**os.environ, "DRAFTER_DB": str(tmp_path / "c.db")})
+    assert result.returncode == 2
+    assert f"larger than {limit} bytes" in result.stderr.decode()

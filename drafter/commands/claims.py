@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from drafter.atomic_write import write_atomically
 from drafter.claim_files import (
     FORMATS,
+    MAX_CLAIM_BYTES,
     Format,
     claim_record,
     format_for,
@@ -118,7 +119,7 @@ def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
 
 
 def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
-    text = read_stdin() if args.json_claim == "-" else args.json_claim
+    text = read_stdin(limit=MAX_CLAIM_BYTES) if args.json_claim == "-" else args.json_claim
     data = load_json(text, "--json-claim")
     if not isinstance(data, dict):
         raise BadInput("--json-claim must be a JSON object")
