@@ -14,7 +14,6 @@ import errno
 import json
 import re
 import sqlite3
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -52,6 +51,7 @@ from drafter.sqlite_db import (
     read_only_targets,
     translate,
 )
+from drafter.terminal import tell
 
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
 
@@ -542,7 +542,7 @@ def read_seed(seed: Traversable) -> list[Claim]:
 
 
 def _warn_on_stderr(message: str) -> None:
-    sys.stderr.write(f"drafter: warning: {' '.join(message.split())}\n")
+    tell(f"warning: {message}")
 
 
 def count_by_phase_archetype(claims: Iterable[Claim]) -> PhaseArchetypeCounts:

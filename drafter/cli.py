@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from drafter import __version__
-from drafter.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, DrafterError, mask_secrets
-from drafter.terminal import one_line
+from drafter.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, DrafterError
+from drafter.terminal import one_line, tell
 
 # Subcommand name → module under drafter.commands exposing configure(parser) and run(args) -> int.
 COMMANDS: dict[str, str] = {
@@ -78,9 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    """One line on stderr: secrets masked, controls and newlines removed, length bounded."""
-    sys.stderr.write(f"drafter: {one_line(mask_secrets(message), 2000)}\n")
-    sys.stderr.flush()
+    tell(message)
 
 
 def _silence_stdout() -> None:

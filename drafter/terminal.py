@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
+
+from drafter.errors import mask_secrets
 
 # C0 controls except tab and newline, DEL, C1 controls (U+009B is a one-byte CSI), and the
 # bidirectional overrides and isolates that reorder what a reader sees.
@@ -35,3 +38,10 @@ def json_text(document: Any, *, indent: int | None = 2) -> str:
     drop escaped as \\uXXXX, so the data is intact and a terminal shows it as text."""
     text = json.dumps(document, indent=indent, ensure_ascii=False)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def tell(message: str) -> None:
+    """One line on stderr for the user (an error, a warning, a progress note): secrets
+    masked, control characters and newlines removed, length bounded."""
+    sys.stderr.write(f"drafter: {one_line(mask_secrets(message), 2000)}\n")
+    sys.stderr.flush()

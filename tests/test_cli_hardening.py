@@ -195,3 +195,19 @@ def test_endless_claims_input_is_refused_not_read_into_memory(
         result = run(*argv, stdin=zeros, env={**os.environ, "DRAFTER_DB": str(tmp_path / "c.db")})
     assert result.returncode == 2
     assert f"larger than {limit} bytes" in result.stderr.decode()
+
+
+def test_claims_notes_on_stderr_carry_no_control_characters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    claim = {
+        "drug": "x y z",
+        "target_symbol": "T\x1b[31m",
+        "disease_name": "d q",
+        "archetype": "operational",
+        "category": "Business_Administrative",
+    }
+    assert main(["claims", "add", "--json-claim", json.dumps(claim)]) == 0
+    assert main(["claims", "delete", "x y z|t\x1b[31m|d q"]) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and err.count("\n") == 2

@@ -34,7 +34,7 @@ from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
 from drafter.rulebook import Archetype
-from drafter.terminal import json_text, one_line
+from drafter.terminal import json_text, one_line, tell
 
 _MAX_CELL = 40
 
@@ -220,4 +220,4 @@ def _print_json(document: object) -> None:
 
 
 def _note(message: str) -> None:
-    sys.stderr.write(f"drafter: {message}\n")
+    tell(message)
