@@ -115,7 +115,8 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
 
 def same_value(fact_value: FactValue, raw: Any) -> bool:
     """Whether a recorded value is the fact's value. JSON types are kept, except that a number
-    the source sends as a string (PubMed's "count": "3") is the number."""
+    the source sends as a string (PubMed's "count": "3") is the number, and text may be read
+    without the whitespace around it ("2021-05\n" is the date 2021-05)."""
     if isinstance(fact_value, bool) or isinstance(raw, bool):
         return fact_value is raw
     if isinstance(fact_value, int | float):
@@ -125,7 +126,7 @@ def same_value(fact_value: FactValue, raw: Any) -> bool:
             except ValueError:
                 return False
         return isinstance(raw, int | float) and raw == fact_value
-    return isinstance(raw, str) and raw == fact_value
+    return isinstance(raw, str) and fact_value in (raw, raw.strip())
 
 
 # --- the fact --------------------------------------------------------------------------------

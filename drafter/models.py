@@ -14,7 +14,7 @@ from drafter.rulebook import CATEGORY_ARCHETYPE, Archetype, Category, allowed_ar
 
 Precision = Literal["year", "month", "day"]
 
-_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?$")
+_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?\Z")  # \Z: no "\n"
 
 # ClinicalTrials.gov phase spellings in the order a trial progresses.
 Phase = Literal[

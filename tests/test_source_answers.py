@@ -195,3 +195,36 @@ def test_a_chembl_body_without_its_list_is_never_a_no_hits_answer(
             pytest.raises(MalformedResponse),
         ):
             chembl.get_mechanisms(client, "CHEMBL4594330")
+
+
+def test_odd_values_in_a_trial_record_are_gaps_not_a_lost_trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Registry records carry odd values; each becomes a gap naming its field, and everything
+    else of the trial is kept (a hostile-review reproduction: each used to cost the trial)."""
+    import shutil
+
+    copy = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT_DIR, copy)
+    path = copy / "ctgov" / f"study_{NCT}.json"
+    study = json.loads(path.read_text())
+    protocol = study["protocolSection"]
+    protocol["statusModule"]["startDateStruct"]["date"] = "2021-13"
+    protocol["statusModule"]["primaryCompletionDateStruct"]["date"] = "2025-05-08\n"
+    protocol["conditionsModule"]["conditions"] = [5, "Discoid Lupus Erythematosus"]
+    protocol["designModule"]["phases"] = ["PHASE2", "PHASE9", "PHASE2"]
+    protocol["designModule"]["enrollmentInfo"]["count"] = -5
+    path.write_text(json.dumps(study))
+    monkeypatch.setenv("DRAFTER_SNAPSHOT_DIR", str(copy))
+    assert main(["fetch", NCT, "--offline", "--json", "--as-of", "2026-05-20"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    facts = {f["id"]: f["value"] for f in document["facts"]}
+    reasons = " | ".join(g["reason"] for g in document["gaps"] if g["step"] == "facts")
+    for odd in ("startDateStruct/date", "conditions/0", "phases/1", "enrollmentInfo/count"):
+        assert odd in reasons, odd
+    assert "errors.pydantic.dev" not in reasons
+    assert f"ctgov:{NCT}:start_date" not in facts
+    assert facts[f"ctgov:{NCT}:primary_completion_date"] == "2025-05-08"
+    assert facts[f"ctgov:{NCT}:conditions.1"] == "Discoid Lupus Erythematosus"
+    assert facts[f"ctgov:{NCT}:phase"] == "PHASE2"
+    assert facts[f"ctgov:{NCT}:why_stopped"].startswith("Sponsor business decision")

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
+from pydantic import ValidationError
+
 from drafter.bundle import SourceRecord
 from drafter.errors import InternalError, UpstreamError
 from drafter.facts import (
@@ -69,13 +71,20 @@ class Reader:
         note: str | None = None,
         url: str | None = None,
         convert: Callable[[Any], FactValue] | None = None,
+        allowed: frozenset[str] | None = None,
     ) -> Fact | None:
-        """The fact at `pointer`, unless the answer leaves the field out or empty."""
+        """The fact at `pointer`, unless the answer leaves the field out or empty. A value that
+        does not fit its kind (or `allowed`) is a gap naming the field, never a crash. Text
+        other than quotes is taken without surrounding whitespace (a quote stays verbatim)."""
         raw = self.value(pointer)
         if raw is None or raw == "" or isinstance(raw, dict | list):
             return None
         try:
             value: FactValue = convert(raw) if convert is not None else raw
+            if isinstance(value, str) and kind != "quote":
+                value = value.strip()
+            if allowed is not None and value not in allowed:
+                raise ValueError(f"not one of {', '.join(sorted(allowed))}")
             fact = read_fact(
                 self.source,
                 entity,
@@ -94,11 +103,18 @@ class Reader:
         except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
             self._builder.gap(
                 "facts",
-                f"{self.record}{pointer} is not a usable {kind}: {excerpt(str(raw), 60)} "
-                f"({excerpt(str(error).splitlines()[-1], 80)})",
+                f"{self.record}{pointer} is not a usable {kind}: {excerpt(repr(raw), 60)} "
+                f"({excerpt(_reason(error), 100)})",
             )
             return None
         return self._builder.add(fact)
+
+
+def _reason(error: Exception) -> str:
+    """What is wrong, in one phrase: pydantic's first message, not its help URL."""
+    if isinstance(error, ValidationError):
+        return str(error.errors()[0]["msg"])
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 SOURCE_LABELS = {

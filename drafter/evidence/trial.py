@@ -10,6 +10,8 @@ from drafter.facts import Fact, FactKind, computed_fact
 from drafter.sources import ctgov
 from drafter.sources.ctgov import Study, study_page_url
 
+# ClinicalTrials.gov v2's phase values (NA: a study to which phases do not apply).
+REGISTRY_PHASES = frozenset({"EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA"})
 DRUG_INTERVENTION_TYPES = {"DRUG", "BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT", None}
 NOT_A_DRUG = re.compile(
     r"\b(placebo|saline|vehicle|sham|standard of care|best supportive care)\b", re.IGNORECASE
@@ -53,11 +55,10 @@ def trial_facts(builder: BundleBuilder, study: Study) -> None:
     def add(field: str, pointer: str, kind: FactKind, label: str, **extra: Any) -> Fact | None:
         return read.add(nct, field, pointer, kind, label, **extra)
 
-    def each(field: str, pointer: str, kind: FactKind, label: str) -> list[Fact]:
+    def each(field: str, pointer: str, kind: FactKind, label: str, **extra: Any) -> list[Fact]:
         """One fact per element of a list of values."""
-        found = [
-            add(f"{field}.{i}", f"{pointer}/{i}", kind, label) for i in range(read.length(pointer))
-        ]
+        count = read.length(pointer)
+        found = [add(f"{field}.{i}", f"{pointer}/{i}", kind, label, **extra) for i in range(count)]
         return [f for f in found if f is not None]
 
     add("nct_id", f"{_IDENT}/nctId", "id", "ClinicalTrials.gov identifier")
@@ -74,7 +75,7 @@ def trial_facts(builder: BundleBuilder, study: Study) -> None:
         add(field, f"{_STATUS}/{struct}/date", "date", label, qualifier=qualifier)
     for field, key, label in _PLAIN_DATES:
         add(field, f"{_STATUS}/{key}", "date", label)
-    phases = each("phases", f"{_DESIGN}/phases", "phase", "Phase")
+    phases = each("phases", f"{_DESIGN}/phases", "phase", "Phase", allowed=REGISTRY_PHASES)
     if phases:
         builder.add(
             computed_fact(
@@ -83,7 +84,7 @@ def trial_facts(builder: BundleBuilder, study: Study) -> None:
                 "phase",
                 "phase",
                 "Phase (as one label)",
-                "/".join(str(f.value) for f in phases),
+                "/".join(dict.fromkeys(str(f.value) for f in phases)),
                 phases,
                 "the record's phases joined with '/' (PHASE1/PHASE2 is a Phase 1/2 trial)",
                 url=read.url,

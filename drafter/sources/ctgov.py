@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from drafter.errors import BadInput, MalformedResponse, NotFound
@@ -42,9 +51,40 @@ def normalise_nct_id(text: str) -> str:
 
 class _Record(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are ignored, absent ones
-    stay None because `fields=` subsets leave whole modules out."""
+    stay None because `fields=` subsets leave whole modules out.
+
+    Best effort below the identity: registry records carry odd values ("2021-13", a number
+    where a condition should be, an unknown enum), and one of them must not cost the whole
+    trial. A field that does not validate takes its default (None, an empty list); a list
+    keeps the items that validate. Only a field with no default (the NCT id, a date struct's
+    date, an intervention's name) fails its parent, which then falls back in turn. The
+    evidence layer reads facts from the raw body, so each odd value still shows as a gap."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    @field_validator("*", mode="wrap")
+    @classmethod
+    def _best_effort(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            field = cls.model_fields[info.field_name or ""]
+            if field.is_required():
+                raise
+            if isinstance(value, list):
+                return handler([item for item in value if _validates(handler, item)])
+            return field.get_default(call_default_factory=True)
+
+
+def _validates(handler: ValidatorFunctionWrapHandler, item: Any) -> bool:
+    """Whether one item of a list field validates on its own."""
+    try:
+        handler([item])
+    except ValidationError:
+        return False
+    return True
 
 
 class DateStruct(_Record):
