@@ -46,7 +46,7 @@ from drafter.facts import (
     read_fact,
     slug,
 )
-from drafter.models import Claim, Gap
+from drafter.models import Claim, Gap, fold_text
 from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
 
 CLAIMS_SOURCE = "drafter claims table"
@@ -87,6 +87,12 @@ def claims_source_record(query: dict[str, Any], body: dict[str, Any]) -> SourceR
         f"{k} is {' or '.join(v) if isinstance(v, list) else v}" for k, v in query.items()
     )
     return _local_record("claims", CLAIMS_SOURCE, f"claims where {words}", query, body)
+
+
+def query_names(names: Iterable[str]) -> list[str]:
+    """Names as the claims table matches them (case and spacing folded), each once: the same
+    question asked by `drafter fetch` and `drafter mrs` is the same record."""
+    return sorted(dict.fromkeys(fold_text(name) for name in names))
 
 
 def parameters_body(result: MrsResult) -> dict[str, Any]:
@@ -216,7 +222,7 @@ def score_pair(
     target_name = target.symbol or target.ensembl_id or "?"
     summary = summarize(result, target_name, disease.name)
     pair = pair_entity(target.ensembl_id or target_name, disease.query)
-    query = {"target": target_names, "disease": disease_names}
+    query = {"target": query_names(target_names), "disease": query_names(disease_names)}
     record = claims_source_record(query, claims_record_body(claims, {"pair": len(claims)}))
     per_claim = {c.key: claim_facts(c, record.id) for c in claims}
     facts = FactSet(f for found in per_claim.values() for f in found.values())
@@ -644,7 +650,11 @@ def _related(
         totals={group: len(claims) for group, claims in groups.items()},
     )
     claims = [c for group in shown.values() for c in group]
-    query = {"target": target_names, "disease": disease_names, "archetype": archetype}
+    query = {
+        "target": query_names(target_names),
+        "disease": query_names(disease_names),
+        "archetype": archetype,
+    }
     body = claims_record_body(claims, related.totals)
     record = claims_source_record(query, body)
     facts: list[Fact] = []

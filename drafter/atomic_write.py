@@ -27,11 +27,14 @@ _KINDS = (
 )
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, *, create_parents: bool = False) -> None:
     """Write `text` (UTF-8, line endings as given) to `path`, a new path or a regular file,
-    keeping an existing file's permission bits."""
+    keeping an existing file's permission bits. A missing directory is an error (a mistyped
+    path should not quietly grow a tree) unless the caller owns the layout (`create_parents`)."""
     existing = _replaceable(path)
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o644
+    if not create_parents and not path.parent.is_dir():
+        raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

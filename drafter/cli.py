@@ -48,8 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error("standard output is closed; nothing can be written")
         return EXIT_BAD_INPUT
     parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments:  # `drafter` alone: what it can do, not a usage error
+        parser.print_help()
+        return EXIT_OK
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_:  # usage errors (code 2), --help and --version (code 0)
         return exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
     try:

@@ -209,6 +209,8 @@ def test_drafter_mrs_and_the_bundle_agree_on_the_score_facts(
     from_bundle = score_facts([f.model_dump(mode="json") for f in bundle.facts])
     assert len(from_bundle) > 20
     assert from_bundle == score_facts(scored["facts"])
+    claim_records = {s.id for s in bundle.sources if s.request.startswith("claims where")}
+    assert {s["id"] for s in scored["sources"]} & claim_records  # the same question, one record
 
 
 def test_a_curated_fact_with_an_api_fact_id_is_a_visible_gap(

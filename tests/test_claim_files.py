@@ -284,6 +284,9 @@ def test_export_replaces_a_regular_file_or_creates_a_new_one(
         and stat.S_IMODE(existing.stat().st_mode) == 0o600
     )
     new = tmp_path / "new" / "claims.csv"
+    code, _, err = run(capsys, "claims", "--db", db, "export", "--out", str(new))
+    assert code == 2 and "does not exist" in err and not new.parent.exists()  # a typo, no tree
+    new.parent.mkdir()
     assert run(capsys, "claims", "--db", db, "export", "--out", str(new))[0] == 0
     assert new.read_text(encoding="utf-8").startswith("nct_id,")
     assert [claim_record(c) for c in read_claims_file(new)] == []

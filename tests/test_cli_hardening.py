@@ -211,3 +211,9 @@ def test_claims_notes_on_stderr_carry_no_control_characters(
     assert main(["claims", "delete", "x y z|t\x1b[31m|d q"]) == 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and err.count("\n") == 2
+
+
+def test_drafter_alone_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: drafter") and "fetch" in out and "claims" in out

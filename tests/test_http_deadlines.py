@@ -110,9 +110,23 @@ def test_a_rate_limit_wait_longer_than_the_deadline_fails_at_once(
         scripted, tmp_path, sleep=sleep, min_interval={"ctgov": 50}, cache_ttl_seconds=0
     )
     client.fetch(get("/p"), as_is)
-    with pytest.raises(DeadlineExceeded, match="rate limit or pause outlasts it"):
+    with pytest.raises(DeadlineExceeded, match="rate limit outlasts it"):
         client.fetch(get("/p"), as_is)
     assert scripted.count("/p") == 1 and sleep.calls == []
+
+
+def test_a_pause_from_a_429_says_so_when_it_outlasts_the_deadline(
+    scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    """A later command, even in another process, learns why it may not ask yet."""
+    scripted.script("/p", Reply(429, "slow down", headers={"Retry-After": "100000"}))
+    client = client_for(scripted, tmp_path, cache_ttl_seconds=0, retry_after_cap=60)
+    with pytest.raises(DeadlineExceeded):
+        client.fetch(get("/p"), as_is)
+    later = client_for(scripted, tmp_path, cache_ttl_seconds=0)
+    with pytest.raises(DeadlineExceeded, match=r"HTTP 429 Retry-After.*to wait \d+ s more"):
+        later.fetch(get("/p"), as_is)
+    assert scripted.count("/p") == 1
 
 
 def test_deadlines_belong_to_their_thread(scripted: ScriptedServer, tmp_path: Path) -> None:

@@ -296,7 +296,14 @@ class HttpClient:
         if deadline.remaining() <= 0:
             raise _late(request, deadline, "no time left to send it")
         if self._limiter.wait(request.source, time.time() + deadline.remaining()) is None:
-            raise _late(request, deadline, "the source's rate limit or pause outlasts it")
+            paused = self._limiter.paused_until(request.source) - time.time()
+            reason = (
+                f"the source asked drafter (HTTP 429 Retry-After, shared by every drafter "
+                f"process) to wait {paused:.0f} s more"
+                if paused > 0
+                else "the source's rate limit outlasts it"
+            )
+            raise _late(request, deadline, reason)
         with self._lock:
             self.network_requests += 1
         log.debug("%s (attempt)", request.describe())
@@ -358,8 +365,12 @@ class HttpClient:
                 return response
             response.close()
             target = _redirect_target(response.url, location, request)
-            if urlsplit(target).hostname != urlsplit(url).hostname:
-                auth = None  # credentials go to the configured host only
+            before, after = urlsplit(url), urlsplit(target)
+            if after.hostname != before.hostname or (before.scheme, after.scheme) == (
+                "https",
+                "http",
+            ):
+                auth = None  # credentials go to the configured host only, never in clear text
             url, params = target, None
             status = response.status_code
             if status == 303 or (status in (301, 302) and method == "POST"):
