@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # general knowledge (background) only.
 EvidenceGrade = Literal["documented", "inferred", "speculative"]
 # fact: every statement rests on the cited facts; background: general knowledge the editor must
-# check, allowed only in analytic sections and never holding a number, date, phase or id.
-ParagraphKind = Literal["fact", "background"]
+# check, allowed only in analytic sections and never holding a number, date, phase or id;
+# editor: a note to the editor saying what they must write or check (never published as is).
+ParagraphKind = Literal["fact", "background", "editor"]
 
 
 class _Strict(BaseModel):
