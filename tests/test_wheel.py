@@ -30,9 +30,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built from a copy of the sources, so the build leaves nothing in the checkout."""
     out = tmp_path_factory.mktemp("wheel")
     source = tmp_path_factory.mktemp("source") / "drafter-src"
-    shutil.copytree(
-        REPO / "drafter", source / "drafter", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for package in ("drafter", "prompts"):
+        shutil.copytree(
+            REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
     built = subprocess.run(
@@ -148,3 +149,28 @@ def test_installed_wheel_works_offline_from_another_directory(
     listed = run_installed(installed, tmp_path, "claims", "list", "--target", "LILRA4")
     assert listed.returncode == 0, listed.stderr
     assert "NCT05591222" in listed.stdout and "daxdilimab" in listed.stdout
+
+
+def test_every_python_package_on_disk_is_listed_for_the_wheel() -> None:
+    """pyproject lists packages by hand (prompts/ installs as drafter.prompts): a new package
+    that is not listed would be missing from every install."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    on_disk = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "drafter").rglob("__init__.py")
+    }
+    on_disk |= {
+        "drafter." + ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "prompts").rglob("__init__.py")
+    }
+    assert listed == on_disk
+
+
+def test_the_wheel_holds_the_prompts(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"drafter/prompts/system.j2", "drafter/prompts/sections/_facts.j2"} <= names
+    assert "drafter/prompts/sections/what_was_tried.j2" in names

@@ -1,0 +1,78 @@
+"""Where the facts of a bundle disagree: an earlier version of the record against the current
+one, a press report against the registry. A draft shows each conflict to the editor with both
+facts and their sources, and no writer may state one side as settled."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from drafter.bundle import Bundle
+from drafter.facts import Fact, fact_id
+
+# (curated field, registry field, what the disagreement is): the curated side is a fact no API
+# record holds (drafter's reference facts), the registry side is ClinicalTrials.gov's record.
+RULES: tuple[tuple[str, str, str], ...] = (
+    (
+        "enrollment_earlier_estimate",
+        "enrollment",
+        "enrollment: an earlier estimate against the current record",
+    ),
+    (
+        "lead_sponsor_earlier",
+        "lead_sponsor",
+        "lead sponsor: an earlier version against the current record",
+    ),
+    (
+        "primary_completion_date_earlier_estimate",
+        "primary_completion_date",
+        "primary completion: an earlier estimate against the current record",
+    ),
+    (
+        "completion_date_earlier_estimate",
+        "completion_date",
+        "completion: an earlier estimate against the current record",
+    ),
+    (
+        "brief_title_earlier_version",
+        "brief_title",
+        "title: an earlier version against the current record",
+    ),
+    (
+        "outcome_reported_in_press",
+        "why_stopped",
+        "outcome: a press report of the result against the registry's stop reason",
+    ),
+    (
+        "why_stopped_press_paraphrase",
+        "why_stopped",
+        "reason for stopping: the sponsor's words to the press against the registry's",
+    ),
+)
+
+
+class Conflict(BaseModel):
+    topic: str
+    facts: list[str]  # fact ids, the registry's first
+
+    def note(self, facts: dict[str, Fact]) -> str:
+        """One sentence for the editor: each side's value and who says it."""
+        sides = [
+            f"{facts[i].source} says {_shown(facts[i].value)}" for i in self.facts if i in facts
+        ]
+        return f"{self.topic}: " + "; ".join(sides) + ". Neither side is settled by the record."
+
+
+def find_conflicts(bundle: Bundle) -> list[Conflict]:
+    """Every rule whose two facts are both in the bundle and differ."""
+    found: list[Conflict] = []
+    for curated, registry, topic in RULES:
+        earlier = bundle.fact(fact_id("reference", bundle.nct_id, curated))
+        current = bundle.fact(fact_id("ctgov", bundle.nct_id, registry))
+        if earlier is not None and current is not None and earlier.value != current.value:
+            found.append(Conflict(topic=topic, facts=[current.id, earlier.id]))
+    return found
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return f'"{text}"' if isinstance(value, str) else text

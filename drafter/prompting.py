@@ -1,0 +1,124 @@
+"""Render a section's prompt from prompts/ (installed as drafter.prompts) with Jinja2.
+
+StrictUndefined: a template naming a value the pipeline does not pass fails at once instead of
+printing nothing. Untrusted source text (whyStopped, titles, outcome measures, curated notes,
+conflict notes) appears only inside a fence whose delimiter is random per request, so text in
+the data cannot close the fence, and the system message declares everything inside it data.
+Every rendering records the hash of each template it used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from importlib.resources import files
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel
+
+from drafter.errors import InternalError
+from drafter.facts import Fact
+from drafter.writers.base import Message
+
+PROMPTS = files("drafter.prompts")
+SYSTEM = "system.j2"
+
+
+class Fence(BaseModel):
+    """The per-request delimiters around untrusted data."""
+
+    open: str
+    close: str
+
+    @classmethod
+    def new(cls) -> Fence:
+        token = secrets.token_hex(6)
+        return cls(open=f"<<DATA {token}>>", close=f"<<END DATA {token}>>")
+
+    def scrub(self, text: str) -> str:
+        """Data never holds the delimiters (it cannot guess them, but be sure)."""
+        return text.replace(self.open, "").replace(self.close, "")
+
+
+class FactRow(BaseModel):
+    """One line of a prompt's facts table."""
+
+    handle: str
+    label: str
+    value: str
+    unit: str | None
+    qualifier: str | None
+    precision: str | None
+    source: str
+    untrusted: bool
+
+
+class RenderedPrompt(BaseModel):
+    messages: list[Message]
+    template_hashes: dict[str, str]  # template path → sha256 of its source
+
+
+def _load(name: str) -> tuple[str, str, Any]:
+    resource = PROMPTS.joinpath(*name.split("/"))
+    try:
+        source = resource.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InternalError(f"prompt template {name} is missing or unreadable: {error}") from None
+    return source, name, lambda: True
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FunctionLoader(_load),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,  # plain text for a model, not HTML
+    keep_trailing_newline=True,
+)
+
+
+def template_hash(name: str) -> str:
+    return hashlib.sha256(_load(name)[0].encode("utf-8")).hexdigest()
+
+
+def fact_rows(handled: dict[str, Fact], fence: Fence) -> list[FactRow]:
+    return [
+        FactRow(
+            handle=handle,
+            label=fact.label,
+            value=fence.scrub(str(fact.value)) if fact.untrusted else str(fact.value),
+            unit=fact.unit,
+            qualifier=fact.qualifier,
+            precision=fact.precision,
+            source=fact.source,
+            untrusted=fact.untrusted,
+        )
+        for handle, fact in handled.items()
+    ]
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    try:
+        return _ENV.get_template(template).render(**context)
+    except jinja2.TemplateError as error:
+        raise InternalError(f"prompt template {template}: {error}") from None
+
+
+def render_section(
+    template: str, context: dict[str, Any], handled: dict[str, Fact], fence: Fence
+) -> RenderedPrompt:
+    """System and user message of one section; `context` holds the section's own values."""
+    values = {
+        **context,
+        "fence": fence,
+        "facts": fact_rows(handled, fence),
+        "conflicts": [fence.scrub(note) for note in context.get("conflicts", [])],
+    }
+    section_template = f"sections/{template}"
+    used = (SYSTEM, section_template, "sections/_facts.j2")
+    return RenderedPrompt(
+        messages=[
+            Message(role="system", content=render(SYSTEM, values)),
+            Message(role="user", content=render(section_template, values)),
+        ],
+        template_hashes={name: template_hash(name) for name in used},
+    )
