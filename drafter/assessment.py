@@ -103,6 +103,7 @@ def parameters_body(result: MrsResult) -> dict[str, Any]:
         "as_of": result.as_of.isoformat(),
         "params_hash": result.params_hash,
         "params": result.params.model_dump(mode="json"),
+        "scale": {"min": 0, "max": 100},
         "components": {key: {"heading": heading, "max": top} for key, heading, top in COMPONENTS},
     }
 
@@ -375,7 +376,7 @@ class _ScoreFacts:
                 self.add(
                     f"components.{key}",
                     "score",
-                    f"{heading} (of {maximum})",
+                    heading,
                     result.component(key).points,
                     [*inputs[key], most],
                     f"{COMPONENT_FORMULAS[key]}, shown to one decimal (MRS v1)",
@@ -385,13 +386,14 @@ class _ScoreFacts:
         total = self.add(
             "total",
             "score",
-            "Mechanism Risk Score (0–100)",
+            "Mechanism Risk Score",
             result.total,
             components,
             "round half up of the sum of the unrounded components (MRS v1)",
             "points",
         )
         self.add("band", "code", "MRS band", result.band, [total], "GREEN < 25 ≤ YELLOW < 50 ≤ RED")
+        self.parameter("total.max", "/scale/max", "number", "Mechanism Risk Score: maximum", 100)
         self.add(
             "n_claims",
             "count",

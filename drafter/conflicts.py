@@ -4,6 +4,8 @@ facts and their sources, and no writer may state one side as settled."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel
 
 from drafter.bundle import Bundle
@@ -64,10 +66,15 @@ class Conflict(BaseModel):
 
 def find_conflicts(bundle: Bundle) -> list[Conflict]:
     """Every rule whose two facts are both in the bundle and differ."""
+    return conflicts_among({f.id: f for f in bundle.facts}, bundle.nct_id)
+
+
+def conflicts_among(facts: Mapping[str, Fact], nct_id: str) -> list[Conflict]:
+    """The conflicts whose two facts are both in `facts` (a section sees only some facts)."""
     found: list[Conflict] = []
     for curated, registry, topic in RULES:
-        earlier = bundle.fact(fact_id("reference", bundle.nct_id, curated))
-        current = bundle.fact(fact_id("ctgov", bundle.nct_id, registry))
+        earlier = facts.get(fact_id("reference", nct_id, curated))
+        current = facts.get(fact_id("ctgov", nct_id, registry))
         if earlier is not None and current is not None and earlier.value != current.value:
             found.append(Conflict(topic=topic, facts=[current.id, earlier.id]))
     return found

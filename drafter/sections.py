@@ -64,7 +64,15 @@ SECTIONS: tuple[SectionSpec, ...] = (
         kind="model",
         template="headline.j2",
         output=HeadlineText,
-        selects=(*_TRIAL_CORE, *_STOP, *_DRUG, *_TARGET, "mrs:{pair}:total", "mrs:{pair}:band"),
+        selects=(
+            *_TRIAL_CORE,
+            *_STOP,
+            *_DRUG,
+            *_TARGET,
+            "mrs:{pair}:total",
+            "mrs:{pair}:total.max",
+            "mrs:{pair}:band",
+        ),
     ),
     SectionSpec(key="mrs", heading="Mechanism Risk Score", kind="computed"),
     SectionSpec(
