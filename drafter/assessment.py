@@ -70,6 +70,13 @@ RELATED_GROUPS: dict[str, str] = {
 # --- the claims record -------------------------------------------------------------------------
 
 
+def as_evidence(claims: Iterable[Claim]) -> list[Claim]:
+    """Claims as evidence: without the store's own created/updated stamps, which say when a
+    row was written, not anything about the failure (and would make two drafts of the same
+    inputs differ)."""
+    return [c.model_copy(update={"created": None, "updated": None}) for c in claims]
+
+
 def claims_record_body(
     claims: Iterable[Claim], totals: dict[str, int] | None = None
 ) -> dict[str, Any]:
@@ -206,7 +213,7 @@ def score_pair(
     disease_names = [
         n for n in dict.fromkeys((disease.name, disease.ontology_id, disease.query)) if n
     ]
-    claims = store.for_pair_names(target_names, disease_names)
+    claims = as_evidence(store.for_pair_names(target_names, disease_names))
     target_drugs = [
         ProgramRef(name=name, chembl_id=chembl_id)
         for name, chembl_id in store.drugs_for_targets(target_names)
@@ -632,9 +639,11 @@ def _related(
     )
     archetype = classification.archetype
     queries = {
-        "same_target": [store.query(target=n) for n in target_names],
-        "same_indication": [store.query(disease=n) for n in disease_names],
-        "same_failure_type": [store.query(archetype=archetype)] if archetype != "unknown" else [],
+        "same_target": [as_evidence(store.query(target=n)) for n in target_names],
+        "same_indication": [as_evidence(store.query(disease=n)) for n in disease_names],
+        "same_failure_type": (
+            [as_evidence(store.query(archetype=archetype))] if archetype != "unknown" else []
+        ),
     }
     groups: dict[str, list[Claim]] = {}
     for group, answers in queries.items():
@@ -645,6 +654,7 @@ def _related(
         groups[group] = sorted(found.values(), key=_newest_first)
         taken |= set(found)
     shown = {group: claims[:RELATED_LIMIT] for group, claims in groups.items()}
+    as_of = date.fromisoformat(bundle.as_of)
     related = RelatedClaims(
         same_target=[c.key for c in shown["same_target"]],
         same_indication=[c.key for c in shown["same_indication"]],
@@ -682,19 +692,44 @@ def _related(
         for i, claim in enumerate(members):
             cited = claim_facts(claim, record.id)
             facts += cited.values()
-            facts.append(
-                computed_fact(
-                    "related",
-                    bundle.nct_id,
-                    f"{group}.{i}",
-                    "code",
-                    f"Related failure claim, {group.replace('_', ' ')}",
-                    claim.key,
-                    cited.values(),
-                    f"{description}, newest first",
-                )
+            named = computed_fact(
+                "related",
+                bundle.nct_id,
+                f"{group}.{i}",
+                "code",
+                f"Related failure claim, {group.replace('_', ' ')}",
+                claim.key,
+                cited.values(),
+                f"{description}, newest first",
             )
+            field_name = f"{group}.{i}.mrs_upper_bound"
+            facts += [named, _related_score(store, claim, named, as_of, bundle.nct_id, field_name)]
     return _Related(related, body, claims, facts, record)
+
+
+def _related_score(
+    store: ClaimsStore, claim: Claim, named: Fact, as_of: date, nct_id: str, field_name: str
+) -> Fact:
+    """The MRS of a related claim's own pair, from the claims table alone: its association
+    score is not looked up, so s counts as 0 and the genetic deficit at its maximum, which
+    makes this an upper bound (said in the formula and rendered as such)."""
+    pair = as_evidence(store.for_pair(claim.target_symbol, claim.disease_name))
+    drugs = [
+        ProgramRef(name=n, chembl_id=c) for n, c in store.drugs_for_target(claim.target_symbol)
+    ]
+    result = compute_mrs(pair, None, None, as_of, target_drugs=drugs)
+    return computed_fact(
+        "related",
+        nct_id,
+        field_name,
+        "score",
+        "MRS of the related claim's pair, at most (association score not looked up)",
+        result.total,
+        [named],
+        "MRS v1 over the claims table for the claim's target and indication, with the "
+        "association score not looked up (s = 0): an upper bound",
+        unit="points",
+    )
 
 
 def _newest_first(claim: Claim) -> tuple[int, int, str]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from drafter.bundle import Bundle
 from drafter.facts import Fact, fact_id
+from drafter.prose import fact_text
 
 # (curated field, registry field, what the disagreement is): the curated side is a fact no API
 # record holds (drafter's reference facts), the registry side is ClinicalTrials.gov's record.
@@ -58,9 +59,7 @@ class Conflict(BaseModel):
 
     def note(self, facts: dict[str, Fact]) -> str:
         """One sentence for the editor: each side's value and who says it."""
-        sides = [
-            f"{facts[i].source} says {_shown(facts[i].value)}" for i in self.facts if i in facts
-        ]
+        sides = [f"{facts[i].source} says {fact_text(facts[i])}" for i in self.facts if i in facts]
         return f"{self.topic}: " + "; ".join(sides) + ". Neither side is settled by the record."
 
 
@@ -78,8 +77,3 @@ def conflicts_among(facts: Mapping[str, Fact], nct_id: str) -> list[Conflict]:
         if earlier is not None and current is not None and earlier.value != current.value:
             found.append(Conflict(topic=topic, facts=[current.id, earlier.id]))
     return found
-
-
-def _shown(value: object) -> str:
-    text = str(value)
-    return f'"{text}"' if isinstance(value, str) else text

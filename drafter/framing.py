@@ -38,5 +38,16 @@ def framing_of(bundle: Bundle) -> Framing:
     return "failure"
 
 
+# A failure word that is denied or names the index, not the trial: "no scientific failure",
+# "not a failure", "failure-burden index".
+_DENIED = re.compile(r"\b(?:no|not|without|never)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
 def failure_words(text: str) -> list[str]:
-    return [m.group(0) for m in FAILURE_WORDS.finditer(text)]
+    """The words that call the trial a failure (denials and "failure-burden" excepted)."""
+    words = []
+    for match in FAILURE_WORDS.finditer(text):
+        if _DENIED.search(text[: match.start()]) or text[match.end() :].startswith("-burden"):
+            continue
+        words.append(match.group(0))
+    return words

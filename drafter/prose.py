@@ -6,6 +6,7 @@ words, and source text in quotation marks so it is never mistaken for drafter's 
 from __future__ import annotations
 
 import calendar
+import re
 
 from drafter.facts import Fact, FactValue
 from drafter.models import PartialDate
@@ -52,6 +53,9 @@ _CODE_WORDS = {
 }
 
 
+_ENUM = re.compile(r"[A-Z][A-Z_]*[A-Z]")  # an enum code such as ACTIVE_NOT_RECRUITING
+
+
 def date_text(value: str) -> str:
     """A YYYY[-MM[-DD]] value at its own precision: "8 May 2025", "May 2025", "2025"."""
     date = PartialDate.parse(value)
@@ -74,9 +78,14 @@ def phase_text(value: str) -> str:
 
 
 def code_text(value: FactValue) -> str:
+    """A registry code in words ("DOUBLE" → "double-blind"); other values (a claim key, an
+    NCT id) as they are."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return _CODE_WORDS.get(str(value), str(value).replace("_", " ").lower())
+    text = str(value)
+    if text in _CODE_WORDS:
+        return _CODE_WORDS[text]
+    return text.replace("_", " ").lower() if _ENUM.fullmatch(text) else text
 
 
 # Stop-reason categories (drafter.rulebook) as an editor would say them.

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drafter import bundled
+from drafter.assessment import assess
+from drafter.bundle import Bundle
+from drafter.claims import ClaimsStore
 from drafter.config import Settings
+from drafter.evidence import EvidenceQuery, build_bundle
+from drafter.sources.http import HttpClient
 from tests.servers import ScriptedServer, SnapshotServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +69,19 @@ def fast_settings(tmp_path: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def reference_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    """NCT05591222 built offline and assessed against the seed claims, as of the date of the
+    published post-mortem (2026-05-20); shared read-only by the tests that only read it."""
+    tmp = tmp_path_factory.mktemp("reference-bundle")
+    settings = fast_settings(tmp, offline=True)
+    with HttpClient(settings) as client:
+        query = EvidenceQuery(nct_id="NCT05591222", as_of=date(2026, 5, 20))
+        evidence = build_bundle(client, query)
+    with ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store:
+        return assess(evidence, store)
 
 
 @pytest.fixture

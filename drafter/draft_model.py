@@ -1,0 +1,143 @@
+"""draft.json: the one canonical record of a draft. draft.md (and later the review page) are
+renderings of it, and with evidence.json beside it a reviewer can check every cited fact
+without asking any source again. Nothing in it depends on the clock or the machine, so the
+offline writer gives a byte-identical draft for the same inputs and as_of."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from drafter.facts import Fact
+from drafter.framing import Framing
+from drafter.models import Gap
+from drafter.section_models import EvidenceGrade, ParagraphKind
+
+SectionStatus = Literal["written", "needs_editor", "computed"]
+
+
+class CitedParagraph(BaseModel):
+    text: str
+    cites: list[str] = Field(description="fact ids (the prompt's handles mapped back)")
+    kind: ParagraphKind
+    grade: EvidenceGrade
+
+
+class SectionDraft(BaseModel):
+    key: str
+    heading: str
+    status: SectionStatus
+    paragraphs: list[CitedParagraph] = Field(default_factory=list)
+    reason: str | None = Field(
+        default=None, description="why the section needs an editor: the problems that remained"
+    )
+    attempts: int = 0
+    writer: str
+
+
+class ConflictNote(BaseModel):
+    topic: str
+    facts: list[str]
+    note: str
+
+
+class CallRecord(BaseModel):
+    """One ask of a writer, as the draft reports it (the call log holds the prompts too)."""
+
+    section: str
+    attempt: int
+    writer: str
+    model: str
+    problems: list[str] = Field(default_factory=list)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_seconds: float = 0.0
+    request_id: str | None = None
+
+
+class MrsRow(BaseModel):
+    heading: str
+    points: float
+    maximum: int
+    fact: str
+    maximum_fact: str
+
+
+class MrsSection(BaseModel):
+    total: int
+    scale: int
+    band: str
+    rows: list[MrsRow]
+    summary: str = Field(description="the counts sentence, every number a cited fact")
+    summary_cites: list[str]
+    most_informative: str | None = Field(description="headline or key of that claim")
+    facts: list[str] = Field(description="the score's facts: total, band, components, counts")
+
+
+class SourceEntry(BaseModel):
+    number: int
+    record: str
+    source: str
+    request: str
+    url: str | None
+    sha256: str
+
+
+class RelatedClaim(BaseModel):
+    key: str
+    headline: str | None
+    drug: str
+    target: str
+    disease: str
+    event_date: str | None
+    status: str
+    fact: str = Field(description="the related: fact naming this claim")
+    mrs_upper_bound: int | None = Field(
+        default=None, description="its pair's MRS with the association score not looked up"
+    )
+
+
+class RelatedGroup(BaseModel):
+    key: str
+    heading: str
+    claims: list[RelatedClaim]
+    total: int
+
+
+class Provenance(BaseModel):
+    drafter_version: str
+    writer: str
+    model: str
+    endpoint: str | None = Field(description="host of the model endpoint, no credentials")
+    templates: dict[str, str] = Field(description="template path → sha256 of its source")
+    mrs_params_hash: str | None
+    sources: dict[str, str] = Field(description="source record id → sha256 of its body")
+    as_of: str
+    offline: bool
+
+
+class Draft(BaseModel):
+    schema_version: Literal[1] = 1
+    nct_id: str
+    as_of: str
+    headline: str
+    dek: str
+    headline_cites: list[str]
+    headline_status: SectionStatus
+    framing: Framing
+    conflicts: list[ConflictNote]
+    sections: list[SectionDraft]
+    mrs: MrsSection | None
+    sources: list[SourceEntry]
+    related: list[RelatedGroup]
+    facts: list[Fact] = Field(description="every fact the draft cites, with their inputs")
+    gaps: list[Gap]
+    calls: list[CallRecord]
+    provenance: Provenance
+
+    @property
+    def needs_editor(self) -> list[str]:
+        keys = [s.key for s in self.sections if s.status == "needs_editor"]
+        return (["headline"] if self.headline_status == "needs_editor" else []) + keys

@@ -1,0 +1,72 @@
+"""draft.md rendered from the Draft with Jinja2: YAML front matter for a CMS, the article in the
+reference's order, every fact paragraph followed by the numbers of the sources its cited facts
+come from and its evidence grade, background and editor notes visibly marked."""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib.resources import files
+
+import jinja2
+
+from drafter.draft_model import Draft
+from drafter.errors import InternalError
+
+TEMPLATES = files("drafter") / "templates"
+
+
+def _load(name: str) -> tuple[str, str, object]:
+    try:
+        return TEMPLATES.joinpath(name).read_text(encoding="utf-8"), name, lambda: True
+    except (OSError, UnicodeDecodeError) as error:
+        raise InternalError(f"template {name} is missing or unreadable: {error}") from None
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FunctionLoader(_load),  # type: ignore[arg-type]
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,  # Markdown, escaped by the `md` filter where source text goes in
+    keep_trailing_newline=True,
+    trim_blocks=False,
+)
+
+
+def markdown_text(text: str) -> str:
+    """Prose for Markdown: HTML in source text shown as text, never markup; one line."""
+    return html.escape(" ".join(str(text).split()), quote=False)
+
+
+def yaml_value(value: object) -> str:
+    """A front-matter value: JSON is valid YAML, and quoting makes any string safe."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+_ENV.filters["md"] = markdown_text
+_ENV.filters["yaml"] = yaml_value
+
+
+def render_markdown(draft: Draft) -> str:
+    """The article; `cite(ids)` appends the source numbers of the cited facts: " [1][3]"."""
+    number = {source.record: source.number for source in draft.sources}
+    records = {fact.id: fact.record for fact in draft.facts}
+    inputs = {fact.id: fact.derived_from for fact in draft.facts}
+
+    def sources_of(fact_id: str, seen: set[str]) -> set[int]:
+        if fact_id in seen:
+            return set()
+        seen.add(fact_id)
+        record = records.get(fact_id)
+        found = {number[record]} if record in number else set()
+        for parent in inputs.get(fact_id, []):
+            found |= sources_of(parent, seen)
+        return found
+
+    def cite(ids: list[str]) -> str:
+        numbers = sorted({n for fact_id in ids for n in sources_of(fact_id, set())})
+        return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
+
+    try:
+        return _ENV.get_template("article.md.j2").render(draft=draft, cite=cite)
+    except jinja2.TemplateError as error:
+        raise InternalError(f"template article.md.j2: {error}") from None

@@ -1,0 +1,61 @@
+"""The drafted trial as a claim of the claims table, so its score (and the next drafts' scores)
+count it. Rule: a stopped trial is upserted as a *draft* claim before the score is computed;
+a claim already published under the same key is never replaced by a draft (an editor's
+published claim outranks an automatic one), and a trial that did not stop is no failure claim.
+"""
+
+from __future__ import annotations
+
+from drafter.bundle import Bundle
+from drafter.claims import ClaimsStore
+from drafter.classify import StopClassification
+from drafter.models import PHASE_ORDER, Claim
+from drafter.rulebook import allowed_archetypes
+from drafter.sources.ctgov import STOPPED_STATUSES, study_page_url
+
+
+def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
+    """The claim this trial makes, or None when it cannot be one (not stopped, no target or
+    disease to file it under)."""
+    study = bundle.trial
+    status = study.status
+    if status.overall_status not in STOPPED_STATUSES or bundle.target is None:
+        return None
+    if bundle.disease is None or not (bundle.target.symbol or bundle.target.ensembl_id):
+        return None
+    drug = next((d.pref_name or d.intervention_name for d in bundle.drugs), None)
+    if drug is None:
+        return None
+    phase = "/".join(dict.fromkeys(study.design.phases))
+    category = next(
+        (c for c in stop.categories if stop.archetype in allowed_archetypes(c)), "No_Context"
+    )
+    posted = status.last_update_post_date_struct
+    completed = status.primary_completion_date_struct
+    return Claim(
+        nct_id=bundle.nct_id,
+        drug=drug,
+        drug_chembl_id=next((d.chembl_id for d in bundle.drugs if d.chembl_id), None),
+        target_symbol=bundle.target.symbol or bundle.target.ensembl_id or "",
+        target_ensembl_id=bundle.target.ensembl_id,
+        disease_name=bundle.disease.name,
+        disease_id=bundle.disease.ontology_id,
+        phase=phase if phase in PHASE_ORDER else None,
+        archetype=stop.archetype,
+        category=category,
+        why_stopped=status.why_stopped,
+        sponsor=study.lead_sponsor,
+        termination_posted=posted.date if posted else None,
+        primary_completion=completed.date if completed else None,
+        status="draft",
+        sources=[study_page_url(bundle.nct_id)],
+    )
+
+
+def record_trial(store: ClaimsStore, claim: Claim) -> bool:
+    """Upsert the draft claim unless a published claim holds its key; True when written."""
+    held = store.get(claim.key)
+    if held is not None and held.status == "published":
+        return False
+    store.upsert(claim)
+    return True
