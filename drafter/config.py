@@ -139,6 +139,18 @@ class Settings(BaseModel):
             raise ValueError(f"must be an http(s) URL with a host: {url!r}")
         return url
 
+    @field_validator("openai_base_url")
+    @classmethod
+    def _no_credentials(cls, url: str | None) -> str | None:
+        """The SDK authenticates with the bearer key; user:password@ in the URL would replace
+        it with Basic auth and be printed by httpx's request log. (The URL is not repeated.)"""
+        parts = urlsplit(url) if url is not None else None
+        if parts is not None and (parts.username is not None or parts.password is not None):
+            raise ValueError(
+                "must not hold credentials (user:password@); put the token in OPENAI_API_KEY"
+            )
+        return url
+
     @property
     def call_log_path(self) -> Path:
         """The SQLite log of every model call, beside the claims store (drafter.calllog)."""

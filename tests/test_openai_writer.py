@@ -543,13 +543,15 @@ def test_model_settings_come_from_the_config_file_and_the_environment(tmp_path: 
         ("DRAFTER_MODEL_TIMEOUT", "0"),
         ("DRAFTER_MODEL_TIMEOUT", "100000"),
         ("OPENAI_BASE_URL", "localhost:11434"),
+        ("OPENAI_BASE_URL", "http://user:pw-secret@127.0.0.1:11434/v1"),
     ],
 )
 def test_a_bad_model_setting_is_bad_input(variable: str, value: str, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("")
-    with pytest.raises(BadInput, match="invalid setting"):
+    with pytest.raises(BadInput, match="invalid setting") as raised:
         load_settings(environ={"DRAFTER_CONFIG": str(config), variable: value})
+    assert "pw-secret" not in str(raised.value)
 
 
 def test_model_internal_knobs_stay_out_of_the_config_file(tmp_path: Path) -> None:

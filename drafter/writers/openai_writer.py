@@ -94,10 +94,7 @@ class OpenAIWriter:
         self._settings = settings
         self._sleep = sleep
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        base_url = settings.openai_base_url or OPENAI_URL
-        secrets = [key] if key else []
-        password = urlsplit(base_url).password
-        register_secrets([*secrets, password] if password else secrets)
+        register_secrets([key] if key else [])
         if client is None:
             if key is None and settings.openai_base_url is None:
                 raise ModelUnavailable(
@@ -106,7 +103,7 @@ class OpenAIWriter:
                 )
             client = openai.OpenAI(
                 api_key=key or PLACEHOLDER_KEY,
-                base_url=base_url,
+                base_url=settings.openai_base_url or OPENAI_URL,
                 timeout=settings.model_timeout,
                 max_retries=0,
             )
