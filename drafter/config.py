@@ -7,7 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -31,6 +31,10 @@ ENVIRONMENT: dict[str, str] = {
     "DRAFTER_OPENFDA_URL": "openfda_url",
     "DRAFTER_PUBMED_URL": "pubmed_url",
     "DRAFTER_MODEL": "model",
+    "DRAFTER_STRUCTURED_OUTPUT": "structured_output",
+    "DRAFTER_MODEL_TIMEOUT": "model_timeout",
+    "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
     "NCBI_API_KEY": "ncbi_api_key",
     "OPENFDA_API_KEY": "openfda_api_key",
     "DRAFTER_DEADLINE": "command_deadline",
@@ -42,6 +46,12 @@ ENVIRONMENT: dict[str, str] = {
 # Settings (timeouts, retries, backoff, rate limits, size caps) is an internal knob a config file
 # must not turn: max_attempts = 1000000 or a zero min_interval would hammer the upstreams.
 USER_SETTINGS = frozenset(ENVIRONMENT.values())
+
+# How a model is asked for structured output (drafter.writers.structured): strict — OpenAI's
+# json_schema with strict=true, built by the openai SDK's parse(); json_schema — the same without
+# strict, for vLLM, llama.cpp, Ollama; json_object — any JSON, with the schema in the system
+# message.
+StructuredOutput = Literal["strict", "json_schema", "json_object"]
 
 
 class Settings(BaseModel):
@@ -67,7 +77,19 @@ class Settings(BaseModel):
 
     ncbi_api_key: SecretStr | None = None
     openfda_api_key: SecretStr | None = None
-    model: str = "gpt-4o-mini"
+    model: str = Field(default="gpt-4o-mini", min_length=1)
+    # The model endpoint: the openai SDK's own variables. No key is needed for a local server
+    # (Ollama, vLLM, llama.cpp, LM Studio) at OPENAI_BASE_URL; None means api.openai.com.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    structured_output: StructuredOutput = "strict"
+    model_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        le=600,
+        allow_inf_nan=False,
+        description="seconds one model request may take before it is abandoned and retried",
+    )
 
     # Time budgets (seconds): one request with all its attempts, waits and body; one optional
     # evidence step; one whole command. A nested budget never extends the one around it.
@@ -82,6 +104,9 @@ class Settings(BaseModel):
     backoff_initial: float = Field(default=1.0, ge=0, le=60, allow_inf_nan=False)
     backoff_max: float = Field(default=30.0, ge=0, le=300, allow_inf_nan=False)
     retry_after_cap: float = Field(default=60.0, ge=0, le=3600, allow_inf_nan=False)
+    # One model call (a section's ask) with all its attempts and waits; model calls also use
+    # max_attempts, backoff_initial, backoff_max and retry_after_cap.
+    model_deadline: float = Field(default=300.0, gt=0, le=3600, allow_inf_nan=False)
     # Decoded bytes of one answer; the largest legitimate one (a ClinicalTrials.gov page of 100
     # studies) is a few MB, a gzip bomb is gigabytes.
     max_body_bytes: int = Field(default=32 * 2**20, ge=1024)
@@ -97,10 +122,14 @@ class Settings(BaseModel):
         }
     )
 
-    @field_validator("ctgov_url", "opentargets_url", "chembl_url", "openfda_url", "pubmed_url")
+    @field_validator(
+        "ctgov_url", "opentargets_url", "chembl_url", "openfda_url", "pubmed_url", "openai_base_url"
+    )
     @classmethod
-    def _http_url(cls, url: str) -> str:
+    def _http_url(cls, url: str | None) -> str | None:
         """Fail at start-up on a base URL requests could not use, not mid-fetch."""
+        if url is None:
+            return None
         parts = urlsplit(url)
         try:
             parts.port  # noqa: B018 - raises on a port that is not a number in range
@@ -109,6 +138,23 @@ class Settings(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"must be an http(s) URL with a host: {url!r}")
         return url
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _no_credentials(cls, url: str | None) -> str | None:
+        """The SDK authenticates with the bearer key; user:password@ in the URL would replace
+        it with Basic auth and be printed by httpx's request log. (The URL is not repeated.)"""
+        parts = urlsplit(url) if url is not None else None
+        if parts is not None and (parts.username is not None or parts.password is not None):
+            raise ValueError(
+                "must not hold credentials (user:password@); put the token in OPENAI_API_KEY"
+            )
+        return url
+
+    @property
+    def call_log_path(self) -> Path:
+        """The SQLite log of every model call, beside the claims store (drafter.calllog)."""
+        return self.db_path.parent / "calls.sqlite3"
 
     def base_url(self, source: str) -> str:
         urls = {

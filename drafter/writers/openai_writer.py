@@ -1,0 +1,182 @@
+"""The OpenAI-compatible writer: one section's messages to a chat-completions endpoint
+(api.openai.com, or Ollama, vLLM, llama.cpp, LM Studio at OPENAI_BASE_URL), one WriteResult back.
+
+The openai SDK does the HTTP, auth and, in strict mode, the schema (parse()); everything else is
+ours, on purpose:
+* one retry layer (tenacity, drafter.writers.retries) with the SDK's max_retries at 0, and a
+  deadline per call that an enclosing budget (drafter.sources.deadline) can only shorten;
+* the reply read from the raw body and judged by drafter.writers.replies, so a refusal, a
+  cut-off or invalid reply keeps its text, usage and request id for the call log and re-ask;
+* every failure that no retry mends is ModelUnavailable with one line naming the host, never
+  the key; the key is registered with the process-wide redactor and masked in replies too.
+
+instructor was considered and not used: its retry loop re-asks on any exception by default
+(transport errors end up in the prompt, 567-labs/instructor#1907), it nests with the SDK's
+retries, and the pipeline owns the re-ask (drafter.validate checks facts, which instructor
+cannot); the SDK alone plus pydantic covers the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import openai
+from pydantic import ValidationError
+from tenacity import RetryError
+
+from drafter.config import Settings
+from drafter.errors import mask_secrets
+from drafter.sources import deadline as budgets
+from drafter.sources.deadline import Deadline
+from drafter.sources.redact import mask, register_secrets
+from drafter.writers import failures, retries
+from drafter.writers.base import ModelUnavailable, WriteRequest, WriteResult
+from drafter.writers.replies import ChatReply, judge
+from drafter.writers.structured import chat_messages, response_format
+
+OPENAI_URL = "https://api.openai.com/v1"
+# Sent when no key is configured: local servers want some bearer token and check none.
+PLACEHOLDER_KEY = "drafter-no-key"  # not a secret
+
+
+def writer_settings_present(environ: Mapping[str, str], settings: Settings | None = None) -> bool:
+    """Whether a model endpoint is configured: OPENAI_API_KEY or OPENAI_BASE_URL set in the
+    environment (or, given `settings`, in the config file). What `--writer auto` asks."""
+    if any(environ.get(name, "").strip() for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL")):
+        return True
+    return settings is not None and (
+        settings.openai_api_key is not None or settings.openai_base_url is not None
+    )
+
+
+def endpoint_host(base_url: str) -> str:
+    """host[:port] of a base URL, without credentials or path: what provenance may show."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or "unknown-host"
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port is not None else host
+
+
+class _RawResponse(Protocol):
+    """What is read of the SDK's raw response (openai's LegacyAPIResponse)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def request_id(self) -> str | None: ...
+
+
+class OpenAIWriter:
+    """A Writer (drafter.writers.base) over the openai SDK. One instance may serve many threads
+    at once: it holds no per-call state, and the SDK's client pools its connections."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        client: openai.OpenAI | None = None,
+    ) -> None:
+        self.model = settings.model
+        self.mode = settings.structured_output
+        self._settings = settings
+        self._sleep = sleep
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        register_secrets([key] if key else [])
+        if client is None:
+            if key is None and settings.openai_base_url is None:
+                raise ModelUnavailable(
+                    "no model endpoint is configured: set OPENAI_API_KEY for api.openai.com, or "
+                    "OPENAI_BASE_URL for an OpenAI-compatible server (Ollama, vLLM, llama.cpp)"
+                )
+            client = openai.OpenAI(
+                api_key=key or PLACEHOLDER_KEY,
+                base_url=settings.openai_base_url or OPENAI_URL,
+                timeout=settings.model_timeout,
+                max_retries=0,
+            )
+        # One retry layer: ours. The SDK's would multiply attempts and retry insufficient_quota.
+        self._client = client.with_options(max_retries=0)
+        self._host = endpoint_host(str(self._client.base_url))
+        self.endpoint: str | None = self._host
+
+    def write(self, request: WriteRequest) -> WriteResult:
+        """Ask once (with transport retries) and report what came back; raises only
+        ModelUnavailable. latency_seconds is the whole call, retries and waits included: what
+        the pipeline waited."""
+        started = time.monotonic()
+        deadline = budgets.earliest(
+            Deadline.starting_now(self._settings.model_deadline, "model call deadline"),
+            budgets.active(),
+        )
+        response = self._send_with_retries(request, deadline)
+        try:
+            reply = ChatReply.model_validate_json(mask_secrets(mask(response.text)))
+        except ValidationError:
+            raise ModelUnavailable(
+                f"model endpoint {self._host} answered HTTP {response.status_code} with something "
+                "that is not a chat completion; check OPENAI_BASE_URL (it usually ends in /v1)"
+            ) from None
+        return judge(
+            reply,
+            request.output,
+            model=self.model,
+            request_id=response.request_id,
+            latency_seconds=time.monotonic() - started,
+        )
+
+    def _send_with_retries(self, request: WriteRequest, deadline: Deadline) -> _RawResponse:
+        try:
+            response: _RawResponse = retries.policy(self._settings, deadline, self._sleep)(
+                self._send, request, deadline
+            )
+            return response
+        except RetryError as gave_up:
+            last = gave_up.last_attempt
+            message = failures.exhausted_message(
+                self._host,
+                last.exception(),
+                last.attempt_number,
+                self._settings.max_attempts,
+                deadline,
+            )
+        except openai.OpenAIError as error:
+            message = failures.stop_message(error, self._host, self.model)
+        # Outside the except blocks: the SDK's exception (its request holds the key) is dropped.
+        raise ModelUnavailable(mask_secrets(mask(message)))
+
+    def _send(self, request: WriteRequest, deadline: Deadline) -> _RawResponse:
+        """One attempt on the wire. Returns the SDK's raw response (body unparsed)."""
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise ModelUnavailable(
+                f"model endpoint {self._host} could not answer within {deadline.describe()}: "
+                "no time left to send the request"
+            )
+        timeout = min(self._settings.model_timeout, remaining)
+        messages = chat_messages(self.mode, request.messages, request.output)
+        completions = self._client.chat.completions.with_raw_response
+        if self.mode == "strict":
+            return completions.parse(
+                model=self.model,
+                messages=messages,
+                response_format=request.output,
+                timeout=timeout,
+            )
+        wanted = response_format(self.mode, request.output)
+        assert wanted is not None  # every mode but strict has one
+        return completions.create(
+            model=self.model, messages=messages, response_format=wanted, timeout=timeout
+        )
