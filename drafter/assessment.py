@@ -48,6 +48,7 @@ from drafter.facts import (
 )
 from drafter.models import Claim, Gap, fold_text
 from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
+from drafter.prose import phase_text
 
 CLAIMS_SOURCE = "drafter claims table"
 PARAMETERS_SOURCE = "drafter MRS parameters"
@@ -462,10 +463,11 @@ class _ScoreFacts:
                 and _value(self.per_claim[key], "archetype") == cell.archetype
             ]
             phase = (cell.phase or "unknown").replace("/", "_")
+            words = phase_text(cell.phase) if cell.phase else "unknown phase"
             self.add(
                 f"counts.{phase}.{cell.archetype}",
                 "count",
-                f"Documented failures, {cell.phase or 'unknown phase'}, {cell.archetype}",
+                f"Documented failures, {words}, {cell.archetype}",
                 cell.count,
                 self.of(["phase", "archetype"], keys),
                 "claims counted by phase and archetype",

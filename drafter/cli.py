@@ -16,6 +16,7 @@ from drafter.terminal import one_line, tell
 
 # Subcommand name → module under drafter.commands exposing configure(parser) and run(args) -> int.
 COMMANDS: dict[str, str] = {
+    "draft": "Draft the post-mortem of a trial: evidence, score, sections, validated.",
     "fetch": "Fetch a trial and its target evidence as one Bundle.",
     "classify": "Classify why-stopped text into an archetype and fine categories.",
     "mrs": "Compute the Mechanism Risk Score for a target–disease pair.",

@@ -148,7 +148,11 @@ def fact_text(fact: Fact) -> str:
     if fact.kind == "phase" and isinstance(value, str):
         return phase_text(value)
     if fact.kind == "code":
-        return code_text(value)
+        text = code_text(value)
+        # a code that is not a registry enum (a claim key, an id) is the source's own text
+        return quoted(text) if text == str(value) and not isinstance(value, bool) else text
+    if fact.kind == "id" and str(value).isdigit():
+        return quoted(str(value))  # "2896" is an identifier, not a quantity
     if fact.kind in ("quote", "text"):
         return quoted(str(value))
     if fact.kind == "count":

@@ -43,6 +43,10 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "DRAFTER_DEADLINE",
         "DRAFTER_OPTIONAL_DEADLINE",
         "DRAFTER_REQUEST_DEADLINE",
+        "OPENAI_BASE_URL",
+        "DRAFTER_MODEL",
+        "DRAFTER_STRUCTURED_OUTPUT",
+        "DRAFTER_MODEL_TIMEOUT",
     ):
         monkeypatch.delenv(variable, raising=False)
     empty_config = tmp_path / "empty-config.toml"

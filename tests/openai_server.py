@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -158,10 +159,19 @@ def header(received: Received, name: str) -> str:
 class OpenAIServer(LocalServer):
     """Scripted chat completions; `requests` holds every JSON body received, in order."""
 
-    def __init__(self, *, latency: float = 0.0, default: Reply | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        default: Reply | None = None,
+        responder: Callable[[dict[str, Any]], Reply] | None = None,
+    ) -> None:
         super().__init__()
         self.latency = latency
         self.default = default or valid_section()
+        # answers computed from the request body, when the script is empty: sections are
+        # asked concurrently, so a draft's tests answer by what is asked, not by order
+        self.responder = responder
         self._script: list[Reply] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -189,8 +199,14 @@ class OpenAIServer(LocalServer):
         if received.method != "POST" or received.path not in COMPLETIONS_PATHS:
             return api_error(404, "unknown_url", f"Unknown request URL: {received.path}")
         with self._lock:
-            reply = self._script.pop(0) if self._script else self.default
+            scripted = self._script.pop(0) if self._script else None
             request_id = f"req_{next(self._ids)}"
+        if scripted is not None:
+            reply = scripted
+        elif self.responder is not None:
+            reply = self.responder(json.loads(received.body))
+        else:
+            reply = self.default
         body = reply.body if isinstance(reply.body, str) else reply.body.decode()
         authorization = header(received, "Authorization")
         return replace(

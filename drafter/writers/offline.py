@@ -286,7 +286,7 @@ def _no_failure(facts: _Facts, trial: _Trial) -> Paragraph:
         f"The record documents no scientific failure: the stop is classified as "
         f"{trial.stop_words()}{reason}"
     )
-    text += " Any failure mechanism is a question for the editor, not a finding."
+    text += " Any mechanism is an open question for the editor, not a finding."
     cited = facts.handles([trial.archetype, *trial.categories, trial.why])
     return _paragraph(text, cited, "inferred")
 
@@ -338,5 +338,8 @@ def _digest(facts: _Facts, exclude: set[str]) -> list[Paragraph]:
     for start in range(0, len(handled), DIGEST_SIZE):
         chunk = handled[start : start + DIGEST_SIZE]
         lines = "; ".join(f"{fact.label}: {fact_text(fact)}" for _, fact in chunk)
-        paragraphs.append(_paragraph(f"On file: {lines}.", [h for h, _ in chunk]))
+        # a computed fact's label may restate its inputs (a phase, a date): cite them too
+        inputs = [facts.by_id.get(i) for _, fact in chunk for i in fact.derived_from]
+        cites = [h for h, _ in chunk] + facts.handles(inputs)
+        paragraphs.append(_paragraph(f"On file: {lines}.", list(dict.fromkeys(cites))))
     return paragraphs

@@ -1,0 +1,328 @@
+"""One draft from an assessed Bundle: every model-written section asked of the writer in a
+bounded thread pool, validated against its own facts, re-asked with the problems at most twice,
+else marked needs_editor; the computed sections read off the facts; everything assembled into
+the canonical Draft.
+
+The writer is never trusted: what it returns is checked (drafter.validate), its citations are
+mapped from the prompt's handles back to fact ids, and a section that keeps failing still
+leaves the rest of the draft intact. Every ask is reported to `on_call` (the call log).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from drafter import __version__
+from drafter.bundle import Bundle
+from drafter.computed_sections import mrs_section, related_groups, sources_of, with_inputs
+from drafter.conflicts import Conflict, find_conflicts
+from drafter.draft_model import (
+    CallRecord,
+    CitedParagraph,
+    ConflictNote,
+    Draft,
+    Provenance,
+    SectionDraft,
+)
+from drafter.facts import Fact
+from drafter.framing import Framing, framing_of
+from drafter.prompting import Fence, render_section
+from drafter.prose import category_text
+from drafter.section_models import HeadlineText, SectionText
+from drafter.sections import SECTIONS, SectionSpec, handles, model_sections, select_facts
+from drafter.validate import problems_of
+from drafter.writers.base import (
+    Message,
+    ModelUnavailable,
+    Usage,
+    Writer,
+    WriteRequest,
+    WriteResult,
+)
+
+MAX_ATTEMPTS = 3  # the first ask and at most two re-asks
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    """Everything about one ask, for the call log (the prompts included)."""
+
+    section: str
+    attempt: int
+    writer: str
+    request: WriteRequest
+    result: WriteResult
+    problems: list[str]
+    template_hashes: dict[str, str]
+
+
+CallHook = Callable[[CallEntry], None]
+Pricing = Callable[[str, Usage], float | None]
+
+
+@dataclass
+class _Run:
+    """A model-written section once the writer is done with it."""
+
+    spec: SectionSpec
+    section: SectionDraft
+    headline: HeadlineText | None
+    calls: list[CallRecord] = field(default_factory=list)
+    templates: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every section's prompt shares."""
+
+    bundle: Bundle
+    writer: Writer
+    framing: Framing
+    conflicts: list[ConflictNote]
+    stop: str
+    on_call: CallHook | None
+    pricing: Pricing | None
+    # set when the model cannot answer at all: sections not yet asked are not asked
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+
+def draft_trial(
+    bundle: Bundle,
+    writer: Writer,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_call: CallHook | None = None,
+    pricing: Pricing | None = None,
+) -> Draft:
+    """The draft of an assessed bundle (drafter.assessment.assess ran on it)."""
+    facts = {f.id: f for f in bundle.facts}
+    conflicts = [_note(c, facts) for c in find_conflicts(bundle)]
+    shared = _Shared(
+        bundle, writer, framing_of(bundle), conflicts, _stop_words(bundle), on_call, pricing
+    )
+    specs = model_sections()
+    # each worker runs in a copy of this context, so deadlines and recorders carry over
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(specs)))) as pool:
+        futures = [pool.submit(copy_context().run, _write_section, spec, shared) for spec in specs]
+        try:
+            runs = {run.spec.key: run for run in (future.result() for future in futures)}
+        except ModelUnavailable:
+            # no section can be written: the ones not started are not asked at all
+            for future in futures:
+                future.cancel()
+            raise
+    return _assemble(bundle, shared, runs)
+
+
+# --- one section ---------------------------------------------------------------------------------
+
+
+def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
+    handled = handles(select_facts(spec, shared.bundle))
+    assert spec.template is not None and spec.output is not None  # model sections have both
+    context: dict[str, Any] = {
+        "heading": spec.heading,
+        "nct": shared.bundle.nct_id,
+        "brief": spec.editor_brief,
+        "framing": shared.framing,
+        "stop": shared.stop,
+        "analytic": spec.analytic,
+        "conflicts": [c.note for c in shared.conflicts],
+    }
+    prompt = render_section(spec.template, context, handled, Fence.new())
+    messages = list(prompt.messages)
+    run = _Run(
+        spec,
+        SectionDraft(
+            key=spec.key, heading=spec.heading, status="needs_editor", writer=shared.writer.name
+        ),
+        None,
+        templates=prompt.template_hashes,
+    )
+    problems: list[str] = []
+    last: BaseModel | None = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        request = WriteRequest(
+            section=spec.key,
+            heading=spec.heading,
+            messages=messages,
+            output=spec.output,
+            facts=handled,
+            analytic=spec.analytic,
+            attempt=attempt,
+        )
+        if shared.stopped.is_set():
+            raise ModelUnavailable("the model could not answer another section; stopped")
+        try:
+            result = shared.writer.write(request)
+        except ModelUnavailable:
+            shared.stopped.set()
+            raise
+        problems = _problems(result, handled, spec, shared.framing)
+        last = result.output or last
+        run.calls.append(_call_record(spec, attempt, shared, result, problems))
+        if shared.on_call is not None:
+            shared.on_call(
+                CallEntry(
+                    spec.key,
+                    attempt,
+                    shared.writer.name,
+                    request,
+                    result,
+                    problems,
+                    prompt.template_hashes,
+                )
+            )
+        if not problems and result.output is not None:
+            return _finished(run, result.output, handled, attempt, "written", None)
+        messages += [
+            Message(role="assistant", content=result.raw or "(no answer)"),
+            Message(role="user", content=_reask(problems)),
+        ]
+    reason = "; ".join(problems) or "no usable answer"
+    if last is None:
+        run.section = run.section.model_copy(update={"reason": reason, "attempts": MAX_ATTEMPTS})
+        return run
+    return _finished(run, last, handled, MAX_ATTEMPTS, "needs_editor", reason)
+
+
+def _problems(
+    result: WriteResult, handled: dict[str, Fact], spec: SectionSpec, framing: Framing
+) -> list[str]:
+    if result.output is None:
+        what = result.problem or "no output"
+        return [f"the answer could not be used ({what}): {result.detail or 'no detail'}"]
+    return problems_of(result.output, handled, analytic=spec.analytic, framing=framing)
+
+
+def _reask(problems: list[str]) -> str:
+    listed = "\n".join(f"- {p}" for p in problems)
+    return (
+        "Your previous answer could not be used:\n"
+        f"{listed}\n"
+        "Answer again with the same JSON shape. Cite only the listed handles, and state every "
+        "number, date, phase and identifier exactly as a cited fact holds it (or coarser)."
+    )
+
+
+def _finished(
+    run: _Run,
+    output: BaseModel,
+    handled: dict[str, Fact],
+    attempts: int,
+    status: str,
+    reason: str | None,
+) -> _Run:
+    def ids(cites: list[str]) -> list[str]:
+        return [handled[c].id for c in cites if c in handled]
+
+    if isinstance(output, HeadlineText):
+        run.headline = output.model_copy(update={"cites": ids(output.cites)})
+        paragraphs: list[CitedParagraph] = []
+    else:
+        assert isinstance(output, SectionText)
+        paragraphs = [
+            CitedParagraph(text=p.text, cites=ids(p.cites), kind=p.kind, grade=p.grade)
+            for p in output.paragraphs
+        ]
+    run.section = run.section.model_copy(
+        update={"status": status, "paragraphs": paragraphs, "attempts": attempts, "reason": reason}
+    )
+    return run
+
+
+def _call_record(
+    spec: SectionSpec, attempt: int, shared: _Shared, result: WriteResult, problems: list[str]
+) -> CallRecord:
+    cost = shared.pricing(result.model, result.usage) if shared.pricing else None
+    return CallRecord(
+        section=spec.key,
+        attempt=attempt,
+        writer=shared.writer.name,
+        model=result.model,
+        problems=problems,
+        prompt_tokens=result.usage.prompt_tokens,
+        completion_tokens=result.usage.completion_tokens,
+        cost_usd=cost,
+        latency_seconds=round(result.latency_seconds, 3) if shared.writer.name != "offline" else 0,
+        request_id=result.request_id,
+    )
+
+
+# --- the whole draft -----------------------------------------------------------------------------
+
+
+def _assemble(bundle: Bundle, shared: _Shared, runs: dict[str, _Run]) -> Draft:
+    headline_run = runs.get("headline")
+    headline = headline_run.headline if headline_run else None
+    sections: list[SectionDraft] = []
+    for spec in SECTIONS:
+        if spec.key == "headline":
+            continue
+        if spec.kind == "model":
+            sections.append(runs[spec.key].section)
+        else:
+            sections.append(
+                SectionDraft(
+                    key=spec.key, heading=spec.heading, status="computed", writer="drafter"
+                )
+            )
+    mrs = mrs_section(bundle)
+    related = related_groups(bundle)
+    cited = [c for s in sections for p in s.paragraphs for c in p.cites]
+    cited += headline.cites if headline else []
+    cited += mrs.facts + mrs.summary_cites if mrs else []
+    cited += [claim.fact for group in related for claim in group.claims]
+    cited += [f for c in shared.conflicts for f in c.facts]
+    cited += [f.id for f in bundle.facts if f.id.startswith(("classify:", "related:"))]
+    facts = with_inputs(bundle, cited)
+    templates = {name: digest for run in runs.values() for name, digest in run.templates.items()}
+    score = bundle.assessment.mrs if bundle.assessment else None
+    return Draft(
+        nct_id=bundle.nct_id,
+        as_of=bundle.as_of,
+        headline=headline.headline if headline else f"{bundle.nct_id}: headline for the editor",
+        dek=headline.dek if headline else "",
+        headline_cites=headline.cites if headline else [],
+        headline_status=headline_run.section.status if headline_run else "needs_editor",
+        framing=shared.framing,
+        conflicts=shared.conflicts,
+        sections=sections,
+        mrs=mrs,
+        sources=sources_of(bundle, facts),
+        related=related,
+        facts=facts,
+        gaps=bundle.gaps,
+        calls=[call for run in runs.values() for call in run.calls],
+        provenance=Provenance(
+            drafter_version=__version__,
+            writer=shared.writer.name,
+            model=shared.writer.model,
+            endpoint=shared.writer.endpoint,
+            templates=dict(sorted(templates.items())),
+            mrs_params_hash=score.result.params_hash if score else None,
+            sources={s.id: s.sha256 for s in bundle.sources},
+            as_of=bundle.as_of,
+            offline=bundle.offline,
+        ),
+    )
+
+
+def _note(conflict: Conflict, facts: dict[str, Fact]) -> ConflictNote:
+    return ConflictNote(topic=conflict.topic, facts=conflict.facts, note=conflict.note(facts))
+
+
+def _stop_words(bundle: Bundle) -> str:
+    if bundle.assessment is None:
+        return "unknown"
+    stop = bundle.assessment.classification
+    kinds = ", ".join(category_text(c) for c in stop.categories)
+    return f"{stop.archetype} ({kinds})"
