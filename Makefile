@@ -17,8 +17,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The demo is self-contained: the bundled snapshot only (its own cache dir, offline), its own
+# claims table seeded from the package, and the analysis date of the published post-mortem.
 demo: $(VENV)/.installed
-	$(BIN)/drafter fetch NCT05591222 --offline
+	DRAFTER_CACHE_DIR=out/.demo-cache $(BIN)/drafter draft NCT05591222 --offline \
+		--writer offline --as-of 2026-05-20 --db out/.demo-claims.sqlite3 --out out
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check drafter tests bench fixtures
@@ -28,6 +31,8 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_mrs.py
+	$(BIN)/python bench/bench_writer.py
+	$(BIN)/python bench/bench_draft.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

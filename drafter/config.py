@@ -33,6 +33,7 @@ ENVIRONMENT: dict[str, str] = {
     "DRAFTER_MODEL": "model",
     "DRAFTER_STRUCTURED_OUTPUT": "structured_output",
     "DRAFTER_MODEL_TIMEOUT": "model_timeout",
+    "DRAFTER_MODEL_CONCURRENCY": "model_concurrency",
     "OPENAI_API_KEY": "openai_api_key",
     "OPENAI_BASE_URL": "openai_base_url",
     "NCBI_API_KEY": "ncbi_api_key",
@@ -89,6 +90,12 @@ class Settings(BaseModel):
         le=600,
         allow_inf_nan=False,
         description="seconds one model request may take before it is abandoned and retried",
+    )
+    model_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="model calls in flight at once: every section of a draft asked together",
     )
 
     # Time budgets (seconds): one request with all its attempts, waits and body; one optional

@@ -48,7 +48,7 @@ from drafter.writers.base import (
 )
 
 MAX_ATTEMPTS = 3  # the first ask and at most two re-asks
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 8  # every model-written section at once (Settings.model_concurrency)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "DRAFTER_MODEL",
         "DRAFTER_STRUCTURED_OUTPUT",
         "DRAFTER_MODEL_TIMEOUT",
+        "DRAFTER_MODEL_CONCURRENCY",
     ):
         monkeypatch.delenv(variable, raising=False)
     empty_config = tmp_path / "empty-config.toml"

@@ -68,6 +68,7 @@ def test_user_settings_are_the_documented_ones() -> None:
         "model",
         "structured_output",
         "model_timeout",
+        "model_concurrency",
         "openai_api_key",
         "openai_base_url",
         "ncbi_api_key",

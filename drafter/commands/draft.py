@@ -82,11 +82,17 @@ def run(args: argparse.Namespace) -> int:
             record_trial(store, claim)
         bundle = assess(evidence, store)
     if writer.name == "offline":  # no model was asked: nothing to log, nothing to price
-        draft = draft_trial(bundle, writer)
+        draft = draft_trial(bundle, writer, concurrency=settings.model_concurrency)
     else:
         with CallLog(settings.call_log_path) as log:
             on_call = call_logger(writer, log, nct_id)
-            draft = draft_trial(bundle, writer, on_call=on_call, pricing=cost_usd)
+            draft = draft_trial(
+                bundle,
+                writer,
+                concurrency=settings.model_concurrency,
+                on_call=on_call,
+                pricing=cost_usd,
+            )
     folder = args.out / nct_id
     write_atomically(
         folder / "evidence.json",
