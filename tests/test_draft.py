@@ -18,9 +18,11 @@ from tests.drafting_model import model
 from tests.openai_server import (
     OpenAIServer,
     completion,
+    cut_off,
     insufficient_quota,
     malformed_json,
     refusal,
+    schema_violation,
 )
 
 NCT = "NCT05591222"
@@ -193,6 +195,8 @@ def test_a_number_no_cited_fact_holds_is_re_asked_then_marked(
             "Open questions": lambda attempt: invented if attempt == 1 else None,  # once
             "The biological hypothesis": lambda attempt: malformed_json() if attempt == 1 else None,
             "Failure mechanism, best guess": lambda attempt: refusal() if attempt < 3 else None,
+            "What actually happened": lambda a: schema_violation() if a == 1 else None,
+            "How to prevent this next time": lambda a: cut_off() if a == 1 else None,
         }
     )
     code, folder = draft(tmp_path, "--writer", "openai")
@@ -207,6 +211,11 @@ def test_a_number_no_cited_fact_holds_is_re_asked_then_marked(
     )
     assert sections["biological_hypothesis"].status == "written"
     assert sections["failure_mechanism"].attempts == 3
+    for key in ("what_actually_happened", "prevention"):
+        assert (sections[key].status, sections[key].attempts) == ("written", 2), key
+    problems = {c.section: c.problems for c in result.calls if c.attempt == 1}
+    assert "schema" in problems["what_actually_happened"][0]
+    assert "length" in problems["prevention"][0]
     reask = next(
         b
         for b in server.requests
@@ -247,7 +256,9 @@ def test_no_quota_stops_the_draft_at_once_with_one_line(
     err = capsys.readouterr().err
     assert code == 3 and err.count("\n") == 1 and "quota" in err and KEY not in err
     assert not folder.exists()  # nothing half-written
-    assert len(server.requests) <= 4  # each concurrent section stopped at its first ask
+    # every section is asked at once; none is asked again: no retry, no re-ask
+    assert len(server.requests) <= 8
+    assert not any(m["role"] == "assistant" for b in server.requests for m in b["messages"])
 
 
 def test_a_canary_in_source_text_stays_data(
