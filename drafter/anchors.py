@@ -71,6 +71,7 @@ Identifiers (case-insensitive, compared upper-cased)
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -180,8 +181,11 @@ _COUNT_NOUN = (
 # --- masks: spans whose digits are not numbers -----------------------------------------------
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
-_RUN = re.compile(rf"[A-Za-z0-9]+(?:[{_HYPHENS}_][A-Za-z0-9]+)*")
-_DIGIT = re.compile(r"\d")
+# A hyphen-joined run of letters and digits with a digit in it ("HZN-7734", "72-participant").
+_RUN = re.compile(
+    rf"(?<![A-Za-z0-9])(?:[A-Za-z]+[{_HYPHENS}_])*[A-Za-z]*\d[A-Za-z0-9]*"
+    rf"(?:[{_HYPHENS}_][A-Za-z0-9]+)*"
+)
 _RUN_PARTS = re.compile(rf"[{_HYPHENS}_]")
 _FIXED_PHRASE = re.compile(
     r"(?<![\w.])(?:90|95|99)\s?%\s?(?:CIs?\b|(?i:confidence))"
@@ -220,7 +224,7 @@ def _masks(text: str) -> tuple[bytearray, bytearray]:
     code = bytearray(hard)
     for found in _RUN.finditer(text):
         run = found.group()
-        if _DIGIT.search(run) and not run.isdigit() and _is_code(run):
+        if not run.isdigit() and _is_code(run):
             code[found.start() : found.end()] = b"\x01" * len(run)
     for found in _FIXED_PHRASE.finditer(text):
         code[found.start() : found.end()] = b"\x01" * (found.end() - found.start())
@@ -251,7 +255,7 @@ Finder = Callable[[str], Iterator[_Candidate]]
 # --- identifiers -----------------------------------------------------------------------------
 
 _ID = re.compile(
-    r"(?<![A-Za-z0-9_])(?:(?i:NCT)\d+|(?i:CHEMBL)\d+|(?i:ENSG)\d+(?:\.\d+)?"
+    r"(?<![A-Za-z0-9_])(?=[NnCcEeMmOoHhDd])(?:(?i:NCT)\d+|(?i:CHEMBL)\d+|(?i:ENSG)\d+(?:\.\d+)?"
     r"|(?i:EFO|MONDO|Orphanet|HP|DOID)[_:]\d+|(?i:HGNC):\d+)(?![A-Za-z0-9])"
     rf"|(?<![\w{_HYPHENS}])\d{{4}}-\d{{6}}-\d{{2}}(?:-\d{{2}})?(?![\w{_HYPHENS}])"
 )
@@ -537,7 +541,7 @@ _SCALES = {word: 10 ** _MAGNITUDE[word] for word in ("thousand", "million", "bil
 _NUMBER_WORD = "|".join([*_ONES, *_TENS, "hundred", *_SCALES])
 _FRACTION = r"(?:thirds?|quarters?|halves|half|fifths?|sixths?|eighths?|tenths?)\b"
 _WORDS = re.compile(
-    rf"(?i)(?<![A-Za-z{_HYPHENS}])(?:a\s+(?=(?:hundred|thousand|million|billion)\b))?"
+    rf"(?i)(?=[zotfsenhmba])(?<![A-Za-z{_HYPHENS}])(?:a\s+(?=(?:hundred|thousand|million|billion)\b))?"
     rf"(?:{_NUMBER_WORD})(?:(?:\s+and\s+|\s*[{_HYPHENS}]\s*|\s+)(?:{_NUMBER_WORD}))*"
     rf"(?![A-Za-z])(?![{_HYPHENS}]{_FRACTION})"
 )
@@ -816,6 +820,7 @@ class FactIndex:
         keys.sort(key=lambda k: k.key)
         self._number_keys = keys
         self._number_values = [k.key for k in keys]
+        self._dates = [_when(str(f.value), f.precision or "day") for f in self._by_kind["date"]]
         self._phases = [phase_of_fact(str(f.value)) for f in self._by_kind["phase"]]
         self._ids: dict[str, Fact] = {}
         for fact in reversed(self._by_kind["id"]):
@@ -824,6 +829,22 @@ class FactIndex:
     def of_kind(self, kind: AnchorKind) -> list[Fact]:
         """The facts that can support an anchor of `kind`, in the order they were given."""
         return self._by_kind[kind]
+
+    def nearest_first(self, anchor: Anchor, first: Fact, limit: int) -> list[Fact]:
+        """At most `limit` facts of the anchor's type: `first`, then numbers and dates by how
+        near they are to the anchor, others in the order given (what an editor reads)."""
+        others = [f for f in self.of_kind(anchor.kind) if f.id != first.id]
+        if anchor.kind == "number":
+            written = float(anchor.value)
+            others = heapq.nsmallest(limit, others, key=lambda f: abs(float(f.value) - written))
+        elif anchor.kind == "date":
+            when = _anchor_when(anchor)
+            others = heapq.nsmallest(
+                limit,
+                others,
+                key=lambda f: _date_distance(when, _when(str(f.value), f.precision or "day")),
+            )
+        return [first, *others][:limit]
 
     def match(self, anchor: Anchor) -> Support | None:
         """The best support among the facts of the anchor's type (see `match`)."""
@@ -930,12 +951,16 @@ class FactIndex:
     # dates
 
     def _grade_date(self, anchor: Anchor) -> _Grade:
-        assert isinstance(anchor.value, str) and anchor.precision is not None
+        written = _anchor_when(anchor)
+        through = None if anchor.through is None else _when(anchor.through, "month")
         graded = []
-        for position, fact in enumerate(self._by_kind["date"]):
-            status = _date_status(anchor, str(fact.value), fact.precision or "day")
-            distance = abs(_date_key(anchor.value, str(fact.value)) - _date_key(str(fact.value)))
-            graded.append(((_STATUS_RANK[status], distance, position), status, fact))
+        for position, (fact, when) in enumerate(
+            zip(self._by_kind["date"], self._dates, strict=True)
+        ):
+            status = _date_status(written, through, when)
+            graded.append(
+                ((_STATUS_RANK[status], _date_distance(written, when), position), status, fact)
+            )
         _, status, fact = min(graded, key=lambda g: g[0])
         fact_precision = fact.precision or "day"
         if status == "supported":
@@ -990,38 +1015,49 @@ def _id_prefix(value: str) -> str:
     return value.rstrip("0123456789.")
 
 
-def _date_key(value: str, year_from: str | None = None) -> int:
-    """A date as a day count, to find the nearest fact (a year-less date takes a year)."""
-    year, month, day = _date_parts(value)
-    if year is None:
-        year = _date_parts(year_from or "2000")[0]
-    return (year or 2000) * 372 + (month or 1) * 31 + (day or 1)
+@dataclass(frozen=True, slots=True)
+class _When:
+    """A date split once: (year, month, day) with None for what it does not give, and how
+    precise it is (0 year, 1 month, 2 day)."""
+
+    parts: tuple[int | None, int | None, int | None]
+    rank: int
+
+    def day_count(self, year: int | None = None) -> int:
+        """Roughly days since year 0, to find the nearest date (a year-less date borrows one)."""
+        own, month, day = self.parts
+        return (own if own is not None else year or 0) * 372 + (month or 1) * 31 + (day or 1)
 
 
-def _date_status(anchor: Anchor, fact_value: str, fact_precision: Precision) -> SupportStatus:
+def _when(value: str, precision: Precision) -> _When:
+    return _When(_date_parts(value), _PRECISION_RANK[precision])
+
+
+def _anchor_when(anchor: Anchor) -> _When:
+    assert isinstance(anchor.value, str) and anchor.precision is not None
+    return _when(anchor.value, anchor.precision)
+
+
+def _date_distance(written: _When, fact: _When) -> int:
+    return abs(written.day_count(fact.parts[0]) - fact.day_count())
+
+
+def _date_status(written: _When, through: _When | None, fact: _When) -> SupportStatus:
     """Equal at the anchor's precision and no more precise than the fact: supported; equal as
     far as the fact goes but more precise: unsupported_precision; otherwise mismatch."""
-    assert isinstance(anchor.value, str) and anchor.precision is not None
-    fact = _date_parts(fact_value)
-    fact_rank = _PRECISION_RANK[fact_precision]
-    if anchor.through is not None:  # a quarter or half: months from value through `through`
-        first, last = _date_parts(anchor.value), _date_parts(anchor.through)
-        if fact_rank == 0:
-            return "unsupported_precision" if fact[0] == first[0] else "mismatch"
-        month = (fact[0] or 0, fact[1] or 0)
-        inside = (first[0] or 0, first[1] or 0) <= month <= (last[0] or 0, last[1] or 0)
+    if through is not None:  # a quarter or half: the months from `written` through `through`
+        if fact.rank == 0:
+            return "unsupported_precision" if fact.parts[0] == written.parts[0] else "mismatch"
+        inside = written.parts[:2] <= fact.parts[:2] <= through.parts[:2]  # all give months
         return "supported" if inside else "mismatch"
-    written = _date_parts(anchor.value)
-    rank = _PRECISION_RANK[anchor.precision]
-    if written[0] is None:  # "8 May": only the month and day can be checked
-        known = fact[1 : fact_rank + 1]
-        if known != written[1 : fact_rank + 1]:
+    if written.parts[0] is None:  # "8 May": only the month and day can be checked
+        if fact.parts[1 : fact.rank + 1] != written.parts[1 : fact.rank + 1]:
             return "mismatch"
-        return "supported" if fact_rank == 2 else "unsupported_precision"
-    common = min(rank, fact_rank) + 1
-    if written[:common] != fact[:common]:
+        return "supported" if fact.rank == 2 else "unsupported_precision"
+    common = min(written.rank, fact.rank) + 1
+    if written.parts[:common] != fact.parts[:common]:
         return "mismatch"
-    return "unsupported_precision" if rank > fact_rank else "supported"
+    return "unsupported_precision" if written.rank > fact.rank else "supported"
 
 
 def match(anchor: Anchor, facts: Sequence[Fact]) -> Support | None:
@@ -1054,15 +1090,8 @@ def _cited_list(
     index: FactIndex, anchor: Anchor, first: Fact, handle: Callable[[Fact], str]
 ) -> str:
     """The cited facts of the anchor's type, the nearest first, at most a few."""
-    others = [f for f in index.of_kind(anchor.kind) if f.id != first.id]
-    if anchor.kind == "number":
-        written = float(anchor.value)
-        others.sort(key=lambda f: abs(float(f.value) - written))
-    elif anchor.kind == "date":
-        when = _date_key(str(anchor.value), str(first.value))
-        others.sort(key=lambda f: abs(_date_key(str(f.value)) - when))
-    shown = [first, *others][:_LISTED]
-    more = len(others) + 1 - len(shown)
+    shown = index.nearest_first(anchor, first, _LISTED)
+    more = len(index.of_kind(anchor.kind)) - len(shown)
     listing = "; ".join(describe(f, handle(f)) for f in shown)
     return listing + (f"; and {more} more" if more else "")
 
