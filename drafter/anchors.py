@@ -21,6 +21,8 @@ Numbers
   checked against fractions (0.56, or 0.558 rounded), never against a fact of 56: no fact
   holds a percentage (Fact has no percent unit), and reading 1.0 as "1 %" would let a
   fraction of 100 % support "1 percent".
+* In a range with one percent sign ("70-85%", "8 to 16 percent") both numbers are
+  percentages.
 * "33/100" and "33 out of 100" are one anchor, 33, with `out_of` 100: the 100 is the scale of
   the score, not a claim. Any other slash ("10.7 / 40") is two numbers, each checked (40 is a
   component's maximum).
@@ -72,6 +74,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -154,18 +157,8 @@ _CURRENCY = "$€£¥"
 _YEAR = r"(?P<y>19\d\d|20\d\d|2100)"
 _DAY = r"(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _MONTH_NAMES = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
+    name: number
+    for number, name in enumerate(_words("jan feb mar apr may jun jul aug sep oct nov dec"), 1)
 }
 # Capitalised only: "may" and "march" are also verbs.
 _MONTH = (
@@ -389,7 +382,7 @@ _ISO_DATE = re.compile(
     rf"(?![\w{_HYPHENS}]|\.\d)"
 )
 _BARE_YEAR = re.compile(
-    rf"(?<![A-Za-z0-9_{_CURRENCY}])(?<![0-9][.,]){_YEAR}(?![0-9]|[.,]\d)(?!\s?{_COUNT_NOUN})"
+    rf"(?<![\w{_CURRENCY}])(?<![0-9][.,]){_YEAR}(?![0-9]|[.,]\d)(?!\s?{_COUNT_NOUN})"
 )
 _PERIOD = re.compile(
     r"(?<![A-Za-z0-9])(?:(?P<letter>[QH])(?P<n>[1-4])"
@@ -474,7 +467,7 @@ def _periods(text: str) -> Iterator[_Candidate]:
 # --- numbers written in digits ---------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9_])(?<![0-9]\.)"
+    r"(?<!\w)(?<![0-9]\.)"  # \w: not inside a word, in any script ("β2-agonist")
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![0-9])\.\d+)(?![0-9]|\.\d)"
     r"(?P<mag>\s(?i:thousand|million|billion)(?![A-Za-z]))?"
     r"(?P<pct>\s?%|\s?(?i:per\s?cent)(?![A-Za-z]))?"
@@ -579,7 +572,7 @@ def _word_fits(state: _WordParse, word: str, following: str | None) -> bool:
     if word == "and":
         return last in ("hundred", "scale") and following in _WORD_VALUES
     if word in _SCALES:
-        return last in ("unit", "teen", "tens", "hundred") and _SCALES[word] < state.scale
+        return last in ("unit", "teen", "tens", "hundred", "a") and _SCALES[word] < state.scale
     if word == "hundred":
         return last in ("unit", "teen", "tens", "a") and 0 < state.group < 100
     value = _WORD_VALUES[word]
@@ -642,11 +635,11 @@ def _word_numbers(text: str) -> Iterator[_Candidate]:
             start, end = tokens[index].start(), tokens[after - 1].end()
             single = after - index == 1
             index = after
-            if single and words[after - 1] == "one":
-                continue  # a pronoun or determiner far more often than a count
             percent = _PERCENT_AFTER.match(text, end)
             if percent is not None:
                 end = percent.end()
+            elif single and words[after - 1] == "one":
+                continue  # a pronoun or determiner far more often than a count
             elif single and value <= 10 and _counts_structure(text, end):
                 continue
             # "two thousand" is exact; "two million" is a rounded figure, as in digits
@@ -667,6 +660,24 @@ _FINDERS: tuple[Finder, ...] = (
     _digit_numbers,
     _word_numbers,
 )
+
+
+_RANGE_JOIN = re.compile(r"\s?(?:[\-\u2010\u2011\u2013\u2014]|to|and)\s?")
+
+
+def _shared_percent(text: str, anchors: list[Anchor]) -> list[Anchor]:
+    """A range written with one percent sign ("70-85%", "8 to 16 percent") is two
+    percentages: the first number gets the sign its range ends with."""
+    shared = list(anchors)
+    for index, (first, second) in enumerate(itertools.pairwise(anchors)):
+        if (
+            first.kind == second.kind == "number"
+            and second.percent
+            and not first.percent
+            and _RANGE_JOIN.fullmatch(text, first.end, second.start)
+        ):
+            shared[index] = first.model_copy(update={"percent": True})
+    return shared
 
 
 def extract_anchors(text: str) -> list[Anchor]:
@@ -697,7 +708,7 @@ def extract_anchors(text: str) -> list[Anchor]:
             )
         )
         taken_to = candidate.end
-    return anchors
+    return _shared_percent(text, anchors)
 
 
 # --- support: grading facts against an anchor ------------------------------------------------

@@ -104,6 +104,7 @@ def status(text: str, *facts: Fact) -> str | None:
         ("one hundred and five sites", "one hundred and five", 105.0, 0),
         ("one hundred five sites", "one hundred five", 105.0, 0),
         ("a hundred sites", "a hundred", 100.0, 0),
+        ("a thousand sites", "a thousand", 1000.0, 0),
         ("twelve hundred patients", "twelve hundred", 1200.0, 0),
         ("twenty sites", "twenty", 20.0, 0),
         ("eleven sites", "eleven", 11.0, 0),
@@ -138,12 +139,29 @@ def test_numbers_as_written(text: str, written: str, value: float, decimals: int
         ("dermatology overall (~38 percent)", "38 percent", 38.0),
         ("at 12.5% of", "12.5%", 12.5),
         ("fifty percent of", "fifty percent", 50.0),
+        ("one percent of", "one percent", 1.0),
         ("ninety-nine percent of", "ninety-nine percent", 99.0),
     ],
 )
 def test_percentages(text: str, written: str, value: float) -> None:
     anchor = only(text)
     assert (anchor.text, anchor.value, anchor.percent) == (written, value, True)
+
+
+@pytest.mark.parametrize("text", ["70-85%", "70–85%", "70 to 85 percent", "70 and 85%"])
+def test_a_range_shares_its_percent_sign(text: str) -> None:
+    anchors = extract_anchors(f"However, {text} of lupus patients")
+    assert [(a.value, a.percent) for a in anchors] == [(70.0, True), (85.0, True)]
+
+
+def test_only_a_range_shares_a_percent_sign() -> None:
+    anchors = extract_anchors("in 70 patients, 85% responded; 70, 85%")
+    assert [(a.value, a.percent) for a in anchors] == [
+        (70.0, False),
+        (85.0, True),
+        (70.0, False),
+        (85.0, True),
+    ]
 
 
 def test_percentage_points_are_not_percentages() -> None:
@@ -230,6 +248,7 @@ def test_amounts_with_a_currency_and_a_suffix() -> None:
         "patients with type 2 diabetes",
         "(HR 0.72; 95% CI",
         "the p53 and H2O pathways",
+        "a β2-agonist and IFN-α2b",
     ],
 )
 def test_digits_inside_codes_are_not_numbers(text: str) -> None:
