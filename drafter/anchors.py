@@ -81,7 +81,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -723,6 +723,7 @@ _PRECISION_RANK: dict[Precision, int] = {"year": 0, "month": 1, "day": 2}
 _MONTH_FULL = _words(
     "January February March April May June July August September October November December"
 )
+_Num = TypeVar("_Num", float, Decimal)
 # How a fact's number may be compared: as it is, by its size (the text gives no sign), as a
 # percentage (a fraction written "56 percent"), or both.
 _AS_IS, _SIZE, _PERCENT, _PERCENT_SIZE = 0, 1, 2, 3
@@ -806,9 +807,23 @@ def _date_in_words(value: str, precision: Precision) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _NumberKey:
+    """One reading of a number fact (see _AS_IS ...): the value to compare, whose it is."""
+
     key: float
     position: int
     variant: int
+
+
+def _reading(value: _Num, variant: int) -> _Num:
+    """A fact's number read one way: as is, its size, as a percentage, or both."""
+    size = abs(value) if variant in (_SIZE, _PERCENT_SIZE) else value
+    return size * 100 if variant in (_PERCENT, _PERCENT_SIZE) else size
+
+
+def _number_distance(anchor: Anchor, fact: Fact, allowed: frozenset[int]) -> float:
+    """How far a fact is from a written number, read the nearest way the anchor allows."""
+    written = float(anchor.value)
+    return min(abs(_reading(float(fact.value), variant) - written) for variant in allowed)
 
 
 class FactIndex:
@@ -823,11 +838,8 @@ class FactIndex:
         keys: list[_NumberKey] = []  # every reading of every number fact, sorted by value
         for position, fact in enumerate(self._by_kind["number"]):
             value = float(fact.value)
-            keys.append(_NumberKey(value, position, _AS_IS))
-            keys.append(_NumberKey(value * 100, position, _PERCENT))
-            if value < 0:
-                keys.append(_NumberKey(-value, position, _SIZE))
-                keys.append(_NumberKey(-value * 100, position, _PERCENT_SIZE))
+            variants = (_AS_IS, _PERCENT, _SIZE, _PERCENT_SIZE) if value < 0 else (_AS_IS, _PERCENT)
+            keys.extend(_NumberKey(_reading(value, v), position, v) for v in variants)
         keys.sort(key=lambda k: k.key)
         self._number_keys = keys
         self._number_values = [k.key for k in keys]
@@ -846,8 +858,10 @@ class FactIndex:
         near they are to the anchor, others in the order given (what an editor reads)."""
         others = [f for f in self.of_kind(anchor.kind) if f.id != first.id]
         if anchor.kind == "number":
-            written = float(anchor.value)
-            others = heapq.nsmallest(limit, others, key=lambda f: abs(float(f.value) - written))
+            allowed = self._variants(anchor)
+            others = heapq.nsmallest(
+                limit, others, key=lambda f: _number_distance(anchor, f, allowed)
+            )
         elif anchor.kind == "date":
             when = _anchor_when(anchor)
             others = heapq.nsmallest(
@@ -859,10 +873,11 @@ class FactIndex:
 
     def match(self, anchor: Anchor) -> Support | None:
         """The best support among the facts of the anchor's type (see `match`)."""
-        grade = self.grade(anchor)
+        grade = self._best(anchor)
         return None if grade is None else grade.support()
 
-    def grade(self, anchor: Anchor) -> _Grade | None:
+    def _best(self, anchor: Anchor) -> _Grade | None:
+        """The best-graded fact of the anchor's type, with what to write instead."""
         if not self._by_kind[anchor.kind]:
             return None
         if anchor.kind == "number":
@@ -925,12 +940,10 @@ class FactIndex:
         return None
 
     def _variant_value(self, key: _NumberKey) -> Decimal:
+        """The reading of `key` computed exactly, as the source wrote the number."""
         value = self._by_kind["number"][key.position].value
         assert isinstance(value, int | float)
-        exact = _decimal_of(value)
-        if key.variant in (_SIZE, _PERCENT_SIZE):
-            exact = abs(exact)
-        return exact.scaleb(2) if key.variant in (_PERCENT, _PERCENT_SIZE) else exact
+        return _reading(_decimal_of(value), key.variant)
 
     def _nearest(self, written: float, allowed: frozenset[int]) -> _NumberKey:
         """The fact value closest to `written` among the allowed readings (for a mismatch)."""
@@ -1123,7 +1136,7 @@ def _message(
     if grade.status == "fuzzy" and anchor.kind == "number":
         return f'{said} is not in any cited fact: the nearest, {named}, rounds to "{grade.hint}"'
     if grade.status == "fuzzy":
-        return f'{said} is only part of the cited phase ({named}): write "{grade.hint}"'
+        return f'{said} only overlaps the cited phase ({named}): write "{grade.hint}"'
     return (
         f"{said} is not in any cited fact (cited: {_cited_list(index, anchor, grade.fact, handle)})"
     )
@@ -1142,7 +1155,7 @@ def check_text(
 
     problems = []
     for anchor in extract_anchors(text):
-        grade = index.grade(anchor)
+        grade = index._best(anchor)
         support = None if grade is None else grade.support()
         if not accepted(support):
             message = _message(index, anchor, grade, handle)

@@ -933,8 +933,14 @@ def test_check_text_says_how_to_write_a_partial_phase() -> None:
     combined = make_fact("phase", "PHASE1/PHASE2", "phase", label="Phase")
     (problem,) = check_text("a Phase 2 trial", [combined], {combined.id: "F1"})
     assert problem.message == (
-        'the phase "Phase 2" is only part of the cited phase (F1 Phase = PHASE1/PHASE2): '
+        'the phase "Phase 2" only overlaps the cited phase (F1 Phase = PHASE1/PHASE2): '
         'write "Phase 1/2"'
+    )
+    single = make_fact("phase", "2.0", "max_phase", label="ChEMBL max phase")
+    (problem,) = check_text("a Phase 2/3 trial", [single], {single.id: "F2"})
+    assert problem.message == (
+        'the phase "Phase 2/3" only overlaps the cited phase (F2 ChEMBL max phase = 2.0): '
+        'write "Phase 2"'
     )
 
 
@@ -944,6 +950,16 @@ def test_check_text_lists_a_few_cited_facts_nearest_first() -> None:
     assert problem.message == (
         'the number "73" is not in any cited fact (cited: test:entity:c75 c75 = 75; '
         "test:entity:c70 c70 = 70; test:entity:c50 c50 = 50; and 2 more)"
+    )
+
+
+def test_a_percentage_lists_fractions_nearest_first() -> None:
+    cited = [make_fact("count", 50, "count"), make_fact("score", 0.55, "rate"), ASSOCIATION]
+    (problem,) = check_text("at 50 percent enrollment", cited)
+    assert problem.support is not None and problem.support.fact_id == "test:entity:rate"
+    assert problem.message.startswith(
+        'the number "50 percent" is not in any cited fact (cited: test:entity:rate rate = 0.55; '
+        "opentargets:"
     )
 
 
