@@ -174,9 +174,10 @@ _COUNT_NOUN = (
 # --- masks: spans whose digits are not numbers -----------------------------------------------
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
-# A hyphen-joined run of letters and digits with a digit in it ("HZN-7734", "72-participant").
+# A hyphen-joined run of letters and digits with a digit in it ("HZN-7734", "72-participant"),
+# read only from where the run starts (else a long hyphenated chain is read again at each part).
 _RUN = re.compile(
-    rf"(?<![A-Za-z0-9])(?:[A-Za-z]+[{_HYPHENS}_])*[A-Za-z]*\d[A-Za-z0-9]*"
+    rf"(?<![A-Za-z0-9{_HYPHENS}_])(?:[A-Za-z]+[{_HYPHENS}_])*[A-Za-z]*\d[A-Za-z0-9]*"
     rf"(?:[{_HYPHENS}_][A-Za-z0-9]+)*"
 )
 _RUN_PARTS = re.compile(rf"[{_HYPHENS}_]")

@@ -479,6 +479,75 @@ def test_quotes_brackets_and_dashes_do_not_break_extraction() -> None:
     ]
 
 
+PIECES = [
+    *"0123456789 ,.-/%$()–—\u00a0\u2011\u2212:_+\n",
+    "May ",
+    "Q2 ",
+    "Phase ",
+    "II",
+    "1b",
+    "early ",
+    "NCT",
+    "ENSG",
+    "MONDO:",
+    "HGNC:",
+    "10.1056/",
+    "UniProt P",
+    "twenty",
+    "-two",
+    " hundred",
+    " and ",
+    "one",
+    " percent",
+    "th ",
+    "of ",
+    "mid-",
+    "https://x.org/",
+    "β",
+    "IgG",
+    "million",
+]
+
+
+def assert_well_formed(text: str, anchors: list[Anchor]) -> None:
+    for anchor in anchors:
+        assert text[anchor.start : anchor.end] == anchor.text
+        assert (anchor.precision is not None) == (anchor.kind == "date")
+        assert (anchor.decimals is not None) == (anchor.kind == "number")
+    for before, after in itertools.pairwise(anchors):
+        assert before.end <= after.start
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+def test_any_text_gives_well_formed_anchors_and_checks(text: str) -> None:
+    anchors = extract_anchors(text)
+    assert_well_formed(text, anchors)
+    problems = check_text(text, REAL_FACTS)
+    assert [p.anchor for p in problems] == [
+        a for a in anchors if not accepted(match(a, REAL_FACTS))
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-".join(["ab"] * 3000),
+        "a" * 50_000,
+        "1" * 5_000,
+        ",".join(["123"] * 5000),
+        " ".join(["twenty"] * 2000),
+        " and ".join(["one hundred"] * 1000),
+        "Phase " * 5000,
+        "May " * 5000,
+        "33/" * 5000,
+        "10.1234/" * 2000,
+    ],
+)
+def test_adversarial_text_is_read_without_trouble(text: str) -> None:
+    assert_well_formed(text, extract_anchors(text))
+    check_text(text, REAL_FACTS)
+
+
 def test_no_text_no_anchors() -> None:
     assert extract_anchors("") == []
     assert extract_anchors("No numbers here at all.") == []
