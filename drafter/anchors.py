@@ -383,7 +383,7 @@ _ISO_DATE = re.compile(
     rf"(?![\w{_HYPHENS}]|\.\d)"
 )
 _BARE_YEAR = re.compile(
-    rf"(?<![\w{_CURRENCY}])(?<![0-9][.,]){_YEAR}(?![0-9]|[.,]\d)(?!\s?{_COUNT_NOUN})"
+    rf"(?<![^\W_])(?<![{_CURRENCY}])(?<![0-9][.,]){_YEAR}(?![0-9]|[.,]\d)(?!\s?{_COUNT_NOUN})"
 )
 _PERIOD = re.compile(
     r"(?<![A-Za-z0-9])(?:(?P<letter>[QH])(?P<n>[1-4])"
@@ -468,7 +468,8 @@ def _periods(text: str) -> Iterator[_Candidate]:
 # --- numbers written in digits ---------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"(?<!\w)(?<![0-9]\.)"  # \w: not inside a word, in any script ("β2-agonist")
+    # not inside a word of any script ("β2-agonist"), but after Markdown's "_" ("_72_")
+    r"(?<![^\W_])(?<![0-9]\.)"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![0-9])\.\d+)(?![0-9]|\.\d)"
     r"(?P<mag>\s(?i:thousand|million|billion)(?![A-Za-z]))?"
     r"(?P<pct>\s?%|\s?(?i:per\s?cent)(?![A-Za-z]))?"
