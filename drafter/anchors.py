@@ -12,7 +12,8 @@ Numbers
   "1 204" is two numbers and "1.204" is 1.204 (never merged, never read as a thousand).
 * Digits inside codes are not numbers: NCT05591222, HZN-7734, CLASI-50, IgG1, CD85g, BIIB059,
   COVID-19, 2022-000831-21, URLs, DOIs, "95% CI", "type 2 diabetes".
-* Number words are numbers: "seventy-two", "one hundred and five", "twenty", "two thousand".
+* Number words are numbers: "seventy-two", "one hundred and five", "twenty", "two thousand"
+  (exact, decimals 0; "two million" is a rounded figure, decimals -6, as "2 million" is).
   "one" alone never is (a pronoun: "one of", "no one"), nor are ordinals ("First,", "fourth").
   "two" to "ten" and "zero" are numbers unless the next two words name the text's own
   structure ("Two design moves", "three mechanisms", "two reasons"): prose about the trial
@@ -55,7 +56,8 @@ Phases
 * "Phase 2", "phase II", "Phase-2", "Phase 2/3", "Phase II/III", "Phase 1-2", "Phase 1b" (→
   PHASE1), "Phase 2a", "Phase IIb/3", "early phase 1" and "Phase 0" (→ EARLY_PHASE1, as
   ClinicalTrials.gov renamed it), ChEMBL's style "phase 2.0". Values are ClinicalTrials.gov's:
-  PHASE2, PHASE1/PHASE2, EARLY_PHASE1.
+  PHASE2, PHASE1/PHASE2, EARLY_PHASE1. A list ("Phase 2 and 3 trials", "phases 1, 2 and 3")
+  is one anchor a phase: "Phase 2" (PHASE2), then "3" (PHASE3), never the combined 2/3.
 * A fact's phase may be ClinicalTrials.gov's ("PHASE1/PHASE2"), ChEMBL's max_phase ("2.0" is
   Phase 2, "0.5" early phase 1, "-1" unknown, "0" preclinical: no phase) or prose.
 * Equal → supported; sharing a phase ("Phase 2" against PHASE1/PHASE2) → fuzzy, never
@@ -68,6 +70,19 @@ Identifiers (case-insensitive, compared upper-cased)
   (elsewhere "P59901"-shaped codes are too often something else). A malformed NCT id (seven
   digits) is still an anchor, so it is flagged rather than skipped. Supported only by an equal
   id; otherwise a mismatch.
+
+Limits (known, left for later or for the editor)
+* Anchors inside quotations are checked like any other ("Acquired from Horizon in 2024"
+  needs a date fact); quotes and names are issue 8's.
+* Comparison words are not read: "more than 70" is compared as 70, "fell by 3.2" as 3.2.
+* "05/08/2025" (ambiguous day and month) is not a date; "10:30" and "2:1" are two numbers
+  each; decades ("the 1990s") and "FY2025" are codes and give nothing; "1.204.000" gives
+  nothing; a letter suffix means a magnitude only after a currency sign ("$3.05B").
+* A sub-phase letter ("1b") is read but not checked (registries do not record it).
+* Structure nouns after "two" to "ten" are a list; a count of something not on it ("two
+  camps" is, "two sponsors" is not) is a number the cited facts must hold.
+* Which fact a value matches is decided by value alone: "72 participants" is supported by any
+  cited fact of 72, whatever its unit; the validator narrows by what a paragraph cites.
 """
 
 from __future__ import annotations
@@ -101,7 +116,15 @@ FACT_KINDS: dict[AnchorKind, frozenset[FactKind]] = {
 
 
 class Anchor(BaseModel):
-    """One typed statement in a text, with where it stands and its value normalised."""
+    """One typed statement in a text, with where it stands and its value normalised.
+
+    text, start, end: the prose exactly, and its offsets in the text given (text[start:end]).
+    value: numbers as a float (the written figure, scaled by "million"; 56.0 for "56%");
+    dates as "2025-05-08", "2025-05", "2025" or year-less "--05-08"; phases as
+    ClinicalTrials.gov's "PHASE2", "PHASE1/PHASE2", "EARLY_PHASE1"; ids upper-cased.
+    precision: dates only. decimals: numbers only, the decimals as written ("10.7" → 1, "72"
+    → 0, "1.2 million" → -5). percent: written as a percentage. through: a quarter's or
+    half's last month. out_of: the scale after a slash ("33/100" → 100)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -306,6 +329,14 @@ _PHASE = re.compile(
     rf"(?:\s*[/{_HYPHENS}\u2013]\s*(?:(?i:phase)[\s{_HYPHENS}]*)?(?P<b>{_PHASE_NUMERAL})"
     r"[abcABC]?)?(?![A-Za-z0-9])"
 )
+# "Phase 2 and 3 trials", "phases 1, 2 and 3": separate phases (not the combined PHASE2/PHASE3).
+_PHASE_LIST = re.compile(
+    rf"(?<![A-Za-z0-9])(?:(?i:phases)\s+{_PHASE_NUMERAL}[abcABC]?"
+    rf"(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+){_PHASE_NUMERAL}[abcABC]?)+"
+    rf"|(?i:phase)\s+{_PHASE_NUMERAL}[abcABC]?(?:\s+(?:and|or)\s+{_PHASE_NUMERAL}[abcABC]?)+)"
+    r"(?![A-Za-z0-9/])"
+)
+_LISTED_NUMERAL = re.compile(rf"(?<![A-Za-z0-9.]){_PHASE_NUMERAL}[abcABC]?(?![A-Za-z0-9])")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
@@ -345,6 +376,12 @@ def _phases(text: str) -> Iterator[_Candidate]:
     for found in _PHASE.finditer(text):
         start, value = _phase_value(found)
         yield _Candidate("phase", start, found.end(), _HARD, {"value": value})
+    for found in _PHASE_LIST.finditer(text):
+        numerals = list(_LISTED_NUMERAL.finditer(text, found.start(), found.end()))
+        for index, numeral in enumerate(numerals):
+            start = found.start() if index == 0 else numeral.start()  # "Phases 2", then "3"
+            value = _phase_label([_phase_number(numeral.group().rstrip("abcABC"))])
+            yield _Candidate("phase", start, numeral.end(), _HARD, {"value": value})
 
 
 _FACT_PHASE = re.compile(

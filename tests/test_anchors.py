@@ -413,6 +413,21 @@ def test_phases(text: str, written: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in Phase 2 and 3 trials", [("Phase 2", "PHASE2"), ("3", "PHASE3")]),
+        ("in Phase II or III trials", [("Phase II", "PHASE2"), ("III", "PHASE3")]),
+        ("in phases 1, 2 and 3.", [("phases 1", "PHASE1"), ("2", "PHASE2"), ("3", "PHASE3")]),
+        ("in Phases 1b & 2a", [("Phases 1b", "PHASE1"), ("2a", "PHASE2")]),
+        ("a Phase 2, 3 sites", [("Phase 2", "PHASE2")]),
+        ("a Phase 1/2 and 3 program", [("Phase 1/2", "PHASE1/PHASE2")]),
+    ],
+)
+def test_phase_lists_are_one_anchor_a_phase(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(a.text, a.value) for a in extract_anchors(text) if a.kind == "phase"] == expected
+
+
+@pytest.mark.parametrize(
     "text", ["Phase-weighted failure burden", "the phase in which", "a phase is", "Phases"]
 )
 def test_words_about_phases_are_not_phases(text: str) -> None:
@@ -490,6 +505,9 @@ PIECES = [
     "May ",
     "Q2 ",
     "Phase ",
+    "Phases ",
+    " or ",
+    ", ",
     "II",
     "1b",
     "early ",
