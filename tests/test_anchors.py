@@ -11,7 +11,6 @@ import json
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -1247,8 +1246,7 @@ def test_ids_render_and_match(form: str, digits: int, other_digits: int, variant
 
 
 def test_in_words_renders_like_prose() -> None:
-    rendered: dict[int, Any] = {n: in_words(n) for n in (9, 72, 105, 1204, 2000, 9999)}
-    assert rendered == {
+    assert {n: in_words(n) for n in (9, 72, 105, 1204, 2000, 9999)} == {
         9: "nine",
         72: "seventy-two",
         105: "one hundred and five",
