@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_mrs.py
+	$(BIN)/python bench/bench_anchors.py
 	$(BIN)/python bench/bench_writer.py
 	$(BIN)/python bench/bench_draft.py
 

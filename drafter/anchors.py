@@ -12,7 +12,8 @@ Numbers
   "1 204" is two numbers and "1.204" is 1.204 (never merged, never read as a thousand).
 * Digits inside codes are not numbers: NCT05591222, HZN-7734, CLASI-50, IgG1, CD85g, BIIB059,
   COVID-19, 2022-000831-21, URLs, DOIs, "95% CI", "type 2 diabetes".
-* Number words are numbers: "seventy-two", "one hundred and five", "twenty", "two thousand".
+* Number words are numbers: "seventy-two", "one hundred and five", "twenty", "two thousand"
+  (exact, decimals 0; "two million" is a rounded figure, decimals -6, as "2 million" is).
   "one" alone never is (a pronoun: "one of", "no one"), nor are ordinals ("First,", "fourth").
   "two" to "ten" and "zero" are numbers unless the next two words name the text's own
   structure ("Two design moves", "three mechanisms", "two reasons"): prose about the trial
@@ -21,6 +22,8 @@ Numbers
   checked against fractions (0.56, or 0.558 rounded), never against a fact of 56: no fact
   holds a percentage (Fact has no percent unit), and reading 1.0 as "1 %" would let a
   fraction of 100 % support "1 percent".
+* In a range with one percent sign ("70-85%", "8 to 16 percent") both numbers are
+  percentages.
 * "33/100" and "33 out of 100" are one anchor, 33, with `out_of` 100: the 100 is the scale of
   the score, not a claim. Any other slash ("10.7 / 40") is two numbers, each checked (40 is a
   component's maximum).
@@ -53,7 +56,8 @@ Phases
 * "Phase 2", "phase II", "Phase-2", "Phase 2/3", "Phase II/III", "Phase 1-2", "Phase 1b" (→
   PHASE1), "Phase 2a", "Phase IIb/3", "early phase 1" and "Phase 0" (→ EARLY_PHASE1, as
   ClinicalTrials.gov renamed it), ChEMBL's style "phase 2.0". Values are ClinicalTrials.gov's:
-  PHASE2, PHASE1/PHASE2, EARLY_PHASE1.
+  PHASE2, PHASE1/PHASE2, EARLY_PHASE1. A list ("Phase 2 and 3 trials", "phases 1, 2 and 3")
+  is one anchor a phase: "Phase 2" (PHASE2), then "3" (PHASE3), never the combined 2/3.
 * A fact's phase may be ClinicalTrials.gov's ("PHASE1/PHASE2"), ChEMBL's max_phase ("2.0" is
   Phase 2, "0.5" early phase 1, "-1" unknown, "0" preclinical: no phase) or prose.
 * Equal → supported; sharing a phase ("Phase 2" against PHASE1/PHASE2) → fuzzy, never
@@ -66,18 +70,33 @@ Identifiers (case-insensitive, compared upper-cased)
   (elsewhere "P59901"-shaped codes are too often something else). A malformed NCT id (seven
   digits) is still an anchor, so it is flagged rather than skipped. Supported only by an equal
   id; otherwise a mismatch.
+
+Limits (known, left for later or for the editor)
+* Anchors inside quotations are checked like any other ("Acquired from Horizon in 2024"
+  needs a date fact); quotes and names are issue 8's.
+* Comparison words are not read: "more than 70" is compared as 70, "fell by 3.2" as 3.2.
+* "05/08/2025" (ambiguous day and month) is not a date; "10:30" and "2:1" are two numbers
+  each; decades ("the 1990s") and "FY2025" are codes and give nothing; "1.204.000" gives
+  nothing; a letter suffix means a magnitude only after a currency sign ("$3.05B").
+* A sub-phase letter ("1b") is read but not checked (registries do not record it).
+* Structure nouns after "two" to "ten" are a list; a count of something not on it ("two
+  camps" is, "two sponsors" is not) is a number the cited facts must hold.
+* Which fact a value matches is decided by value alone: "72 participants" is supported by any
+  cited fact of 72, whatever its unit; the validator narrows by what a paragraph cites.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -97,7 +116,15 @@ FACT_KINDS: dict[AnchorKind, frozenset[FactKind]] = {
 
 
 class Anchor(BaseModel):
-    """One typed statement in a text, with where it stands and its value normalised."""
+    """One typed statement in a text, with where it stands and its value normalised.
+
+    text, start, end: the prose exactly, and its offsets in the text given (text[start:end]).
+    value: numbers as a float (the written figure, scaled by "million"; 56.0 for "56%");
+    dates as "2025-05-08", "2025-05", "2025" or year-less "--05-08"; phases as
+    ClinicalTrials.gov's "PHASE2", "PHASE1/PHASE2", "EARLY_PHASE1"; ids upper-cased.
+    precision: dates only. decimals: numbers only, the decimals as written ("10.7" → 1, "72"
+    → 0, "1.2 million" → -5). percent: written as a percentage. through: a quarter's or
+    half's last month. out_of: the scale after a slash ("33/100" → 100)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -153,18 +180,8 @@ _CURRENCY = "$€£¥"
 _YEAR = r"(?P<y>19\d\d|20\d\d|2100)"
 _DAY = r"(?P<d>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _MONTH_NAMES = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
+    name: number
+    for number, name in enumerate(_words("jan feb mar apr may jun jul aug sep oct nov dec"), 1)
 }
 # Capitalised only: "may" and "march" are also verbs.
 _MONTH = (
@@ -180,8 +197,12 @@ _COUNT_NOUN = (
 # --- masks: spans whose digits are not numbers -----------------------------------------------
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
-_RUN = re.compile(rf"[A-Za-z0-9]+(?:[{_HYPHENS}_][A-Za-z0-9]+)*")
-_DIGIT = re.compile(r"\d")
+# A hyphen-joined run of letters and digits with a digit in it ("HZN-7734", "72-participant"),
+# read only from where the run starts (else a long hyphenated chain is read again at each part).
+_RUN = re.compile(
+    rf"(?<![A-Za-z0-9{_HYPHENS}_])(?:[A-Za-z]+[{_HYPHENS}_])*[A-Za-z]*\d[A-Za-z0-9]*"
+    rf"(?:[{_HYPHENS}_][A-Za-z0-9]+)*"
+)
 _RUN_PARTS = re.compile(rf"[{_HYPHENS}_]")
 _FIXED_PHRASE = re.compile(
     r"(?<![\w.])(?:90|95|99)\s?%\s?(?:CIs?\b|(?i:confidence))"
@@ -220,7 +241,7 @@ def _masks(text: str) -> tuple[bytearray, bytearray]:
     code = bytearray(hard)
     for found in _RUN.finditer(text):
         run = found.group()
-        if _DIGIT.search(run) and not run.isdigit() and _is_code(run):
+        if not run.isdigit() and _is_code(run):
             code[found.start() : found.end()] = b"\x01" * len(run)
     for found in _FIXED_PHRASE.finditer(text):
         code[found.start() : found.end()] = b"\x01" * (found.end() - found.start())
@@ -251,7 +272,7 @@ Finder = Callable[[str], Iterator[_Candidate]]
 # --- identifiers -----------------------------------------------------------------------------
 
 _ID = re.compile(
-    r"(?<![A-Za-z0-9_])(?:(?i:NCT)\d+|(?i:CHEMBL)\d+|(?i:ENSG)\d+(?:\.\d+)?"
+    r"(?<![A-Za-z0-9_])(?=[NnCcEeMmOoHhDd])(?:(?i:NCT)\d+|(?i:CHEMBL)\d+|(?i:ENSG)\d+(?:\.\d+)?"
     r"|(?i:EFO|MONDO|Orphanet|HP|DOID)[_:]\d+|(?i:HGNC):\d+)(?![A-Za-z0-9])"
     rf"|(?<![\w{_HYPHENS}])\d{{4}}-\d{{6}}-\d{{2}}(?:-\d{{2}})?(?![\w{_HYPHENS}])"
 )
@@ -308,6 +329,14 @@ _PHASE = re.compile(
     rf"(?:\s*[/{_HYPHENS}\u2013]\s*(?:(?i:phase)[\s{_HYPHENS}]*)?(?P<b>{_PHASE_NUMERAL})"
     r"[abcABC]?)?(?![A-Za-z0-9])"
 )
+# "Phase 2 and 3 trials", "phases 1, 2 and 3": separate phases (not the combined PHASE2/PHASE3).
+_PHASE_LIST = re.compile(
+    rf"(?<![A-Za-z0-9])(?:(?i:phases)\s+{_PHASE_NUMERAL}[abcABC]?"
+    rf"(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+){_PHASE_NUMERAL}[abcABC]?)+"
+    rf"|(?i:phase)\s+{_PHASE_NUMERAL}[abcABC]?(?:\s+(?:and|or)\s+{_PHASE_NUMERAL}[abcABC]?)+)"
+    r"(?![A-Za-z0-9/])"
+)
+_LISTED_NUMERAL = re.compile(rf"(?<![A-Za-z0-9.]){_PHASE_NUMERAL}[abcABC]?(?![A-Za-z0-9])")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
@@ -347,6 +376,12 @@ def _phases(text: str) -> Iterator[_Candidate]:
     for found in _PHASE.finditer(text):
         start, value = _phase_value(found)
         yield _Candidate("phase", start, found.end(), _HARD, {"value": value})
+    for found in _PHASE_LIST.finditer(text):
+        numerals = list(_LISTED_NUMERAL.finditer(text, found.start(), found.end()))
+        for index, numeral in enumerate(numerals):
+            start = found.start() if index == 0 else numeral.start()  # "Phases 2", then "3"
+            value = _phase_label([_phase_number(numeral.group().rstrip("abcABC"))])
+            yield _Candidate("phase", start, numeral.end(), _HARD, {"value": value})
 
 
 _FACT_PHASE = re.compile(
@@ -385,7 +420,7 @@ _ISO_DATE = re.compile(
     rf"(?![\w{_HYPHENS}]|\.\d)"
 )
 _BARE_YEAR = re.compile(
-    rf"(?<![A-Za-z0-9_{_CURRENCY}])(?<![0-9][.,]){_YEAR}(?![0-9]|[.,]\d)(?!\s?{_COUNT_NOUN})"
+    rf"(?<![^\W_])(?<![{_CURRENCY}])(?<![0-9][.,]){_YEAR}(?![0-9]|[.,]\d)(?!\s?{_COUNT_NOUN})"
 )
 _PERIOD = re.compile(
     r"(?<![A-Za-z0-9])(?:(?P<letter>[QH])(?P<n>[1-4])"
@@ -470,7 +505,8 @@ def _periods(text: str) -> Iterator[_Candidate]:
 # --- numbers written in digits ---------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9_])(?<![0-9]\.)"
+    # not inside a word of any script ("β2-agonist"), but after Markdown's "_" ("_72_")
+    r"(?<![^\W_])(?<![0-9]\.)"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![0-9])\.\d+)(?![0-9]|\.\d)"
     r"(?P<mag>\s(?i:thousand|million|billion)(?![A-Za-z]))?"
     r"(?P<pct>\s?%|\s?(?i:per\s?cent)(?![A-Za-z]))?"
@@ -537,7 +573,7 @@ _SCALES = {word: 10 ** _MAGNITUDE[word] for word in ("thousand", "million", "bil
 _NUMBER_WORD = "|".join([*_ONES, *_TENS, "hundred", *_SCALES])
 _FRACTION = r"(?:thirds?|quarters?|halves|half|fifths?|sixths?|eighths?|tenths?)\b"
 _WORDS = re.compile(
-    rf"(?i)(?<![A-Za-z{_HYPHENS}])(?:a\s+(?=(?:hundred|thousand|million|billion)\b))?"
+    rf"(?i)(?=[zotfsenhmba])(?<![A-Za-z{_HYPHENS}])(?:a\s+(?=(?:hundred|thousand|million|billion)\b))?"
     rf"(?:{_NUMBER_WORD})(?:(?:\s+and\s+|\s*[{_HYPHENS}]\s*|\s+)(?:{_NUMBER_WORD}))*"
     rf"(?![A-Za-z])(?![{_HYPHENS}]{_FRACTION})"
 )
@@ -575,7 +611,7 @@ def _word_fits(state: _WordParse, word: str, following: str | None) -> bool:
     if word == "and":
         return last in ("hundred", "scale") and following in _WORD_VALUES
     if word in _SCALES:
-        return last in ("unit", "teen", "tens", "hundred") and _SCALES[word] < state.scale
+        return last in ("unit", "teen", "tens", "hundred", "a") and _SCALES[word] < state.scale
     if word == "hundred":
         return last in ("unit", "teen", "tens", "a") and 0 < state.group < 100
     value = _WORD_VALUES[word]
@@ -638,11 +674,11 @@ def _word_numbers(text: str) -> Iterator[_Candidate]:
             start, end = tokens[index].start(), tokens[after - 1].end()
             single = after - index == 1
             index = after
-            if single and words[after - 1] == "one":
-                continue  # a pronoun or determiner far more often than a count
             percent = _PERCENT_AFTER.match(text, end)
             if percent is not None:
                 end = percent.end()
+            elif single and words[after - 1] == "one":
+                continue  # a pronoun or determiner far more often than a count
             elif single and value <= 10 and _counts_structure(text, end):
                 continue
             # "two thousand" is exact; "two million" is a rounded figure, as in digits
@@ -663,6 +699,24 @@ _FINDERS: tuple[Finder, ...] = (
     _digit_numbers,
     _word_numbers,
 )
+
+
+_RANGE_JOIN = re.compile(r"\s?(?:[\-\u2010\u2011\u2013\u2014]|to|and)\s?")
+
+
+def _shared_percent(text: str, anchors: list[Anchor]) -> list[Anchor]:
+    """A range written with one percent sign ("70-85%", "8 to 16 percent") is two
+    percentages: the first number gets the sign its range ends with."""
+    shared = list(anchors)
+    for index, (first, second) in enumerate(itertools.pairwise(anchors)):
+        if (
+            first.kind == second.kind == "number"
+            and second.percent
+            and not first.percent
+            and _RANGE_JOIN.fullmatch(text, first.end, second.start)
+        ):
+            shared[index] = first.model_copy(update={"percent": True})
+    return shared
 
 
 def extract_anchors(text: str) -> list[Anchor]:
@@ -693,7 +747,7 @@ def extract_anchors(text: str) -> list[Anchor]:
             )
         )
         taken_to = candidate.end
-    return anchors
+    return _shared_percent(text, anchors)
 
 
 # --- support: grading facts against an anchor ------------------------------------------------
@@ -708,6 +762,7 @@ _PRECISION_RANK: dict[Precision, int] = {"year": 0, "month": 1, "day": 2}
 _MONTH_FULL = _words(
     "January February March April May June July August September October November December"
 )
+_Num = TypeVar("_Num", float, Decimal)
 # How a fact's number may be compared: as it is, by its size (the text gives no sign), as a
 # percentage (a fraction written "56 percent"), or both.
 _AS_IS, _SIZE, _PERCENT, _PERCENT_SIZE = 0, 1, 2, 3
@@ -791,9 +846,23 @@ def _date_in_words(value: str, precision: Precision) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _NumberKey:
+    """One reading of a number fact (see _AS_IS ...): the value to compare, whose it is."""
+
     key: float
     position: int
     variant: int
+
+
+def _reading(value: _Num, variant: int) -> _Num:
+    """A fact's number read one way: as is, its size, as a percentage, or both."""
+    size = abs(value) if variant in (_SIZE, _PERCENT_SIZE) else value
+    return size * 100 if variant in (_PERCENT, _PERCENT_SIZE) else size
+
+
+def _number_distance(anchor: Anchor, fact: Fact, allowed: frozenset[int]) -> float:
+    """How far a fact is from a written number, read the nearest way the anchor allows."""
+    written = float(anchor.value)
+    return min(abs(_reading(float(fact.value), variant) - written) for variant in allowed)
 
 
 class FactIndex:
@@ -808,14 +877,12 @@ class FactIndex:
         keys: list[_NumberKey] = []  # every reading of every number fact, sorted by value
         for position, fact in enumerate(self._by_kind["number"]):
             value = float(fact.value)
-            keys.append(_NumberKey(value, position, _AS_IS))
-            keys.append(_NumberKey(value * 100, position, _PERCENT))
-            if value < 0:
-                keys.append(_NumberKey(-value, position, _SIZE))
-                keys.append(_NumberKey(-value * 100, position, _PERCENT_SIZE))
+            variants = (_AS_IS, _PERCENT, _SIZE, _PERCENT_SIZE) if value < 0 else (_AS_IS, _PERCENT)
+            keys.extend(_NumberKey(_reading(value, v), position, v) for v in variants)
         keys.sort(key=lambda k: k.key)
         self._number_keys = keys
         self._number_values = [k.key for k in keys]
+        self._dates = [_when(str(f.value), f.precision or "day") for f in self._by_kind["date"]]
         self._phases = [phase_of_fact(str(f.value)) for f in self._by_kind["phase"]]
         self._ids: dict[str, Fact] = {}
         for fact in reversed(self._by_kind["id"]):
@@ -825,12 +892,31 @@ class FactIndex:
         """The facts that can support an anchor of `kind`, in the order they were given."""
         return self._by_kind[kind]
 
+    def nearest_first(self, anchor: Anchor, first: Fact, limit: int) -> list[Fact]:
+        """At most `limit` facts of the anchor's type: `first`, then numbers and dates by how
+        near they are to the anchor, others in the order given (what an editor reads)."""
+        others = [f for f in self.of_kind(anchor.kind) if f.id != first.id]
+        if anchor.kind == "number":
+            allowed = self._variants(anchor)
+            others = heapq.nsmallest(
+                limit, others, key=lambda f: _number_distance(anchor, f, allowed)
+            )
+        elif anchor.kind == "date":
+            when = _anchor_when(anchor)
+            others = heapq.nsmallest(
+                limit,
+                others,
+                key=lambda f: _date_distance(when, _when(str(f.value), f.precision or "day")),
+            )
+        return [first, *others][:limit]
+
     def match(self, anchor: Anchor) -> Support | None:
         """The best support among the facts of the anchor's type (see `match`)."""
-        grade = self.grade(anchor)
+        grade = self._best(anchor)
         return None if grade is None else grade.support()
 
-    def grade(self, anchor: Anchor) -> _Grade | None:
+    def _best(self, anchor: Anchor) -> _Grade | None:
+        """The best-graded fact of the anchor's type, with what to write instead."""
         if not self._by_kind[anchor.kind]:
             return None
         if anchor.kind == "number":
@@ -893,12 +979,10 @@ class FactIndex:
         return None
 
     def _variant_value(self, key: _NumberKey) -> Decimal:
+        """The reading of `key` computed exactly, as the source wrote the number."""
         value = self._by_kind["number"][key.position].value
         assert isinstance(value, int | float)
-        exact = _decimal_of(value)
-        if key.variant in (_SIZE, _PERCENT_SIZE):
-            exact = abs(exact)
-        return exact.scaleb(2) if key.variant in (_PERCENT, _PERCENT_SIZE) else exact
+        return _reading(_decimal_of(value), key.variant)
 
     def _nearest(self, written: float, allowed: frozenset[int]) -> _NumberKey:
         """The fact value closest to `written` among the allowed readings (for a mismatch)."""
@@ -930,12 +1014,16 @@ class FactIndex:
     # dates
 
     def _grade_date(self, anchor: Anchor) -> _Grade:
-        assert isinstance(anchor.value, str) and anchor.precision is not None
+        written = _anchor_when(anchor)
+        through = None if anchor.through is None else _when(anchor.through, "month")
         graded = []
-        for position, fact in enumerate(self._by_kind["date"]):
-            status = _date_status(anchor, str(fact.value), fact.precision or "day")
-            distance = abs(_date_key(anchor.value, str(fact.value)) - _date_key(str(fact.value)))
-            graded.append(((_STATUS_RANK[status], distance, position), status, fact))
+        for position, (fact, when) in enumerate(
+            zip(self._by_kind["date"], self._dates, strict=True)
+        ):
+            status = _date_status(written, through, when)
+            graded.append(
+                ((_STATUS_RANK[status], _date_distance(written, when), position), status, fact)
+            )
         _, status, fact = min(graded, key=lambda g: g[0])
         fact_precision = fact.precision or "day"
         if status == "supported":
@@ -990,38 +1078,49 @@ def _id_prefix(value: str) -> str:
     return value.rstrip("0123456789.")
 
 
-def _date_key(value: str, year_from: str | None = None) -> int:
-    """A date as a day count, to find the nearest fact (a year-less date takes a year)."""
-    year, month, day = _date_parts(value)
-    if year is None:
-        year = _date_parts(year_from or "2000")[0]
-    return (year or 2000) * 372 + (month or 1) * 31 + (day or 1)
+@dataclass(frozen=True, slots=True)
+class _When:
+    """A date split once: (year, month, day) with None for what it does not give, and how
+    precise it is (0 year, 1 month, 2 day)."""
+
+    parts: tuple[int | None, int | None, int | None]
+    rank: int
+
+    def day_count(self, year: int | None = None) -> int:
+        """Roughly days since year 0, to find the nearest date (a year-less date borrows one)."""
+        own, month, day = self.parts
+        return (own if own is not None else year or 0) * 372 + (month or 1) * 31 + (day or 1)
 
 
-def _date_status(anchor: Anchor, fact_value: str, fact_precision: Precision) -> SupportStatus:
+def _when(value: str, precision: Precision) -> _When:
+    return _When(_date_parts(value), _PRECISION_RANK[precision])
+
+
+def _anchor_when(anchor: Anchor) -> _When:
+    assert isinstance(anchor.value, str) and anchor.precision is not None
+    return _when(anchor.value, anchor.precision)
+
+
+def _date_distance(written: _When, fact: _When) -> int:
+    return abs(written.day_count(fact.parts[0]) - fact.day_count())
+
+
+def _date_status(written: _When, through: _When | None, fact: _When) -> SupportStatus:
     """Equal at the anchor's precision and no more precise than the fact: supported; equal as
     far as the fact goes but more precise: unsupported_precision; otherwise mismatch."""
-    assert isinstance(anchor.value, str) and anchor.precision is not None
-    fact = _date_parts(fact_value)
-    fact_rank = _PRECISION_RANK[fact_precision]
-    if anchor.through is not None:  # a quarter or half: months from value through `through`
-        first, last = _date_parts(anchor.value), _date_parts(anchor.through)
-        if fact_rank == 0:
-            return "unsupported_precision" if fact[0] == first[0] else "mismatch"
-        month = (fact[0] or 0, fact[1] or 0)
-        inside = (first[0] or 0, first[1] or 0) <= month <= (last[0] or 0, last[1] or 0)
+    if through is not None:  # a quarter or half: the months from `written` through `through`
+        if fact.rank == 0:
+            return "unsupported_precision" if fact.parts[0] == written.parts[0] else "mismatch"
+        inside = written.parts[:2] <= fact.parts[:2] <= through.parts[:2]  # all give months
         return "supported" if inside else "mismatch"
-    written = _date_parts(anchor.value)
-    rank = _PRECISION_RANK[anchor.precision]
-    if written[0] is None:  # "8 May": only the month and day can be checked
-        known = fact[1 : fact_rank + 1]
-        if known != written[1 : fact_rank + 1]:
+    if written.parts[0] is None:  # "8 May": only the month and day can be checked
+        if fact.parts[1 : fact.rank + 1] != written.parts[1 : fact.rank + 1]:
             return "mismatch"
-        return "supported" if fact_rank == 2 else "unsupported_precision"
-    common = min(rank, fact_rank) + 1
-    if written[:common] != fact[:common]:
+        return "supported" if fact.rank == 2 else "unsupported_precision"
+    common = min(written.rank, fact.rank) + 1
+    if written.parts[:common] != fact.parts[:common]:
         return "mismatch"
-    return "unsupported_precision" if rank > fact_rank else "supported"
+    return "unsupported_precision" if written.rank > fact.rank else "supported"
 
 
 def match(anchor: Anchor, facts: Sequence[Fact]) -> Support | None:
@@ -1054,15 +1153,8 @@ def _cited_list(
     index: FactIndex, anchor: Anchor, first: Fact, handle: Callable[[Fact], str]
 ) -> str:
     """The cited facts of the anchor's type, the nearest first, at most a few."""
-    others = [f for f in index.of_kind(anchor.kind) if f.id != first.id]
-    if anchor.kind == "number":
-        written = float(anchor.value)
-        others.sort(key=lambda f: abs(float(f.value) - written))
-    elif anchor.kind == "date":
-        when = _date_key(str(anchor.value), str(first.value))
-        others.sort(key=lambda f: abs(_date_key(str(f.value)) - when))
-    shown = [first, *others][:_LISTED]
-    more = len(others) + 1 - len(shown)
+    shown = index.nearest_first(anchor, first, _LISTED)
+    more = len(index.of_kind(anchor.kind)) - len(shown)
     listing = "; ".join(describe(f, handle(f)) for f in shown)
     return listing + (f"; and {more} more" if more else "")
 
@@ -1083,7 +1175,7 @@ def _message(
     if grade.status == "fuzzy" and anchor.kind == "number":
         return f'{said} is not in any cited fact: the nearest, {named}, rounds to "{grade.hint}"'
     if grade.status == "fuzzy":
-        return f'{said} is only part of the cited phase ({named}): write "{grade.hint}"'
+        return f'{said} only overlaps the cited phase ({named}): write "{grade.hint}"'
     return (
         f"{said} is not in any cited fact (cited: {_cited_list(index, anchor, grade.fact, handle)})"
     )
@@ -1102,7 +1194,7 @@ def check_text(
 
     problems = []
     for anchor in extract_anchors(text):
-        grade = index.grade(anchor)
+        grade = index._best(anchor)
         support = None if grade is None else grade.support()
         if not accepted(support):
             message = _message(index, anchor, grade, handle)

@@ -11,7 +11,6 @@ import json
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -98,12 +97,15 @@ def status(text: str, *facts: Fact) -> str | None:
         ("a 2x rise", "2", 2.0, 0),
         ("(n=72)", "72", 72.0, 0),
         ("in “72” cases", "72", 72.0, 0),
+        ("enrolled **72** participants", "72", 72.0, 0),
+        ("enrolled _72_ participants", "72", 72.0, 0),
         ("seventy-two participants", "seventy-two", 72.0, 0),
         ("Seventy two participants", "Seventy two", 72.0, 0),
         ("seventy\u2011two participants", "seventy\u2011two", 72.0, 0),
         ("one hundred and five sites", "one hundred and five", 105.0, 0),
         ("one hundred five sites", "one hundred five", 105.0, 0),
         ("a hundred sites", "a hundred", 100.0, 0),
+        ("a thousand sites", "a thousand", 1000.0, 0),
         ("twelve hundred patients", "twelve hundred", 1200.0, 0),
         ("twenty sites", "twenty", 20.0, 0),
         ("eleven sites", "eleven", 11.0, 0),
@@ -138,12 +140,29 @@ def test_numbers_as_written(text: str, written: str, value: float, decimals: int
         ("dermatology overall (~38 percent)", "38 percent", 38.0),
         ("at 12.5% of", "12.5%", 12.5),
         ("fifty percent of", "fifty percent", 50.0),
+        ("one percent of", "one percent", 1.0),
         ("ninety-nine percent of", "ninety-nine percent", 99.0),
     ],
 )
 def test_percentages(text: str, written: str, value: float) -> None:
     anchor = only(text)
     assert (anchor.text, anchor.value, anchor.percent) == (written, value, True)
+
+
+@pytest.mark.parametrize("text", ["70-85%", "70–85%", "70 to 85 percent", "70 and 85%"])
+def test_a_range_shares_its_percent_sign(text: str) -> None:
+    anchors = extract_anchors(f"However, {text} of lupus patients")
+    assert [(a.value, a.percent) for a in anchors] == [(70.0, True), (85.0, True)]
+
+
+def test_only_a_range_shares_a_percent_sign() -> None:
+    anchors = extract_anchors("in 70 patients, 85% responded; 70, 85%")
+    assert [(a.value, a.percent) for a in anchors] == [
+        (70.0, False),
+        (85.0, True),
+        (70.0, False),
+        (85.0, True),
+    ]
 
 
 def test_percentage_points_are_not_percentages() -> None:
@@ -230,6 +249,8 @@ def test_amounts_with_a_currency_and_a_suffix() -> None:
         "patients with type 2 diabetes",
         "(HR 0.72; 95% CI",
         "the p53 and H2O pathways",
+        "the phase_buckets.phase_3 field and x_2025",
+        "a β2-agonist and IFN-α2b",
     ],
 )
 def test_digits_inside_codes_are_not_numbers(text: str) -> None:
@@ -278,6 +299,9 @@ def test_number_words_split_where_grammar_ends() -> None:
         ("with primary completion on 8 May 2025.", "8 May 2025", "2025-05-08", "day"),
         ("on May 8, 2025, the", "May 8, 2025", "2025-05-08", "day"),
         ("on May 8 2025 the", "May 8 2025", "2025-05-08", "day"),
+        ("on May 8th, 2025 the", "May 8th, 2025", "2025-05-08", "day"),
+        ("on Thursday, 8 May 2025", "8 May 2025", "2025-05-08", "day"),
+        ("posted _2026_", "2026", "2026", "year"),
         ("on 8th May 2025 the", "8th May 2025", "2025-05-08", "day"),
         ("on the 8th of May, 2025", "8th of May, 2025", "2025-05-08", "day"),
         ("posted 2025-05-08.", "2025-05-08", "2025-05-08", "day"),
@@ -388,6 +412,21 @@ def test_phases(text: str, written: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in Phase 2 and 3 trials", [("Phase 2", "PHASE2"), ("3", "PHASE3")]),
+        ("in Phase II or III trials", [("Phase II", "PHASE2"), ("III", "PHASE3")]),
+        ("in phases 1, 2 and 3.", [("phases 1", "PHASE1"), ("2", "PHASE2"), ("3", "PHASE3")]),
+        ("in Phases 1b & 2a", [("Phases 1b", "PHASE1"), ("2a", "PHASE2")]),
+        ("a Phase 2, 3 sites", [("Phase 2", "PHASE2")]),
+        ("a Phase 1/2 and 3 program", [("Phase 1/2", "PHASE1/PHASE2")]),
+    ],
+)
+def test_phase_lists_are_one_anchor_a_phase(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(a.text, a.value) for a in extract_anchors(text) if a.kind == "phase"] == expected
+
+
+@pytest.mark.parametrize(
     "text", ["Phase-weighted failure burden", "the phase in which", "a phase is", "Phases"]
 )
 def test_words_about_phases_are_not_phases(text: str) -> None:
@@ -458,6 +497,78 @@ def test_quotes_brackets_and_dashes_do_not_break_extraction() -> None:
         0.092,
         72.0,
     ]
+
+
+PIECES = [
+    *"0123456789 ,.-/%$()–—\u00a0\u2011\u2212:_+\n",
+    "May ",
+    "Q2 ",
+    "Phase ",
+    "Phases ",
+    " or ",
+    ", ",
+    "II",
+    "1b",
+    "early ",
+    "NCT",
+    "ENSG",
+    "MONDO:",
+    "HGNC:",
+    "10.1056/",
+    "UniProt P",
+    "twenty",
+    "-two",
+    " hundred",
+    " and ",
+    "one",
+    " percent",
+    "th ",
+    "of ",
+    "mid-",
+    "https://x.org/",
+    "β",
+    "IgG",
+    "million",
+]
+
+
+def assert_well_formed(text: str, anchors: list[Anchor]) -> None:
+    for anchor in anchors:
+        assert text[anchor.start : anchor.end] == anchor.text
+        assert (anchor.precision is not None) == (anchor.kind == "date")
+        assert (anchor.decimals is not None) == (anchor.kind == "number")
+    for before, after in itertools.pairwise(anchors):
+        assert before.end <= after.start
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
+def test_any_text_gives_well_formed_anchors_and_checks(text: str) -> None:
+    anchors = extract_anchors(text)
+    assert_well_formed(text, anchors)
+    problems = check_text(text, REAL_FACTS)
+    assert [p.anchor for p in problems] == [
+        a for a in anchors if not accepted(match(a, REAL_FACTS))
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-".join(["ab"] * 3000),
+        "a" * 50_000,
+        "1" * 5_000,
+        ",".join(["123"] * 5000),
+        " ".join(["twenty"] * 2000),
+        " and ".join(["one hundred"] * 1000),
+        "Phase " * 5000,
+        "May " * 5000,
+        "33/" * 5000,
+        "10.1234/" * 2000,
+    ],
+)
+def test_adversarial_text_is_read_without_trouble(text: str) -> None:
+    assert_well_formed(text, extract_anchors(text))
+    check_text(text, REAL_FACTS)
 
 
 def test_no_text_no_anchors() -> None:
@@ -914,8 +1025,14 @@ def test_check_text_says_how_to_write_a_partial_phase() -> None:
     combined = make_fact("phase", "PHASE1/PHASE2", "phase", label="Phase")
     (problem,) = check_text("a Phase 2 trial", [combined], {combined.id: "F1"})
     assert problem.message == (
-        'the phase "Phase 2" is only part of the cited phase (F1 Phase = PHASE1/PHASE2): '
+        'the phase "Phase 2" only overlaps the cited phase (F1 Phase = PHASE1/PHASE2): '
         'write "Phase 1/2"'
+    )
+    single = make_fact("phase", "2.0", "max_phase", label="ChEMBL max phase")
+    (problem,) = check_text("a Phase 2/3 trial", [single], {single.id: "F2"})
+    assert problem.message == (
+        'the phase "Phase 2/3" only overlaps the cited phase (F2 ChEMBL max phase = 2.0): '
+        'write "Phase 2"'
     )
 
 
@@ -925,6 +1042,16 @@ def test_check_text_lists_a_few_cited_facts_nearest_first() -> None:
     assert problem.message == (
         'the number "73" is not in any cited fact (cited: test:entity:c75 c75 = 75; '
         "test:entity:c70 c70 = 70; test:entity:c50 c50 = 50; and 2 more)"
+    )
+
+
+def test_a_percentage_lists_fractions_nearest_first() -> None:
+    cited = [make_fact("count", 50, "count"), make_fact("score", 0.55, "rate"), ASSOCIATION]
+    (problem,) = check_text("at 50 percent enrollment", cited)
+    assert problem.support is not None and problem.support.fact_id == "test:entity:rate"
+    assert problem.message.startswith(
+        'the number "50 percent" is not in any cited fact (cited: test:entity:rate rate = 0.55; '
+        "opentargets:"
     )
 
 
@@ -1119,8 +1246,7 @@ def test_ids_render_and_match(form: str, digits: int, other_digits: int, variant
 
 
 def test_in_words_renders_like_prose() -> None:
-    rendered: dict[int, Any] = {n: in_words(n) for n in (9, 72, 105, 1204, 2000, 9999)}
-    assert rendered == {
+    assert {n: in_words(n) for n in (9, 72, 105, 1204, 2000, 9999)} == {
         9: "nine",
         72: "seventy-two",
         105: "one hundred and five",
