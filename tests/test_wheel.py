@@ -150,6 +150,23 @@ def test_installed_wheel_works_offline_from_another_directory(
     assert listed.returncode == 0, listed.stderr
     assert "NCT05591222" in listed.stdout and "daxdilimab" in listed.stdout
 
+    drafted = run_installed(
+        installed,
+        tmp_path,
+        "draft",
+        "NCT05591222",
+        "--offline",
+        "--writer",
+        "offline",
+        "--as-of",
+        "2026-05-20",
+        "--out",
+        "drafts",
+    )
+    assert drafted.returncode == 0, drafted.stderr
+    article = (tmp_path / "drafts" / "NCT05591222" / "draft.md").read_text()
+    assert "## What was tried" in article and "33 / 100 (YELLOW)" in article
+
 
 def test_every_python_package_on_disk_is_listed_for_the_wheel() -> None:
     """pyproject lists packages by hand (prompts/ installs as drafter.prompts): a new package
