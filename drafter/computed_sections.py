@@ -116,7 +116,8 @@ def with_inputs(table: FactTable, ids: Iterable[str]) -> list[Fact]:
 
 def sources_of(bundle: Bundle, facts: Iterable[Fact]) -> list[SourceEntry]:
     """The records the draft's facts were read from, numbered in the bundle's order."""
-    used = {f.record for f in facts if f.record}
+    cited = list(facts)
+    used = {f.record for f in cited if f.record}
     records = [s for s in bundle.sources if s.id in used]
     return [
         SourceEntry(
@@ -126,6 +127,12 @@ def sources_of(bundle: Bundle, facts: Iterable[Fact]) -> list[SourceEntry]:
             request=record.request,
             url=record.url,
             sha256=record.sha256,
+            pages=[] if record.url else _pages(record.id, cited),
         )
         for n, record in enumerate(records, start=1)
     ]
+
+
+def _pages(record: str, facts: list[Fact]) -> list[str]:
+    """The public pages behind the cited facts of one of drafter's own records, each once."""
+    return list(dict.fromkeys(f.source_url for f in facts if f.record == record and f.source_url))

@@ -5,6 +5,7 @@ facts and their sources, and no writer may state one side as settled."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -36,11 +37,6 @@ RULES: tuple[tuple[str, str, str], ...] = (
         "completion: an earlier estimate against the current record",
     ),
     (
-        "brief_title_earlier_version",
-        "brief_title",
-        "title: an earlier version against the current record",
-    ),
-    (
         "outcome_reported_in_press",
         "why_stopped",
         "outcome: a press report of the result against the registry's stop reason",
@@ -59,8 +55,19 @@ class Conflict(BaseModel):
 
     def note(self, facts: dict[str, Fact]) -> str:
         """One sentence for the editor: each side's value and who says it."""
-        sides = [f"{facts[i].source} says {fact_text(facts[i])}" for i in self.facts if i in facts]
+        sides = [
+            f"{who_says(facts[i])} says {fact_text(facts[i])}" for i in self.facts if i in facts
+        ]
         return f"{self.topic}: " + "; ".join(sides) + ". Neither side is settled by the record."
+
+
+def who_says(fact: Fact) -> str:
+    """The source an editor would name: an API by name, a curated fact by the site it was read
+    from (the press page, not drafter's file)."""
+    if fact.id.startswith("reference:") and fact.source_url:
+        host = urlsplit(fact.source_url).hostname or fact.source_url
+        return host.removeprefix("www.")
+    return fact.source
 
 
 def find_conflicts(bundle: Bundle) -> list[Conflict]:

@@ -83,6 +83,11 @@ class SourceEntry(BaseModel):
     request: str
     url: str | None
     sha256: str
+    pages: list[str] = Field(
+        default_factory=list,
+        description="for drafter's own records (reference facts, claims): the public pages "
+        "the cited facts were read from",
+    )
 
 
 class RelatedClaim(BaseModel):

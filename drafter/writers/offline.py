@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from drafter.conflicts import conflicts_among
+from drafter.conflicts import conflicts_among, who_says
 from drafter.evidence.trial import NOT_A_DRUG
 from drafter.facts import Fact
 from drafter.prose import (
@@ -296,7 +296,7 @@ def _conflict_notes(facts: _Facts, trial: _Trial) -> list[Paragraph]:
     notes = []
     for conflict in conflicts_among(facts.by_id, nct):
         sides = [facts.by_id[i] for i in conflict.facts]
-        told = "; ".join(f"{side.source} gives {fact_text(side)}" for side in sides)
+        told = "; ".join(f"{who_says(side)} gives {fact_text(side)}" for side in sides)
         text = sentence(f"Conflicting evidence on {conflict.topic}: {told}")
         text += " The record settles neither."
         notes.append(_paragraph(text, facts.handles(sides)))
