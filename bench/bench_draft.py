@@ -31,7 +31,7 @@ from drafter.assessment import assess
 from drafter.bundle import Bundle
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
-from drafter.draft import draft_trial
+from drafter.draft import draft_trial, prompt_context
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.framing import framing_of
 from drafter.prompting import Fence, render_section
@@ -62,15 +62,7 @@ def prompt_tokens(bundle: Bundle, whole: bool) -> int:
     total = 0
     for spec in model_sections():
         facts = bundle.facts if whole else select_facts(spec, bundle)
-        context = {
-            "heading": spec.heading,
-            "nct": bundle.nct_id,
-            "brief": spec.editor_brief,
-            "framing": framing_of(bundle),
-            "stop": "operational",
-            "analytic": spec.analytic,
-            "conflicts": [],
-        }
+        context = prompt_context(spec, bundle.nct_id, framing_of(bundle), "operational", [])
         assert spec.template is not None
         prompt = render_section(spec.template, context, handles(list(facts)), Fence.new())
         total += sum(len(_TOKEN.findall(m.content)) for m in prompt.messages)
@@ -80,15 +72,7 @@ def prompt_tokens(bundle: Bundle, whole: bool) -> int:
 def one_section_seconds(bundle: Bundle, writer: OpenAIWriter) -> float:
     spec = model_sections()[1]
     handled = handles(select_facts(spec, bundle))
-    context = {
-        "heading": spec.heading,
-        "nct": bundle.nct_id,
-        "brief": spec.editor_brief,
-        "framing": framing_of(bundle),
-        "stop": "operational",
-        "analytic": spec.analytic,
-        "conflicts": [],
-    }
+    context = prompt_context(spec, bundle.nct_id, framing_of(bundle), "operational", [])
     assert spec.template is not None and spec.output is not None
     prompt = render_section(spec.template, context, handled, Fence.new())
     request = WriteRequest(

@@ -128,15 +128,9 @@ def draft_trial(
 def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
     handled = handles(select_facts(spec, shared.bundle))
     assert spec.template is not None and spec.output is not None  # model sections have both
-    context: dict[str, Any] = {
-        "heading": spec.heading,
-        "nct": shared.bundle.nct_id,
-        "brief": spec.editor_brief,
-        "framing": shared.framing,
-        "stop": shared.stop,
-        "analytic": spec.analytic,
-        "conflicts": [c.note for c in shared.conflicts],
-    }
+    context = prompt_context(
+        spec, shared.bundle.nct_id, shared.framing, shared.stop, [c.note for c in shared.conflicts]
+    )
     prompt = render_section(spec.template, context, handled, Fence.new())
     messages = list(prompt.messages)
     run = _Run(
@@ -192,6 +186,21 @@ def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
         run.section = run.section.model_copy(update={"reason": reason, "attempts": MAX_ATTEMPTS})
         return run
     return _finished(run, last, handled, MAX_ATTEMPTS, "needs_editor", reason)
+
+
+def prompt_context(
+    spec: SectionSpec, nct_id: str, framing: Framing, stop: str, conflicts: list[str]
+) -> dict[str, Any]:
+    """The values a section's templates are rendered with (besides its facts and the fence)."""
+    return {
+        "heading": spec.heading,
+        "nct": nct_id,
+        "brief": spec.editor_brief,
+        "framing": framing,
+        "stop": stop,
+        "analytic": spec.analytic,
+        "conflicts": conflicts,
+    }
 
 
 def _problems(
