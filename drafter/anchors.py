@@ -272,7 +272,7 @@ Finder = Callable[[str], Iterator[_Candidate]]
 # --- identifiers -----------------------------------------------------------------------------
 
 _ID = re.compile(
-    r"(?<![A-Za-z0-9_])(?=[NnCcEeMmOoHhDd])(?:(?i:NCT)\d+|(?i:CHEMBL)\d+|(?i:ENSG)\d+(?:\.\d+)?"
+    r"(?<![A-Za-z0-9_])(?=[NnCcEeMmOoHhDd])(?:(?i:NCT)[\s-]?\d+|(?i:CHEMBL)\d+|(?i:ENSG)\d+(?:\.\d+)?"
     r"|(?i:EFO|MONDO|Orphanet|HP|DOID)[_:]\d+|(?i:HGNC):\d+)(?![A-Za-z0-9])"
     rf"|(?<![\w{_HYPHENS}])\d{{4}}-\d{{6}}-\d{{2}}(?:-\d{{2}})?(?![\w{_HYPHENS}])"
 )
@@ -283,6 +283,7 @@ _UNIPROT = re.compile(
     r"(?![A-Za-z0-9])"
 )
 _ONTOLOGY_COLON = re.compile(r"^(EFO|MONDO|ORPHANET|HP|DOID):")
+_NCT_SEPARATOR = re.compile(r"^NCT[\s-]+")
 _ENSEMBL_VERSION = re.compile(r"^(ENSG\d+)\.\d+$")
 
 
@@ -290,6 +291,7 @@ def normalise_id(text: str) -> str:
     """The one form ids are compared in: upper-cased, ontology "X:1" as "X_1", no Ensembl
     version (a release detail, not a different gene)."""
     upper = text.strip().upper()
+    upper = _NCT_SEPARATOR.sub("NCT", upper)  # "NCT-05591222" is NCT05591222 written loosely
     upper = _ONTOLOGY_COLON.sub(r"\1_", upper)
     return _ENSEMBL_VERSION.sub(r"\1", upper)
 
@@ -322,7 +324,9 @@ def _ids(text: str) -> Iterator[_Candidate]:
 
 # --- phases ----------------------------------------------------------------------------------
 
-_PHASE_NUMERAL = r"(?:0\.5|[0-4](?:\.0)?(?![0-9]|\.\d)|IV|I{1,3})"
+_PHASE_NUMERAL = (
+    r"(?:0\.5|[0-4](?:\.0)?(?![0-9]|\.\d)|IV|I{1,3}|(?i:one|two|three|four)(?![A-Za-z]))"
+)
 _PHASE = re.compile(
     rf"(?<![A-Za-z0-9])(?P<early>(?i:early)[\s{_HYPHENS}]+)?(?i:phase)[\s{_HYPHENS}]*"
     rf"(?P<a>{_PHASE_NUMERAL})[abcABC]?"
@@ -337,13 +341,13 @@ _PHASE_LIST = re.compile(
     r"(?![A-Za-z0-9/])"
 )
 _LISTED_NUMERAL = re.compile(rf"(?<![A-Za-z0-9.]){_PHASE_NUMERAL}[abcABC]?(?![A-Za-z0-9])")
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4}
 
 
 def _phase_number(numeral: str) -> float:
     """1 for "1", "I" or ChEMBL's "1.0"; 0.5 for early phase 1 ("0", "0.5")."""
-    if numeral in _ROMAN:
-        return _ROMAN[numeral]
+    if numeral.upper() in _ROMAN:  # "II", or a word: "phase three", "phase-two"
+        return _ROMAN[numeral.upper()]
     number = float(numeral)
     return 0.5 if number in (0.0, 0.5) else number
 
@@ -513,6 +517,7 @@ _NUMBER = re.compile(
     r"(?P<of>\s?/\s?100(?![0-9]|\.\d)|\s(?i:out\s+of)\s100(?![0-9]|\.\d))?"
 )
 _CURRENCY_SUFFIX = re.compile(r"(?:bn|mn|[kKMB])(?![A-Za-z0-9])")
+_SCALE_SUFFIX = re.compile(r"(?:bn|mn|[kK])(?![A-Za-z0-9])")
 _MAGNITUDE = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9}
 
 
@@ -551,6 +556,11 @@ def _digit_numbers(text: str) -> Iterator[_Candidate]:
             suffix = _CURRENCY_SUFFIX.match(text, found.end("num"))
             if suffix is not None and not found.group("mag") and not found.group("pct"):
                 magnitude, end = _MAGNITUDE[suffix.group().lower()], suffix.end()
+        elif not found.group("mag") and not found.group("pct"):
+            # "72k participants": a scaled figure, not a code ("IgG1", "CD85g" stay codes)
+            scaled = _SCALE_SUFFIX.match(text, found.end("num"))
+            if scaled is not None:
+                mask, magnitude, end = _HARD, _MAGNITUDE[scaled.group().lower()], scaled.end()
         if _has_sign(text, start):
             start -= 1
             if text[start] != "+":

@@ -116,6 +116,9 @@ def status(text: str, *facts: Fact) -> str | None:
         ("two million participants", "two million", 2_000_000.0, -6),
         ("1.2 million participants", "1.2 million", 1_200_000.0, -5),
         ("for 3.05 billion dollars", "3.05 billion", 3_050_000_000.0, -7),
+        ("about 72k participants", "72k", 72_000.0, -3),
+        ("a 1.5bn programme", "1.5bn", 1_500_000_000.0, -8),
+        ("a 40mn budget", "40mn", 40_000_000.0, -6),
     ],
 )
 def test_numbers_as_written(text: str, written: str, value: float, decimals: int) -> None:
@@ -404,6 +407,10 @@ def test_ids_with_date_shapes_stay_ids() -> None:
         ("is advancing in Phase 3.", "Phase 3", "PHASE3"),
         ("(antibody, max phase 2.0)", "phase 2.0", "PHASE2"),
         ("early Phase 2 data", "Phase 2", "PHASE2"),
+        ("a phase three trial", "phase three", "PHASE3"),
+        ("a phase-two trial", "phase-two", "PHASE2"),
+        ("a Phase One study", "Phase One", "PHASE1"),
+        ("in phase four", "phase four", "PHASE4"),
     ],
 )
 def test_phases(text: str, written: str, value: str) -> None:
@@ -455,6 +462,8 @@ def test_words_about_phases_are_not_phases(text: str) -> None:
         ("(doi 10.1084/jem.20051837)", "10.1084/jem.20051837", "10.1084/JEM.20051837"),
         ("a mistyped NCT0559122 here", "NCT0559122", "NCT0559122"),
         ("https://clinicaltrials.gov/study/NCT05591222", "NCT05591222", "NCT05591222"),
+        ("Amgen ran NCT-05591222 as a", "NCT-05591222", "NCT05591222"),
+        ("Amgen ran NCT 05591222 as a", "NCT 05591222", "NCT05591222"),
     ],
 )
 def test_ids(text: str, written: str, value: str) -> None:
