@@ -975,6 +975,8 @@ class FactIndex:
         written = float(anchor.value)
         if math.isclose(written, key.key, rel_tol=1e-9, abs_tol=1e-12):
             return "supported", False
+        if written == 0:  # "0" for 0.092 rounds every digit away: it says "none", not "about"
+            return None
         decimals = anchor.decimals or 0
         exact = self._variant_value(key)
         roundings = _rounded(exact, decimals, key.key)

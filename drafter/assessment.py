@@ -405,7 +405,7 @@ class _ScoreFacts:
         self.add(
             "n_claims",
             "count",
-            "Documented failed programs on the pair",
+            "Failure claims scored on the pair",
             result.n_claims,
             [self.found, *self.of(["drug", "category"], self.scored())],
             "claims on the target in this indication, successes and met endpoints excepted",
@@ -431,7 +431,7 @@ class _ScoreFacts:
             self.add(
                 "most_informative_failure",
                 "code",
-                "Most informative failure (claim key)",
+                "Most informative claim (claim key)",
                 best.key,
                 self.of(["phase", "archetype", "event_date"], [best.key]),
                 "the claim with the largest w(phase)·σ(archetype)·2^(−Δt/h) (MRS.md)",
@@ -604,7 +604,7 @@ def _classification_facts(
             nct,
             "non_failure",
             "code",
-            "Stopped because it worked (not a failure)",
+            "Stop reason states a success or a met endpoint",
             classification.non_failure,
             inputs,
             f"{rules}: a success or met-endpoint category and no failure category",

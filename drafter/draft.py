@@ -37,7 +37,13 @@ from drafter.prompting import Fence, render_section
 from drafter.prose import category_text
 from drafter.section_models import HeadlineText, SectionText
 from drafter.sections import SECTIONS, SectionSpec, handles, model_sections, select_facts
-from drafter.validate import problems_of
+from drafter.validate import (
+    MAX_DEK_CHARS,
+    MAX_HEADLINE_CHARS,
+    MAX_PARAGRAPH_CHARS,
+    MAX_PARAGRAPHS,
+    problems_of,
+)
 from drafter.writers.base import (
     Message,
     ModelUnavailable,
@@ -48,6 +54,8 @@ from drafter.writers.base import (
 )
 
 MAX_ATTEMPTS = 3  # the first ask and at most two re-asks
+# A re-ask repeats the previous reply; a run-away one is cut so the next prompt stays bounded.
+REASK_REPLY_CHARS = 20_000
 DEFAULT_CONCURRENCY = 8  # every model-written section at once (Settings.model_concurrency)
 
 
@@ -178,7 +186,9 @@ def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
         if not problems and result.output is not None:
             return _finished(run, result.output, handled, attempt, "written", None)
         messages += [
-            Message(role="assistant", content=result.raw or "(no answer)"),
+            Message(
+                role="assistant", content=_clipped(result.raw or "(no answer)", REASK_REPLY_CHARS)
+            ),
             Message(role="user", content=_reask(problems)),
         ]
     reason = "; ".join(problems) or "no usable answer"
@@ -234,18 +244,35 @@ def _finished(
         return [handled[c].id for c in cites if c in handled]
 
     if isinstance(output, HeadlineText):
-        run.headline = output.model_copy(update={"cites": ids(output.cites)})
+        run.headline = output.model_copy(
+            update={
+                "cites": ids(output.cites),
+                "headline": _clipped(output.headline, MAX_HEADLINE_CHARS),
+                "dek": _clipped(output.dek, MAX_DEK_CHARS),
+            }
+        )
         paragraphs: list[CitedParagraph] = []
     else:
         assert isinstance(output, SectionText)
+        kept = output.paragraphs if status == "written" else output.paragraphs[:MAX_PARAGRAPHS]
         paragraphs = [
-            CitedParagraph(text=p.text, cites=ids(p.cites), kind=p.kind, grade=p.grade)
-            for p in output.paragraphs
+            CitedParagraph(
+                # unverified text kept for the editor is bounded like verified text
+                text=p.text if status == "written" else _clipped(p.text, MAX_PARAGRAPH_CHARS),
+                cites=ids(p.cites),
+                kind=p.kind,
+                grade=p.grade,
+            )
+            for p in kept
         ]
     run.section = run.section.model_copy(
         update={"status": status, "paragraphs": paragraphs, "attempts": attempts, "reason": reason}
     )
     return run
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _call_record(

@@ -18,12 +18,41 @@ from drafter.bundle import Bundle
 
 Framing = Literal["failure", "no_scientific_failure"]
 
-# Words that call a trial a failure; the headline and dek of a no-failure draft hold none.
+# Words and phrases that call a trial a failure. "missed" counts only with an endpoint: a trial
+# that "missed its enrollment target" stopped for an operational reason.
 FAILURE_WORDS = re.compile(
-    r"\b(fail(?:ed|s|ure|ures|ing)?|flop(?:ped|s)?|miss(?:ed|es)?|did not work|"
-    r"ineffective|unsuccessful|setback|collapse[ds]?|doomed)\b",
+    r"\b(?:fail(?:ed|s|ure|ing)?|flop(?:ped|s)?|flunk(?:ed|s)?|bust(?:ed)?|dead[\s-]end|"
+    r"miss(?:ed|es|ing)?\s+(?:\w+\s+){0,3}?(?:primary\s+|secondary\s+)?end[\s-]?points?|"
+    r"did\s+not\s+work|didn't\s+work|did\s+not\s+pan\s+out|didn't\s+pan\s+out|fell\s+short|"
+    r"came\s+up\s+short|ineffective|inefficacious|unsuccessful|setbacks?|collapsed?|doomed|"
+    r"disappoint(?:ed|ing|ment)|underwhelm(?:ed|ing)?|futil(?:e|ity)|lack\s+of\s+efficacy|"
+    r"negative\s+(?:trial|result|results|data|readout|outcome))\b",
     re.IGNORECASE,
 )
+
+# A failure word that is denied right before it: "no failure", "not a scientific failure",
+# "did not fail", "never failed". Only adjacent denials count: "no one doubts it failed" is
+# not a denial.
+_DENIED = re.compile(
+    r"\b(?:no|not|never|without|nor|neither)\s+(?:(?:a|an|the|any|its)\s+)?"
+    r"(?:(?:scientific|clinical|biological|efficacy|safety|mechanistic|documented|recorded|"
+    r"evident|apparent|known)\s+)?$"
+    r"|\b(?:did|does|do|has|have|had|was|is)\s*(?:not|n't)\s+$",
+    re.IGNORECASE,
+)
+# Uses of "failure" that name something other than this trial failing: the score's terms, the
+# claims table, other programs counted in the plural, and organ failure as an indication.
+_NOT_ABOUT_THE_TRIAL = re.compile(
+    r"^(?:[\s-]+(?:burden|claims?|types?|archetypes?|modes?|records?|categor(?:y|ies)|"
+    r"table|counts?|weight(?:ed|s)?|rates?|history|histories|database|index))\b",
+    re.IGNORECASE,
+)
+_ORGAN_FAILURE = re.compile(
+    r"\b(?:heart|cardiac|renal|kidney|liver|hepatic|respiratory|lung|organ|ovarian|"
+    r"bone\s+marrow|intestinal|multi-?organ|graft|treatment)\s+$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
 def framing_of(bundle: Bundle) -> Framing:
@@ -38,16 +67,23 @@ def framing_of(bundle: Bundle) -> Framing:
     return "failure"
 
 
-# A failure word that is denied or names the index, not the trial: "no scientific failure",
-# "not a failure", "failure-burden index".
-_DENIED = re.compile(r"\b(?:no|not|without|never)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
-
-
 def failure_words(text: str) -> list[str]:
-    """The words that call the trial a failure (denials and "failure-burden" excepted)."""
+    """The words that call the trial a failure. Not counted: a denial right before the word,
+    the score's and the claims table's terms ("failure burden", "failure claims"), organ
+    failure, and anything in a sentence that ends in a question mark (an open question)."""
     words = []
     for match in FAILURE_WORDS.finditer(text):
-        if _DENIED.search(text[: match.start()]) or text[match.end() :].startswith("-burden"):
+        before, after = text[: match.start()], text[match.end() :]
+        if _DENIED.search(before) or _ORGAN_FAILURE.search(before):
+            continue
+        if match.group(0).lower().startswith("fail") and _NOT_ABOUT_THE_TRIAL.match(after):
+            continue
+        if _in_question(text, match.end()):
             continue
         words.append(match.group(0))
     return words
+
+
+def _in_question(text: str, position: int) -> bool:
+    end = _SENTENCE_END.search(text, position)
+    return end is not None and end.group(0) == "?"

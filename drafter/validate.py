@@ -1,11 +1,18 @@
 """A section's output checked against its facts, beyond its schema.
 
-Every cited handle must be a fact of the section; every number, date, phase and id in a fact
-paragraph must be supported by a fact it cites, at the text's precision (drafter.anchors);
-a background or editor paragraph holds none of them, and background appears only in analytic
-sections; grades must agree with kinds; and a draft that may not tell a failure story does not
-call the trial a failure in its headline. Text quoted verbatim from a cited fact is the
-source's words: the numbers inside it are the source's and are not checked again.
+Every cited handle must be a fact of the section; every fact paragraph cites, and every number,
+date, phase and id in it must be supported by a fact it cites, at the text's precision
+(drafter.anchors); a background or editor paragraph holds none of them, and background appears
+only in analytic sections; grades must agree with kinds; lengths are bounded; no invisible
+characters (bidi overrides, zero-width joiners) hide text from the editor; source text is
+quoted, not passed off as drafter's words; and a draft that may not tell a failure story calls
+the trial a failure nowhere but in an open question.
+
+What is exempt: a quotation that a cited fact holds verbatim (the whole value, or three words
+or more of it on word boundaries) is the source's words, so the numbers inside it are not
+checked again; a name that a cited fact holds verbatim ("Toca 511", "Montanide ISA 51") is a
+name, not a number. Text is checked in its NFKC form, so fullwidth or styled digits are read
+as the digits they show.
 
 The problems come back as one-line messages the model can act on; the pipeline re-asks with
 them, and marks the section needs_editor when they remain.
@@ -14,7 +21,8 @@ them, and marks the section needs_editor when they remain.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
@@ -23,9 +31,21 @@ from drafter.facts import Fact
 from drafter.framing import Framing, failure_words
 from drafter.section_models import HeadlineText, SectionText
 
+# Bounds on what a section may be: an editor reads all of it, and a run-away answer is not a
+# section (the schema cannot say so: strict json_schema has no length keywords everywhere).
+MAX_PARAGRAPHS = 12
+MAX_PARAGRAPH_CHARS = 3000
+MAX_HEADLINE_CHARS = 200
+MAX_DEK_CHARS = 1500
+ECHO_WORDS = 6  # this many words of untrusted source text in a row, outside quotes, is an echo
+
 # A quotation in either style; its content is exempt when a cited fact holds it verbatim.
-_QUOTED = re.compile(r"“([^”]{3,})”|\"([^\"]{3,})\"")
+_QUOTED = re.compile(r"“([^”]{1,})”|\"([^\"]{1,})\"")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_ALLOWED_CONTROLS = {"\n", "\t"}
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 class _Piece(BaseModel):
@@ -34,6 +54,7 @@ class _Piece(BaseModel):
     cites: list[str]
     kind: str
     grade: str | None
+    limit: int
 
 
 def problems_of(
@@ -47,30 +68,65 @@ def problems_of(
     pieces = _pieces(output)
     if not pieces:
         return ["the section has no paragraphs"]
-    handle_of = {fact.id: handle for handle, fact in handled.items()}
     problems: list[str] = []
+    if isinstance(output, SectionText) and len(output.paragraphs) > MAX_PARAGRAPHS:
+        problems.append(
+            f"the section has {len(output.paragraphs)} paragraphs; write at most {MAX_PARAGRAPHS}"
+        )
+    handle_of = {fact.id: handle for handle, fact in handled.items()}
+    untrusted = [f for f in handled.values() if f.untrusted and isinstance(f.value, str)]
     for piece in pieces:
-        unknown = [c for c in piece.cites if c not in handled]
+        problems += _piece_problems(piece, handled, handle_of, untrusted, analytic, framing)
+    return problems
+
+
+def _piece_problems(
+    piece: _Piece,
+    handled: dict[str, Fact],
+    handle_of: dict[str, str],
+    untrusted: Sequence[Fact],
+    analytic: bool,
+    framing: Framing,
+) -> list[str]:
+    problems = [
+        f"{piece.where} cites {c}, which is not one of this section's facts"
+        for c in piece.cites
+        if c not in handled
+    ]
+    if len(piece.text) > piece.limit:
+        size = len(piece.text)
+        problems.append(f"{piece.where} has {size:,} characters; at most {piece.limit:,}")
+        return problems  # not worth reading further
+    hidden = invisible_characters(piece.text)
+    if hidden:
+        problems.append(
+            f"{piece.where} holds invisible or control characters ({', '.join(hidden)}); "
+            "write plain text"
+        )
+    problems += _kind_problems(piece, analytic)
+    cited = [handled[c] for c in piece.cites if c in handled]
+    normal = unicodedata.normalize("NFKC", piece.text)
+    text = without_verbatim_names(without_verbatim_quotes(normal, cited), cited)
+    if piece.kind == "fact":
+        problems += [f"{piece.where}: {p.message}" for p in check_text(text, cited, handle_of)]
+    else:
         problems += [
-            f"{piece.where} cites {c}, which is not one of this section's facts" for c in unknown
+            f"{piece.where} is a {piece.kind} paragraph but states {a.text!r}; a number, date,"
+            " phase or id belongs in a fact paragraph that cites the fact holding it"
+            for a in extract_anchors(text)
         ]
-        cited = [handled[c] for c in piece.cites if c in handled]
-        problems += _kind_problems(piece, analytic)
-        text = without_verbatim_quotes(piece.text, cited)
-        if piece.kind == "fact":
-            problems += [f"{piece.where}: {p.message}" for p in check_text(text, cited, handle_of)]
-        else:
-            problems += [
-                f"{piece.where} is a {piece.kind} paragraph but states {a.text!r}; a number, date,"
-                " phase or id belongs in a fact paragraph that cites the fact holding it"
-                for a in extract_anchors(text)
-            ]
-    if isinstance(output, HeadlineText) and framing == "no_scientific_failure":
-        said = failure_words(f"{output.headline} {output.dek}")
+    echoed = echoed_source(text, untrusted)
+    if echoed:
+        problems.append(
+            f"{piece.where} repeats source text ({echoed!r}…) outside quotation marks: quote "
+            "the source verbatim in double quotes, or say it in drafter's own words"
+        )
+    if framing == "no_scientific_failure" and piece.kind != "editor":
+        said = failure_words(text)
         if said:
             problems.append(
-                f"the headline or dek calls the trial a failure ({', '.join(said)}), but the "
-                "record documents no scientific failure"
+                f"{piece.where} calls the trial a failure ({', '.join(said)}), but the record "
+                "documents no scientific failure: say so, or raise a mechanism only as a question"
             )
     return problems
 
@@ -84,8 +140,16 @@ def _pieces(output: BaseModel) -> list[_Piece]:
                 cites=output.cites,
                 kind="fact",
                 grade=None,
+                limit=MAX_HEADLINE_CHARS,
             ),
-            _Piece(where="the dek", text=output.dek, cites=output.cites, kind="fact", grade=None),
+            _Piece(
+                where="the dek",
+                text=output.dek,
+                cites=output.cites,
+                kind="fact",
+                grade=None,
+                limit=MAX_DEK_CHARS,
+            ),
         ]
     if isinstance(output, SectionText):
         return [
@@ -95,6 +159,7 @@ def _pieces(output: BaseModel) -> list[_Piece]:
                 cites=p.cites,
                 kind=p.kind,
                 grade=p.grade,
+                limit=MAX_PARAGRAPH_CHARS,
             )
             for i, p in enumerate(output.paragraphs, start=1)
         ]
@@ -103,6 +168,8 @@ def _pieces(output: BaseModel) -> list[_Piece]:
 
 def _kind_problems(piece: _Piece, analytic: bool) -> list[str]:
     problems = []
+    if not piece.text.strip():
+        problems.append(f"{piece.where} is empty")
     if piece.kind == "background" and not analytic:
         problems.append(
             f"{piece.where} is background, but this section is fact-first: every paragraph "
@@ -110,8 +177,8 @@ def _kind_problems(piece: _Piece, analytic: bool) -> list[str]:
         )
     if piece.kind == "background" and piece.grade != "speculative":
         problems.append(f"{piece.where} is background, so its grade is speculative")
-    if piece.kind == "fact" and piece.grade == "documented" and not piece.cites:
-        problems.append(f"{piece.where} is graded documented but cites no fact")
+    if piece.kind == "fact" and not piece.cites:
+        problems.append(f"{piece.where} is a fact paragraph but cites no fact")
     if piece.kind == "fact" and piece.grade == "speculative":
         problems.append(
             f"{piece.where} is speculative: make it a background paragraph, or cite the facts "
@@ -120,17 +187,89 @@ def _kind_problems(piece: _Piece, analytic: bool) -> list[str]:
     return problems
 
 
+def invisible_characters(text: str) -> list[str]:
+    """The code points (as U+XXXX) that an editor cannot see: format characters such as bidi
+    overrides and zero-width joiners, controls other than newline and tab, private use."""
+    found = {
+        f"U+{ord(c):04X}"
+        for c in text
+        if c not in _ALLOWED_CONTROLS and unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs")
+    }
+    return sorted(found)
+
+
 def without_verbatim_quotes(text: str, cited: Sequence[Fact]) -> str:
     """`text` with each quotation that a cited fact holds verbatim blanked out (same length,
-    so offsets keep their meaning): the source's own numbers are not drafter's claims."""
+    so offsets keep their meaning): the source's own numbers are not drafter's claims. A
+    quotation counts when it is the whole value or at least three words of it, on word
+    boundaries: a quoted "1,204" is drafter writing a number, not quoting."""
     sources = [_normal(str(fact.value)) for fact in cited if isinstance(fact.value, str)]
 
     def blank(match: re.Match[str]) -> str:
         inside = _normal(match.group(1) or match.group(2) or "")
-        return " " * len(match.group(0)) if any(inside in s for s in sources) else match.group(0)
+        quoted = any(_is_verbatim_quote(inside, source) for source in sources)
+        return " " * len(match.group(0)) if quoted else match.group(0)
 
     return _QUOTED.sub(blank, text)
 
 
+def _is_verbatim_quote(inside: str, source: str) -> bool:
+    inside = inside.strip(" .,;:…")
+    if not inside:
+        return False
+    if inside.casefold() == source.strip(" .").casefold():
+        return True
+    return len(_WORD.findall(inside)) >= 3 and _on_word_boundaries(inside, source)
+
+
+def _on_word_boundaries(part: str, whole: str) -> bool:
+    pattern = rf"(?<![^\W_]){re.escape(part)}(?![^\W_])"
+    return re.search(pattern, whole, re.IGNORECASE) is not None
+
+
+def without_verbatim_names(text: str, cited: Sequence[Fact]) -> str:
+    """`text` with each name a cited fact holds verbatim blanked (same length): "Toca 511" and
+    "Montanide ISA 51" are names whose digits are not numbers. Only short text, code and id
+    values with letters and digits count, on word boundaries."""
+    names = sorted(
+        {
+            _normal(str(f.value))
+            for f in cited
+            if f.kind in ("text", "code", "id", "quote")
+            and isinstance(f.value, str)
+            and len(f.value) <= 80
+            and _HAS_LETTER.search(f.value)
+            and _HAS_DIGIT.search(f.value)
+        },
+        key=len,
+        reverse=True,
+    )
+    for name in names:
+        pattern = rf"(?<![^\W_]){re.escape(name)}(?![^\W_])"
+        text = re.sub(pattern, lambda m: " " * len(m.group(0)), text, flags=re.IGNORECASE)
+    return text
+
+
+def echoed_source(text: str, untrusted: Iterable[Fact]) -> str | None:
+    """The first run of ECHO_WORDS words of untrusted source text in `text` (quotations that
+    a cited fact holds are blanked before this is asked), or None."""
+    words = [w.casefold() for w in _WORD.findall(text)]
+    if len(words) < ECHO_WORDS:
+        return None
+    runs: set[tuple[str, ...]] = set()
+    for fact in untrusted:
+        source = [w.casefold() for w in _WORD.findall(str(fact.value))]
+        runs.update(_runs(source))
+    for i, run in enumerate(_runs(words)):
+        if run in runs:
+            return " ".join(_WORD.findall(text)[i : i + ECHO_WORDS])
+    return None
+
+
+def _runs(words: Sequence[str]) -> Iterable[tuple[str, ...]]:
+    return (tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
+
+
 def _normal(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     return _SPACES.sub(" ", text.replace("’", "'").replace("‘", "'")).strip()

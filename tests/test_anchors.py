@@ -717,6 +717,10 @@ ASSOCIATION = REAL["opentargets:ENSG00000239961+discoid_lupus_erythematosus:asso
         ("0.09", 0.092, "fuzzy", True),
         ("0.1", 0.092, "fuzzy", True),
         ("0.08", 0.092, "mismatch", False),
+        ("0", 0.092, "mismatch", False),
+        ("0.0", 0.04, "mismatch", False),
+        ("0%", 0.004, "mismatch", False),
+        ("0", 0, "supported", False),
         ("13.6", 13.62, "fuzzy", True),
         ("13.7", 13.62, "fuzzy", False),
         ("13.6", 13.66, "fuzzy", False),
@@ -1143,6 +1147,7 @@ def test_scores_render_rounded_and_match(
     value: float, other: float, decimals: int, signed: bool
 ) -> None:
     written = rounded(abs(value) if not signed else value, decimals)
+    assume(written != 0 or value == 0)  # "0" for a non-zero value is never support
     assume(abs(rounded(abs(other), decimals) - abs(written)) > Decimal(1).scaleb(-decimals))
     text = f"The score was {format(written, 'f').replace('-', '−')} points."
     assert_only_own_fact_supports(text, make_fact("score", value), make_fact("score", other))
@@ -1158,6 +1163,7 @@ def test_fractions_render_as_percentages_and_match(
     value: float, other: float, decimals: int, form: str
 ) -> None:
     written = rounded(value * 100, decimals)
+    assume(written != 0 or value == 0)
     assume(abs(rounded(other * 100, decimals) - written) > Decimal(1).scaleb(-decimals))
     text = "The success rate sits at approximately " + form.format(written) + "."
     assert_only_own_fact_supports(text, make_fact("score", value), make_fact("score", other))

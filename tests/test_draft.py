@@ -225,6 +225,33 @@ def test_a_number_no_cited_fact_holds_is_re_asked_then_marked(
     assert "NEEDS EDITOR" in (folder / "draft.md").read_text()
 
 
+def test_a_run_away_answer_is_bounded_in_the_re_ask_and_the_draft(
+    tmp_path: Path, server: OpenAIServer
+) -> None:
+    long = "The record is short and says little more. " * 1200  # ~50,000 characters
+    runaway = completion(
+        json.dumps(
+            {
+                "paragraphs": [{"text": long, "cites": ["F1"], "kind": "fact", "grade": "inferred"}]
+                * 20
+            }
+        )
+    )
+    server.responder = model({"Open questions": lambda attempt: runaway})
+    code, folder = draft(tmp_path, "--writer", "openai")
+    assert code == 1
+    kept = next(s for s in load(folder).sections if s.key == "open_questions")
+    assert kept.status == "needs_editor" and kept.reason
+    assert (
+        "paragraphs; write at most 12" in kept.reason and "characters; at most 3,000" in kept.reason
+    )
+    assert len(kept.paragraphs) == 12
+    assert all(len(p.text) <= 3000 for p in kept.paragraphs)
+    reasks = [b for b in server.requests if "Open questions" in b["messages"][1]["content"]]
+    assert len(reasks) == 3
+    assert all(len(m["content"]) <= 20_000 for b in reasks for m in b["messages"][2:])
+
+
 def test_an_unknown_handle_is_re_asked(tmp_path: Path, server: OpenAIServer) -> None:
     unknown = completion(
         json.dumps(

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from drafter.section_models import HeadlineText, SectionText
 from drafter.sources import deadline as budgets
 from drafter.writers.base import Message, ModelUnavailable, Usage, WriteRequest, WriteResult
 from drafter.writers.openai_writer import (
+    MAX_REPLY_BYTES,
     PLACEHOLDER_KEY,
     OpenAIWriter,
     endpoint_host,
@@ -407,6 +410,35 @@ def test_a_reply_that_always_stalls_ends_in_model_unavailable(
     server.default = replies.stalled(3.0)
     with pytest.raises(ModelUnavailable, match=r"after 2 attempts \(timed out\)"):
         make_writer(server, tmp_path, model_timeout=0.3, max_attempts=2).write(ask())
+
+
+def test_a_drip_fed_reply_cannot_outlast_the_call_deadline(
+    server: OpenAIServer, tmp_path: Path
+) -> None:
+    # one byte every 50 ms never trips the read timeout; the call's deadline still ends it
+    server.default = replace(replies.valid_section(), drip=0.05)
+    writer = make_writer(server, tmp_path, model_timeout=1.0, model_deadline=1.5, max_attempts=3)
+    started = time.monotonic()
+    with pytest.raises(ModelUnavailable, match=r"timed out|deadline"):
+        writer.write(ask())
+    assert time.monotonic() - started < 5
+
+
+def test_an_oversized_reply_is_not_read_into_memory(server: OpenAIServer, tmp_path: Path) -> None:
+    padding = "x" * (MAX_REPLY_BYTES + 10)
+    server.script(replies.completion(json.dumps({"paragraphs": [], "padding": padding})))
+    result = make_writer(server, tmp_path).write(ask())
+    assert (result.output, result.problem, result.raw) == (None, "length", "")
+    assert "larger than 1,048,576 bytes" in (result.detail or "")
+
+
+def test_a_body_cut_short_is_retried_as_a_connection_failure(
+    server: OpenAIServer, tmp_path: Path
+) -> None:
+    server.script(replace(replies.valid_section(), truncate_to=40))
+    result = make_writer(server, tmp_path).write(ask())
+    assert result.output is not None
+    assert len(server.requests) == 2
 
 
 def test_a_refused_connection_is_retried_then_model_unavailable(tmp_path: Path) -> None:

@@ -304,7 +304,7 @@ def _conflict_notes(facts: _Facts, trial: _Trial) -> list[Paragraph]:
 
 
 def _claims_digest(facts: _Facts) -> list[Paragraph]:
-    """Documented failure claims, one sentence each: drug, target, indication, phase,
+    """Failure claims on file, one sentence each: drug, target, indication, phase,
     archetype and date, as the claims table holds them."""
     claims: dict[str, dict[str, Fact]] = {}
     for fact in facts.all("claims:*"):
@@ -323,7 +323,7 @@ def _claims_digest(facts: _Facts) -> list[Paragraph]:
         ]
         if details:
             words += f" ({', '.join(details)})"
-        text = f"Documented failure on file: {words}."
+        text = f"Claim on file: {words}."
         paragraphs.append(_paragraph(text, facts.handles(fields.values())))
     return paragraphs
 

@@ -19,12 +19,12 @@ cannot); the SDK alone plus pydantic covers the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import openai
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import RetryError
 
 from drafter.config import Settings
@@ -38,6 +38,8 @@ from drafter.writers.replies import ChatReply, judge
 from drafter.writers.structured import chat_messages, response_format
 
 OPENAI_URL = "https://api.openai.com/v1"
+# A section's JSON is a few KiB; a reply past this is not a section, whatever the endpoint.
+MAX_REPLY_BYTES = 1 << 20
 # Sent when no key is configured: local servers want some bearer token and check none.
 PLACEHOLDER_KEY = "drafter-no-key"  # not a secret
 
@@ -65,15 +67,25 @@ def endpoint_host(base_url: str) -> str:
     return f"{host}:{port}" if port is not None else host
 
 
-class _RawResponse(Protocol):
-    """What is read of the SDK's raw response (openai's LegacyAPIResponse)."""
+class _RawResponse(BaseModel):
+    """What is kept of one HTTP reply: its body (at most MAX_REPLY_BYTES), status and id."""
 
-    @property
-    def text(self) -> str: ...
+    text: str
+    status_code: int
+    request_id: str | None
+    oversized: bool = False
+
+
+class _Streamed(Protocol):
+    """What is read of the SDK's streamed response (openai's APIResponse)."""
+
     @property
     def status_code(self) -> int: ...
     @property
     def request_id(self) -> str | None: ...
+    @property
+    def http_request(self) -> Any: ...  # httpx.Request or httpx2.Request, by SDK version
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]: ...
 
 
 class OpenAIWriter:
@@ -122,6 +134,16 @@ class OpenAIWriter:
             budgets.active(),
         )
         response = self._send_with_retries(request, deadline)
+        if response.oversized:
+            return WriteResult(
+                output=None,
+                raw="",
+                problem="length",
+                detail=f"the reply was larger than {MAX_REPLY_BYTES:,} bytes; not read further",
+                model=self.model,
+                request_id=response.request_id,
+                latency_seconds=time.monotonic() - started,
+            )
         try:
             reply = ChatReply.model_validate_json(mask_secrets(mask(response.text)))
         except ValidationError:
@@ -167,16 +189,48 @@ class OpenAIWriter:
             )
         timeout = min(self._settings.model_timeout, remaining)
         messages = chat_messages(self.mode, request.messages, request.output)
-        completions = self._client.chat.completions.with_raw_response
+        # streamed, so the body is read in bounded pieces under the deadline, not all at once
+        completions = self._client.chat.completions.with_streaming_response
+        call: Any  # the SDK's response context manager, typed by the parsed output
         if self.mode == "strict":
-            return completions.parse(
+            call = completions.parse(
                 model=self.model,
                 messages=messages,
                 response_format=request.output,
                 timeout=timeout,
             )
-        wanted = response_format(self.mode, request.output)
-        assert wanted is not None  # every mode but strict has one
-        return completions.create(
-            model=self.model, messages=messages, response_format=wanted, timeout=timeout
-        )
+        else:
+            wanted = response_format(self.mode, request.output)
+            assert wanted is not None  # every mode but strict has one
+            call = completions.create(
+                model=self.model, messages=messages, response_format=wanted, timeout=timeout
+            )
+        with call as streamed:
+            return _read_reply(streamed, deadline)
+
+
+def _read_reply(streamed: _Streamed, deadline: Deadline) -> _RawResponse:
+    """The body of a reply, read until MAX_REPLY_BYTES or the deadline, whichever is first: a
+    drip-fed body cannot outlast the call, and a bomb is not held in memory."""
+    body = bytearray()
+    oversized = False
+    try:
+        for chunk in streamed.iter_bytes():  # each network read as it comes
+            body += chunk
+            if len(body) > MAX_REPLY_BYTES:
+                oversized = True
+                break
+            if deadline.remaining() <= 0:
+                raise openai.APITimeoutError(request=streamed.http_request)
+    except openai.APIError:
+        raise
+    except Exception as error:  # the SDK's HTTP library (httpx or httpx2) failed mid-body
+        if "timeout" in type(error).__name__.lower():
+            raise openai.APITimeoutError(request=streamed.http_request) from None
+        raise openai.APIConnectionError(request=streamed.http_request) from None
+    return _RawResponse(
+        text="" if oversized else body.decode("utf-8", errors="replace"),
+        status_code=streamed.status_code,
+        request_id=streamed.request_id,
+        oversized=oversized,
+    )
