@@ -137,7 +137,7 @@ def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
     handled = handles(select_facts(spec, shared.bundle))
     assert spec.template is not None and spec.output is not None  # model sections have both
     context = prompt_context(
-        spec, shared.bundle.nct_id, shared.framing, shared.stop, [c.note for c in shared.conflicts]
+        spec, shared.bundle.nct_id, shared.framing, shared.stop, _conflicts_of(handled, shared)
     )
     prompt = render_section(spec.template, context, handled, Fence.new())
     messages = list(prompt.messages)
@@ -211,6 +211,13 @@ def prompt_context(
         "analytic": spec.analytic,
         "conflicts": conflicts,
     }
+
+
+def _conflicts_of(handled: dict[str, Fact], shared: _Shared) -> list[str]:
+    """The conflict notes a section is told of: those about facts it has. A section that cannot
+    cite either side cannot settle it, and a note about other facts only costs tokens."""
+    ids = {fact.id for fact in handled.values()}
+    return [c.note for c in shared.conflicts if ids.intersection(c.facts)]
 
 
 def _problems(

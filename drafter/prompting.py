@@ -80,17 +80,28 @@ def template_hash(name: str) -> str:
     return hashlib.sha256(_load(name)[0].encode("utf-8")).hexdigest()
 
 
+def fenced(fact: Fact) -> bool:
+    """Whether a fact's value goes inside the data fence: every quote, and every text value
+    (a sponsor, drug or condition name is a source's free text too)."""
+    return fact.untrusted or fact.kind == "text"
+
+
+def _one_line(text: str) -> str:
+    """Whitespace folded, so a value cannot start a line that looks like another fact row."""
+    return " ".join(text.split())
+
+
 def fact_rows(handled: dict[str, Fact], fence: Fence) -> list[FactRow]:
     return [
         FactRow(
             handle=handle,
-            label=fact.label,
-            value=fence.scrub(str(fact.value)) if fact.untrusted else str(fact.value),
+            label=_one_line(fact.label),
+            value=_one_line(fence.scrub(str(fact.value))),
             unit=fact.unit,
-            qualifier=fact.qualifier,
+            qualifier=_one_line(fact.qualifier) if fact.qualifier else None,
             precision=fact.precision,
             source=fact.source,
-            untrusted=fact.untrusted,
+            untrusted=fenced(fact),
         )
         for handle, fact in handled.items()
     ]
@@ -111,7 +122,7 @@ def render_section(
         **context,
         "fence": fence,
         "facts": fact_rows(handled, fence),
-        "conflicts": [fence.scrub(note) for note in context.get("conflicts", [])],
+        "conflicts": [_one_line(fence.scrub(note)) for note in context.get("conflicts", [])],
     }
     section_template = f"sections/{template}"
     used = (SYSTEM, section_template, "sections/_facts.j2")

@@ -111,7 +111,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             "pubmed:*:title",
         ),
         editor_brief="the biological rationale for hitting the target in this disease, with "
-        "the literature it rests on; the facts above are what the sources state",
+        "the literature it rests on; the listed facts are what the sources state",
     ),
     SectionSpec(
         key="what_actually_happened",
@@ -200,7 +200,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             "opentargets:{target}:clinical_programs.*",
             *_TARGET,
         ),
-        editor_brief="what the documented failures on this target and indication, and the "
+        editor_brief="what the failure claims on file for this target and indication, and the "
         "related claims, mean for the next program",
     ),
     SectionSpec(
