@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 
@@ -31,6 +32,33 @@ def write_atomically(path: Path, text: str, *, create_parents: bool = False) -> 
     """Write `text` (UTF-8, line endings as given) to `path`, a new path or a regular file,
     keeping an existing file's permission bits. A missing directory is an error (a mistyped
     path should not quietly grow a tree) unless the caller owns the layout (`create_parents`)."""
+    write_all_atomically({path: text}, create_parents=create_parents)
+
+
+def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = False) -> None:
+    """Write several files as one set: every temp file is written and synced before any is
+    renamed, so a full disk, a refused path or an interrupt while writing leaves all the old
+    files as they were (never a new draft.json beside an old draft.md)."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            staged.append((_staged(path, text, create_parents), path))
+        for _, path in staged:
+            _replaceable(path)  # again: something may have appeared there meanwhile
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException as error:
+        for tmp, _ in staged:
+            with suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(error, OSError):
+            where = error.filename or next(iter(files), "")
+            raise BadInput(f"cannot write {where}: {error.strerror or error}") from error
+        raise
+
+
+def _staged(path: Path, text: str, create_parents: bool) -> str:
+    """A synced temp file beside `path` holding `text`, with the mode `path` will keep."""
     existing = _replaceable(path)
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o644
     if not create_parents and not path.parent.is_dir():
@@ -46,14 +74,13 @@ def write_atomically(path: Path, text: str, *, create_parents: bool = False) -> 
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        _replaceable(path)  # again: something may have appeared there meanwhile
-        os.replace(tmp, path)
     except BaseException as error:
         with suppress(OSError):
             os.unlink(tmp)
         if isinstance(error, OSError):
             raise BadInput(f"cannot write {path}: {error.strerror or error}") from error
         raise
+    return tmp
 
 
 def _replaceable(path: Path) -> os.stat_result | None:

@@ -10,6 +10,7 @@ leaves the rest of the draft intact. Every ask is reported to `on_call` (the cal
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -191,7 +192,7 @@ def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
             ),
             Message(role="user", content=_reask(problems)),
         ]
-    reason = "; ".join(problems) or "no usable answer"
+    reason = _with_fact_ids("; ".join(problems), handled) or "no usable answer"
     if last is None:
         run.section = run.section.model_copy(update={"reason": reason, "attempts": MAX_ATTEMPTS})
         return run
@@ -276,6 +277,20 @@ def _finished(
         update={"status": status, "paragraphs": paragraphs, "attempts": attempts, "reason": reason}
     )
     return run
+
+
+_HANDLE = re.compile(r"\bF\d+\b")
+
+
+def _with_fact_ids(reason: str, handled: dict[str, Fact]) -> str:
+    """A reason as the editor reads it: each prompt handle ("F3") followed by the fact id it
+    stood for, since handles mean nothing outside the prompt."""
+
+    def named(found: re.Match[str]) -> str:
+        fact = handled.get(found.group(0))
+        return f"{found.group(0)} [{fact.id}]" if fact else found.group(0)
+
+    return _HANDLE.sub(named, reason)
 
 
 def _clipped(text: str, limit: int) -> str:

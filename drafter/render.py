@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib.resources import files
 
 import jinja2
@@ -32,9 +33,21 @@ _ENV = jinja2.Environment(
 )
 
 
+# Characters that Markdown (CommonMark and GFM tables) would read as markup inside a line.
+_MARKUP = re.compile(r"([\\`*_\[\]|~])")
+# What would open a heading, quote, list or rule at the start of a line.
+_LINE_START = re.compile(r"^(#|>|[-+=])")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")  # "1." opens a list; "1\." does not
+
+
 def markdown_text(text: str) -> str:
-    """Prose for Markdown: HTML in source text shown as text, never markup; one line."""
-    return html.escape(" ".join(str(text).split()), quote=False)
+    """Prose for Markdown, on one line: HTML shown as text, never markup, and every Markdown
+    markup character escaped, so a source's "**" or "[link](…)" or "|" is printed as
+    written and can neither format the article nor break the MRS table."""
+    flat = " ".join(str(text).split())
+    escaped = _LINE_START.sub(r"\\\1", _MARKUP.sub(r"\\\1", flat))
+    escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped)
+    return html.escape(escaped, quote=False)
 
 
 def yaml_value(value: object) -> str:

@@ -6,6 +6,8 @@ published claim outranks an automatic one), and a trial that did not stop is no 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from drafter.bundle import Bundle
 from drafter.claims import ClaimsStore
 from drafter.classify import StopClassification
@@ -52,10 +54,29 @@ def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
     )
 
 
-def record_trial(store: ClaimsStore, claim: Claim) -> bool:
-    """Upsert the draft claim unless a published claim holds its key; True when written."""
+class Filed(NamedTuple):
+    """What record_trial did, so that withdraw_trial can undo it."""
+
+    written: bool
+    previous: Claim | None  # the claim the key held before, if any
+
+
+def record_trial(store: ClaimsStore, claim: Claim) -> Filed:
+    """Upsert the draft claim unless a published claim holds its key."""
     held = store.get(claim.key)
     if held is not None and held.status == "published":
-        return False
+        return Filed(written=False, previous=held)
     store.upsert(claim)
-    return True
+    return Filed(written=True, previous=held)
+
+
+def withdraw_trial(store: ClaimsStore, claim: Claim, filed: Filed) -> None:
+    """Undo record_trial when the draft it was filed for was never written (the model was
+    unavailable, the output could not be written): the claims table is left as it was, the
+    deletion of a new claim kept in its audit trail."""
+    if not filed.written:
+        return
+    if filed.previous is None:
+        store.delete(claim.key)
+    else:
+        store.upsert_many([filed.previous], keep_timestamps=True)

@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from drafter.bundle import Bundle
+from drafter.claims import open_store
 from drafter.cli import main
+from drafter.config import load_settings
+from drafter.draft import draft_trial
 from drafter.draft_model import Draft
+from drafter.section_models import Paragraph, SectionText
+from drafter.writers.base import WriteRequest, WriteResult
+from drafter.writers.offline import OfflineWriter
 from tests.conftest import SNAPSHOT_DIR
 from tests.drafting_model import model
 from tests.openai_server import (
@@ -286,6 +293,58 @@ def test_no_quota_stops_the_draft_at_once_with_one_line(
     # every section is asked at once; none is asked again: no retry, no re-ask
     assert len(server.requests) <= 8
     assert not any(m["role"] == "assistant" for b in server.requests for m in b["messages"])
+
+
+def test_a_needs_editor_reason_names_fact_ids_not_prompt_handles(reference_bundle: Bundle) -> None:
+    class Inventing(OfflineWriter):
+        def write(self, request: WriteRequest) -> WriteResult:
+            if request.section != "what_was_tried":
+                return super().write(request)
+            handle = next(h for h, f in request.facts.items() if f.id.endswith(":enrollment"))
+            text = "It enrolled 73 participants."
+            paragraph = Paragraph(text=text, cites=[handle], kind="fact", grade="documented")
+            return WriteResult(output=SectionText(paragraphs=[paragraph]), raw="{}", model="none")
+
+    sections = draft_trial(reference_bundle, Inventing()).sections
+    tried = next(s for s in sections if s.key == "what_was_tried")
+    assert tried.status == "needs_editor"
+    assert tried.reason and f"[ctgov:{NCT}:enrollment]" in tried.reason, tried.reason
+
+
+def claims_now() -> dict[str, dict[str, object]]:
+    with open_store(load_settings()) as store:
+        return {c.key: c.model_dump(mode="json") for c in store.all()}
+
+
+def test_a_draft_that_fails_leaves_the_claims_table_as_it_was(
+    tmp_path: Path, server: OpenAIServer
+) -> None:
+    with open_store(load_settings()) as store:
+        assert store.delete(NCT) is not None  # the seed's published claim: make room for a draft
+    before = claims_now()
+    server.default = insufficient_quota()
+    code, _ = draft(tmp_path, "--writer", "openai")
+    assert code == 3
+    assert claims_now() == before
+    server.default = None
+    server.responder = model()
+    code, _ = draft(tmp_path, "--writer", "openai")
+    assert code == 0
+    filed = [c for k, c in claims_now().items() if k not in before or c != before[k]]
+    assert [c["nct_id"] for c in filed] == [NCT] and filed[0]["status"] == "draft"
+
+
+def test_a_draft_that_cannot_be_written_leaves_the_old_draft_whole(tmp_path: Path) -> None:
+    code, folder = draft(tmp_path, "--writer", "offline")
+    assert code == 0
+    old = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (folder / "draft.md").unlink()
+    (folder / "draft.md").mkdir()  # the last of the three files cannot be replaced
+    code, _ = draft(tmp_path, "--writer", "offline", "--as-of", "2026-06-01")
+    assert code == 2
+    assert (folder / "evidence.json").read_bytes() == old["evidence.json"]
+    assert (folder / "draft.json").read_bytes() == old["draft.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["draft.json", "draft.md", "evidence.json"]
 
 
 def test_a_canary_in_source_text_stays_data(

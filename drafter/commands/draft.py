@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 
 from drafter.assessment import assess
-from drafter.atomic_write import write_atomically
+from drafter.atomic_write import write_all_atomically
+from drafter.bundle import Bundle
 from drafter.calllog import CallLog
 from drafter.calllog import CallRecord as LoggedCall
 from drafter.claims import open_store
@@ -35,10 +36,11 @@ from drafter.draft_model import Draft
 from drafter.errors import EXIT_FINDINGS, EXIT_OK
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.render import render_markdown
+from drafter.sources import deadline as budgets
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
 from drafter.terminal import json_text, tell
-from drafter.trial_claim import claim_for_trial, record_trial
+from drafter.trial_claim import claim_for_trial, record_trial, withdraw_trial
 from drafter.writers.base import Writer
 from drafter.writers.offline import OfflineWriter
 from drafter.writers.openai_writer import OpenAIWriter, writer_settings_present
@@ -78,37 +80,45 @@ def run(args: argparse.Namespace) -> int:
         evidence = build_bundle(client, query)
     with open_store(settings) as store:
         claim = claim_for_trial(evidence, classify_stop_reason(evidence.trial.status.why_stopped))
-        if claim is not None:
-            record_trial(store, claim)
+        filed = record_trial(store, claim) if claim is not None else None
         bundle = assess(evidence, store)
-    if writer.name == "offline":  # no model was asked: nothing to log, nothing to price
-        draft = draft_trial(bundle, writer, concurrency=settings.model_concurrency)
-    else:
-        with CallLog(settings.call_log_path) as log:
-            on_call = call_logger(writer, log, nct_id)
-            draft = draft_trial(
-                bundle,
-                writer,
-                concurrency=settings.model_concurrency,
-                on_call=on_call,
-                pricing=cost_usd,
-            )
     folder = args.out / nct_id
-    write_atomically(
-        folder / "evidence.json",
-        json_text(bundle.model_dump(mode="json")) + "\n",
-        create_parents=True,
-    )
-    write_atomically(
-        folder / "draft.json", json_text(draft.model_dump(mode="json")) + "\n", create_parents=True
-    )
-    write_atomically(folder / "draft.md", render_markdown(draft), create_parents=True)
+    try:
+        # the drafting stage has its own total budget: every model call, retry and re-ask
+        with budgets.within(settings.model_deadline, "drafting deadline"):
+            draft = _write(bundle, writer, settings, nct_id)
+        write_all_atomically(
+            {
+                folder / "evidence.json": json_text(bundle.model_dump(mode="json")) + "\n",
+                folder / "draft.json": json_text(draft.model_dump(mode="json")) + "\n",
+                folder / "draft.md": render_markdown(draft),
+            },
+            create_parents=True,
+        )
+    except BaseException:
+        if claim is not None and filed is not None:  # no draft: the claim it was filed for goes
+            with open_store(settings) as store:
+                withdraw_trial(store, claim, filed)
+        raise
     summary = _summary(draft, folder)
     if args.json:
         write_json(summary)
     else:
         write_stdout(_human(summary))
     return EXIT_FINDINGS if draft.needs_editor else EXIT_OK
+
+
+def _write(bundle: Bundle, writer: Writer, settings: Settings, nct_id: str) -> Draft:
+    if writer.name == "offline":  # no model was asked: nothing to log, nothing to price
+        return draft_trial(bundle, writer, concurrency=settings.model_concurrency)
+    with CallLog(settings.call_log_path) as log:
+        return draft_trial(
+            bundle,
+            writer,
+            concurrency=settings.model_concurrency,
+            on_call=call_logger(writer, log, nct_id),
+            pricing=cost_usd,
+        )
 
 
 def choose_writer(choice: str, settings: Settings) -> Writer:
