@@ -125,6 +125,9 @@ def test_a_retry_after_heard_by_one_worker_pauses_every_worker(
     while scripted.count("/busy") == 0:
         time.sleep(0.005)
     heard_at = scripted.received[0].at
+    # let the 429 reach the client: requests already in flight cannot know of a pause (a
+    # 1 s pause still tells the two outcomes apart: unpaused requests would come at ~0.3 s)
+    time.sleep(0.3)
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda i: other.fetch(get("/p", n=str(i)), as_is), range(4)))
     throttled.join()
