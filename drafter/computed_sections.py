@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from drafter.bundle import Bundle, FactTable
 from drafter.draft_model import MrsRow, MrsSection, RelatedClaim, RelatedGroup, SourceEntry
-from drafter.facts import Fact
+from drafter.facts import Fact, entity_key, fact_id
 from drafter.mrs import COMPONENTS
 
 RELATED_HEADINGS = {
@@ -45,6 +45,11 @@ def mrs_section(bundle: Bundle) -> MrsSection | None:
         *bundle.facts_with_prefix(prefix + "archetypes."),
     ]
     best = score.result.most_informative_failure
+    best_cites = []
+    if best is not None:
+        told = [bundle.fact(prefix + "most_informative_failure")]
+        told.append(bundle.fact(fact_id("claims", entity_key(best.key), "headline")))
+        best_cites = [f.id for f in told if f is not None]
     return MrsSection(
         total=int(fact("total").value),
         scale=int(fact("total.max").value),
@@ -53,6 +58,7 @@ def mrs_section(bundle: Bundle) -> MrsSection | None:
         summary=score.summary.text,
         summary_cites=[f.id for f in summary_facts],
         most_informative=(best.headline or best.key) if best else None,
+        most_informative_cites=best_cites,
         facts=[f.id for f in bundle.facts_with_prefix(prefix)],
     )
 

@@ -5,6 +5,7 @@ facts and their sources, and no writer may state one side as settled."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -13,38 +14,33 @@ from drafter.bundle import Bundle
 from drafter.facts import Fact, fact_id
 from drafter.prose import fact_text
 
-# (curated field, registry field, what the disagreement is): the curated side is a fact no API
-# record holds (drafter's reference facts), the registry side is ClinicalTrials.gov's record.
-RULES: tuple[tuple[str, str, str], ...] = (
-    (
-        "enrollment_earlier_estimate",
-        "enrollment",
-        "enrollment: an earlier estimate against the current record",
-    ),
-    (
-        "lead_sponsor_earlier",
-        "lead_sponsor",
-        "lead sponsor: an earlier version against the current record",
-    ),
+# (curated field, registry field, what the disagreement is, kind): the curated side is a fact no
+# API record holds (drafter's reference facts), the registry side is ClinicalTrials.gov's record.
+# A "dispute" is two sources saying different things about what happened; "history" is an
+# earlier version of the record, which the current one may simply have updated. Both are shown
+# to the editor and neither is stated as settled, but history is not called a disagreement.
+ConflictKind = Literal["dispute", "history"]
+RULES: tuple[tuple[str, str, str, ConflictKind], ...] = (
+    ("enrollment_earlier_estimate", "enrollment", "enrollment", "history"),
+    ("lead_sponsor_earlier", "lead_sponsor", "lead sponsor", "history"),
     (
         "primary_completion_date_earlier_estimate",
         "primary_completion_date",
-        "primary completion: an earlier estimate against the current record",
+        "primary completion",
+        "history",
     ),
-    (
-        "completion_date_earlier_estimate",
-        "completion_date",
-        "completion: an earlier estimate against the current record",
-    ),
+    ("completion_date_earlier_estimate", "completion_date", "completion", "history"),
     (
         "outcome_reported_in_press",
         "why_stopped",
         "outcome: a press report of the result against the registry's stop reason",
+        "dispute",
     ),
     (
         "why_stopped_press_paraphrase",
         "why_stopped",
         "reason for stopping: the sponsor's words to the press against the registry's",
+        "dispute",
     ),
 )
 
@@ -52,9 +48,17 @@ RULES: tuple[tuple[str, str, str], ...] = (
 class Conflict(BaseModel):
     topic: str
     facts: list[str]  # fact ids, the registry's first
+    kind: ConflictKind = "dispute"
 
     def note(self, facts: dict[str, Fact]) -> str:
         """One sentence for the editor: each side's value and who says it."""
+        if self.kind == "history":
+            current, earlier = (facts[i] for i in self.facts)
+            return (
+                f"{self.topic}: {who_says(current)} now says {fact_text(current)}; "
+                f"{who_says(earlier)} shows an earlier {fact_text(earlier)}. An update of the "
+                "record, not a dispute: confirm the current value before stating it."
+            )
         sides = [
             f"{who_says(facts[i])} says {fact_text(facts[i])}" for i in self.facts if i in facts
         ]
@@ -78,9 +82,9 @@ def find_conflicts(bundle: Bundle) -> list[Conflict]:
 def conflicts_among(facts: Mapping[str, Fact], nct_id: str) -> list[Conflict]:
     """The conflicts whose two facts are both in `facts` (a section sees only some facts)."""
     found: list[Conflict] = []
-    for curated, registry, topic in RULES:
+    for curated, registry, topic, kind in RULES:
         earlier = facts.get(fact_id("reference", nct_id, curated))
         current = facts.get(fact_id("ctgov", nct_id, registry))
         if earlier is not None and current is not None and earlier.value != current.value:
-            found.append(Conflict(topic=topic, facts=[current.id, earlier.id]))
+            found.append(Conflict(topic=topic, facts=[current.id, earlier.id], kind=kind))
     return found

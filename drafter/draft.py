@@ -161,6 +161,7 @@ def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
             facts=handled,
             analytic=spec.analytic,
             attempt=attempt,
+            framing=shared.framing,
         )
         if shared.stopped.is_set():
             raise ModelUnavailable("the model could not answer another section; stopped")
@@ -337,7 +338,7 @@ def _assemble(bundle: Bundle, shared: _Shared, runs: dict[str, _Run]) -> Draft:
     related = related_groups(bundle)
     cited = [c for s in sections for p in s.paragraphs for c in p.cites]
     cited += headline.cites if headline else []
-    cited += mrs.facts + mrs.summary_cites if mrs else []
+    cited += mrs.facts + mrs.summary_cites + mrs.most_informative_cites if mrs else []
     cited += [claim.fact for group in related for claim in group.claims]
     cited += [f for c in shared.conflicts for f in c.facts]
     cited += [f.id for f in bundle.facts if f.id.startswith(("classify:", "related:"))]
@@ -375,7 +376,9 @@ def _assemble(bundle: Bundle, shared: _Shared, runs: dict[str, _Run]) -> Draft:
 
 
 def _note(conflict: Conflict, facts: dict[str, Fact]) -> ConflictNote:
-    return ConflictNote(topic=conflict.topic, facts=conflict.facts, note=conflict.note(facts))
+    return ConflictNote(
+        topic=conflict.topic, facts=conflict.facts, note=conflict.note(facts), kind=conflict.kind
+    )
 
 
 def _stop_words(bundle: Bundle) -> str:

@@ -40,6 +40,9 @@ class ConflictNote(BaseModel):
     topic: str
     facts: list[str]
     note: str
+    kind: Literal["dispute", "history"] = Field(
+        default="dispute", description="two sources disagree, or the record was updated"
+    )
 
 
 class CallRecord(BaseModel):
@@ -73,6 +76,9 @@ class MrsSection(BaseModel):
     summary: str = Field(description="the counts sentence, every number a cited fact")
     summary_cites: list[str]
     most_informative: str | None = Field(description="headline or key of that claim")
+    most_informative_cites: list[str] = Field(
+        default_factory=list, description="the claim key fact and its headline fact"
+    )
     facts: list[str] = Field(description="the score's facts: total, band, components, counts")
 
 

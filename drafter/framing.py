@@ -15,6 +15,8 @@ import re
 from typing import Literal
 
 from drafter.bundle import Bundle
+from drafter.classify import classify_stop_reason
+from drafter.rulebook import SCIENTIFIC_ARCHETYPES as FAILURE_ARCHETYPES
 
 Framing = Literal["failure", "no_scientific_failure"]
 
@@ -56,15 +58,36 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
 def framing_of(bundle: Bundle) -> Framing:
-    """ "failure" only when the stop classification documents efficacy, safety or biomarker
-    trouble; every other stop is framed as giving no scientific failure."""
+    """ "failure" only when something documents efficacy, safety or biomarker trouble (see
+    `failure_evidence`); every other trial is framed as giving no scientific failure."""
+    return "failure" if failure_evidence(bundle) else "no_scientific_failure"
+
+
+def failure_evidence(bundle: Bundle) -> list[str]:
+    """What documents a scientific failure of this trial: the stop classification; a claim
+    of the claims table filed for this trial with a failure archetype; a curated report of
+    its outcome ("Primary endpoint not met: ...") that the same classifier reads as a
+    failure. A trial can complete and still fail (NCT02547922), and a registry's silence is
+    not a success."""
+    found: list[str] = []
     assessment = bundle.assessment
-    if assessment is None:
-        return "no_scientific_failure"
-    stop = assessment.classification
-    if stop.non_failure or stop.archetype in ("operational", "unknown"):
-        return "no_scientific_failure"
-    return "failure"
+    if assessment is not None:
+        stop = assessment.classification
+        if not stop.non_failure and stop.archetype in FAILURE_ARCHETYPES:
+            found.append(f"the stop reason is classified as {stop.archetype}")
+        found += [
+            f"claim {claim.key} files it as {claim.archetype}"
+            for claim in assessment.claims
+            if claim.nct_id == bundle.nct_id and claim.archetype in FAILURE_ARCHETYPES
+        ]
+    for fact in bundle.facts:
+        if fact.id.startswith(f"reference:{bundle.nct_id}:outcome_reported") and isinstance(
+            fact.value, str
+        ):
+            reported = classify_stop_reason(fact.value)
+            if not reported.non_failure and reported.archetype in FAILURE_ARCHETYPES:
+                found.append(f"{fact.label.lower()} reads as {reported.archetype}")
+    return found
 
 
 def failure_words(text: str) -> list[str]:

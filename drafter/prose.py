@@ -108,7 +108,7 @@ _CATEGORY_WORDS = {
     "Ethical_Reason": "an ethical reason",
     "Interim_Analysis": "an interim analysis",
     "Invalid_Reason": "no usable reason",
-    "No_Context": "no stated reason",
+    "No_Context": "no classifiable reason",
 }
 _SINGULAR = {
     "participants": "participant",

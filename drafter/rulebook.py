@@ -42,6 +42,8 @@ Category = Literal[
 SEVERITY_ORDER: tuple[Archetype, ...] = ("efficacy", "safety", "biomarker", "operational")
 # Every archetype, most severe first; "unknown" last: it wins only when nothing else is known.
 ARCHETYPES: tuple[Archetype, ...] = (*SEVERITY_ORDER, "unknown")
+# The archetypes that say something against the science (not the business or the record).
+SCIENTIFIC_ARCHETYPES: frozenset[Archetype] = frozenset(SEVERITY_ORDER[:3])
 
 # The one category → archetype table. Its order is the order a text's categories are reported.
 # * Success / Endpoint_Met → operational: a trial stopped because it worked is no evidence

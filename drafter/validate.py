@@ -74,7 +74,7 @@ def problems_of(
             f"the section has {len(output.paragraphs)} paragraphs; write at most {MAX_PARAGRAPHS}"
         )
     handle_of = {fact.id: handle for handle, fact in handled.items()}
-    untrusted = [f for f in handled.values() if f.untrusted and isinstance(f.value, str)]
+    untrusted = [f for f in handled.values() if _echo_source(f)]
     for piece in pieces:
         problems += _piece_problems(piece, handled, handle_of, untrusted, analytic, framing)
     return problems
@@ -264,6 +264,15 @@ def echoed_source(text: str, untrusted: Iterable[Fact]) -> str | None:
         if run in runs:
             return " ".join(_WORD.findall(text)[i : i + ECHO_WORDS])
     return None
+
+
+def _echo_source(fact: Fact) -> bool:
+    """Whether repeating this fact's words is an echo: untrusted free text (a stop reason, a
+    press quote, a note), not a title, whose stock registry phrasing ("a Phase 2 randomized,
+    double-blind study in moderate-to-severe atopic dermatitis") plain prose shares."""
+    return (
+        fact.untrusted and isinstance(fact.value, str) and "title" not in fact.id.rsplit(":", 1)[-1]
+    )
 
 
 def _runs(words: Sequence[str]) -> Iterable[tuple[str, ...]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,25 @@ def reference_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
         evidence = build_bundle(client, query)
     with ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store:
         return assess(evidence, store)
+
+
+@pytest.fixture(scope="session")
+def bundle_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Bundle]:
+    """Any bundled trial built offline and assessed against the seed claims (as of 2026-05-20)."""
+    built: dict[str, Bundle] = {}
+
+    def build(nct_id: str) -> Bundle:
+        if nct_id not in built:
+            tmp = tmp_path_factory.mktemp(f"bundle-{nct_id}")
+            settings = fast_settings(tmp, offline=True)
+            with HttpClient(settings) as client:
+                query = EvidenceQuery(nct_id=nct_id, as_of=date(2026, 5, 20))
+                evidence = build_bundle(client, query)
+            with ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store:
+                built[nct_id] = assess(evidence, store)
+        return built[nct_id]
+
+    return build
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ a business-decision stop."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
 from drafter.bundle import Bundle
-from drafter.framing import failure_words
+from drafter.framing import failure_evidence, failure_words, framing_of
 from drafter.section_models import HeadlineText, SectionText
 from drafter.sections import handles, model_sections, section, select_facts
 from drafter.writers.base import WriteRequest, WriteResult
@@ -97,3 +98,75 @@ def test_the_offline_writer_is_deterministic(reference_bundle: Bundle) -> None:
         first, _ = write(spec.key, reference_bundle)
         again, _ = write(spec.key, reference_bundle)
         assert first.raw == again.raw
+
+
+# --- beyond the reference trial ------------------------------------------------------------------
+
+
+def test_a_completed_trial_whose_reported_outcome_is_a_failure_is_framed_as_one(
+    bundle_of: Callable[[str], Bundle],
+) -> None:
+    # NCT02547922 completed; a curated literature report says its primary endpoint was not met
+    bundle = bundle_of("NCT02547922")
+    evidence = failure_evidence(bundle)
+    assert framing_of(bundle) == "failure"
+    assert any("reads as efficacy" in e for e in evidence), evidence
+
+
+def test_a_met_endpoint_reported_in_the_press_is_no_failure(reference_bundle: Bundle) -> None:
+    assert failure_evidence(reference_bundle) == []
+
+
+@pytest.mark.parametrize(
+    ("nct", "headline", "dek_opening"),
+    [
+        # no status, drug or sponsor on record: no "stopped", no invented "The drug"
+        ("NCT05704738", "Phase 3 trial NCT05704738", "NCT05704738 is a Phase 3 trial."),
+        (
+            "NCT04895241",
+            "Systemic Lupus Erythematosus: Phase 3 trial NCT04895241",
+            "NCT04895241 is a Phase 3 trial in Systemic Lupus Erythematosus.",
+        ),
+        # an estimated enrollment of a trial not yet recruiting is a plan, in the present
+        (
+            "NCT06171568",
+            "Tests and questionnaires in Brain Injuries: trial NCT06171568 not yet recruiting",
+            "Assistance Publique - Hôpitaux de Paris runs NCT06171568, a trial of Tests and "
+            "questionnaires in Brain Injuries that plans to enroll 400 participants (estimated).",
+        ),
+        # terminated without a stated reason
+        (
+            "NCT05540665",
+            "Daxdilimab in Lupus Nephritis: Phase 2 trial NCT05540665 terminated",
+            "Amgen ran NCT05540665, a Phase 2 trial of Daxdilimab in Lupus Nephritis that enrolled "
+            "19 participants (actual). The registry lists it as terminated. The record states no "
+            "reason for stopping.",
+        ),
+    ],
+)
+def test_headline_and_dek_say_only_what_the_record_holds(
+    bundle_of: Callable[[str], Bundle], nct: str, headline: str, dek_opening: str
+) -> None:
+    result, _ = write("headline", bundle_of(nct))
+    output = result.output
+    assert isinstance(output, HeadlineText)
+    assert output.headline == headline
+    assert output.dek.startswith(dek_opening), output.dek
+    assert "stopped" not in output.headline and "The drug" not in output.dek
+
+
+def test_record_history_is_told_as_an_update_not_a_dispute(reference_bundle: Bundle) -> None:
+    result, _ = write("what_actually_happened", reference_bundle)
+    assert isinstance(result.output, SectionText)
+    texts = [p.text for p in result.output.paragraphs]
+    assert any(t.startswith("The record was updated on enrollment:") for t in texts)
+    assert not any(t.startswith("Conflicting evidence on enrollment") for t in texts)
+    assert any(t.startswith("Conflicting evidence on outcome") for t in texts)
+
+
+def test_list_elements_are_told_once_under_their_label(reference_bundle: Bundle) -> None:
+    result, _ = write("biological_hypothesis", reference_bundle)
+    assert isinstance(result.output, SectionText)
+    digest = " ".join(p.text for p in result.output.paragraphs)
+    assert "Aliases: “ILT7”, “ILT-7”, “CD85g”" in digest
+    assert digest.count("Aliases:") == 1

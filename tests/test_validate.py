@@ -38,7 +38,7 @@ FACTS = {
     "F2": fact("why_stopped", "quote", WHY),
     "F3": fact("intervention", "text", "Toca 511"),
     "F4": fact("association", "score", 0.092),
-    "F5": fact("title", "quote", "A Study of Daxdilimab in Participants With Discoid Lupus"),
+    "F5": fact("brief_title", "quote", "A Study of Daxdilimab in Participants With Discoid Lupus"),
 }
 
 
@@ -173,9 +173,15 @@ def test_quoted_source_text_is_no_echo() -> None:
 
 
 def test_an_uncited_untrusted_fact_is_still_an_echo() -> None:
-    text = "It was a study of daxdilimab in participants with discoid lupus, the sponsor said."
+    text = "It ended with a business decision, not related to safety concerns, said Amgen."
     found = problems(section((text, ["F1"], "fact", "inferred")))
     assert any("repeats source text" in p for p in found), found
+
+
+def test_a_titles_stock_phrasing_is_no_echo() -> None:
+    # titles share registry phrasing with any plain description of the trial
+    text = "It was a study of daxdilimab in participants with discoid lupus, the sponsor said."
+    assert not [p for p in problems(section((text, ["F1"], "fact", "inferred"))) if "repeats" in p]
 
 
 def test_five_shared_words_are_no_echo() -> None:

@@ -166,7 +166,8 @@ def _summary(draft: Draft, folder: Path) -> dict[str, object]:
         "facts_cited": len(cited | set(draft.headline_cites)),
         "needs_editor": draft.needs_editor,
         "mrs": f"{draft.mrs.total}/{draft.mrs.scale} ({draft.mrs.band})" if draft.mrs else None,
-        "conflicts": len(draft.conflicts),
+        "conflicts": sum(c.kind == "dispute" for c in draft.conflicts),
+        "record_history": sum(c.kind == "history" for c in draft.conflicts),
         "writer": draft.provenance.writer,
         "model": draft.provenance.model,
     }
@@ -180,6 +181,7 @@ def _human(summary: dict[str, object]) -> str:
         f"{len(needs) if isinstance(needs, list) else 0} need an editor"
         + (f" ({', '.join(needs)})" if isinstance(needs, list) and needs else ""),
         f"  MRS {summary['mrs'] or 'not computed'} · {summary['conflicts']} conflicting-evidence "
-        f"notes · writer {summary['writer']} ({summary['model']})",
+        f"notes · {summary['record_history']} record-history notes · writer {summary['writer']} "
+        f"({summary['model']})",
     ]
     return "\n".join(lines) + "\n"

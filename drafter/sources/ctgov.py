@@ -26,6 +26,13 @@ from drafter.sources.http import HttpClient
 
 NCT_PATTERN = re.compile(r"^NCT[0-9]{8}$")
 STOPPED_STATUSES = ("TERMINATED", "WITHDRAWN", "SUSPENDED")
+# Statuses of a trial still under way: its dek speaks in the present tense.
+ONGOING_STATUSES = (
+    "RECRUITING",
+    "NOT_YET_RECRUITING",
+    "ACTIVE_NOT_RECRUITING",
+    "ENROLLING_BY_INVITATION",
+)
 SEARCH_FIELDS = (
     "IdentificationModule,StatusModule,SponsorCollaboratorsModule,ConditionsModule,"
     "DesignModule,ArmsInterventionsModule"

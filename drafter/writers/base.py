@@ -51,6 +51,11 @@ class WriteRequest(BaseModel):
     facts: dict[str, Fact] = Field(description="handle (F1, F2, ...) → fact the section may cite")
     analytic: bool = Field(description="analytic sections may hold marked background statements")
     attempt: int = Field(ge=1, description="1 for the first ask, 2 and 3 for re-asks")
+    framing: Literal["failure", "no_scientific_failure"] = Field(
+        default="no_scientific_failure",
+        description="drafter.framing's verdict: whether a failure story may be told at all "
+        "(a model reads it in its prompt; the offline writer from here). The cautious default.",
+    )
 
 
 class Usage(BaseModel):

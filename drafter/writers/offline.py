@@ -27,6 +27,7 @@ from drafter.prose import (
 )
 from drafter.section_models import HeadlineText, Paragraph, SectionText
 from drafter.sections import section
+from drafter.sources.ctgov import ONGOING_STATUSES, STOPPED_STATUSES
 from drafter.writers.base import WriteRequest, WriteResult
 
 DIGEST_SIZE = 12  # facts per digest paragraph: enough to write from, short enough to read
@@ -64,12 +65,13 @@ class OfflineWriter:
     def write(self, request: WriteRequest) -> WriteResult:
         facts = _Facts(request.facts)
         output: BaseModel
+        no_failure = request.framing == "no_scientific_failure"
         if request.output is HeadlineText:
-            output = _headline(facts)
+            output = _headline(facts, no_failure)
         elif request.section == "what_was_tried":
             output = SectionText(paragraphs=_what_was_tried(facts))
         else:
-            output = SectionText(paragraphs=_analytic(request.section, facts))
+            output = SectionText(paragraphs=_analytic(request.section, facts, no_failure))
         return WriteResult(output=output, raw=output.model_dump_json(), model=self.model)
 
 
@@ -102,10 +104,12 @@ class _Trial:
         archetype = str(self.archetype.value) if self.archetype else "unknown"
         return f"{archetype} ({kinds})" if kinds else archetype
 
-    def documents_no_failure(self) -> bool:
-        if self.non_failure is not None and self.non_failure.value is True:
-            return True
-        return self.archetype is None or self.archetype.value in ("operational", "unknown")
+    def stopped(self) -> bool | None:
+        """Whether the registry says the trial stopped early (None: no status on record)."""
+        return None if self.status is None else str(self.status.value) in STOPPED_STATUSES
+
+    def ongoing(self) -> bool:
+        return self.status is not None and str(self.status.value) in ONGOING_STATUSES
 
 
 def _placebo(fact: Fact) -> bool:
@@ -117,20 +121,21 @@ def _name(fact: Fact | None, fallback: str) -> str:
     return " ".join(str(fact.value).split()) if fact is not None else fallback
 
 
-def _headline(facts: _Facts) -> HeadlineText:
+def _headline(facts: _Facts, no_failure: bool) -> HeadlineText:
     trial = _Trial(facts)
-    drug = _name(trial.drug, "The drug")
     nct = _name(trial.nct, "the trial")
     condition = f" in {_name(trial.condition, '')}" if trial.condition else ""
-    phase = f"{phase_text(str(trial.phase.value))} " if trial.phase else ""
-    status = f" {code_text(trial.status.value)}" if trial.status else " stopped"
-    headline = f"{drug}{condition}: {phase}trial {nct}{status}"
-    sentences = []
-    sponsor = _name(trial.sponsor, "The sponsor")
-    opening = f"{sponsor} ran {nct}, a {phase}trial of {drug}{condition}"
-    if trial.enrollment is not None:
-        opening += f" that enrolled {fact_text(trial.enrollment)}"
-    sentences.append(opening + ".")
+    phase = _phase_words(trial)
+    status = f" {code_text(trial.status.value)}" if trial.status else ""
+    if trial.drug is not None:
+        headline = f"{_name(trial.drug, '')}{condition}: {phase}trial {nct}{status}"
+    elif trial.condition is not None:
+        headline = f"{_name(trial.condition, '')}: {phase}trial {nct}{status}"
+    else:
+        headline = f"{phase}trial {nct}{status}"
+    headline = headline[:1].upper() + headline[1:]
+    of_drug = f" of {_name(trial.drug, '')}" if trial.drug else ""
+    sentences = [sentence(_opening(trial, nct, phase, of_drug, condition))]
     if trial.status is not None:
         reason = f", the reason recorded as {quoted(str(trial.why.value))}" if trial.why else ""
         sentences.append(
@@ -138,7 +143,10 @@ def _headline(facts: _Facts) -> HeadlineText:
         )
     if trial.non_failure is not None and trial.non_failure.value is True:
         sentences.append("The stated reason is a success, not a failure.")
-    elif trial.documents_no_failure():
+    elif trial.why is None:
+        if trial.stopped():
+            sentences.append("The record states no reason for stopping.")
+    elif no_failure:
         sentences.append(
             "The record documents no scientific failure: the stated reason is classified as "
             f"{trial.stop_words()}."
@@ -158,6 +166,33 @@ def _headline(facts: _Facts) -> HeadlineText:
     used += [trial.enrollment, trial.why, trial.archetype, *trial.categories, trial.non_failure]
     used += [total, band, scale, trial.target]
     return HeadlineText(headline=headline, dek=" ".join(sentences), cites=facts.handles(used))
+
+
+def _phase_words(trial: _Trial) -> str:
+    """ "Phase 2 " for the headline, "" when the record has no phase or says NA."""
+    if trial.phase is None or str(trial.phase.value).upper() in ("NA", "N/A", ""):
+        return ""
+    return f"{phase_text(str(trial.phase.value))} "
+
+
+def _opening(trial: _Trial, nct: str, phase: str, of_drug: str, condition: str) -> str:
+    """The dek's first sentence, in the tense the status allows and with only what the
+    record names: no invented "The sponsor" or "The drug"."""
+    # past for a trial that ended, present for one under way or of unknown status
+    ended = trial.status is not None and not trial.ongoing()
+    enrolment = ""
+    if trial.enrollment is not None:
+        if (trial.enrollment.qualifier or "").upper() == "ESTIMATED":
+            verb = "planned to enroll" if ended else "plans to enroll"
+        else:
+            verb = "enrolled" if ended else "has enrolled"
+        enrolment = f" that {verb} {fact_text(trial.enrollment)}"
+    noun = f"{phase}trial{of_drug}{condition}{enrolment}"
+    what = f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+    if trial.sponsor is not None:
+        verb = "ran" if ended else "runs" if trial.status is not None else "sponsors"
+        return f"{_name(trial.sponsor, '')} {verb} {nct}, {what}"
+    return f"{nct} {'was' if ended else 'is'} {what}"
 
 
 # --- What was tried -----------------------------------------------------------------------------
@@ -258,10 +293,10 @@ _SAYS_THE_STOP = frozenset({"what_actually_happened", "failure_mechanism"})
 _SAYS_THE_CONFLICTS = frozenset({"what_actually_happened"})
 
 
-def _analytic(key: str, facts: _Facts) -> list[Paragraph]:
+def _analytic(key: str, facts: _Facts, no_failure: bool) -> list[Paragraph]:
     trial = _Trial(facts)
     paragraphs: list[Paragraph] = []
-    if key in _SAYS_THE_STOP and trial.archetype is not None and trial.documents_no_failure():
+    if key in _SAYS_THE_STOP and trial.archetype is not None and no_failure:
         paragraphs.append(_no_failure(facts, trial))
     if key in _SAYS_THE_CONFLICTS:
         paragraphs += _conflict_notes(facts, trial)
@@ -281,13 +316,17 @@ def _analytic(key: str, facts: _Facts) -> list[Paragraph]:
 
 
 def _no_failure(facts: _Facts, trial: _Trial) -> Paragraph:
-    reason = f", from the registry's reason {quoted(str(trial.why.value))}" if trial.why else ""
-    text = sentence(
-        f"The record documents no scientific failure: the stop is classified as "
-        f"{trial.stop_words()}{reason}"
-    )
+    if trial.why is not None:
+        text = sentence(
+            f"The record documents no scientific failure: the stop is classified as "
+            f"{trial.stop_words()}, from the registry's reason {quoted(str(trial.why.value))}"
+        )
+    elif trial.stopped():
+        text = "The record documents no scientific failure, and it states no reason for stopping."
+    else:
+        text = "The record documents no scientific failure."
     text += " Any mechanism is an open question for the editor, not a finding."
-    cited = facts.handles([trial.archetype, *trial.categories, trial.why])
+    cited = facts.handles([trial.archetype, *trial.categories, trial.why, trial.status])
     return _paragraph(text, cited, "inferred")
 
 
@@ -296,9 +335,17 @@ def _conflict_notes(facts: _Facts, trial: _Trial) -> list[Paragraph]:
     notes = []
     for conflict in conflicts_among(facts.by_id, nct):
         sides = [facts.by_id[i] for i in conflict.facts]
-        told = "; ".join(f"{who_says(side)} gives {fact_text(side)}" for side in sides)
-        text = sentence(f"Conflicting evidence on {conflict.topic}: {told}")
-        text += " The record settles neither."
+        if conflict.kind == "history":
+            current, earlier = sides
+            text = sentence(
+                f"The record was updated on {conflict.topic}: {who_says(current)} now gives "
+                f"{fact_text(current)}, where {who_says(earlier)} shows an earlier "
+                f"{fact_text(earlier)}"
+            )
+        else:
+            told = "; ".join(f"{who_says(side)} gives {fact_text(side)}" for side in sides)
+            text = sentence(f"Conflicting evidence on {conflict.topic}: {told}")
+            text += " The record settles neither."
         notes.append(_paragraph(text, facts.handles(sides)))
     return notes
 
@@ -331,15 +378,22 @@ def _claims_digest(facts: _Facts) -> list[Paragraph]:
 def _digest(facts: _Facts, exclude: set[str]) -> list[Paragraph]:
     """The section's remaining facts as "label: value" lines, a few to a paragraph (claims
     are told one by one above)."""
-    handled = [
-        (h, f) for h, f in facts.items() if h not in exclude and not f.id.startswith("claims:")
-    ]
+    # the elements of one list ("Aliases") told once, under their label
+    grouped: dict[str, list[tuple[str, Fact]]] = {}
+    for handle, fact in facts.items():
+        if handle not in exclude and not fact.id.startswith("claims:"):
+            grouped.setdefault(fact.label, []).append((handle, fact))
+    entries = list(grouped.items())
     paragraphs = []
-    for start in range(0, len(handled), DIGEST_SIZE):
-        chunk = handled[start : start + DIGEST_SIZE]
-        lines = "; ".join(f"{fact.label}: {fact_text(fact)}" for _, fact in chunk)
+    for start in range(0, len(entries), DIGEST_SIZE):
+        chunk = entries[start : start + DIGEST_SIZE]
+        lines = "; ".join(
+            f"{label}: {', '.join(fact_text(fact) for _, fact in members)}"
+            for label, members in chunk
+        )
+        members = [member for _, group in chunk for member in group]
         # a computed fact's label may restate its inputs (a phase, a date): cite them too
-        inputs = [facts.by_id.get(i) for _, fact in chunk for i in fact.derived_from]
-        cites = [h for h, _ in chunk] + facts.handles(inputs)
+        inputs = [facts.by_id.get(i) for _, fact in members for i in fact.derived_from]
+        cites = [h for h, _ in members] + facts.handles(inputs)
         paragraphs.append(_paragraph(f"On file: {lines}.", list(dict.fromkeys(cites))))
     return paragraphs
