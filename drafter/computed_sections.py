@@ -133,12 +133,14 @@ def sources_of(bundle: Bundle, facts: Iterable[Fact]) -> list[SourceEntry]:
             request=record.request,
             url=record.url,
             sha256=record.sha256,
-            pages=[] if record.url else _pages(record.id, cited),
+            pages=[page for page in _pages(record.id, cited) if page != record.url],
         )
         for n, record in enumerate(records, start=1)
     ]
 
 
 def _pages(record: str, facts: list[Fact]) -> list[str]:
-    """The public pages behind the cited facts of one of drafter's own records, each once."""
+    """The public pages behind the cited facts of one record, each once: what a reader opens
+    (the trial's page on ClinicalTrials.gov, a press article), where the API request is what
+    drafter read."""
     return list(dict.fromkeys(f.source_url for f in facts if f.record == record and f.source_url))

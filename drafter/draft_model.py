@@ -91,8 +91,8 @@ class SourceEntry(BaseModel):
     sha256: str
     pages: list[str] = Field(
         default_factory=list,
-        description="for drafter's own records (reference facts, claims): the public pages "
-        "the cited facts were read from",
+        description="the public pages behind the cited facts (the trial's page, a press "
+        "article), besides the API request drafter read",
     )
 
 

@@ -170,3 +170,17 @@ def test_list_elements_are_told_once_under_their_label(reference_bundle: Bundle)
     digest = " ".join(p.text for p in result.output.paragraphs)
     assert "Aliases: “ILT7”, “ILT-7”, “CD85g”" in digest
     assert digest.count("Aliases:") == 1
+
+
+def test_open_questions_are_questions_tied_to_their_facts(reference_bundle: Bundle) -> None:
+    result, handled = write("open_questions", reference_bundle)
+    assert isinstance(result.output, SectionText)
+    asked = [p for p in result.output.paragraphs if p.text.endswith("?")]
+    assert len(asked) == 4
+    assert all(p.kind == "fact" and p.cites for p in asked)
+    outcome = next(p for p in asked if "account of the outcome" in p.text)
+    cited = {handled[c].id for c in outcome.cites}  # type: ignore[attr-defined]
+    assert cited == {
+        "ctgov:NCT05591222:why_stopped",
+        "reference:NCT05591222:outcome_reported_in_press",
+    }

@@ -83,6 +83,7 @@ class _Trial:
 
     def __init__(self, facts: _Facts) -> None:
         self.nct = facts.one("ctgov:*:nct_id")
+        self._registry = facts.all("ctgov:*")
         self.phase = facts.one("ctgov:*:phase")
         self.sponsor = facts.one("ctgov:*:lead_sponsor")
         self.status = facts.one("ctgov:*:overall_status")
@@ -103,6 +104,14 @@ class _Trial:
         kinds = ", ".join(category_text(c.value) for c in self.categories)
         archetype = str(self.archetype.value) if self.archetype else "unknown"
         return f"{archetype} ({kinds})" if kinds else archetype
+
+    @property
+    def nct_id(self) -> str:
+        """The trial's id, from its id fact or, when the section was not given it, from the
+        ids of its registry facts ("ctgov:NCT05591222:why_stopped")."""
+        if self.nct is not None:
+            return str(self.nct.value)
+        return next((f.id.split(":")[1] for f in self._registry), "")
 
     def stopped(self) -> bool | None:
         """Whether the registry says the trial stopped early (None: no status on record)."""
@@ -300,6 +309,8 @@ def _analytic(key: str, facts: _Facts, no_failure: bool) -> list[Paragraph]:
         paragraphs.append(_no_failure(facts, trial))
     if key in _SAYS_THE_CONFLICTS:
         paragraphs += _conflict_notes(facts, trial)
+    if key == "open_questions":
+        paragraphs += _questions(facts, trial, no_failure)
     paragraphs += _claims_digest(facts)
     used = {handle for paragraph in paragraphs for handle in paragraph.cites}
     paragraphs += _digest(facts, exclude=used)
@@ -330,8 +341,45 @@ def _no_failure(facts: _Facts, trial: _Trial) -> Paragraph:
     return _paragraph(text, cited, "inferred")
 
 
+def _questions(facts: _Facts, trial: _Trial, no_failure: bool) -> list[Paragraph]:
+    """The questions the record itself raises, each tied to the facts that raise it."""
+    questions: list[Paragraph] = []
+    results = facts.one("ctgov:*:has_results")
+    if results is not None and results.value is False:
+        questions.append(
+            _paragraph(
+                "Will the sponsor post results for this trial to the registry, and what do they "
+                "show on the primary outcome?",
+                facts.handles([results]),
+                "inferred",
+            )
+        )
+    nct = trial.nct_id
+    for conflict in conflicts_among(facts.by_id, nct):
+        if conflict.kind != "dispute":
+            continue
+        sides = [facts.by_id[i] for i in conflict.facts]
+        names = " or ".join(f"{who_says(side)}'s" for side in sides)
+        subject = conflict.topic.split(":", 1)[0]
+        questions.append(
+            _paragraph(
+                f"Which account of the {subject} holds: {names}?", facts.handles(sides), "inferred"
+            )
+        )
+    if no_failure and trial.stopped() and (trial.why or trial.status):
+        questions.append(
+            _paragraph(
+                "What, beyond the reason the registry states, led the sponsor to stop the trial, "
+                "and does any document outside the registry say so?",
+                facts.handles([trial.why or trial.status]),
+                "inferred",
+            )
+        )
+    return questions
+
+
 def _conflict_notes(facts: _Facts, trial: _Trial) -> list[Paragraph]:
-    nct = str(trial.nct.value) if trial.nct else ""
+    nct = trial.nct_id
     notes = []
     for conflict in conflicts_among(facts.by_id, nct):
         sides = [facts.by_id[i] for i in conflict.facts]
