@@ -25,9 +25,12 @@ def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
         return None
     if bundle.disease is None or not (bundle.target.symbol or bundle.target.ensembl_id):
         return None
-    drug = next((d.pref_name or d.intervention_name for d in bundle.drugs), None)
-    if drug is None:
+    # the registry's name for what was tested: ChEMBL's name is drafter's resolution of it,
+    # kept as drug_chembl_id, and may be wrong where the registry's words are not
+    tested = next(iter(bundle.drugs), None)
+    if tested is None:
         return None
+    drug = tested.intervention_name
     phase = "/".join(dict.fromkeys(study.design.phases))
     category = next(
         (c for c in stop.categories if stop.archetype in allowed_archetypes(c)), "No_Context"
@@ -37,7 +40,7 @@ def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
     return Claim(
         nct_id=bundle.nct_id,
         drug=drug,
-        drug_chembl_id=next((d.chembl_id for d in bundle.drugs if d.chembl_id), None),
+        drug_chembl_id=tested.chembl_id,
         target_symbol=bundle.target.symbol or bundle.target.ensembl_id or "",
         target_ensembl_id=bundle.target.ensembl_id,
         disease_name=bundle.disease.name,

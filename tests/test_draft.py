@@ -332,6 +332,8 @@ def test_a_draft_that_fails_leaves_the_claims_table_as_it_was(
     assert code == 0
     filed = [c for k, c in claims_now().items() if k not in before or c != before[k]]
     assert [c["nct_id"] for c in filed] == [NCT] and filed[0]["status"] == "draft"
+    # filed under the registry's name for the drug, with drafter's ChEMBL resolution beside it
+    assert (filed[0]["drug"], filed[0]["drug_chembl_id"]) == ("Daxdilimab", "CHEMBL4594330")
 
 
 def test_a_draft_that_cannot_be_written_leaves_the_old_draft_whole(tmp_path: Path) -> None:
