@@ -10,6 +10,8 @@ right before the rename.
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -37,17 +39,21 @@ def write_atomically(path: Path, text: str, *, create_parents: bool = False) -> 
 
 def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = False) -> None:
     """Write several files as one set: every temp file is written and synced before any is
-    renamed, so a full disk, a refused path or an interrupt while writing leaves all the old
-    files as they were (never a new draft.json beside an old draft.md)."""
+    renamed, and each file replaced is first kept as a hard link, so a full disk, a refused
+    path, a failed rename or an interrupt leaves all the old files as they were (never a new
+    evidence.json beside an old draft.md)."""
     staged: list[tuple[str, Path]] = []
+    kept: list[tuple[str | None, Path]] = []  # (the old file's backup, or None: it was new)
     try:
         for path, text in files.items():
             staged.append((_staged(path, text, create_parents), path))
         for _, path in staged:
             _replaceable(path)  # again: something may have appeared there meanwhile
         for tmp, path in staged:
+            kept.append((_backup(path), path))
             os.replace(tmp, path)
     except BaseException as error:
+        _restore(kept)
         for tmp, _ in staged:
             with suppress(OSError):
                 os.unlink(tmp)
@@ -55,6 +61,35 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
             where = error.filename or next(iter(files), "")
             raise BadInput(f"cannot write {where}: {error.strerror or error}") from error
         raise
+    for backup, _ in kept:
+        if backup is not None:
+            with suppress(OSError):
+                os.unlink(backup)
+
+
+def _backup(path: Path) -> str | None:
+    """A hard link to the file at `path` beside it (None when there is none): the old content
+    survives the rename, at no copying cost."""
+    if not os.path.lexists(path):
+        return None
+    backup = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.bak")
+    try:
+        os.link(path, backup)
+    except OSError:  # a file system without hard links: a copy keeps the old content too
+        shutil.copy2(path, backup)
+    return backup
+
+
+def _restore(kept: list[tuple[str | None, Path]]) -> None:
+    """Undo the renames done so far: old files back, files that were new removed."""
+    for backup, path in reversed(kept):
+        with suppress(OSError):  # a backup that cannot be put back is left for the user
+            if backup is None:
+                os.unlink(path)
+                continue
+            os.replace(backup, path)
+            if os.path.lexists(backup):  # renaming a hard link onto its own file does nothing
+                os.unlink(backup)
 
 
 def _staged(path: Path, text: str, create_parents: bool) -> str:

@@ -20,26 +20,49 @@ from drafter.rulebook import SCIENTIFIC_ARCHETYPES as FAILURE_ARCHETYPES
 
 Framing = Literal["failure", "no_scientific_failure"]
 
-# Words and phrases that call a trial a failure. "missed" counts only with an endpoint: a trial
-# that "missed its enrollment target" stopped for an operational reason.
+# Words and phrases that call a trial a failure. "missed" and "did not meet" count only with an
+# endpoint: a trial that "missed its enrollment target" stopped for an operational reason.
 FAILURE_WORDS = re.compile(
-    r"\b(?:fail(?:ed|s|ure|ing)?|flop(?:ped|s)?|flunk(?:ed|s)?|bust(?:ed)?|dead[\s-]end|"
-    r"miss(?:ed|es|ing)?\s+(?:\w+\s+){0,3}?(?:primary\s+|secondary\s+)?end[\s-]?points?|"
-    r"did\s+not\s+work|didn't\s+work|did\s+not\s+pan\s+out|didn't\s+pan\s+out|fell\s+short|"
-    r"came\s+up\s+short|ineffective|inefficacious|unsuccessful|setbacks?|collapsed?|doomed|"
-    r"disappoint(?:ed|ing|ment)|underwhelm(?:ed|ing)?|futil(?:e|ity)|lack\s+of\s+efficacy|"
-    r"negative\s+(?:trial|result|results|data|readout|outcome))\b",
+    r"\b(?:fail(?:ed|s|ure|ing)?|flop(?:ped|s)?|flunk(?:ed|s)?|bust(?:ed)?|dead[\s-]end|fiasco|"
+    r"(?:miss(?:ed|es|ing)?|did\s+not\s+(?:meet|achieve|reach|hit)|didn't\s+(?:meet|achieve|"
+    r"reach|hit))\s+(?:\w+\s+){0,3}?(?:primary\s+|secondary\s+|co-primary\s+)?end[\s-]?points?|"
+    r"(?:did\s+not|didn't|never|does\s+not|doesn't)\s+(?:work(?:ed|s)?|pan(?:ned)?\s+out)|"
+    r"fell\s+short|came\s+up\s+short|ineffective|inefficacious|unsuccessful|setbacks?|"
+    r"collapsed?|doomed|disappoint(?:ed|ing|ment)|underwhelm(?:ed|ing)?|futil(?:e|ity)|"
+    r"(?:lack\s+of|no|without)\s+efficacy|not\s+(?:effective|efficacious)|"
+    r"negative\s+(?:trial|result|results|data|readout|outcome)|"
+    r"(?:results?|data|readout|outcome)\s+(?:was|were|is|are)\s+negative)\b",
     re.IGNORECASE,
 )
 
 # A failure word that is denied right before it: "no failure", "not a scientific failure",
-# "did not fail", "never failed". Only adjacent denials count: "no one doubts it failed" is
-# not a denial.
+# "did not fail", "never failed"; or that a denying frame of the same clause reports: "no
+# evidence the trial failed", "nothing in the record shows the drug failed", "the record does
+# not call this a failure", "wrong to call this a failure", "not due to futility". A bare
+# negation further back is no denial: "no one doubts it failed".
 _DENIED = re.compile(
     r"\b(?:no|not|never|without|nor|neither)\s+(?:(?:a|an|the|any|its)\s+)?"
     r"(?:(?:scientific|clinical|biological|efficacy|safety|mechanistic|documented|recorded|"
     r"evident|apparent|known)\s+)?$"
-    r"|\b(?:did|does|do|has|have|had|was|is)\s*(?:not|n't)\s+$",
+    r"|\b(?:did|does|do|has|have|had|was|is)\s*(?:not|n't)\s+$"
+    r"|\b(?:no|nothing|not|never|neither)\b[^.;:!?]{0,60}\b(?:evidence|sign|indication|shows?|"
+    r"showed|suggests?|suggested|says?|said|states?|stated|calls?|called|reports?|reported|"
+    r"documents?|documented)\b[^.;:!?]{0,60}$"
+    r"|\b(?:wrong|premature|unfounded|misleading)\s+to\s+(?:call|describe|label)\b[^.;:!?]{0,40}$"
+    r"|\b(?:unrelated\s+to|not\s+(?:due\s+to|because\s+of|for)|rather\s+than|instead\s+of)"
+    r"\b[^.;:!?]{0,40}$",
+    re.IGNORECASE,
+)
+# A failure word about running the trial, not about the drug: "failure to recruit", "failed to
+# enroll enough participants", "a business setback".
+_OPERATIONAL_AFTER = re.compile(
+    r"^\s+to\s+(?:recruit|enrol|enroll|accrue|meet\s+(?:its\s+|the\s+)?(?:enrol|enroll|accrual|"
+    r"recruit))",
+    re.IGNORECASE,
+)
+_OPERATIONAL_BEFORE = re.compile(
+    r"\b(?:business|commercial|financial|strategic|regulatory|manufacturing|supply|"
+    r"recruitment|enrol(?:l)?ment|accrual)\s+$",
     re.IGNORECASE,
 )
 # Uses of "failure" that name something other than this trial failing: the score's terms, the
@@ -54,7 +77,13 @@ _ORGAN_FAILURE = re.compile(
     r"bone\s+marrow|intestinal|multi-?organ|graft|treatment)\s+$",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$|[A-Z“\"])")
+# A statement with a question tagged on is no question: "It failed, did it not?"
+_TAG_QUESTION = re.compile(
+    r",\s*(?:(?:did|does|is|was|has|had)(?:n't|\s+not)?\s+(?:it|they|he|she)(?:\s+not)?|right|"
+    r"no|surely|correct)\s*\?$",
+    re.IGNORECASE,
+)
 
 
 def framing_of(bundle: Bundle) -> Framing:
@@ -94,10 +123,13 @@ def failure_words(text: str) -> list[str]:
     """The words that call the trial a failure. Not counted: a denial right before the word,
     the score's and the claims table's terms ("failure burden", "failure claims"), organ
     failure, and anything in a sentence that ends in a question mark (an open question)."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")  # "didn’t work" as "didn't work"
     words = []
     for match in FAILURE_WORDS.finditer(text):
         before, after = text[: match.start()], text[match.end() :]
         if _DENIED.search(before) or _ORGAN_FAILURE.search(before):
+            continue
+        if _OPERATIONAL_AFTER.match(after) or _OPERATIONAL_BEFORE.search(before):
             continue
         if match.group(0).lower().startswith("fail") and _NOT_ABOUT_THE_TRIAL.match(after):
             continue
@@ -109,4 +141,8 @@ def failure_words(text: str) -> list[str]:
 
 def _in_question(text: str, position: int) -> bool:
     end = _SENTENCE_END.search(text, position)
-    return end is not None and end.group(0) == "?"
+    if end is None or end.group(0) != "?":
+        return False
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, position)]
+    asked = text[(starts[-1] if starts else 0) : end.end()]
+    return not _TAG_QUESTION.search(asked)

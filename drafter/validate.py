@@ -20,6 +20,7 @@ them, and marks the section needs_editor when they remain.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -97,12 +98,7 @@ def _piece_problems(
         size = len(piece.text)
         problems.append(f"{piece.where} has {size:,} characters; at most {piece.limit:,}")
         return problems  # not worth reading further
-    hidden = invisible_characters(piece.text)
-    if hidden:
-        problems.append(
-            f"{piece.where} holds invisible or control characters ({', '.join(hidden)}); "
-            "write plain text"
-        )
+    problems += [f"{piece.where} {p}" for p in character_problems(piece.text)]
     problems += _kind_problems(piece, analytic)
     cited = [handled[c] for c in piece.cites if c in handled]
     normal = unicodedata.normalize("NFKC", piece.text)
@@ -187,15 +183,81 @@ def _kind_problems(piece: _Piece, analytic: bool) -> list[str]:
     return problems
 
 
+def character_problems(text: str) -> list[str]:
+    """What in a text's characters could show an editor one thing and the checks another:
+    invisible code points, numerals the number checks cannot read, and words that mix
+    look-alike letters of several scripts ("fаiled" with a Cyrillic а)."""
+    problems = []
+    hidden = invisible_characters(text)
+    if hidden:
+        problems.append(
+            f"holds invisible or control characters ({', '.join(hidden)}); write plain text"
+        )
+    normal = unicodedata.normalize("NFKC", text)
+    # as written and after NFKC: "Ⅻ" becomes the letters "XII", "〸" the ideograph 十
+    numerals = sorted(
+        {c for c in text + normal if unicodedata.category(c) in ("No", "Nl")}
+        - {c for c in text if _ascii_digits(unicodedata.normalize("NFKC", c))}
+    )
+    if numerals:
+        problems.append(f"writes numbers as {' '.join(numerals)}; write them in digits")
+    mixed = mixed_script_words(normal)
+    if mixed:
+        problems.append(f"mixes look-alike letters of several alphabets in {mixed[0]!r}")
+    return problems
+
+
+# Code points that render as nothing though they are not format characters (Unicode's
+# Default_Ignorable_Code_Point, the parts outside category Cf).
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+
+
 def invisible_characters(text: str) -> list[str]:
     """The code points (as U+XXXX) that an editor cannot see: format characters such as bidi
-    overrides and zero-width joiners, controls other than newline and tab, private use."""
+    overrides and zero-width joiners, controls other than newline and tab, private use,
+    default-ignorable fillers and variation selectors, and combining marks left on a Latin
+    letter or a digit after NFKC (which composes every real accent of those)."""
     found = {
         f"U+{ord(c):04X}"
         for c in text
         if c not in _ALLOWED_CONTROLS and unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs")
     }
+    found.update(f"U+{ord(m.group()):04X}" for m in _IGNORABLE.finditer(text))
+    normal = unicodedata.normalize("NFKC", text)
+    for before, mark in itertools.pairwise(normal):
+        if unicodedata.category(mark) in ("Mn", "Me") and (before.isdigit() or _latin(before)):
+            found.add(f"U+{ord(mark):04X}")
     return sorted(found)
+
+
+def _ascii_digits(text: str) -> bool:
+    """ "²" and "①" become "2" and "1" under NFKC, which the number checks read."""
+    return text.isascii() and text.isdigit()
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() or unicodedata.name(char, "").startswith("LATIN")
+
+
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Words that mix Latin, Cyrillic and Greek letters: no real word does."""
+    mixed = []
+    for word in _WORD.findall(text):
+        scripts = {
+            script
+            for char in word
+            if char.isalpha()
+            for script in _SCRIPTS
+            if unicodedata.name(char, "").startswith(script)
+        }
+        if len(scripts) > 1:
+            mixed.append(word)
+    return mixed
 
 
 def without_verbatim_quotes(text: str, cited: Sequence[Fact]) -> str:
@@ -235,7 +297,8 @@ def without_verbatim_names(text: str, cited: Sequence[Fact]) -> str:
         {
             _normal(str(f.value))
             for f in cited
-            if f.kind in ("text", "code", "id", "quote")
+            if f.kind in ("text", "code", "id")
+            and not f.untrusted  # source text is quoted, never passed off as a name
             and isinstance(f.value, str)
             and len(f.value) <= 80
             and _HAS_LETTER.search(f.value)

@@ -252,3 +252,91 @@ def test_a_failure_word_inside_a_verbatim_quote_is_the_sources() -> None:
         framing="no_scientific_failure",
     )
     assert found == []
+
+
+# --- found by a hostile review -----------------------------------------------------------------
+
+
+def test_source_text_with_numbers_is_no_name() -> None:
+    press = fact("press_quote", "quote", "Enrollment halted at 40 patients in 2023")
+    handled = {**FACTS, "F6": press}
+    text = "The trial enrolled 72 participants; enrollment halted at 40 patients in 2023, it said."
+    found = problems_of(
+        section((text, ["F1", "F6"], "fact", "documented")),
+        handled,
+        analytic=True,
+        framing="failure",
+    )
+    assert any('"40"' in p for p in found), found
+    quoted = "The trial enrolled 72 participants; “Enrollment halted at 40 patients in 2023”."
+    assert (
+        problems_of(
+            section((quoted, ["F1", "F6"], "fact", "documented")),
+            handled,
+            analytic=True,
+            framing="failure",
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The trial fa\u034filed.",  # combining grapheme joiner
+        "The trial fa\ufe0filed.",  # variation selector
+        "The trial enrolled 72\u0338 participants.",  # a combining slash over a digit
+    ],
+)
+def test_default_ignorable_and_stray_combining_marks_are_invisible(text: str) -> None:
+    assert invisible_characters(text)
+
+
+def test_look_alike_letters_of_another_alphabet_are_refused() -> None:
+    found = problems(section(("The trial f\u0430iled.", [], "background", "speculative")))
+    assert any("look-alike letters" in p for p in found), found
+
+
+@pytest.mark.parametrize("numeral", ["፸፫", "Ⅻ", "〸"])
+def test_numerals_the_checks_cannot_read_are_refused(numeral: str) -> None:
+    text = f"The trial enrolled {numeral} participants."
+    found = problems(section((text, ["F1"], "fact", "documented")))
+    assert any("write them in digits" in p or "not in any cited fact" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The trial didn’t work.",
+        "The trial didn’t pan out.",
+        "The trial did not meet its primary endpoint.",
+        "The drug showed no efficacy.",
+        "The drug was not effective.",
+        "The trial was a fiasco.",
+        "The results were negative.",
+        "The drug never worked.",
+        "The trial failed, did it not?",
+        "The drug failed.Why?",
+    ],
+)
+def test_more_ways_of_calling_it_a_failure(text: str) -> None:
+    assert failure_words(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The trial stopped after a failure to recruit participants.",
+        "The sponsor failed to enroll enough participants.",
+        "There is no evidence the trial failed.",
+        "Nothing in the record shows that the drug failed.",
+        "The sponsor did not say the trial failed.",
+        "The record does not call this a failure.",
+        "It would be wrong to call this a failure.",
+        "The stop was not due to futility.",
+        "The sponsor said the stop was unrelated to safety or futility.",
+        "The stop was a business setback, not a scientific one.",
+    ],
+)
+def test_accurate_no_failure_prose_is_accepted(text: str) -> None:
+    assert failure_words(text) == [], text

@@ -1,0 +1,81 @@
+"""Files written as a set: all old or all new, whatever fails on the way."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from drafter import atomic_write
+from drafter.atomic_write import write_all_atomically, write_atomically
+from drafter.errors import BadInput
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    made = tmp_path / "out"
+    made.mkdir()
+    return made
+
+
+def files_in(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+
+
+def test_a_set_is_written_and_nothing_else_is_left(folder: Path) -> None:
+    write_all_atomically({folder / n: f"{n}\n" for n in "abc"})
+    assert files_in(folder) == {"a": "a\n", "b": "b\n", "c": "c\n"}
+    write_all_atomically({folder / n: f"new {n}\n" for n in "abc"})
+    assert files_in(folder) == {"a": "new a\n", "b": "new b\n", "c": "new c\n"}
+
+
+@pytest.mark.parametrize("failing", [1, 2, 3])
+def test_a_failed_rename_leaves_every_old_file(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    for name in "ab":
+        (folder / name).write_text("old\n")
+    real, calls = os.replace, []
+
+    def flaky(source: str, target: str) -> None:
+        calls.append(target)
+        if len(calls) == failing:
+            raise OSError(28, "No space left on device", str(target))
+        real(source, target)
+
+    monkeypatch.setattr(atomic_write.os, "replace", flaky)
+    with pytest.raises(BadInput, match="No space left on device"):
+        write_all_atomically({folder / n: "new\n" for n in "abc"})  # c is new
+    monkeypatch.setattr(atomic_write.os, "replace", real)
+    assert files_in(folder) == {"a": "old\n", "b": "old\n"}  # no c, no temp or backup files
+
+
+def test_a_refused_path_writes_nothing(folder: Path) -> None:
+    (folder / "a").write_text("old\n")
+    (folder / "c").mkdir()
+    with pytest.raises(BadInput, match="is a directory"):
+        write_all_atomically({folder / n: "new\n" for n in "abc"})
+    assert (folder / "a").read_text() == "old\n" and not (folder / "b").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["a", "c"]
+
+
+def test_permissions_are_kept(folder: Path) -> None:
+    path = folder / "a"
+    path.write_text("old\n")
+    path.chmod(0o600)
+    write_atomically(path, "new\n")
+    assert path.read_text() == "new\n" and (path.stat().st_mode & 0o777) == 0o600
+
+
+def test_without_hard_links_the_backup_is_a_copy(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (folder / "a").write_text("old\n")
+
+    def no_links(*_: object) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(atomic_write.os, "link", no_links)
+    write_all_atomically({folder / "a": "new\n", folder / "b": "new\n"})
+    assert files_in(folder) == {"a": "new\n", "b": "new\n"}
