@@ -77,6 +77,7 @@ def related_groups(bundle: Bundle) -> list[RelatedGroup]:
         for i, claim_key in enumerate(keys):
             claim = claims[claim_key]
             event = claim.event_date
+            named = fact_id("related", bundle.nct_id, f"{key}.{i}")
             members.append(
                 RelatedClaim(
                     key=claim.key,
@@ -86,10 +87,8 @@ def related_groups(bundle: Bundle) -> list[RelatedGroup]:
                     disease=claim.disease_name,
                     event_date=event.value if event else None,
                     status=claim.status,
-                    fact=f"related:{bundle.nct_id}:{key}.{i}",
-                    mrs_upper_bound=_int(
-                        bundle.fact_value(f"related:{bundle.nct_id}:{key}.{i}.mrs_upper_bound")
-                    ),
+                    fact=named,
+                    mrs_upper_bound=_int(bundle.fact_value(f"{named}.mrs_upper_bound")),
                 )
             )
         groups.append(

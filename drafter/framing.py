@@ -16,6 +16,7 @@ from typing import Literal
 
 from drafter.bundle import Bundle
 from drafter.classify import classify_stop_reason
+from drafter.facts import fact_id
 from drafter.rulebook import SCIENTIFIC_ARCHETYPES as FAILURE_ARCHETYPES
 
 Framing = Literal["failure", "no_scientific_failure"]
@@ -109,10 +110,8 @@ def failure_evidence(bundle: Bundle) -> list[str]:
             for claim in assessment.claims
             if claim.nct_id == bundle.nct_id and claim.archetype in FAILURE_ARCHETYPES
         ]
-    for fact in bundle.facts:
-        if fact.id.startswith(f"reference:{bundle.nct_id}:outcome_reported") and isinstance(
-            fact.value, str
-        ):
+    for fact in bundle.facts_with_prefix(fact_id("reference", bundle.nct_id, "outcome_reported")):
+        if isinstance(fact.value, str):
             reported = classify_stop_reason(fact.value)
             if not reported.non_failure and reported.archetype in FAILURE_ARCHETYPES:
                 found.append(f"{fact.label.lower()} reads as {reported.archetype}")

@@ -77,19 +77,6 @@ def fast_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def reference_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    """NCT05591222 built offline and assessed against the seed claims, as of the date of the
-    published post-mortem (2026-05-20); shared read-only by the tests that only read it."""
-    tmp = tmp_path_factory.mktemp("reference-bundle")
-    settings = fast_settings(tmp, offline=True)
-    with HttpClient(settings) as client:
-        query = EvidenceQuery(nct_id="NCT05591222", as_of=date(2026, 5, 20))
-        evidence = build_bundle(client, query)
-    with ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store:
-        return assess(evidence, store)
-
-
-@pytest.fixture(scope="session")
 def bundle_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Bundle]:
     """Any bundled trial built offline and assessed against the seed claims (as of 2026-05-20)."""
     built: dict[str, Bundle] = {}
@@ -106,6 +93,13 @@ def bundle_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Bundl
         return built[nct_id]
 
     return build
+
+
+@pytest.fixture(scope="session")
+def reference_bundle(bundle_of: Callable[[str], Bundle]) -> Bundle:
+    """NCT05591222 built offline and assessed against the seed claims, as of the date of the
+    published post-mortem (2026-05-20); shared read-only by the tests that only read it."""
+    return bundle_of("NCT05591222")
 
 
 @pytest.fixture
