@@ -75,9 +75,9 @@ def problems_of(
             f"the section has {len(output.paragraphs)} paragraphs; write at most {MAX_PARAGRAPHS}"
         )
     handle_of = {fact.id: handle for handle, fact in handled.items()}
-    untrusted = [f for f in handled.values() if _echo_source(f)]
+    runs = source_runs(f for f in handled.values() if _echo_source(f))
     for piece in pieces:
-        problems += _piece_problems(piece, handled, handle_of, untrusted, analytic, framing)
+        problems += _piece_problems(piece, handled, handle_of, runs, analytic, framing)
     return problems
 
 
@@ -85,7 +85,7 @@ def _piece_problems(
     piece: _Piece,
     handled: dict[str, Fact],
     handle_of: dict[str, str],
-    untrusted: Sequence[Fact],
+    runs: frozenset[tuple[str, ...]],
     analytic: bool,
     framing: Framing,
 ) -> list[str]:
@@ -111,7 +111,7 @@ def _piece_problems(
             " phase or id belongs in a fact paragraph that cites the fact holding it"
             for a in extract_anchors(text)
         ]
-    echoed = echoed_source(text, untrusted)
+    echoed = _echo(text, runs)
     if echoed:
         problems.append(
             f"{piece.where} repeats source text ({echoed!r}…) outside quotation marks: quote "
@@ -285,8 +285,12 @@ def _is_verbatim_quote(inside: str, source: str) -> bool:
 
 
 def _on_word_boundaries(part: str, whole: str) -> bool:
-    pattern = rf"(?<![^\W_]){re.escape(part)}(?![^\W_])"
-    return re.search(pattern, whole, re.IGNORECASE) is not None
+    return _bounded(part).search(whole) is not None
+
+
+def _bounded(part: str) -> re.Pattern[str]:
+    """`part` as written, any case, not inside a longer word."""
+    return re.compile(rf"(?<![^\W_]){re.escape(part)}(?![^\W_])", re.IGNORECASE)
 
 
 def without_verbatim_names(text: str, cited: Sequence[Fact]) -> str:
@@ -308,24 +312,30 @@ def without_verbatim_names(text: str, cited: Sequence[Fact]) -> str:
         reverse=True,
     )
     for name in names:
-        pattern = rf"(?<![^\W_]){re.escape(name)}(?![^\W_])"
-        text = re.sub(pattern, lambda m: " " * len(m.group(0)), text, flags=re.IGNORECASE)
+        text = _bounded(name).sub(lambda m: " " * len(m.group(0)), text)
     return text
 
 
 def echoed_source(text: str, untrusted: Iterable[Fact]) -> str | None:
     """The first run of ECHO_WORDS words of untrusted source text in `text` (quotations that
     a cited fact holds are blanked before this is asked), or None."""
-    words = [w.casefold() for w in _WORD.findall(text)]
-    if len(words) < ECHO_WORDS:
-        return None
-    runs: set[tuple[str, ...]] = set()
-    for fact in untrusted:
-        source = [w.casefold() for w in _WORD.findall(str(fact.value))]
-        runs.update(_runs(source))
-    for i, run in enumerate(_runs(words)):
+    return _echo(text, source_runs(untrusted))
+
+
+def source_runs(untrusted: Iterable[Fact]) -> frozenset[tuple[str, ...]]:
+    """Every run of ECHO_WORDS words of the facts' text, case-folded: made once a section."""
+    return frozenset(
+        run
+        for fact in untrusted
+        for run in _runs([w.casefold() for w in _WORD.findall(str(fact.value))])
+    )
+
+
+def _echo(text: str, runs: frozenset[tuple[str, ...]]) -> str | None:
+    found = _WORD.findall(text)
+    for i, run in enumerate(_runs([w.casefold() for w in found])):
         if run in runs:
-            return " ".join(_WORD.findall(text)[i : i + ECHO_WORDS])
+            return " ".join(found[i : i + ECHO_WORDS])
     return None
 
 
