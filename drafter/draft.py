@@ -11,7 +11,6 @@ leaves the rest of the draft intact. Every ask is reported to `on_call` (the cal
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
@@ -99,8 +98,9 @@ class _Shared:
     stop: str
     on_call: CallHook | None
     pricing: Pricing | None
-    # set when the model cannot answer at all: sections not yet asked are not asked
-    stopped: threading.Event = field(default_factory=threading.Event)
+    # why the model cannot answer at all, once it could not: sections not yet asked are not
+    # asked, and each stops with the first cause (list.append is atomic across threads)
+    failures: list[ModelUnavailable] = field(default_factory=list)
 
 
 def draft_trial(
@@ -163,13 +163,13 @@ def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
             attempt=attempt,
             framing=shared.framing,
         )
-        if shared.stopped.is_set():
-            raise ModelUnavailable("the model could not answer another section; stopped")
+        if shared.failures:  # whichever section is reported first, the message is the cause
+            raise ModelUnavailable(str(shared.failures[0]))
         try:
             result = shared.writer.write(request)
-        except ModelUnavailable:
-            shared.stopped.set()
-            raise
+        except ModelUnavailable as error:
+            shared.failures.append(error)
+            raise ModelUnavailable(str(shared.failures[0])) from None
         problems = _problems(result, handled, spec, shared.framing)
         last = result.output or last
         run.calls.append(_call_record(spec, attempt, shared, result, problems))

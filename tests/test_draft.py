@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from drafter.config import load_settings
 from drafter.draft import draft_trial
 from drafter.draft_model import Draft
 from drafter.section_models import Paragraph, SectionText
-from drafter.writers.base import WriteRequest, WriteResult
+from drafter.writers.base import ModelUnavailable, WriteRequest, WriteResult
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import SNAPSHOT_DIR
 from tests.drafting_model import model
@@ -309,6 +310,25 @@ def test_a_needs_editor_reason_names_fact_ids_not_prompt_handles(reference_bundl
     tried = next(s for s in sections if s.key == "what_was_tried")
     assert tried.status == "needs_editor"
     assert tried.reason and f"[ctgov:{NCT}:enrollment]" in tried.reason, tried.reason
+
+
+def test_a_stopped_draft_reports_the_first_cause_whichever_section_tells_it(
+    reference_bundle: Bundle,
+) -> None:
+    failed = threading.Event()
+
+    class Failing(OfflineWriter):
+        def write(self, request: WriteRequest) -> WriteResult:
+            if request.section == "open_questions":
+                failed.set()
+                raise ModelUnavailable("model endpoint 127.0.0.1: no quota left")
+            if request.section == "headline":  # reported first; asks again after the failure
+                assert failed.wait(5)
+                return WriteResult(output=None, raw="", problem="malformed_json", model="none")
+            return super().write(request)
+
+    with pytest.raises(ModelUnavailable, match="no quota left"):
+        draft_trial(reference_bundle, Failing())
 
 
 def claims_now() -> dict[str, dict[str, object]]:
