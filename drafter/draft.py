@@ -263,16 +263,16 @@ def _finished(
         paragraphs: list[CitedParagraph] = []
     else:
         assert isinstance(output, SectionText)
-        kept = output.paragraphs if status == "written" else output.paragraphs[:MAX_PARAGRAPHS]
+        # unverified text kept for the editor is bounded like verified text (which validation
+        # already held to these bounds, so clipping changes only needs_editor sections)
         paragraphs = [
             CitedParagraph(
-                # unverified text kept for the editor is bounded like verified text
-                text=p.text if status == "written" else _clipped(p.text, MAX_PARAGRAPH_CHARS),
+                text=_clipped(p.text, MAX_PARAGRAPH_CHARS),
                 cites=ids(p.cites),
                 kind=p.kind,
                 grade=p.grade,
             )
-            for p in kept
+            for p in output.paragraphs[:MAX_PARAGRAPHS]
         ]
     run.section = run.section.model_copy(
         update={"status": status, "paragraphs": paragraphs, "attempts": attempts, "reason": reason}
