@@ -49,8 +49,10 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
             staged.append((_staged(path, text, create_parents), path))
         for _, path in staged:
             _replaceable(path)  # again: something may have appeared there meanwhile
+        several = len(staged) > 1  # one rename alone is atomic: nothing to undo, no backup
         for tmp, path in staged:
-            kept.append((_backup(path), path))
+            if several:
+                kept.append((_backup(path), path))
             os.replace(tmp, path)
     except BaseException as error:
         _restore(kept)

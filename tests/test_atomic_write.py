@@ -79,3 +79,18 @@ def test_without_hard_links_the_backup_is_a_copy(
     monkeypatch.setattr(atomic_write.os, "link", no_links)
     write_all_atomically({folder / "a": "new\n", folder / "b": "new\n"})
     assert files_in(folder) == {"a": "new\n", "b": "new\n"}
+
+
+def test_a_single_file_that_cannot_be_renamed_keeps_its_old_content(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (folder / "a").write_text("old\n")
+
+    def failing(source: str, target: str) -> None:
+        raise OSError(28, "No space left on device", str(target))
+
+    monkeypatch.setattr(atomic_write.os, "replace", failing)
+    with pytest.raises(BadInput, match="No space left on device"):
+        write_atomically(folder / "a", "new\n")
+    monkeypatch.undo()
+    assert files_in(folder) == {"a": "old\n"}
