@@ -24,6 +24,8 @@ VerifyStatus = Literal[
     "unsupported_precision",  # more precise than the fact ("15 March 2021" for "2021-03")
     "background",  # inside a paragraph marked background: for the editor, not checked
 ]
+CitesFrom = Literal["draft", "aligned", "markers", "none"]
+Checked = Literal["draft.json", "draft.md"]
 # The statuses that make `drafter verify` exit 1.
 FAILING: frozenset[str] = frozenset({"mismatch", "untraceable", "unsupported_precision"})
 STATUSES: tuple[str, ...] = (
@@ -83,7 +85,11 @@ class ParagraphReport(BaseModel):
     text: str
     kind: str = Field(description="fact, background, editor, conflict or summary")
     cites: list[str]
-    cites_from: Literal["draft", "aligned", "markers", "none"] = "draft"
+    cites_from: CitesFrom = Field(
+        default="draft",
+        description="where the citations came from: draft.json, the paragraph of draft.json an "
+        "edited paragraph was aligned to, its source markers [n], or nowhere",
+    )
     line: int | None = Field(default=None, description="line in draft.md, when verified there")
     anchors: list[CheckedAnchor]
     unused_cites: list[str] = Field(
@@ -117,7 +123,7 @@ class VerifyReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nct_id: str
-    checked: Literal["draft.json", "draft.md"]
+    checked: Checked
     path: str
     paragraphs: list[ParagraphReport]
     facts: dict[str, FactView] = Field(

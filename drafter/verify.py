@@ -1,0 +1,747 @@
+"""Check every anchor of a draft against the evidence it was drafted from.
+
+An anchor is a place in the prose that states something a source can confirm: a number, date,
+phase or identifier (drafter.anchors), a quotation (drafter.quotes), a drug, sponsor, target or
+disease name (drafter.names), a trial status ("terminated"), or whether an enrollment figure is
+actual or estimated. Each is matched against facts of its own type only, never against "any
+value anywhere in the bundle":
+
+* verified — a fact the paragraph cites supports it (a quotation: the fact's text holds it
+  verbatim; a name: an alias of the named thing whose fact, or a fact about that record, is
+  cited; a qualifier: the supporting number fact is ACTUAL or ESTIMATED as said).
+* fuzzy — a near match: a number rounded to fewer decimals, a phase that only overlaps, a name
+  matched after dropping a suffix or within a small edit distance, a quotation equal only with
+  case folded.
+* mismatch — the paragraph cites a fact of the anchor's type and that fact says something else.
+  This holds even when some other, uncited fact of the bundle would support the anchor: a
+  value moved from one field to another ("99 participants" where the paragraph cites the
+  current enrollment, and 99 is an earlier estimate) is the swap a reviewer must see.
+* verified_uncited — some fact of the type supports it, and the paragraph cites none of the type
+  (a sentence an editor added, or a name said in passing).
+* untraceable — no fact of the type holds it.
+* unsupported_precision — more precise than the fact ("15 March 2021" for "2021-03").
+* background — any anchor of a paragraph marked background: for the editor, not checked.
+
+Typed anchors inside a verified quotation are the quotation's (the source's words), so they are
+not checked again; inside a quotation that fails they are checked like any other.
+Per draft: anchor coverage (verified or fuzzy over all anchors but background), citation recall
+(fact paragraphs whose every anchor a cited fact supports) and citation precision (cited facts
+of a checkable kind that support some anchor of their paragraph), as ALCE defines them for
+sentences, computed at the paragraph level because citations are per paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from drafter.anchors import Anchor, FactIndex, Support, accepted, extract_anchors
+from drafter.bundle import Bundle, SourceRecord
+from drafter.draft_model import Draft
+from drafter.facts import Fact, entity_key, slug
+from drafter.names import NameFinder, NameGroup, NameHit, normal_name
+from drafter.quotes import (
+    QUOTABLE_KINDS,
+    Quotation,
+    find_quotations,
+    nearest_quote,
+    quote_match,
+)
+from drafter.verify_model import (
+    STATUSES,
+    Checked,
+    CheckedAnchor,
+    CitesFrom,
+    FactView,
+    ParagraphReport,
+    VerifyCounts,
+    VerifyReport,
+    VerifyStatus,
+)
+
+KNOWN_LIMITS = [
+    "Negation and direction are not read: 'met' and 'did not meet', 'more than 70' and '70' "
+    "check the same.",
+    "Which fact a typed value binds to is decided by value and type within the paragraph's "
+    "citations, not by the sentence's wording: two cited values swapped with each other "
+    "(start and completion dates) are not detected.",
+    "Free-text claims without an anchor (causes, mechanisms, judgements) are not checked: "
+    "read them.",
+    "The Sources and Related failure claims listings are rendered from facts, not checked.",
+]
+_CHECKED_KINDS = frozenset({"count", "number", "score", "date", "phase", "id", "quote", "text"})
+_FACT_PARAGRAPHS = frozenset({"fact", "conflict", "summary"})
+
+_STATUS_WORDS = {
+    "terminated": "TERMINATED",
+    "withdrawn": "WITHDRAWN",
+    "suspended": "SUSPENDED",
+    "completed": "COMPLETED",
+    "recruiting": "RECRUITING",
+    "not yet recruiting": "NOT_YET_RECRUITING",
+    "active, not recruiting": "ACTIVE_NOT_RECRUITING",
+    "enrolling by invitation": "ENROLLING_BY_INVITATION",
+}
+_STATUS_ALTERNATION = "|".join(re.escape(w) for w in sorted(_STATUS_WORDS, key=len, reverse=True))
+_STATUS = re.compile(
+    rf"(?i:\b(?:was|is|were|are|been|being|remains?|listed as|lists it as|status:?|"
+    rf"status is|status was)\s+(?:now\s+|formally\s+|officially\s+|still\s+)?"
+    rf"(?P<a>{_STATUS_ALTERNATION})\b)"
+    rf"|\btrial\s+NCT\d{{8}}\s+(?P<b>terminated|withdrawn|suspended|completed)\b"
+    rf"|(?i:\b(?P<c>terminated|withdrawn|suspended)\s+(?:trial|study)\b)"
+)
+_QUALIFIER_AFTER = re.compile(
+    r"\s*(?:participants|patients|subjects|people)?\s*\((actual|estimated|anticipated|planned|"
+    r"expected|target)\)",
+    re.IGNORECASE,
+)
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:planned|anticipated|estimated|expected|targeted|aimed|intended)\s+(?:to\s+enrol?l\s+)?"
+    r"(?:an?\s+)?(?:enrol?lment\s+(?:of\s+)?)?(?:about\s+|approximately\s+|some\s+)?$",
+    re.IGNORECASE,
+)
+_ACTUAL_WORDS = frozenset({"actual"})
+# Words before a date that say which date it is, and the fields that hold that date; the most
+# specific first ("primary completion" before "completion").
+_DATE_CUES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"(?i)\bprimary completion\b"), re.compile(r":primary_completion")),
+    (re.compile(r"(?i)\bresults\b[^.;]*\bposted\b"), re.compile(r":results_first_posted$")),
+    (re.compile(r"(?i)\b(?:last update|last updated|updated)\b"), re.compile(r":last_update")),
+    (re.compile(r"(?i)\b(?:first posted|registered|first submitted)\b"), re.compile(r":first_")),
+    (re.compile(r"(?i)\bcomplet(?:ion|ed)\b"), re.compile(r":(?<!primary_)completion_date")),
+    (re.compile(r"(?i)\b(?:start(?:ed|s|ing)?|began|begun|opened)\b"), re.compile(r":start_date$")),
+]
+# Nouns after a number that say what it counts, and the unit of the facts that count it.
+_UNIT_NOUNS = re.compile(
+    r"\s*(?:(?:actual|estimated|planned|enrolled|randomi[sz]ed)\s+)?(?P<noun>participants?|"
+    r"patients?|subjects?|people|volunteers|children|adults|arms?|sites?|cent(?:er|re)s|"
+    r"reports?|programs?|programmes?|points?)\b",
+    re.IGNORECASE,
+)
+_NOUN_UNITS = {
+    "participant": "participants",
+    "patient": "participants",
+    "subject": "participants",
+    "people": "participants",
+    "volunteers": "participants",
+    "children": "participants",
+    "adults": "participants",
+    "arm": "arms",
+    "site": "sites",
+    "center": "sites",
+    "centre": "sites",
+    "report": "reports",
+    "program": "programs",
+    "programme": "programs",
+    "point": "points",
+}
+_SENTENCE_END = re.compile(r"[.;:!?]\s")
+
+
+@dataclass
+class ParagraphInput:
+    """A paragraph to check, from draft.json or re-aligned from an edited draft.md."""
+
+    section: str
+    heading: str
+    index: int
+    text: str
+    cites: list[str]
+    kind: str
+    cites_from: CitesFrom = "draft"
+    line: int | None = None
+
+
+@dataclass
+class _Found:
+    anchor: CheckedAnchor
+    binds: list[str] = field(default_factory=list)  # cited facts the anchor rests on
+
+
+def paragraphs_of_draft(draft: Draft) -> list[ParagraphInput]:
+    """Every checkable paragraph of draft.json, in reading order."""
+    out = [
+        ParagraphInput("headline", "Headline", 0, draft.headline, draft.headline_cites, "fact"),
+        ParagraphInput("dek", "Dek", 0, draft.dek, draft.headline_cites, "fact"),
+    ]
+    for i, conflict in enumerate(draft.conflicts):
+        out.append(
+            ParagraphInput(
+                "conflicts", "Conflicting evidence", i, conflict.note, conflict.facts, "conflict"
+            )
+        )
+    for section in draft.sections:
+        if section.key == "mrs" and draft.mrs:
+            out.extend(_mrs_paragraphs(draft, section.heading))
+            continue
+        for i, paragraph in enumerate(section.paragraphs):
+            out.append(
+                ParagraphInput(
+                    section.key, section.heading, i, paragraph.text, paragraph.cites, paragraph.kind
+                )
+            )
+    return out
+
+
+def _mrs_paragraphs(draft: Draft, heading: str) -> list[ParagraphInput]:
+    """The score table's rows and its sentences, as the article prints them."""
+    assert draft.mrs is not None
+    mrs = draft.mrs
+    rows = [
+        ParagraphInput(
+            "mrs",
+            heading,
+            i,
+            f"{row.heading}: {row.points:.1f} / {row.maximum}",
+            [row.fact, row.maximum_fact],
+            "summary",
+        )
+        for i, row in enumerate(mrs.rows)
+    ]
+    rows.append(
+        ParagraphInput("mrs", heading, len(rows), mrs.summary, mrs.summary_cites, "summary")
+    )
+    if mrs.most_informative:
+        rows.append(
+            ParagraphInput(
+                "mrs",
+                heading,
+                len(rows),
+                f"The most informative claim on file: “{mrs.most_informative}”.",
+                mrs.most_informative_cites,
+                "summary",
+            )
+        )
+    return rows
+
+
+class Verifier:
+    """Checks paragraphs against one bundle's facts (indexes built once per draft)."""
+
+    def __init__(self, facts: Iterable[Fact], records: Iterable[SourceRecord] = ()) -> None:
+        self.facts: dict[str, Fact] = {}
+        for fact in facts:
+            self.facts.setdefault(fact.id, fact)
+        self.records = {r.id: r for r in records}
+        every = list(self.facts.values())
+        self.index = FactIndex(every)
+        self.names = NameFinder(every)
+        self.quotable = [f for f in every if f.kind in QUOTABLE_KINDS]
+        self.statuses = [f for f in every if f.id.endswith(":overall_status")]
+
+    # -- one paragraph --------------------------------------------------------------------
+
+    def check(self, paragraph: ParagraphInput) -> ParagraphReport:
+        cited = [self.facts[c] for c in dict.fromkeys(paragraph.cites) if c in self.facts]
+        found: list[_Found] = (
+            [] if paragraph.kind == "editor" else self._anchors(paragraph.text, cited)
+        )
+        if paragraph.kind == "background":
+            for item in found:
+                item.anchor = item.anchor.model_copy(
+                    update={
+                        "status": "background",
+                        "reason": "in a background paragraph: not checked",
+                    }
+                )
+        bound = {fact_id for item in found for fact_id in item.binds}
+        unused = [f.id for f in cited if f.kind in _CHECKED_KINDS and f.id not in bound]
+        return ParagraphReport(
+            section=paragraph.section,
+            heading=paragraph.heading,
+            index=paragraph.index,
+            text=paragraph.text,
+            kind=paragraph.kind,
+            cites=list(paragraph.cites),
+            cites_from=paragraph.cites_from,
+            line=paragraph.line,
+            anchors=[item.anchor for item in found],
+            unused_cites=unused,
+        )
+
+    def _anchors(self, text: str, cited: list[Fact]) -> list[_Found]:
+        cited_ids = {f.id for f in cited}
+        found: list[_Found] = []
+        absorbed: list[tuple[int, int]] = []
+        taken: list[tuple[int, int]] = []
+        for quotation in find_quotations(text):
+            item = self._quote(quotation, cited, cited_ids)
+            found.append(item)
+            taken.append((quotation.start, quotation.end))
+            if item.anchor.status in ("verified", "verified_uncited", "fuzzy"):
+                absorbed.append((quotation.start, quotation.end))
+        for hit in self.names.find(text, taken, aliases_only=True):
+            found.append(self._name(hit, cited))
+            taken.append((hit.start, hit.end))
+            absorbed.append((hit.start, hit.end))
+        cited_index = FactIndex(cited)
+        typed: list[tuple[Anchor, _Found]] = []
+        for anchor in extract_anchors(text):
+            if _inside(anchor.start, anchor.end, absorbed):
+                continue
+            item = self._typed(anchor, cited_index, text)
+            found.append(item)
+            typed.append((anchor, item))
+            taken.append((anchor.start, anchor.end))
+        for anchor, item in typed:
+            if anchor.kind == "number":
+                qualifier = self._qualifier(text, anchor, item, absorbed)
+                if qualifier:
+                    found.append(qualifier)
+        for match in _STATUS.finditer(text):
+            group = next(g for g in ("a", "b", "c") if match.group(g))
+            if _inside(match.start(group), match.end(group), absorbed + taken):
+                continue
+            found.append(self._status(match, group, cited_ids))
+            taken.append((match.start(group), match.end(group)))
+        for hit in self.names.find(text, taken):
+            found.append(self._name(hit, cited))
+        found.sort(key=lambda item: item.anchor.start)
+        return found
+
+    # -- typed values -----------------------------------------------------------------------
+
+    def _typed(self, anchor: Anchor, cited_index: FactIndex, text: str) -> _Found:
+        own = cited_index.match(anchor)
+        bucket = _phase_bucket(anchor, cited_index) if anchor.kind == "phase" else None
+        if bucket is not None and not (own and accepted(own)):
+            reason = f"the phase of the cited count {bucket}"
+            return self._result(anchor, "verified", bucket, True, reason, [bucket])
+        bound = self._bound_by_wording(text, anchor, cited_index, own)
+        if bound is not None:
+            return bound
+        if own and accepted(own):
+            status: VerifyStatus = "verified" if own.status == "supported" else "fuzzy"
+            return self._result(anchor, status, own.fact_id, True, own.reason, [own.fact_id])
+        if own and own.status == "unsupported_precision":
+            return self._result(anchor, "unsupported_precision", own.fact_id, True, own.reason)
+        anywhere = self.index.match(anchor)
+        cites_type = bool(cited_index.of_kind(anchor.kind))
+        if own is not None and cites_type:
+            reason = f"the cited fact says {_shown(self.facts[own.fact_id])}"
+            if anywhere and accepted(anywhere):
+                reason += f"; {anywhere.fact_id} (not cited) holds {anchor.text!r}"
+            return self._result(anchor, "mismatch", own.fact_id, True, reason)
+        if anywhere and accepted(anywhere):
+            status = "verified_uncited" if anywhere.status == "supported" else "fuzzy"
+            reason = f"{anywhere.fact_id} holds it, but the paragraph does not cite it"
+            return self._result(anchor, status, anywhere.fact_id, False, reason)
+        if anywhere and anywhere.status == "unsupported_precision":
+            return self._result(
+                anchor, "unsupported_precision", anywhere.fact_id, False, anywhere.reason
+            )
+        return self._result(
+            anchor, "untraceable", None, False, f"no {anchor.kind} fact holds {anchor.text!r}"
+        )
+
+    def _bound_by_wording(
+        self, text: str, anchor: Anchor, cited_index: FactIndex, own: Support | None
+    ) -> _Found | None:
+        """A mismatch when the sentence's wording names which cited fact a value is ("started
+        on", "72 participants") and the value is not that fact's but another cited one's: a
+        swap of two cited values is caught where the prose says which is which."""
+        named = _named_facts(text, anchor, cited_index)
+        if not named or own is None or not accepted(own):
+            return None  # graded as usual (no cited fact holds the value at all)
+        if accepted(FactIndex(named).match(anchor)):
+            return None  # a fact the wording names holds it (two fields may agree)
+        fact = named[0]
+        reason = (
+            f"the wording binds it to {fact.id} ({fact.label}), which says {_shown(fact)}; "
+            f"{anchor.text!r} is {own.fact_id}"
+        )
+        return self._result(anchor, "mismatch", fact.id, True, reason)
+
+    def _result(
+        self,
+        anchor: Anchor,
+        status: VerifyStatus,
+        fact_id: str | None,
+        cited: bool,
+        reason: str,
+        binds: list[str] | None = None,
+    ) -> _Found:
+        checked = CheckedAnchor(
+            kind=anchor.kind,
+            text=anchor.text,
+            start=anchor.start,
+            end=anchor.end,
+            value=str(anchor.value),
+            status=status,
+            fact_id=fact_id,
+            cited=cited,
+            reason=reason,
+        )
+        return _Found(checked, binds or [])
+
+    def _qualifier(
+        self, text: str, anchor: Anchor, number: _Found, absorbed: list[tuple[int, int]]
+    ) -> _Found | None:
+        """ "72 participants (actual)", "planned to enroll 99": the number's fact must say so."""
+        after = _QUALIFIER_AFTER.match(text, anchor.end)
+        before = _QUALIFIER_BEFORE.search(text, max(0, anchor.start - 60), anchor.start)
+        if after:
+            start, end, word = after.start(1), after.end(1), after.group(1).casefold()
+        elif before:
+            start, end = before.start(), before.start() + len(before.group().split()[0])
+            word = before.group().split()[0].casefold()
+        else:
+            return None
+        if _inside(start, end, absorbed):
+            return None
+        wanted = "ACTUAL" if word in _ACTUAL_WORDS else "ESTIMATED"
+        fact = self.facts.get(number.anchor.fact_id or "")
+        base = {"kind": "qualifier", "text": text[start:end], "start": start, "end": end}
+        if fact is None or number.anchor.status not in ("verified", "verified_uncited", "fuzzy"):
+            return None  # the figure is flagged already; its qualifier has nothing to match
+        said = (fact.qualifier or "").upper()
+        said = "ACTUAL" if said == "ACTUAL" else ("ESTIMATED" if said else "")
+        if not said:
+            status: VerifyStatus = "untraceable"
+            reason = f"{fact.id} does not say whether it is actual or estimated"
+        elif said == wanted:
+            status = "verified" if number.anchor.cited else "verified_uncited"
+            reason = f"{fact.id} is {fact.qualifier}"
+        else:
+            status = "mismatch"
+            reason = f"{fact.id} is {fact.qualifier}, not {word}"
+        checked = CheckedAnchor(
+            **base,
+            value=wanted,
+            status=status,
+            fact_id=fact.id,
+            cited=number.anchor.cited,
+            reason=reason,
+        )
+        return _Found(checked, [fact.id] if status == "verified" else [])
+
+    def _status(self, match: re.Match[str], group: str, cited_ids: set[str]) -> _Found:
+        written = match.group(group)
+        wanted = _STATUS_WORDS[written.casefold()]
+        cited = [f for f in self.statuses if f.id in cited_ids]
+        pool = cited or self.statuses
+        base = {
+            "kind": "status",
+            "text": written,
+            "start": match.start(group),
+            "end": match.end(group),
+        }
+        same = next((f for f in pool if str(f.value).upper() == wanted), None)
+        if same is not None:
+            status: VerifyStatus = "verified" if cited else "verified_uncited"
+            checked = CheckedAnchor(
+                **base,
+                value=wanted,
+                status=status,
+                fact_id=same.id,
+                cited=bool(cited),
+                reason=f"{same.id} is {same.value}",
+            )
+            return _Found(checked, [same.id] if cited else [])
+        if pool:
+            other = pool[0]
+            status = "mismatch" if cited else "untraceable"
+            reason = f"{other.id} says {other.value}, not {wanted}"
+            checked = CheckedAnchor(
+                **base,
+                value=wanted,
+                status=status,
+                fact_id=other.id,
+                cited=bool(cited),
+                reason=reason,
+            )
+            return _Found(checked)
+        checked = CheckedAnchor(
+            **base,
+            value=wanted,
+            status="untraceable",
+            fact_id=None,
+            cited=False,
+            reason="no status fact in the evidence",
+        )
+        return _Found(checked)
+
+    # -- quotations -----------------------------------------------------------------------
+
+    def _quote(self, quotation: Quotation, cited: list[Fact], cited_ids: set[str]) -> _Found:
+        base = {
+            "kind": "quote",
+            "text": quotation.text,
+            "start": quotation.inner_start,
+            "end": quotation.inner_end,
+            "value": quotation.text,
+        }
+        for pool, in_cites in ((cited, True), (self.quotable, False)):
+            near: Fact | None = None
+            for fact in pool:
+                how = quote_match(quotation.text, fact)
+                if how == "verbatim":
+                    status: VerifyStatus = "verified" if in_cites else "verified_uncited"
+                    reason = f"verbatim in {fact.id}" + ("" if in_cites else " (not cited)")
+                    checked = CheckedAnchor(
+                        **base, status=status, fact_id=fact.id, cited=in_cites, reason=reason
+                    )
+                    return _Found(checked, [fact.id] if in_cites else [])
+                if how == "case" and near is None:
+                    near = fact
+            if near is not None:
+                checked = CheckedAnchor(
+                    **base,
+                    status="fuzzy",
+                    fact_id=near.id,
+                    cited=in_cites,
+                    reason=f"in {near.id} only when case is ignored: quote it as written",
+                )
+                return _Found(checked, [near.id] if in_cites else [])
+        nearest = nearest_quote(quotation.text, cited)
+        if nearest and nearest[1] >= 60:
+            fact = nearest[0]
+            reason = f"not verbatim: the cited {fact.id} says {_shown(fact)}"
+            checked = CheckedAnchor(
+                **base, status="mismatch", fact_id=fact.id, cited=True, reason=reason
+            )
+            return _Found(checked)
+        checked = CheckedAnchor(
+            **base,
+            status="untraceable",
+            fact_id=None,
+            cited=False,
+            reason="no source text holds these words: a quotation must be verbatim",
+        )
+        return _Found(checked)
+
+    # -- names ----------------------------------------------------------------------------
+
+    def _name(self, hit: NameHit, cited: list[Fact]) -> _Found:
+        base = {
+            "kind": "name",
+            "name_type": hit.type,
+            "text": hit.text,
+            "start": hit.start,
+            "end": hit.end,
+            "value": hit.group.label if hit.group else hit.text,
+        }
+        cited_groups = {
+            self.names.group_of_fact[f.id].key: self.names.group_of_fact[f.id]
+            for f in cited
+            if f.id in self.names.group_of_fact
+        }
+        same_type = [g for g in cited_groups.values() if g.type == hit.type]
+        group = hit.group
+        if group is not None:
+            support = self._cited_support(group, hit.text, cited)
+            if support:
+                status: VerifyStatus = "verified" if hit.how == "alias" else "fuzzy"
+                reason = f"{hit.type} named in {support[0]}"
+                if hit.how != "alias":
+                    reason += f" as {group.label!r} ({hit.how} match)"
+                checked = CheckedAnchor(
+                    **base, status=status, fact_id=support[0], cited=True, reason=reason
+                )
+                return _Found(checked, support)
+            others = [g for g in same_type if g.key != group.key]
+            if others:
+                said = others[0]
+                reason = (
+                    f"the paragraph cites {said.label!r} as the {hit.type}; {hit.text!r} is "
+                    f"another {hit.type} of the evidence ({group.facts[0]}, not cited)"
+                )
+                checked = CheckedAnchor(
+                    **base, status="mismatch", fact_id=said.facts[0], cited=True, reason=reason
+                )
+                return _Found(checked)
+            status = "verified_uncited" if hit.how == "alias" else "fuzzy"
+            checked = CheckedAnchor(
+                **base,
+                status=status,
+                fact_id=group.facts[0],
+                cited=False,
+                reason=f"{hit.type} named in {group.facts[0]}, which the paragraph does not cite",
+            )
+            return _Found(checked)
+        if same_type:
+            said = same_type[0]
+            reason = (
+                f"the paragraph cites {said.label!r} as the {hit.type}; "
+                f"no source names {hit.text!r}"
+            )
+            checked = CheckedAnchor(
+                **base, status="mismatch", fact_id=said.facts[0], cited=True, reason=reason
+            )
+            return _Found(checked)
+        checked = CheckedAnchor(
+            **base,
+            status="untraceable",
+            fact_id=None,
+            cited=False,
+            reason=f"no source of this trial names the {hit.type} {hit.text!r}",
+        )
+        return _Found(checked)
+
+    def _cited_support(self, group: NameGroup, written: str, cited: list[Fact]) -> list[str]:
+        """Cited facts that name this thing: its own name facts, facts about its record (a
+        ChEMBL or Ensembl id), or cited text that contains the name as written."""
+        own = set(group.facts)
+        records = {
+            fact_id.split(":")[1]
+            for fact_id in group.facts
+            if fact_id.split(":")[0] in ("chembl", "opentargets", "reference")
+            and not fact_id.split(":")[1].startswith("NCT")  # the trial is not the drug
+        }
+        # a pair fact ("mrs:ENSG…+alopecia_areata:total") is about its target and its disease
+        records |= {entity_key(slug(alias)) for alias in group.aliases}
+        records |= {entity_key(alias) for alias in group.aliases}
+        wanted = normal_name(written)
+        support = []
+        for fact in cited:
+            source, entity, _ = fact.id.split(":", 2)
+            about = entity in records or bool(records & set(entity.split("+")))
+            # cited text naming it, or a label that does ("reports naming Daxdilimab, HZN-7734")
+            names_it = (
+                fact.kind in ("quote", "text") and _names_in(wanted, str(fact.value))
+            ) or _names_in(wanted, fact.label)
+            if fact.id in own or (about and source != "claims") or names_it:
+                support.append(fact.id)
+        return support
+
+
+_BUCKET = re.compile(r"(?:phase_buckets\.phase_(\d)|counts\.(PHASE\d|EARLY_PHASE1))\b")
+
+
+def _phase_bucket(anchor: Anchor, cited: FactIndex) -> str | None:
+    """A cited count per phase ("…:phase_buckets.phase_3", "…:counts.PHASE2.efficacy") whose
+    phase is the anchor's: the score's summary says "0 Phase 3" of such a count."""
+    for fact in cited.of_kind("number"):
+        found = _BUCKET.search(fact.id)
+        if found and (f"PHASE{found[1]}" if found[1] else found[2]) == anchor.value:
+            return fact.id
+    return None
+
+
+def _named_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
+    """The cited facts the words around an anchor name: a date's field by the words before
+    it in its sentence, a count's unit by the noun after it."""
+    if anchor.kind == "date":
+        sentence = _SENTENCE_END.split(text[: anchor.start])[-1]
+        for cue, field in _DATE_CUES:
+            if cue.search(sentence):
+                return [f for f in cited.of_kind("date") if field.search(f.id)]
+        return []
+    if anchor.kind == "number" and not anchor.percent:
+        noun = _UNIT_NOUNS.match(text, anchor.end)
+        if noun:
+            word = noun.group("noun").casefold()
+            unit = _NOUN_UNITS.get(word) or _NOUN_UNITS.get(word.rstrip("s"))
+            return [f for f in cited.of_kind("number") if unit and f.unit == unit]
+    return []
+
+
+def _names_in(wanted: str, text: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(wanted)}(?![\w])", normal_name(text)) is not None
+
+
+def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _shown(fact: Fact) -> str:
+    value = str(fact.value)
+    value = value if len(value) <= 90 else value[:87] + "..."
+    qualifier = f" ({fact.qualifier.lower()})" if fact.qualifier else ""
+    return f"{value!r}{qualifier}"
+
+
+# --- a whole draft ---------------------------------------------------------------------------
+
+
+def fact_view(fact: Fact, records: dict[str, SourceRecord]) -> FactView:
+    record = records.get(fact.record or "")
+    return FactView(
+        id=fact.id,
+        label=fact.label,
+        value=str(fact.value),
+        kind=fact.kind,
+        qualifier=fact.qualifier,
+        source=fact.source,
+        source_url=fact.source_url or (record.url if record else None),
+        field=fact.field,
+        request=record.request if record else None,
+        formula=fact.formula,
+        derived_from=list(fact.derived_from),
+    )
+
+
+def counts_of(paragraphs: Sequence[ParagraphReport]) -> VerifyCounts:
+    anchors = [a for p in paragraphs for a in p.anchors]
+    by_status: Counter[str] = Counter(a.status for a in anchors)
+    checked = len(anchors) - by_status["background"]
+    covered = by_status["verified"] + by_status["fuzzy"]
+    with_anchors = [p for p in paragraphs if p.kind in _FACT_PARAGRAPHS and p.anchors]
+    supported = [
+        p
+        for p in with_anchors
+        if all(a.status in ("verified", "fuzzy") and a.cited for a in p.anchors)
+    ]
+    bound = sum(
+        1
+        for p in paragraphs
+        if p.kind in _FACT_PARAGRAPHS
+        for c in p.cites
+        if c not in p.unused_cites
+    )
+    checkable = bound  # cited facts an anchor could bind to: bound plus unused
+    checkable += sum(len(p.unused_cites) for p in paragraphs if p.kind in _FACT_PARAGRAPHS)
+    return VerifyCounts(
+        anchors=len(anchors),
+        by_status={status: by_status[status] for status in STATUSES},
+        by_kind=dict(sorted(Counter(a.kind for a in anchors).items())),
+        anchor_coverage=round(covered / checked, 4) if checked else 1.0,
+        citation_recall=round(len(supported) / len(with_anchors), 4) if with_anchors else 1.0,
+        citation_precision=round(bound / checkable, 4) if checkable else 1.0,
+    )
+
+
+def verify_paragraphs(
+    draft: Draft,
+    bundle: Bundle,
+    paragraphs: Sequence[ParagraphInput],
+    *,
+    checked: Checked = "draft.json",
+    path: str = "",
+    unaligned_headings: Sequence[str] = (),
+    missing_sections: Sequence[str] = (),
+) -> VerifyReport:
+    """Check `paragraphs` (draft.json's or an edited draft.md's) against the evidence."""
+    facts = [*bundle.facts, *draft.facts]
+    verifier = Verifier(facts, bundle.sources)
+    reports = [verifier.check(p) for p in paragraphs]
+    wanted = {c for p in reports for c in p.cites} | {
+        a.fact_id for p in reports for a in p.anchors if a.fact_id
+    }
+    if draft.mrs:
+        wanted |= set(draft.mrs.facts)
+    views = {
+        fact_id: fact_view(verifier.facts[fact_id], verifier.records)
+        for fact_id in sorted(wanted)
+        if fact_id in verifier.facts
+    }
+    return VerifyReport(
+        nct_id=draft.nct_id,
+        checked=checked,
+        path=path,
+        paragraphs=reports,
+        facts=views,
+        counts=counts_of(reports),
+        unaligned_headings=list(unaligned_headings),
+        missing_sections=list(missing_sections),
+        needs_editor=draft.needs_editor,
+        conflicts=[c.note for c in draft.conflicts],
+        known_limits=KNOWN_LIMITS,
+    )
+
+
+def verify_draft(draft: Draft, bundle: Bundle, path: str = "") -> VerifyReport:
+    """Check every paragraph of draft.json."""
+    return verify_paragraphs(draft, bundle, paragraphs_of_draft(draft), path=path)
