@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from drafter.errors import mask_secrets
@@ -45,3 +46,29 @@ def tell(message: str) -> None:
     masked, control characters and newlines removed, length bounded."""
     sys.stderr.write(f"drafter: {one_line(mask_secrets(message), 2000)}\n")
     sys.stderr.flush()
+
+
+def text_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], *, width: int | None = None
+) -> str:
+    """An aligned plain-text table, one row a line, every cell on one line. With `width`, the
+    widest columns are cut (with "…") until a line fits, so a table never wraps."""
+    table = [tuple(one_line(cell) for cell in header)]
+    table += [tuple(one_line(cell) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    if width is not None:
+        gaps = 2 * (len(widths) - 1)
+        while sum(widths) + gaps > width and max(widths) > 8:
+            widest = widths.index(max(widths))
+            widths[widest] -= 1
+    return "".join(
+        "  ".join(
+            _fit(cell, size).ljust(size) for cell, size in zip(row, widths, strict=True)
+        ).rstrip()
+        + "\n"
+        for row in table
+    )
+
+
+def _fit(cell: str, size: int) -> str:
+    return cell if len(cell) <= size else cell[: size - 1] + "…"

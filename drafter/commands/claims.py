@@ -34,7 +34,7 @@ from drafter.config import load_settings
 from drafter.errors import BadInput, first_problem
 from drafter.models import Claim
 from drafter.rulebook import Archetype
-from drafter.terminal import json_text, one_line, tell
+from drafter.terminal import json_text, one_line, tell, text_table
 
 _MAX_CELL = 40
 
@@ -188,7 +188,7 @@ def render_table(claims: Sequence[Claim]) -> str:
         "EVENT",
         "STATUS",
     )
-    rows: list[tuple[str, ...]] = [header]
+    rows: list[tuple[str, ...]] = []
     for claim in claims:
         event = claim.event_date
         cells = (
@@ -203,12 +203,7 @@ def render_table(claims: Sequence[Claim]) -> str:
             claim.status,
         )
         rows.append(tuple(_cell(cell) for cell in cells))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        + "\n"
-        for row in rows
-    )
+    return text_table(header, rows)
 
 
 def _cell(text: str) -> str:
