@@ -172,6 +172,25 @@ class NameHit:
     how: str
 
 
+class Occupied:
+    """The characters of a text already claimed by an anchor: checking a span costs its
+    length, not the number of anchors found so far (a hostile text may hold thousands)."""
+
+    def __init__(self, size: int) -> None:
+        self._mask = bytearray(size)
+
+    def claim(self, start: int, end: int) -> None:
+        self._mask[start:end] = b"\x01" * (end - start)
+
+    def free(self, start: int, end: int) -> bool:
+        """No character of the span is claimed."""
+        return self._mask.find(1, start, end) < 0
+
+    def covers(self, start: int, end: int) -> bool:
+        """Every character of the span is claimed."""
+        return self._mask.find(0, start, end) < 0
+
+
 class _UnionFind:
     def __init__(self) -> None:
         self.parent: dict[object, object] = {}
@@ -392,9 +411,17 @@ class NameFinder:
             for t in _NAME_FIELDS
         }
         self.group_of_fact = {fact_id: g for g in self.groups for fact_id in g.facts}
+        self._resolved: dict[tuple[str, NameType], tuple[NameGroup | None, str]] = {}
 
     def resolve(self, text: str, name_type: NameType) -> tuple[NameGroup | None, str]:
-        """The bundle's named thing a written name is, and how it was matched."""
+        """The bundle's named thing a written name is, and how it was matched (remembered:
+        a draft names the same things again and again)."""
+        key = (text, name_type)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(text, name_type)
+        return self._resolved[key]
+
+    def _resolve(self, text: str, name_type: NameType) -> tuple[NameGroup | None, str]:
         group = self._by_alias.get((name_type, _compact(text)))
         if group:
             return group, "alias"
@@ -418,27 +445,24 @@ class NameFinder:
         return None, "other"
 
     def find(
-        self, text: str, taken: Sequence[tuple[int, int]] = (), *, aliases_only: bool = False
+        self, text: str, taken: Occupied | None = None, *, aliases_only: bool = False
     ) -> list[NameHit]:
         """Every name in `text` outside the `taken` spans, the bundle's aliases first, then
         the lexicon, then the shapes; overlaps keep the first. `aliases_only`: the bundle's
         aliases alone (found before typed anchors, so "Montanide ISA 51" is a name, not 51)."""
         hits: list[NameHit] = []
-        spans: list[tuple[int, int]] = list(taken)
-
-        def free(start: int, end: int) -> bool:
-            return all(end <= s or start >= e for s, e in spans)
+        spans = taken if taken is not None else Occupied(len(text))
 
         def add(start: int, end: int, name_type: NameType) -> None:
             written = text[start:end].strip(" .,;:")
             end = start + len(text[start:end].rstrip(" .,;:"))
-            if len(written) < 2 or normal_name(written) in _GENERIC or not free(start, end):
+            if len(written) < 2 or normal_name(written) in _GENERIC or not spans.free(start, end):
                 return
             if _SITE.match(written):
                 return
             group, how = self.resolve(written, name_type)
             hits.append(NameHit(start, end, written, name_type, group, how))
-            spans.append((start, end))
+            spans.claim(start, end)
 
         for name_type, pattern in self._patterns.items():
             for found in pattern.finditer(text) if pattern else ():  # bundle aliases

@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from drafter.anchors import Anchor, FactIndex, Support, accepted, extract_anchors
 from drafter.bundle import Bundle, SourceRecord
 from drafter.draft_model import Draft
+from drafter.errors import BadInput
 from drafter.facts import Fact, entity_key, slug
-from drafter.names import NameFinder, NameGroup, NameHit, normal_name
+from drafter.names import NameFinder, NameGroup, NameHit, Occupied, normal_name
 from drafter.quotes import (
     QUOTABLE_KINDS,
     Quotation,
@@ -49,6 +50,7 @@ from drafter.quotes import (
     nearest_quote,
     quote_match,
 )
+from drafter.sources import deadline
 from drafter.verify_model import (
     STATUSES,
     Checked,
@@ -71,6 +73,8 @@ KNOWN_LIMITS = [
     "read them.",
     "The Sources and Related failure claims listings are rendered from facts, not checked.",
 ]
+# A real draft has a few hundred anchors; an input with a hundred times that is not a draft.
+MAX_ANCHORS = 50_000
 _CHECKED_KINDS = frozenset({"count", "number", "score", "date", "phase", "id", "quote", "text"})
 _FACT_PARAGRAPHS = frozenset({"fact", "conflict", "summary"})
 
@@ -264,27 +268,29 @@ class Verifier:
     def _anchors(self, text: str, cited: list[Fact]) -> list[_Found]:
         cited_ids = {f.id for f in cited}
         found: list[_Found] = []
-        absorbed: list[tuple[int, int]] = []
-        taken: list[tuple[int, int]] = []
+        absorbed = Occupied(len(text))  # the source's own words: not checked again
+        taken = Occupied(len(text))  # every anchor found so far
         for quotation in find_quotations(text):
             item = self._quote(quotation, cited, cited_ids)
             found.append(item)
-            taken.append((quotation.start, quotation.end))
+            taken.claim(quotation.start, quotation.end)
             if item.anchor.status in ("verified", "verified_uncited", "fuzzy"):
-                absorbed.append((quotation.start, quotation.end))
+                absorbed.claim(quotation.start, quotation.end)
         for hit in self.names.find(text, taken, aliases_only=True):
             found.append(self._name(hit, cited))
-            taken.append((hit.start, hit.end))
-            absorbed.append((hit.start, hit.end))
+            absorbed.claim(hit.start, hit.end)
         cited_index = FactIndex(cited)
         typed: list[tuple[Anchor, _Found]] = []
-        for anchor in extract_anchors(text):
-            if _inside(anchor.start, anchor.end, absorbed):
+        every = extract_anchors(text)
+        if len(every) > MAX_ANCHORS:
+            raise BadInput(f"a paragraph with {len(every)} anchors: not a draft drafter can check")
+        for anchor in every:
+            if absorbed.covers(anchor.start, anchor.end):
                 continue
             item = self._typed(anchor, cited_index, text)
             found.append(item)
             typed.append((anchor, item))
-            taken.append((anchor.start, anchor.end))
+            taken.claim(anchor.start, anchor.end)
         for anchor, item in typed:
             if anchor.kind == "number":
                 qualifier = self._qualifier(text, anchor, item, absorbed)
@@ -292,10 +298,10 @@ class Verifier:
                     found.append(qualifier)
         for match in _STATUS.finditer(text):
             group = next(g for g in ("a", "b", "c") if match.group(g))
-            if _inside(match.start(group), match.end(group), absorbed + taken):
+            if not taken.free(match.start(group), match.end(group)):
                 continue
             found.append(self._status(match, group, cited_ids))
-            taken.append((match.start(group), match.end(group)))
+            taken.claim(match.start(group), match.end(group))
         for hit in self.names.find(text, taken):
             found.append(self._name(hit, cited))
         found.sort(key=lambda item: item.anchor.start)
@@ -377,7 +383,7 @@ class Verifier:
         return _Found(checked, binds or [])
 
     def _qualifier(
-        self, text: str, anchor: Anchor, number: _Found, absorbed: list[tuple[int, int]]
+        self, text: str, anchor: Anchor, number: _Found, absorbed: Occupied
     ) -> _Found | None:
         """ "72 participants (actual)", "planned to enroll 99": the number's fact must say so."""
         after = _QUALIFIER_AFTER.match(text, anchor.end)
@@ -389,7 +395,7 @@ class Verifier:
             word = before.group().split()[0].casefold()
         else:
             return None
-        if _inside(start, end, absorbed):
+        if absorbed.covers(start, end):
             return None
         wanted = "ACTUAL" if word in _ACTUAL_WORDS else "ESTIMATED"
         fact = self.facts.get(number.anchor.fact_id or "")
@@ -642,10 +648,6 @@ def _names_in(wanted: str, text: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(wanted)}(?![\w])", normal_name(text)) is not None
 
 
-def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
-
-
 def _shown(fact: Fact) -> str:
     value = str(fact.value)
     value = value if len(value) <= 90 else value[:87] + "..."
@@ -716,7 +718,16 @@ def verify_paragraphs(
     """Check `paragraphs` (draft.json's or an edited draft.md's) against the evidence."""
     facts = [*bundle.facts, *draft.facts]
     verifier = Verifier(facts, bundle.sources)
-    reports = [verifier.check(p) for p in paragraphs]
+    reports: list[ParagraphReport] = []
+    anchors = 0
+    for paragraph in paragraphs:
+        reports.append(verifier.check(paragraph))
+        anchors += len(reports[-1].anchors)
+        if anchors > MAX_ANCHORS:
+            raise BadInput(f"more than {MAX_ANCHORS} anchors: not a draft drafter can check")
+        budget = deadline.active()
+        if budget is not None and budget.remaining() <= 0:
+            raise BadInput(f"verification ran past {budget.describe()}: the draft is too large")
     wanted = {c for p in reports for c in p.cites} | {
         a.fact_id for p in reports for a in p.anchors if a.fact_id
     }
