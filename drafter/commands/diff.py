@@ -84,7 +84,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="build the trial's evidence again and list the paragraphs citing changed facts",
     )
     add_offline_flag(parser)
-    add_as_of_flag(parser)
+    add_as_of_flag(parser, default="the draft's as_of")
     parser.add_argument(
         "--db", help="claims database for --refetch (default: DRAFTER_DB or the user data dir)"
     )
@@ -147,8 +147,10 @@ def _validated(document: Any, model: type[Model], file: Path) -> Model:
 def _compare(a: Draft | Bundle, b: Draft | Bundle, a_label: str, b_label: str) -> DiffReport:
     """Two of a kind, of one trial; anything else is refused."""
     if type(a) is not type(b):
-        kinds = f"{a_label} is a {KINDS[type(a)]} and {b_label} a {KINDS[type(b)]}"
-        raise BadInput(f"{kinds}: compare two drafts or two evidence bundles")
+        raise BadInput(
+            f"cannot compare a draft with an evidence bundle ({a_label}, {b_label}): "
+            "compare two drafts or two evidence bundles"
+        )
     _same_trial(a, b, a_label, b_label)
     if isinstance(a, Draft) and isinstance(b, Draft):
         return compare_drafts(a, b, a_label, b_label)
