@@ -80,13 +80,7 @@ def format_for(path: Path, explicit: str | None = None) -> Format:
 def read_claims_file(path: Path, fmt: Format | None = None) -> list[Claim]:
     """Every row of a claims file, validated; the first bad row raises BadInput naming its line."""
     fmt = fmt or format_for(path)
-    try:
-        # bytes, then UTF-8: a CSV cell keeps its own line breaks ("\r\n" inside quotes)
-        with path.open("rb") as handle:
-            data = _read_bounded(handle, MAX_FILE_BYTES, f"claims file {path}")
-    except OSError as error:
-        raise BadInput(f"cannot read claims file {path}: {error.strerror or error}") from error
-    return parse_claims(_decoded(data, f"claims file {path}"), fmt, str(path))
+    return parse_claims(read_text_file(path, f"claims file {path}"), fmt, str(path))
 
 
 def parse_claims(text: str, fmt: Format, name: str = "<input>") -> list[Claim]:
@@ -162,6 +156,17 @@ def load_json(text: str, where: str) -> Any:
 # bounded way, so /dev/zero or a runaway pipe is refused instead of filling memory.
 MAX_FILE_BYTES = 128 * 2**20
 MAX_CLAIM_BYTES = 2**20  # one claim: its longest legal form is well under 200 KB
+
+
+def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str:
+    """A UTF-8 file read in a bounded way, or BadInput naming it (`name`) and the problem."""
+    try:
+        # bytes, then UTF-8: a CSV cell keeps its own line breaks ("\r\n" inside quotes)
+        with path.open("rb") as handle:
+            data = _read_bounded(handle, limit, name)
+    except OSError as error:
+        raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
+    return _decoded(data, name)
 
 
 def read_stdin(name: str = "<stdin>", limit: int = MAX_FILE_BYTES) -> str:

@@ -24,9 +24,13 @@ def add_offline_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_as_of_flag(parser: argparse.ArgumentParser) -> None:
+def add_as_of_flag(parser: argparse.ArgumentParser, default: str = "today") -> None:
+    """--as-of; `default` says what a command takes when it is not given."""
     parser.add_argument(
-        "--as-of", type=parse_day, default=None, help="analysis date YYYY-MM-DD (default: today)"
+        "--as-of",
+        type=parse_day,
+        default=None,
+        help=f"analysis date YYYY-MM-DD (default: {default})",
     )
 
 

@@ -1,0 +1,513 @@
+"""What a reviewer asks when something changed: two drafts of one trial compared word by word,
+two evidence bundles compared fact by fact, and a draft's evidence against a fresh fetch, with
+the paragraphs that cite what changed (the stale paragraphs). Pure: models in, report out.
+
+Rules (the tests pin each one):
+
+* Text is compared as a sequence of whitespace-separated words with difflib.SequenceMatcher
+  (autojunk off: with it, frequent words such as "the" in a paragraph of 200 words or more are
+  ignored as junk and the diff jumps around them). Whitespace alone is no change: Markdown
+  folds it. Changes come in hunks with up to CONTEXT unchanged words either side.
+* Paragraphs of a section are aligned first (by words and cites), so a paragraph inserted at
+  the top shows as one added paragraph, not as every paragraph edited.
+* A fact changed when its value (with its JSON type), its qualifier (ACTUAL, ESTIMATED) or its
+  precision differs, or when it is in one bundle only. Facts come grouped: the trial's key
+  fields first (KEY_FIELDS, in that order), then every other fact read from a source (or
+  computed from source facts alone, like ctgov:…:phase), then the derived facts.
+* Derived facts are those of DERIVED_SOURCES (classify:, mrs:, related:, claims:): drafter
+  derives them from its rules and from the claims table the run reads, so they can differ
+  when only the claims table differs (another --db, claims added since).
+* Stale (refetch): a place of the draft that cites a fact which changed. A source fact counts
+  when it changed in any way or was removed. A derived fact counts only when it is in both
+  bundles with a different value: one that appears or disappears, or changes only its
+  qualifier or precision, is reported but stale-free, because which claims are listed depends
+  on the claims table, not on the trial's sources.
+* Places that cite facts: the headline (headline_cites, also behind the dek), every section
+  paragraph, the Mechanism Risk Score (its sentence, its most informative claim, its table
+  rows), each conflict note, and each related claim.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, Field
+
+from drafter.bundle import Bundle, SourceRecord
+from drafter.draft_model import Draft
+from drafter.facts import Fact, FactValue, fact_id
+from drafter.models import Precision
+
+CONTEXT = 4  # unchanged words shown on each side of a change
+EXCERPT_WORDS = 8  # words quoted to say which paragraph is meant
+
+# The trial fields a reviewer checks first, as ctgov fact fields, in the order they are shown.
+KEY_FIELDS = (
+    "overall_status",
+    "why_stopped",
+    "enrollment",
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "first_posted",
+    "last_update_posted",
+    "has_results",
+    "results_first_posted",
+)
+DERIVED_SOURCES = frozenset({"classify", "mrs", "related", "claims"})
+
+Change = Literal["edited", "added", "removed"]
+FactChangeKind = Literal["changed", "added", "removed"]
+FactGroup = Literal["key", "source", "derived"]
+FactField = Literal["value", "qualifier", "precision"]
+
+
+# --- drafts, word by word ----------------------------------------------------------------------
+
+
+class Segment(BaseModel):
+    op: Literal["equal", "delete", "insert"]
+    text: str
+
+
+class Hunk(BaseModel):
+    """Changed words with up to CONTEXT unchanged words either side."""
+
+    segments: list[Segment]
+    at_start: bool = Field(description="the hunk starts at the paragraph's first word")
+    at_end: bool = Field(description="the hunk ends at the paragraph's last word")
+
+
+class ParagraphDiff(BaseModel):
+    change: Change
+    a: int | None = Field(description="1-based number of the paragraph in A (None: added)")
+    b: int | None = Field(description="1-based number of the paragraph in B (None: removed)")
+    text: str | None = Field(default=None, description="the whole paragraph, when added/removed")
+    hunks: list[Hunk] = Field(default_factory=list)
+    cites_added: list[str] = Field(default_factory=list)
+    cites_removed: list[str] = Field(default_factory=list)
+
+
+class SectionDiff(BaseModel):
+    key: str
+    heading: str
+    change: Change
+    status_a: str | None
+    status_b: str | None
+    paragraphs: list[ParagraphDiff]
+
+
+class DraftDiff(BaseModel):
+    kind: Literal["drafts"] = "drafts"
+    nct_id: str
+    a: str
+    b: str
+    changed: list[SectionDiff]
+    unchanged: list[str] = Field(description="keys of the parts with no change")
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.changed)
+
+
+class _Paragraph(NamedTuple):
+    words: tuple[str, ...]
+    cites: tuple[str, ...]
+    text: str
+
+
+class _Part(NamedTuple):
+    """A headline, a dek or a section, as a list of paragraphs."""
+
+    key: str
+    heading: str
+    status: str
+    paragraphs: list[_Paragraph]
+
+
+def _paragraph(text: str, cites: Iterable[str] = ()) -> _Paragraph:
+    return _Paragraph(tuple(text.split()), tuple(cites), text)
+
+
+def _parts(draft: Draft) -> list[_Part]:
+    """Everything a writer or an editor words: the headline, the dek, each section's
+    paragraphs, and the Mechanism Risk Score's sentence (the computed section's only prose)."""
+    parts = [
+        _Part("headline", "Headline", draft.headline_status, [_paragraph(draft.headline)]),
+        _Part("dek", "Dek", draft.headline_status, [_paragraph(draft.dek)]),
+    ]
+    for section in draft.sections:
+        paragraphs = [_paragraph(p.text, p.cites) for p in section.paragraphs]
+        if section.key == "mrs" and draft.mrs is not None:
+            paragraphs = [_paragraph(draft.mrs.summary, draft.mrs.summary_cites)]
+        parts.append(_Part(section.key, section.heading, section.status, paragraphs))
+    return parts
+
+
+def compare_drafts(a: Draft, b: Draft, a_label: str, b_label: str) -> DraftDiff:
+    """Word-level changes of every part, matched by key; unchanged parts listed by key."""
+    parts_a = {p.key: p for p in _parts(a)}
+    parts_b = {p.key: p for p in _parts(b)}
+    keys = list(parts_b) + [k for k in parts_a if k not in parts_b]
+    changed: list[SectionDiff] = []
+    unchanged: list[str] = []
+    for key in keys:
+        found = _compare_parts(parts_a.get(key), parts_b.get(key))
+        if found is None:
+            unchanged.append(key)
+        else:
+            changed.append(found)
+    return DraftDiff(nct_id=b.nct_id, a=a_label, b=b_label, changed=changed, unchanged=unchanged)
+
+
+def _compare_parts(a: _Part | None, b: _Part | None) -> SectionDiff | None:
+    """None when both are the same (status included)."""
+    shown = b or a
+    assert shown is not None
+    if a is None or b is None:
+        side: Literal["a", "b"] = "b" if a is None else "a"
+        paragraphs = [_whole(p, i, side) for i, p in enumerate(shown.paragraphs, 1)]
+        change: Change = "added" if a is None else "removed"
+    else:
+        paragraphs = list(_compare_paragraphs(a.paragraphs, b.paragraphs))
+        if not paragraphs and a.status == b.status:
+            return None
+        change = "edited"
+    return SectionDiff(
+        key=shown.key,
+        heading=shown.heading,
+        change=change,
+        status_a=a.status if a else None,
+        status_b=b.status if b else None,
+        paragraphs=paragraphs,
+    )
+
+
+def _compare_paragraphs(
+    a: Sequence[_Paragraph], b: Sequence[_Paragraph]
+) -> Iterator[ParagraphDiff]:
+    """Paragraphs aligned by (words, cites); within a replaced run they pair up in order and
+    the ones left over were added or removed."""
+    keys_a = [(p.words, p.cites) for p in a]
+    keys_b = [(p.words, p.cites) for p in b]
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1)
+        for offset in range(pairs):
+            yield _edited(a[i1 + offset], b[j1 + offset], i1 + offset + 1, j1 + offset + 1)
+        for i in range(i1 + pairs, i2):
+            yield _whole(a[i], i + 1, "a")
+        for j in range(j1 + pairs, j2):
+            yield _whole(b[j], j + 1, "b")
+
+
+def _whole(paragraph: _Paragraph, number: int, side: Literal["a", "b"]) -> ParagraphDiff:
+    """A paragraph only one side has: removed from A, or added in B."""
+    if side == "a":
+        return ParagraphDiff(change="removed", a=number, b=None, text=paragraph.text)
+    return ParagraphDiff(change="added", a=None, b=number, text=paragraph.text)
+
+
+def _edited(a: _Paragraph, b: _Paragraph, number_a: int, number_b: int) -> ParagraphDiff:
+    return ParagraphDiff(
+        change="edited",
+        a=number_a,
+        b=number_b,
+        hunks=word_hunks(a.words, b.words),
+        cites_added=[c for c in b.cites if c not in a.cites],
+        cites_removed=[c for c in a.cites if c not in b.cites],
+    )
+
+
+def word_hunks(a: Sequence[str], b: Sequence[str]) -> list[Hunk]:
+    """The changed words of two word lists, each hunk with its context (difflib's grouped
+    opcodes: changes closer than twice the context share a hunk)."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    hunks = []
+    for group in matcher.get_grouped_opcodes(CONTEXT):
+        segments: list[Segment] = []
+        for op, i1, i2, j1, j2 in group:
+            if op == "equal":
+                segments.append(Segment(op="equal", text=" ".join(a[i1:i2])))
+                continue
+            if i2 > i1:
+                segments.append(Segment(op="delete", text=" ".join(a[i1:i2])))
+            if j2 > j1:
+                segments.append(Segment(op="insert", text=" ".join(b[j1:j2])))
+        first, last = group[0], group[-1]
+        hunks.append(
+            Hunk(
+                segments=segments,
+                at_start=first[1] == 0 and first[3] == 0,
+                at_end=last[2] == len(a) and last[4] == len(b),
+            )
+        )
+    return hunks
+
+
+# --- evidence, fact by fact --------------------------------------------------------------------
+
+
+class FactState(BaseModel):
+    value: FactValue
+    qualifier: str | None = None
+    precision: Precision | None = None
+    record: str | None = Field(default=None, description="the source record it was read from")
+
+
+class Citation(BaseModel):
+    """A place of the draft that cites a fact."""
+
+    section: str = Field(description="section key, or headline, mrs, conflicts, related_claims")
+    paragraph: int | None = Field(default=None, description="1-based paragraph or note number")
+    excerpt: str = Field(description="its first words")
+
+
+class FactChange(BaseModel):
+    id: str
+    label: str
+    group: FactGroup
+    change: FactChangeKind
+    fields: list[FactField] = Field(description="what differs, for a changed fact")
+    before: FactState | None
+    after: FactState | None
+    cited_by: list[Citation] = Field(default_factory=list)
+    stale: bool = Field(default=False, description="the draft's text may now be wrong")
+
+
+class RecordChange(BaseModel):
+    """A source answer whose content (sha256 of its body) changed, appeared or went away."""
+
+    id: str
+    source: str
+    request: str
+    change: FactChangeKind
+    before: str | None = Field(description="sha256 before")
+    after: str | None = Field(description="sha256 after")
+    facts: list[str] = Field(description="ids of the facts read from it")
+
+
+class EvidenceDiff(BaseModel):
+    kind: Literal["evidence"] = "evidence"
+    nct_id: str
+    a: str
+    b: str
+    facts: list[FactChange]
+    key_unchanged: list[str] = Field(description="ids of the key trial facts that did not change")
+    records: list[RecordChange]
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.facts or self.records)
+
+
+def group_of(fact_id_: str, key_ids: Sequence[str]) -> FactGroup:
+    if fact_id_ in key_ids:
+        return "key"
+    return "derived" if fact_id_.split(":", 1)[0] in DERIVED_SOURCES else "source"
+
+
+def _key_ids(nct_id: str) -> list[str]:
+    return [fact_id("ctgov", nct_id, field) for field in KEY_FIELDS]
+
+
+def _state(fact: Fact) -> FactState:
+    return FactState(
+        value=fact.value, qualifier=fact.qualifier, precision=fact.precision, record=fact.record
+    )
+
+
+def _same(a: FactValue, b: FactValue) -> bool:
+    """Equal values of the same JSON type (True is not 1, 72 is not 72.0 or "72")."""
+    return type(a) is type(b) and a == b
+
+
+def _differing(a: Fact, b: Fact) -> list[FactField]:
+    fields: list[FactField] = []
+    if not _same(a.value, b.value):
+        fields.append("value")
+    if a.qualifier != b.qualifier:
+        fields.append("qualifier")
+    if a.precision != b.precision:
+        fields.append("precision")
+    return fields
+
+
+def _fact_change(key_ids: Sequence[str], a: Fact | None, b: Fact | None) -> FactChange | None:
+    shown = b or a
+    assert shown is not None
+    fields = _differing(a, b) if a is not None and b is not None else []
+    if a is not None and b is not None and not fields:
+        return None
+    kind: FactChangeKind = "added" if a is None else "removed" if b is None else "changed"
+    return FactChange(
+        id=shown.id,
+        label=shown.label,
+        group=group_of(shown.id, key_ids),
+        change=kind,
+        fields=fields,
+        before=_state(a) if a else None,
+        after=_state(b) if b else None,
+    )
+
+
+_GROUP_ORDER: dict[FactGroup, int] = {"key": 0, "source": 1, "derived": 2}
+
+
+def compare_bundles(a: Bundle, b: Bundle, a_label: str, b_label: str) -> EvidenceDiff:
+    """Every fact whose value, qualifier or precision differs, or that one side lacks, key
+    trial fields first (in KEY_FIELDS order), then the rest in B's order; and the source
+    records whose content differs."""
+    facts_a = {f.id: f for f in a.facts}
+    facts_b = {f.id: f for f in b.facts}
+    ids = list(facts_b) + [i for i in facts_a if i not in facts_b]
+    key_ids = _key_ids(b.nct_id)
+    found = [_fact_change(key_ids, facts_a.get(i), facts_b.get(i)) for i in ids]
+    changes = [c for c in found if c is not None]
+    changes.sort(
+        key=lambda c: (_GROUP_ORDER[c.group], key_ids.index(c.id) if c.group == "key" else 0)
+    )
+    changed_ids = {c.id for c in changes}
+    key_unchanged = [i for i in key_ids if i in facts_b and i in facts_a and i not in changed_ids]
+    return EvidenceDiff(
+        nct_id=b.nct_id,
+        a=a_label,
+        b=b_label,
+        facts=changes,
+        key_unchanged=key_unchanged,
+        records=compare_records(a, b),
+    )
+
+
+def compare_records(a: Bundle, b: Bundle) -> list[RecordChange]:
+    """Source records by id whose sha256 differs or that one side lacks, each with the ids of
+    the facts read from it (from B, or from A for a record B lacks)."""
+    records_a = {r.id: r for r in a.sources}
+    records_b = {r.id: r for r in b.sources}
+    changes = []
+    for record_id in list(records_b) + [i for i in records_a if i not in records_b]:
+        old, new = records_a.get(record_id), records_b.get(record_id)
+        if old is not None and new is not None and old.sha256 == new.sha256:
+            continue
+        changes.append(_record_change(old, new, b if new is not None else a))
+    return changes
+
+
+def _record_change(
+    old: SourceRecord | None, new: SourceRecord | None, holder: Bundle
+) -> RecordChange:
+    shown = new or old
+    assert shown is not None
+    kind: FactChangeKind = "added" if old is None else "removed" if new is None else "changed"
+    return RecordChange(
+        id=shown.id,
+        source=shown.source,
+        request=shown.request,
+        change=kind,
+        before=old.sha256 if old else None,
+        after=new.sha256 if new else None,
+        facts=[f.id for f in holder.facts if f.record == shown.id],
+    )
+
+
+# --- stale paragraphs ----------------------------------------------------------------------------
+
+
+class StaleParagraph(Citation):
+    facts: list[str] = Field(description="the changed facts it cites")
+
+
+class RefetchReport(BaseModel):
+    kind: Literal["refetch"] = "refetch"
+    nct_id: str
+    draft: str = Field(description="the draft directory, as given")
+    draft_as_of: str
+    as_of: str = Field(description="the date the evidence was rebuilt for")
+    offline: bool
+    evidence: EvidenceDiff = Field(description="A: the draft's evidence.json, B: fetched now")
+    stale: list[StaleParagraph]
+
+    @property
+    def stale_facts(self) -> list[FactChange]:
+        return [c for c in self.evidence.facts if c.stale]
+
+
+def excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
+    """The first words of a text, enough to find it again."""
+    split = text.split()
+    return " ".join(split[:words]) + (" …" if len(split) > words else "")
+
+
+def citations(draft: Draft) -> dict[str, list[Citation]]:
+    """Fact id → every place of the draft that cites it, in the draft's order."""
+    cited: dict[str, list[Citation]] = {}
+    for fact_ids, place in _citing_places(draft):
+        for cited_id in dict.fromkeys(fact_ids):
+            cited.setdefault(cited_id, []).append(place)
+    return cited
+
+
+def _citing_places(draft: Draft) -> Iterator[tuple[list[str], Citation]]:
+    yield draft.headline_cites, Citation(section="headline", excerpt=excerpt(draft.headline))
+    if draft.mrs is not None:
+        mrs = draft.mrs
+        rows = [i for row in mrs.rows for i in (row.fact, row.maximum_fact)]
+        cites = mrs.summary_cites + mrs.most_informative_cites + rows
+        yield cites, Citation(section="mrs", excerpt=excerpt(mrs.summary))
+    for number, note in enumerate(draft.conflicts, 1):
+        yield (
+            note.facts,
+            Citation(section="conflicts", paragraph=number, excerpt=excerpt(note.note)),
+        )
+    for section in draft.sections:
+        for number, paragraph in enumerate(section.paragraphs, 1):
+            place = Citation(section=section.key, paragraph=number, excerpt=excerpt(paragraph.text))
+            yield paragraph.cites, place
+    for group in draft.related:
+        for claim in group.claims:
+            told = excerpt(claim.headline or claim.key)
+            yield [claim.fact], Citation(section="related_claims", excerpt=told)
+
+
+def is_stale(change: FactChange) -> bool:
+    """Whether a change of a cited fact makes the citing text suspect (module docstring)."""
+    if change.group != "derived":
+        return True
+    return change.change == "changed" and "value" in change.fields
+
+
+def refetch_report(
+    draft: Draft, saved: Bundle, fresh: Bundle, *, label: str, offline: bool
+) -> RefetchReport:
+    """The draft's evidence against the evidence built now: every change, each with the places
+    that cite it, and the places whose cited facts changed (stale)."""
+    diff = compare_bundles(saved, fresh, "evidence.json", "refetched")
+    cited = citations(draft)
+    facts = []
+    for change in diff.facts:
+        places = cited.get(change.id, [])
+        stale = bool(places) and is_stale(change)
+        facts.append(change.model_copy(update={"cited_by": places, "stale": stale}))
+    return RefetchReport(
+        nct_id=draft.nct_id,
+        draft=label,
+        draft_as_of=draft.as_of,
+        as_of=fresh.as_of,
+        offline=offline,
+        evidence=diff.model_copy(update={"facts": facts}),
+        stale=_stale_places(draft, {c.id for c in facts if c.stale}),
+    )
+
+
+def _stale_places(draft: Draft, stale_ids: set[str]) -> list[StaleParagraph]:
+    """Each place citing a stale fact, once, in the draft's order, with the stale facts it cites."""
+    found = []
+    for fact_ids, place in _citing_places(draft):
+        hit = [i for i in dict.fromkeys(fact_ids) if i in stale_ids]
+        if hit:
+            found.append(StaleParagraph(**place.model_dump(), facts=hit))
+    return found
