@@ -28,13 +28,9 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
 
 from drafter.assessment import assess
 from drafter.bundle import Bundle
-from drafter.claim_files import load_json, read_text_file
 from drafter.claims import open_store
 from drafter.commands.common import (
     DEADLINE,
@@ -59,15 +55,14 @@ from drafter.diff import (
     compare_drafts,
     refetch_report,
 )
+from drafter.draft_files import load_as, load_document, same_trial
 from drafter.draft_model import Draft
-from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput, first_problem
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.sources.http import HttpClient
 from drafter.terminal import one_line
 
-Model = TypeVar("Model", bound=BaseModel)
 DiffReport = DraftDiff | EvidenceDiff
-KINDS: dict[type[BaseModel], str] = {Draft: "draft", Bundle: "evidence bundle"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -104,46 +99,6 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.differs else EXIT_OK
 
 
-# --- reading the inputs --------------------------------------------------------------------------
-
-
-def load_document(path: Path) -> Draft | Bundle:
-    """A draft directory's draft.json, or a draft.json / evidence.json file by its content."""
-    file = path / "draft.json" if path.is_dir() else path
-    require(not path.is_dir() or file.is_file(), f"{path} holds no draft.json")
-    document = _read(file)
-    kind = _kind_of(document)
-    if kind is None:
-        raise BadInput(f"{file}: neither a draft.json nor an evidence.json")
-    return _validated(document, kind, file)
-
-
-def load_as(file: Path, model: type[Model]) -> Model:
-    """`file` as a draft or a bundle, or BadInput saying why it is not one."""
-    return _validated(_read(file), model, file)
-
-
-def _read(file: Path) -> Any:
-    return load_json(read_text_file(file, str(file)), str(file))
-
-
-def _kind_of(document: Any) -> type[Draft] | type[Bundle] | None:
-    if isinstance(document, dict):
-        if {"headline", "sections"} <= document.keys():
-            return Draft
-        if {"trial", "facts"} <= document.keys():
-            return Bundle
-    return None
-
-
-def _validated(document: Any, model: type[Model], file: Path) -> Model:
-    try:
-        return model.model_validate(document)
-    except ValidationError as error:
-        kind = KINDS.get(model, model.__name__)
-        raise BadInput(f"{file}: not a valid {kind} ({first_problem(error)})") from None
-
-
 def _compare(a: Draft | Bundle, b: Draft | Bundle, a_label: str, b_label: str) -> DiffReport:
     """Two of a kind, of one trial; anything else is refused."""
     if type(a) is not type(b):
@@ -151,19 +106,11 @@ def _compare(a: Draft | Bundle, b: Draft | Bundle, a_label: str, b_label: str) -
             f"cannot compare a draft with an evidence bundle ({a_label}, {b_label}): "
             "compare two drafts or two evidence bundles"
         )
-    _same_trial(a, b, a_label, b_label)
+    same_trial(a, b, a_label, b_label)
     if isinstance(a, Draft) and isinstance(b, Draft):
         return compare_drafts(a, b, a_label, b_label)
     assert isinstance(a, Bundle) and isinstance(b, Bundle)
     return compare_bundles(a, b, a_label, b_label)
-
-
-def _same_trial(a: Draft | Bundle, b: Draft | Bundle, a_label: str, b_label: str) -> None:
-    require(
-        a.nct_id == b.nct_id,
-        f"{a_label} is about {a.nct_id} but {b_label} about {b.nct_id}: "
-        "compare two files of one trial",
-    )
 
 
 # --- the refetch ---------------------------------------------------------------------------------
@@ -175,7 +122,7 @@ def _refetch(args: argparse.Namespace) -> int:
     require(folder.is_dir(), f"{folder}: --refetch needs a draft directory")
     draft = load_as(folder / "draft.json", Draft)
     saved = load_as(folder / "evidence.json", Bundle)
-    _same_trial(draft, saved, str(folder / "draft.json"), str(folder / "evidence.json"))
+    same_trial(draft, saved, str(folder / "draft.json"), str(folder / "evidence.json"))
     settings = load_settings({"offline": args.offline, "db_path": args.db})
     query = original_query(saved, args.as_of or _day(saved.as_of, folder / "evidence.json"))
     with HttpClient(settings) as client, client.deadline(settings.command_deadline, DEADLINE):
