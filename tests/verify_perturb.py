@@ -1182,7 +1182,7 @@ def _benign_alias(ctx: Context) -> Made_:
     return _made(ctx, spot.start, spot.end, ctx.rng.choice(options), spot.group.facts)
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[”\"]?\s+(?=[A-Z0-9“\"])")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[”\"]?\s+(?=[A-Za-z0-9“\"])")
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|vs|Inc|Ltd|Co|Corp|Dr|No|St|approx|al)|\b[A-Z])\.$")
 
 
