@@ -397,6 +397,25 @@ def _clean_at(ctx: Context, start: int, end: int) -> list[CheckedAnchor]:
     return [a for a in ctx.clean.anchors if a.start < end and start < a.end]
 
 
+def _expected(ctx: Context, clean: CheckedAnchor) -> list[str | None]:
+    """The facts a flag may name for a changed anchor: the one the clean anchor was verified
+    by, and every other cited fact of its kind that says the same (when the primary completion
+    and the completion date are one day, the verifier binds "Completion was on ..." to either;
+    "Week 16" is in the outcome's measure and its time frame)."""
+    fact = ctx.trial.verifier.facts.get(clean.fact_id or "")
+    if fact is None:
+        return [clean.fact_id]
+    cited = [
+        ctx.trial.verifier.facts[c] for c in ctx.paragraph.cites if c in ctx.trial.verifier.facts
+    ]
+    if clean.kind == "quote":
+        said = _flat(clean.text)
+        same = [f.id for f in cited if isinstance(f.value, str) and said in _flat(f.value)]
+    else:
+        same = [f.id for f in cited if f.kind == fact.kind and f.value == fact.value]
+    return [clean.fact_id, *same]
+
+
 def _splice(text: str, start: int, end: int, new: str) -> str:
     return text[:start] + new + text[end:]
 
@@ -533,7 +552,7 @@ def _number_swap(cited: bool) -> Generator:
         if not values:
             return Skip(f"no other {'cited' if cited else 'uncited'} number of this form")
         new = ctx.rng.choice(sorted(values))
-        return _made(ctx, start, end, new, [clean.fact_id])
+        return _made(ctx, start, end, new, _expected(ctx, clean))
 
     return make
 
@@ -555,7 +574,7 @@ def _digit_transposition(ctx: Context) -> Made_:
     if not options:
         return Skip("no two different adjacent digits")
     start, end, new, clean = ctx.rng.choice(options)
-    return _made(ctx, start, end, new, [clean.fact_id])
+    return _made(ctx, start, end, new, _expected(ctx, clean))
 
 
 _MRS_SCORE = re.compile(r"^mrs:[^:]+:(?:total|components\.[a-z_]+)$")
@@ -572,7 +591,7 @@ def _mrs_score_change(ctx: Context) -> Made_:
     old = Decimal(written)
     steps = [k for k in range(-5, 6) if k and Decimal(0) <= old + k * unit <= Decimal(100)]
     new_value = old + ctx.rng.choice(steps) * unit
-    return _made(ctx, start, end, f"{new_value:.{decimals}f}", [clean.fact_id])
+    return _made(ctx, start, end, f"{new_value:.{decimals}f}", _expected(ctx, clean))
 
 
 _MONTHS = [
@@ -654,7 +673,7 @@ def _date_swap(ctx: Context) -> Made_:
     if not values:
         return Skip("no other date of the bundle at this precision")
     new = _format_date(ctx.rng.choice(sorted(values)), style)
-    return _made(ctx, anchor.start, anchor.end, new, [clean.fact_id])
+    return _made(ctx, anchor.start, anchor.end, new, _expected(ctx, clean))
 
 
 def _date_false_precision(ctx: Context) -> Made_:
@@ -679,7 +698,7 @@ def _date_false_precision(ctx: Context) -> Made_:
         value += f"-{ctx.rng.randrange(1, 13):02d}"
     value += f"-{day:02d}"
     new = _format_date(value, "iso-d" if style == "iso-m" else "dmy")
-    return _made(ctx, anchor.start, anchor.end, new, [clean.fact_id])
+    return _made(ctx, anchor.start, anchor.end, new, _expected(ctx, clean))
 
 
 def _id_anchors(ctx: Context, nct: bool) -> tuple[list[tuple[Anchor, CheckedAnchor]], str | None]:
@@ -704,7 +723,7 @@ def _nct_swap(source: str) -> Generator:
             values = sorted({p.name for p in ctx.pool.get("nct", [])} - bundle_ids)
         if not values:
             return Skip(f"no other NCT id ({source})")
-        return _made(ctx, anchor.start, anchor.end, ctx.rng.choice(values), [clean.fact_id])
+        return _made(ctx, anchor.start, anchor.end, ctx.rng.choice(values), _expected(ctx, clean))
 
     return make
 
@@ -736,7 +755,7 @@ def _id_swap(source: str) -> Generator:
         )
         if not values:
             return Skip(f"no other {prefix or 'such'} id ({source})")
-        return _made(ctx, anchor.start, anchor.end, ctx.rng.choice(values), [clean.fact_id])
+        return _made(ctx, anchor.start, anchor.end, ctx.rng.choice(values), _expected(ctx, clean))
 
     return make
 
@@ -785,7 +804,7 @@ def _phase_swap(ctx: Context) -> Made_:
     new = _write_phase(ctx.rng.choice(options), anchor.text)
     if new is None:
         return Skip("a phase form the harness does not rewrite")
-    return _made(ctx, anchor.start, anchor.end, new, [clean.fact_id], note)
+    return _made(ctx, anchor.start, anchor.end, new, _expected(ctx, clean), note)
 
 
 _STATUS_WORD = re.compile(r"(?i)\b(terminated|withdrawn|suspended|completed)\b")
@@ -993,7 +1012,7 @@ def _altered_quote(ctx: Context) -> Made_:
                 quotation.inner_start,
                 quotation.inner_end,
                 new_inner,
-                [clean.fact_id],
+                _expected(ctx, clean),
                 note=operation,
             )
     return Skip("every change tried left a source's words")
