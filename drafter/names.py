@@ -293,13 +293,19 @@ def _compile(aliases: Iterable[str]) -> re.Pattern[str] | None:
 
 
 _INN = re.compile(
-    r"(?<![\w\-])[A-Za-z]{3,}(?:mab|tinib|ciclib|parib|lisib|rafenib|metinib|zomib|degib|"
+    r"(?<![\w\-])[A-Za-z]{3,}(?i:mab|tinib|ciclib|parib|lisib|rafenib|metinib|zomib|degib|"
     r"gliptin|gliflozin|glutide|ercept|siran|rsen|lukast|setron|sentan|floxacin|platin|taxel|"
     r"rubicin|tecan|dronate|prazole|xaban|gatran|limus|sartan|vastatin|olol|dipine|"
-    r"previr|buvir|tegravir|navir|citinib|nib)(?![\w\-])"
+    r"previr|buvir|tegravir|navir|citinib|nib|bart|pepimut|vedotin|dotin|tansine|leucel)"
+    r"(?![\w\-])"
 )
 _NOT_INN = frozenset({"amalgamab"})  # (room for words an INN stem would catch by mistake)
-_CODE = re.compile(r"(?<![\w\-\u2010\u2011.:/])[A-Z]{2,6}[\-\u2010\u2011]?\d{3,7}[a-z]?(?![\w\-])")
+# Research codes: letters, an optional hyphen, digits ("BMS-986016", "JNJ-26483327"); a single
+# letter only with a hyphen ("S-222611"), so "P59901" and "Q2" are not codes.
+_CODE = re.compile(
+    r"(?<![\w\-\u2010\u2011.:/])(?:[A-Z]{2,6}[\-\u2010\u2011]?|[A-Z][\-\u2010\u2011])"
+    r"\d{3,8}[a-z]?(?![\w\-])"
+)
 _NOT_CODE_PREFIX = re.compile(r"^(?:NCT|CHEMBL|ENSG|HGNC|EFO|MONDO|HP|DOID|ISRCTN|EUCTR|PMID)")
 _COMPANY = re.compile(
     r"(?<![\w\-])(?:[A-Z][\w&'\-]*\s+){0,4}(?:[A-Z][\w&'\-]*\s+)?"
@@ -311,11 +317,140 @@ _SPONSORED_BY = re.compile(
     r"(?:sponsored by|sponsor(?:ed)?[:,]?|run by|ran by|developed by)\s+"
     r"((?:[A-Z][\w&'.\-]*)(?:\s+(?:of|and|&|for|de|[A-Z][\w&'.\-]*))*)"
 )
+# A run of capitalised words with the small words of an institution's name between them
+# ("Affiliated Hospital of Jiangnan University", "Canadian Cancer Trials Group (CCTG)").
+_TITLE_RUN = re.compile(
+    r"(?<![\w\-])[A-Z][\w&'.\-]*(?:\s+(?:(?:of|and|for|de|du|la|the|&)\s+)*[A-Z][\w&'.\-]*)*"
+    r"(?:\s+\([A-Z][A-Za-z]{1,9}\))?"
+)
+_INSTITUTION = re.compile(
+    r"\b(?:University|Universit\w+|Hospital|Hospitals|Institute|Institut|Group|Foundation|"
+    r"Center|Centre|Council|Network|International|Consortium|Society|Association|College|"
+    r"Clinic|Ministry|Agency|Organi[sz]ation|Trust|NHS|Health|Medical)\b"
+)
+# Words after a name that make it the trial's runner: "X ran NCT…", "X sponsors NCT…".
+_RUNS_TRIAL = re.compile(
+    r"\s+(?:ran|runs|sponsors|sponsored|conducted|conducts|led)\s+(?:the\s+)?(?:NCT\d|trial|study)"
+)
+_NOT_GENE = frozenset(
+    {
+        "FDA",
+        "EMA",
+        "MHRA",
+        "PMDA",
+        "NMPA",
+        "NCT",
+        "MRS",
+        "DLE",
+        "SLE",
+        "CLE",
+        "SCLE",
+        "RA",
+        "MS",
+        "ALS",
+        "COPD",
+        "NSCLC",
+        "SCLC",
+        "HCC",
+        "AML",
+        "ALL",
+        "CLL",
+        "CML",
+        "MDS",
+        "IBD",
+        "UC",
+        "AD",
+        "PD",
+        "HIV",
+        "AIDS",
+        "HBV",
+        "HCV",
+        "COVID",
+        "USA",
+        "UK",
+        "EU",
+        "US",
+        "II",
+        "III",
+        "IV",
+        "PI",
+        "CI",
+        "HR",
+        "AE",
+        "AES",
+        "SAE",
+        "SAES",
+        "DSMB",
+        "IDMC",
+        "PK",
+        "PFS",
+        "OS",
+        "ORR",
+        "DLT",
+        "MTD",
+        "BID",
+        "QD",
+        "SC",
+        "LDL",
+        "HDL",
+        "BMI",
+        "FAERS",
+        "GMP",
+        "CMC",
+        "CRO",
+        "NDA",
+        "BLA",
+        "IND",
+        "ANDA",
+        "EUA",
+        "MAA",
+        "CHMP",
+        "NIH",
+        "NCI",
+        "WHO",
+        "CDC",
+        "CEO",
+        "USD",
+        "EUR",
+        "GBP",
+        "TBD",
+        "NOS",
+        "DNA",
+        "RNA",
+        "ASO",
+        "ADC",
+        "CAR",
+        "ITT",
+        "PP",
+        "CLASI",
+        "EASI",
+        "IGA",
+        "PASI",
+        "ACR",
+        "SLEDAI",
+        "BICLA",
+        "SRI",
+        "PGA",
+        "HAQ",
+        "DAS28",
+        "FEV1",
+        "ECG",
+        "MRI",
+        "PET",
+        "CT",
+        "ICU",
+        "ER",
+        "OTC",
+        "FIH",
+    }
+)
 _GENE = r"[A-Z][A-Z0-9]{1,7}(?:-?[A-Z0-9]{1,3})?"
 _TARGET_CUE = re.compile(
-    rf"(?:(?:acts? on|act on|targets?|targeting|targeted|anti-|inhibits?|blocks?|binds?)\s*"
-    rf"(?P<a>{_GENE})(?![\w\-]))|(?<![\w\-])(?P<b>{_GENE})[\s\-](?:inhibitors?|antagonists?|"
+    rf"(?:(?:acts? on|act on|targets?|targeting|targeted|anti-|inhibits?|blocks?|binds?|on|for|"
+    rf"against)\s*(?P<a>{_GENE})(?![\w\-]))"
+    rf"|(?<![\w\-])(?P<b>{_GENE})[\s\-](?:inhibitors?|antagonists?|"
     rf"agonists?|antibod(?:y|ies)|blockade|degraders?|modulators?)"
+    rf"|(?:^|(?<=[;:.]\s))(?P<c>{_GENE}):\s"
 )
 _DISEASE_HEAD = (
     r"(?:disease|syndrome|cancer|carcinoma|lymphoma|leuka?emia|melanoma|sarcoma|myeloma|"
@@ -324,7 +459,9 @@ _DISEASE_HEAD = (
     r"hypercholesterolemia|hypercholesterolaemia|obesity|dystrophy|atrophy|neuropathy|"
     r"myopathy|cardiomyopathy|steatohepatitis|lupus|alopecia|vitiligo|urticaria|uveitis|"
     r"anemia|anaemia|thalassemia|hemophilia|haemophilia|epilepsy|migraine|dementia|"
-    r"vasculitis|gastroparesis|pneumonia|sepsis|covid-19|infection)"
+    r"vasculitis|gastroparesis|pneumonia|sepsis|covid-19|infection|neoplasms?|tumou?rs?|"
+    r"thrombosis|embolism|infarction|stroke|aids|"
+    r"[a-z]{3,}(?:carcinoma|sarcoma|blastoma|cytoma|fibrosis|itis))"
 )
 _NOT_DISEASE_WORD = (
     "in|of|the|a|an|and|or|with|for|to|on|by|at|from|as|is|was|were|its|this|that|which|trial|study"
@@ -482,15 +619,30 @@ class NameFinder:
         for found in _INN.finditer(text):
             if found.group().casefold() not in _NOT_INN:
                 add(found.start(), found.end(), "drug")
+        for found in _TITLE_RUN.finditer(text):
+            run = found.group()
+            if _INSTITUTION.search(run) or _RUNS_TRIAL.match(text, found.end()):
+                start = found.start() + (4 if run.startswith("The ") else 0)
+                add(start, found.end(), "sponsor")
         for found in _TARGET_CUE.finditer(text):
-            which = "a" if found.group("a") else "b"
-            add(found.start(which), found.end(which), "target")
+            which = next(g for g in ("a", "b", "c") if found.group(g))
+            if _gene_like(found.group(which)):
+                add(found.start(which), found.end(which), "target")
         for found in _DISEASE.finditer(text):
             start = _disease_start(text, found.start(), found.end())
             if _specific_disease(text[start : found.end()]):
                 add(start, found.end(), "disease")
         hits.sort(key=lambda h: h.start)
         return hits
+
+
+def _gene_like(token: str) -> bool:
+    """A gene symbol's shape: capitals with a digit (PDCD1, OX40) or three to six capitals
+    (PTEN, EGFR), and not a common clinical or regulatory acronym."""
+    if token in _NOT_GENE or token.split("-")[0] in _NOT_GENE:
+        return False
+    letters = sum(c.isalpha() for c in token)
+    return letters >= 2 and (any(c.isdigit() for c in token) or 3 <= len(token) <= 6)
 
 
 def _specific_disease(phrase: str) -> bool:

@@ -141,7 +141,11 @@ _NOUN_UNITS = {
     "programme": "programs",
     "point": "points",
 }
-_SENTENCE_END = re.compile(r"[.;:!?]\s")
+# Where the words that name a date's field stop counting: a sentence or a list item ("Start
+# date: 5 August 2014; Last update posted: 7 May 2020"); a label's colon does not end it.
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
+_PHASE_AFTER = re.compile(r"\s*(?:Phase|phase)\s+([0-4]|IV|I{1,3})(?![\w/])")
+_ROMAN_PHASE = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 
 
 @dataclass
@@ -348,17 +352,55 @@ class Verifier:
         """A mismatch when the sentence's wording names which cited fact a value is ("started
         on", "72 participants") and the value is not that fact's but another cited one's: a
         swap of two cited values is caught where the prose says which is which."""
-        named = _named_facts(text, anchor, cited_index)
-        if not named or own is None or not accepted(own):
-            return None  # graded as usual (no cited fact holds the value at all)
-        if accepted(FactIndex(named).match(anchor)):
+        named = self._named_facts(text, anchor, cited_index)
+        if not named:
+            return None
+        index = FactIndex(named)
+        support = index.match(anchor)
+        if accepted(support):
             return None  # a fact the wording names holds it (two fields may agree)
-        fact = named[0]
-        reason = (
-            f"the wording binds it to {fact.id} ({fact.label}), which says {_shown(fact)}; "
-            f"{anchor.text!r} is {own.fact_id}"
+        if support is not None and support.status == "unsupported_precision":
+            return self._result(
+                anchor, "unsupported_precision", support.fact_id, True, support.reason
+            )
+        fact = (
+            index.nearest_first(anchor, named[0], 1)[0]
+            if support is None
+            else self.facts[support.fact_id]
         )
+        reason = f"the wording binds it to {fact.id} ({fact.label}), which says {_shown(fact)}"
+        holder = own if own is not None and accepted(own) else self.index.match(anchor)
+        if holder is not None and accepted(holder):
+            cited = "" if own is holder else " (not cited)"
+            reason += f"; {holder.fact_id}{cited} holds {anchor.text!r}"
         return self._result(anchor, "mismatch", fact.id, True, reason)
+
+    def _named_facts(self, text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
+        """The cited facts the words around an anchor name: a date's field by the nearest
+        words before it in its sentence, a count's unit by the noun after it, a phase bucket
+        by the phase after it ("0 Phase 3"), a score by its scale ("33/100": the score whose
+        maximum is 100)."""
+        if anchor.kind == "date":
+            return _dated_facts(text, anchor, cited)
+        if anchor.kind != "number" or anchor.percent:
+            return []
+        if anchor.out_of is not None:
+            return [
+                f
+                for f in cited.of_kind("number")
+                if f.kind == "score" and _equal(self.facts.get(f"{f.id}.max"), anchor.out_of)
+            ]
+        phase = _PHASE_AFTER.match(text, anchor.end)
+        if phase:
+            digit = _ROMAN_PHASE.get(phase[1], phase[1])
+            bucket = re.compile(rf"(?:phase_buckets\.phase_{digit}|counts\.PHASE{digit}\.\w+)$")
+            return [f for f in cited.of_kind("number") if bucket.search(f.id)]
+        noun = _UNIT_NOUNS.match(text, anchor.end)
+        if noun:
+            word = noun.group("noun").casefold()
+            unit = _NOUN_UNITS.get(word) or _NOUN_UNITS.get(word.rstrip("s"))
+            return [f for f in cited.of_kind("number") if unit and f.unit == unit]
+        return []
 
     def _result(
         self,
@@ -529,12 +571,13 @@ class Verifier:
             "end": hit.end,
             "value": hit.group.label if hit.group else hit.text,
         }
-        cited_groups = {
-            self.names.group_of_fact[f.id].key: self.names.group_of_fact[f.id]
-            for f in cited
-            if f.id in self.names.group_of_fact
-        }
-        same_type = [g for g in cited_groups.values() if g.type == hit.type]
+        # the things of this type the paragraph is about: a name it cites, or a record or
+        # pair it cites facts of ("daxdilimab: Mechanism text" cites the drug's record)
+        same_type = [
+            g
+            for g in self.names.groups
+            if g.type == hit.type and self._cited_support(g, None, cited)
+        ]
         group = hit.group
         if group is not None:
             support = self._cited_support(group, hit.text, cited)
@@ -586,9 +629,9 @@ class Verifier:
         )
         return _Found(checked)
 
-    def _cited_support(self, group: NameGroup, written: str, cited: list[Fact]) -> list[str]:
+    def _cited_support(self, group: NameGroup, written: str | None, cited: list[Fact]) -> list[str]:
         """Cited facts that name this thing: its own name facts, facts about its record (a
-        ChEMBL or Ensembl id), or cited text that contains the name as written."""
+        ChEMBL or Ensembl id, a pair), or cited text that contains the name as `written`."""
         own = set(group.facts)
         records = {
             fact_id.split(":")[1]
@@ -599,15 +642,16 @@ class Verifier:
         # a pair fact ("mrs:ENSG…+alopecia_areata:total") is about its target and its disease
         records |= {entity_key(slug(alias)) for alias in group.aliases}
         records |= {entity_key(alias) for alias in group.aliases}
-        wanted = normal_name(written)
+        wanted = normal_name(written) if written else None
         support = []
         for fact in cited:
             source, entity, _ = fact.id.split(":", 2)
             about = entity in records or bool(records & set(entity.split("+")))
             # cited text naming it, or a label that does ("reports naming Daxdilimab, HZN-7734")
-            names_it = (
-                fact.kind in ("quote", "text") and _names_in(wanted, str(fact.value))
-            ) or _names_in(wanted, fact.label)
+            names_it = wanted is not None and (
+                (fact.kind in ("quote", "text") and _names_in(wanted, str(fact.value)))
+                or _names_in(wanted, fact.label)
+            )
             if fact.id in own or (about and source != "claims") or names_it:
                 support.append(fact.id)
         return support
@@ -626,22 +670,23 @@ def _phase_bucket(anchor: Anchor, cited: FactIndex) -> str | None:
     return None
 
 
-def _named_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
-    """The cited facts the words around an anchor name: a date's field by the words before
-    it in its sentence, a count's unit by the noun after it."""
-    if anchor.kind == "date":
-        sentence = _SENTENCE_END.split(text[: anchor.start])[-1]
-        for cue, field in _DATE_CUES:
-            if cue.search(sentence):
-                return [f for f in cited.of_kind("date") if field.search(f.id)]
+def _dated_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
+    """The cited dates of the field named by the cue nearest before the date in its sentence
+    (the most specific cue where two end at one place: "primary completion")."""
+    sentence = _SENTENCE_END.split(text[: anchor.start])[-1]
+    best: tuple[int, int] | None = None  # (where the cue ends, -rank)
+    chosen = None
+    for rank, (cue, fields) in enumerate(_DATE_CUES):
+        ends = [m.end() for m in cue.finditer(sentence)]
+        if ends and (best is None or (ends[-1], -rank) > best):
+            best, chosen = (ends[-1], -rank), fields
+    if chosen is None:
         return []
-    if anchor.kind == "number" and not anchor.percent:
-        noun = _UNIT_NOUNS.match(text, anchor.end)
-        if noun:
-            word = noun.group("noun").casefold()
-            unit = _NOUN_UNITS.get(word) or _NOUN_UNITS.get(word.rstrip("s"))
-            return [f for f in cited.of_kind("number") if unit and f.unit == unit]
-    return []
+    return [f for f in cited.of_kind("date") if chosen.search(f.id)]
+
+
+def _equal(fact: Fact | None, value: float) -> bool:
+    return fact is not None and isinstance(fact.value, int | float) and fact.value == value
 
 
 def _names_in(wanted: str, text: str) -> bool:

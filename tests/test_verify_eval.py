@@ -2,9 +2,8 @@
 the harness's own bookkeeping, and exact verdicts on the reference trial.
 
 The subset is the reference trial NCT05591222 (the one with an MRS, a whyStopped quote and the
-most kinds of anchor) and two more snapshot trials drawn with the harness's seed. Targets the
-verifier does not meet yet are strict xfails naming the gaps the benchmark shows: when a fix
-meets the target the xfail turns into a failure, and the marker should go.
+most kinds of anchor) and two more snapshot trials drawn with the harness's seed. Every target of
+the issue is asserted on the subset (the full table is the benchmark's).
 """
 
 from __future__ import annotations
@@ -145,23 +144,10 @@ def test_number_words_and_sentences() -> None:
 # --- issue 8's targets on the subset -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verifier gaps (bench/verify_eval.py): a date after a 'Label:' is not bound to the "
-    "label's field (the cue is searched after the last ': '), and a phase in the MRS summary "
-    "('0 Phase 3, 1 Phase 2') is verified by any cited phase bucket",
-)
 def test_typed_swaps_are_detected(evaluation: Evaluation) -> None:
     assert recall(evaluation, "typed") >= 0.98
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verifier gaps (bench/verify_eval.py): gene symbols, organisations without a legal "
-    "suffix, diseases ending in -carcinoma/-sarcoma/neoplasm and INNs with newer stems are not "
-    "found outside the bundle's aliases; another bundle name in a paragraph citing no name of "
-    "that type is verified_uncited",
-)
 def test_entity_swaps_are_detected(evaluation: Evaluation) -> None:
     assert recall(evaluation, "entity") >= 0.95
 
