@@ -256,3 +256,13 @@ def test_the_policy_is_enforced_not_only_declared(opened: Watched, review: Revie
     blocked = " ".join(opened.violations())
     assert "script-src" in blocked and "connect-src" in blocked
     assert opened.requests == [review.url]
+
+
+def test_an_anchor_no_fact_holds_says_so_instead_of_an_empty_fact(
+    opened: Watched, review: Review
+) -> None:
+    untraced = next(a for p in review.report.paragraphs for a in p.anchors if a.fact_id is None)
+    opened.page.click(f"#{review.element_id(untraced)}")
+    assert opened.text("#d-status") == "untraceable"
+    assert opened.page.locator("#d-nofact").is_visible()
+    assert not opened.page.locator("#d-fact").is_visible()
