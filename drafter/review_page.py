@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -178,32 +179,32 @@ def _value_text(fact: Fact) -> str:
     return f"{fact.value} {fact.unit}" if fact.unit else str(fact.value)
 
 
-def fact_view(fact: Fact, draft: Draft) -> FactView:
-    """A draft's fact as the report shows facts, for the facts the page names that the report
-    does not hold (MRS inputs, conflicting facts)."""
+def fact_views(draft: Draft, fact_ids: Iterable[str]) -> dict[str, FactView]:
+    """The draft's facts among `fact_ids` as the report shows facts: the page names facts the
+    report may not hold (MRS inputs, the facts of a conflict), and shows them the same way."""
     requests = {source.record: source.request for source in draft.sources}
-    return FactView(
-        id=fact.id,
-        label=fact.label,
-        value=_value_text(fact),
-        kind=fact.kind,
-        qualifier=fact.qualifier,
-        source=fact.source,
-        source_url=fact.source_url,
-        field=fact.field,
-        request=requests.get(fact.record) if fact.record else None,
-        formula=fact.formula,
-        derived_from=list(fact.derived_from),
-    )
+    facts = {fact.id: fact for fact in draft.facts}
+    return {
+        fact.id: FactView(
+            id=fact.id,
+            label=fact.label,
+            value=_value_text(fact),
+            kind=fact.kind,
+            qualifier=fact.qualifier,
+            source=fact.source,
+            source_url=fact.source_url,
+            field=fact.field,
+            request=requests.get(fact.record) if fact.record else None,
+            formula=fact.formula,
+            derived_from=list(fact.derived_from),
+        )
+        for fact in (facts[i] for i in dict.fromkeys(fact_ids) if i in facts)
+    }
 
 
 def _fact_details(draft: Draft, report: VerifyReport, named: list[str]) -> dict[str, FactDetail]:
     """The report's facts, and the draft's facts among `named` that the report lacks."""
-    views = dict(report.facts)
-    drafted = {fact.id: fact for fact in draft.facts}
-    for fact_id in named:
-        if fact_id not in views and fact_id in drafted:
-            views[fact_id] = fact_view(drafted[fact_id], draft)
+    views = fact_views(draft, (i for i in named if i not in report.facts)) | report.facts
     return {
         fact_id: FactDetail(**view.model_dump(), link=web_url(view.source_url))
         for fact_id, view in views.items()

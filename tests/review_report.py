@@ -17,7 +17,7 @@ from drafter.bundle import Bundle
 from drafter.draft import draft_trial
 from drafter.draft_model import Draft
 from drafter.facts import Fact
-from drafter.review_page import fact_view
+from drafter.review_page import fact_views
 from drafter.verify_model import (
     CheckedAnchor,
     FactView,
@@ -154,7 +154,7 @@ def report_of(draft: Draft) -> VerifyReport:
         checked="draft.json",
         path="draft.json",
         paragraphs=paragraphs,
-        facts={i: fact_view(facts[i], draft) for i in sorted(named) if i in facts},
+        facts=fact_views(draft, sorted(named)),
         counts=_counts(paragraphs),
         needs_editor=draft.needs_editor,
     )

@@ -266,3 +266,16 @@ def test_an_anchor_no_fact_holds_says_so_instead_of_an_empty_fact(
     assert opened.text("#d-status") == "untraceable"
     assert opened.page.locator("#d-nofact").is_visible()
     assert not opened.page.locator("#d-fact").is_visible()
+
+
+def test_opening_the_page_at_an_anchor_selects_it(browser: Any, review: Review) -> None:
+    """review.html#a12 (a link an editor sends a colleague) opens with that anchor shown."""
+    anchor = first_mismatch(review.report)
+    target = review.element_id(anchor)
+    page = browser.new_page()
+    try:
+        page.goto(f"{review.url}#{target}")
+        assert page.evaluate("document.activeElement.id") == target
+        assert page.locator("#d-status").text_content() == "mismatch"
+    finally:
+        page.close()

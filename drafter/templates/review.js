@@ -138,6 +138,10 @@
   });
 
   if (location.hash.length > 1) {
-    goTo(decodeURIComponent(location.hash.slice(1)));
+    try {
+      goTo(decodeURIComponent(location.hash.slice(1)));
+    } catch (error) {
+      // a malformed fragment names no anchor: the page opens at its top
+    }
   }
 })();
