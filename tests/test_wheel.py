@@ -191,3 +191,12 @@ def test_the_wheel_holds_the_prompts(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"drafter/prompts/system.j2", "drafter/prompts/sections/_facts.j2"} <= names
     assert "drafter/prompts/sections/what_was_tried.j2" in names
+
+
+def test_the_wheel_holds_every_template(wheel: Path) -> None:
+    """review.html inlines review.css and review.js: package data by their own patterns."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    on_disk = {
+        f"drafter/templates/{path.name}" for path in (REPO / "drafter" / "templates").iterdir()
+    }
+    assert "drafter/templates/review.js" in on_disk and on_disk <= names
