@@ -34,8 +34,14 @@ from pydantic import BaseModel, ConfigDict
 from drafter.atomic_write import write_atomically
 from drafter.draft_model import Draft
 from drafter.errors import BadInput, InternalError
-from drafter.facts import Fact
-from drafter.verify_model import STATUSES, CheckedAnchor, FactView, ParagraphReport, VerifyReport
+from drafter.verify_model import (
+    STATUSES,
+    CheckedAnchor,
+    FactView,
+    ParagraphReport,
+    VerifyReport,
+    value_text,
+)
 
 TEMPLATES = files("drafter") / "templates"
 PAGE = "review.html.j2"
@@ -174,32 +180,18 @@ def web_url(url: str | None) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def _value_text(fact: Fact) -> str:
-    """A fact's value as a reviewer reads it: "72 participants", "2025-05-08", "YELLOW"."""
-    return f"{fact.value} {fact.unit}" if fact.unit else str(fact.value)
-
-
 def fact_views(draft: Draft, fact_ids: Iterable[str]) -> dict[str, FactView]:
     """The draft's facts among `fact_ids` as the report shows facts: the page names facts the
     report may not hold (MRS inputs, the facts of a conflict), and shows them the same way."""
-    requests = {source.record: source.request for source in draft.sources}
+    sources = {source.record: source for source in draft.sources}
     facts = {fact.id: fact for fact in draft.facts}
-    return {
-        fact.id: FactView(
-            id=fact.id,
-            label=fact.label,
-            value=_value_text(fact),
-            kind=fact.kind,
-            qualifier=fact.qualifier,
-            source=fact.source,
-            source_url=fact.source_url,
-            field=fact.field,
-            request=requests.get(fact.record) if fact.record else None,
-            formula=fact.formula,
-            derived_from=list(fact.derived_from),
+    views = {}
+    for fact in (facts[i] for i in dict.fromkeys(fact_ids) if i in facts):
+        source = sources.get(fact.record or "")
+        views[fact.id] = FactView.of(
+            fact, source.request if source else None, source.url if source else None
         )
-        for fact in (facts[i] for i in dict.fromkeys(fact_ids) if i in facts)
-    }
+    return views
 
 
 def _fact_details(draft: Draft, report: VerifyReport, named: list[str]) -> dict[str, FactDetail]:
@@ -347,7 +339,7 @@ def _mrs_inputs(draft: Draft) -> list[MrsInput]:
         return []
     facts = {fact.id: fact for fact in draft.facts}
     return [
-        MrsInput(fact_id, facts[fact_id].label, _value_text(facts[fact_id]))
+        MrsInput(fact_id, facts[fact_id].label, value_text(facts[fact_id]))
         if fact_id in facts
         else MrsInput(fact_id, "(not in the draft's facts)", "—")
         for fact_id in draft.mrs.facts

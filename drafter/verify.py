@@ -705,19 +705,7 @@ def _shown(fact: Fact) -> str:
 
 def fact_view(fact: Fact, records: dict[str, SourceRecord]) -> FactView:
     record = records.get(fact.record or "")
-    return FactView(
-        id=fact.id,
-        label=fact.label,
-        value=str(fact.value),
-        kind=fact.kind,
-        qualifier=fact.qualifier,
-        source=fact.source,
-        source_url=fact.source_url or (record.url if record else None),
-        field=fact.field,
-        request=record.request if record else None,
-        formula=fact.formula,
-        derived_from=list(fact.derived_from),
-    )
+    return FactView.of(fact, record.request if record else None, record.url if record else None)
 
 
 def counts_of(paragraphs: Sequence[ParagraphReport]) -> VerifyCounts:

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drafter.facts import Fact
+
 # number, date, phase, id: typed values (drafter.anchors); quote: text in quotation marks;
 # name: a drug, sponsor, target or disease name; status: a trial status word ("terminated");
 # qualifier: actual / estimated (anticipated, planned) said of an enrollment figure.
@@ -39,6 +41,11 @@ STATUSES: tuple[str, ...] = (
 )
 
 
+def value_text(fact: Fact) -> str:
+    """A fact's value as a reviewer reads it: "72 participants", "2025-05-08", "YELLOW"."""
+    return f"{fact.value} {fact.unit}" if fact.unit else str(fact.value)
+
+
 class FactView(BaseModel):
     """A fact as a reviewer needs to see it beside an anchor: what it says and where from."""
 
@@ -46,7 +53,9 @@ class FactView(BaseModel):
 
     id: str
     label: str
-    value: str = Field(description="the value as text (dates as the source gives them)")
+    value: str = Field(
+        description="the value as text, with its unit (dates as the source gives them)"
+    )
     kind: str
     qualifier: str | None = None
     source: str
@@ -55,6 +64,23 @@ class FactView(BaseModel):
     request: str | None = Field(default=None, description="the API request it was read from")
     formula: str | None = None
     derived_from: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, fact: Fact, request: str | None, record_url: str | None) -> FactView:
+        """The view of a fact read from (or computed over) a record with this request and URL."""
+        return cls(
+            id=fact.id,
+            label=fact.label,
+            value=value_text(fact),
+            kind=fact.kind,
+            qualifier=fact.qualifier,
+            source=fact.source,
+            source_url=fact.source_url or record_url,
+            field=fact.field,
+            request=request,
+            formula=fact.formula,
+            derived_from=list(fact.derived_from),
+        )
 
 
 class CheckedAnchor(BaseModel):

@@ -88,7 +88,7 @@ def test_the_reference_report_counts_every_kind_and_names_sources(
     report = verify_draft(draft, bundle)
     assert set(report.counts.by_kind) >= {"number", "date", "phase", "id", "quote", "name"}
     enrollment = report.facts["ctgov:NCT05591222:enrollment"]
-    assert enrollment.value == "72" and enrollment.qualifier == "ACTUAL"
+    assert enrollment.value == "72 participants" and enrollment.qualifier == "ACTUAL"
     assert enrollment.source_url and "NCT05591222" in enrollment.source_url
     assert enrollment.field and enrollment.field.startswith("/")
     assert enrollment.request and "NCT05591222" in enrollment.request
