@@ -111,7 +111,7 @@ def test_the_offline_draft_is_byte_identical_across_runs(
     monkeypatch.setenv("DRAFTER_DB", str(tmp_path / "other.sqlite3"))
     monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "other-cache"))
     _, second = draft(tmp_path, "--writer", "offline", name="two")
-    for name in ("draft.json", "draft.md", "evidence.json"):
+    for name in ("draft.json", "draft.md", "evidence.json", "review.html"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
@@ -361,12 +361,17 @@ def test_a_draft_that_cannot_be_written_leaves_the_old_draft_whole(tmp_path: Pat
     assert code == 0
     old = {p.name: p.read_bytes() for p in folder.iterdir()}
     (folder / "draft.md").unlink()
-    (folder / "draft.md").mkdir()  # the last of the three files cannot be replaced
+    (folder / "draft.md").mkdir()  # one of the four files cannot be replaced
     code, _ = draft(tmp_path, "--writer", "offline", "--as-of", "2026-06-01")
     assert code == 2
-    assert (folder / "evidence.json").read_bytes() == old["evidence.json"]
-    assert (folder / "draft.json").read_bytes() == old["draft.json"]
-    assert sorted(p.name for p in folder.iterdir()) == ["draft.json", "draft.md", "evidence.json"]
+    for name in ("evidence.json", "draft.json", "review.html"):
+        assert (folder / name).read_bytes() == old[name]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "draft.json",
+        "draft.md",
+        "evidence.json",
+        "review.html",
+    ]
 
 
 def test_a_canary_in_source_text_stays_data(

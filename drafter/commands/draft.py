@@ -1,5 +1,6 @@
 """`drafter draft NCT_ID`: the evidence, the score and every section, written to
-OUT/NCT_ID/{evidence.json, draft.json, draft.md}.
+OUT/NCT_ID/{evidence.json, draft.json, draft.md, review.html} (the review page: every anchor
+of the draft checked by drafter.verify, coloured by status, with its fact and source).
 
 Order: fetch the bundle, classify the stop, file the trial as a draft claim (so its own score
 counts it), compute the score and the related claims, write the sections, validate them, and
@@ -32,15 +33,19 @@ from drafter.commands.common import (
 )
 from drafter.config import Settings, load_settings
 from drafter.draft import CallEntry, CallHook, draft_trial
+from drafter.draft_files import DRAFT_JSON, DRAFT_MD, EVIDENCE_JSON, REVIEW_HTML
 from drafter.draft_model import Draft
 from drafter.errors import EXIT_FINDINGS, EXIT_OK
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.render import render_markdown
+from drafter.review_page import render_review_page
 from drafter.sources import deadline as budgets
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
 from drafter.terminal import json_text, tell
 from drafter.trial_claim import claim_for_trial, record_trial, withdraw_trial
+from drafter.verify import verify_draft
+from drafter.verify_model import FAILING, VerifyReport
 from drafter.writers.base import Writer
 from drafter.writers.offline import OfflineWriter
 from drafter.writers.openai_writer import OpenAIWriter, writer_settings_present
@@ -87,11 +92,13 @@ def run(args: argparse.Namespace) -> int:
         # the drafting stage has its own total budget: every model call, retry and re-ask
         with budgets.within(settings.model_deadline, "drafting deadline"):
             draft = _write(bundle, writer, settings, nct_id)
+        report = verify_draft(draft, bundle, path=str(folder / DRAFT_JSON))
         write_all_atomically(
             {
-                folder / "evidence.json": json_text(bundle.model_dump(mode="json")) + "\n",
-                folder / "draft.json": json_text(draft.model_dump(mode="json")) + "\n",
-                folder / "draft.md": render_markdown(draft),
+                folder / EVIDENCE_JSON: json_text(bundle.model_dump(mode="json")) + "\n",
+                folder / DRAFT_JSON: json_text(draft.model_dump(mode="json")) + "\n",
+                folder / DRAFT_MD: render_markdown(draft),
+                folder / REVIEW_HTML: render_review_page(draft, report),
             },
             create_parents=True,
         )
@@ -100,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             with open_store(settings) as store:
                 withdraw_trial(store, claim, filed)
         raise
-    summary = _summary(draft, folder)
+    summary = _summary(draft, folder, report)
     if args.json:
         write_json(summary)
     else:
@@ -156,12 +163,14 @@ def call_logger(writer: Writer, log: CallLog, nct_id: str) -> CallHook:
     return record
 
 
-def _summary(draft: Draft, folder: Path) -> dict[str, object]:
+def _summary(draft: Draft, folder: Path, report: VerifyReport) -> dict[str, object]:
     cited = {c for s in draft.sections for p in s.paragraphs for c in p.cites}
     return {
         "nct_id": draft.nct_id,
         "folder": str(folder),
-        "draft": str(folder / "draft.md"),
+        "draft": str(folder / DRAFT_MD),
+        "review": str(folder / REVIEW_HTML),
+        "verified": report.counts.model_dump(),
         "sections": len(draft.sections),
         "facts_cited": len(cited | set(draft.headline_cites)),
         "needs_editor": draft.needs_editor,
@@ -183,5 +192,16 @@ def _human(summary: dict[str, object]) -> str:
         f"  MRS {summary['mrs'] or 'not computed'} · {summary['conflicts']} conflicting-evidence "
         f"notes · {summary['record_history']} record-history notes · writer {summary['writer']} "
         f"({summary['model']})",
+        f"  verified: {_verified_line(summary['verified'])} · review page: {summary['review']}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _verified_line(counts: object) -> str:
+    """ "219 anchors, 0 failing (coverage 1.00)": what `drafter verify` would say."""
+    assert isinstance(counts, dict)
+    by_status = counts["by_status"]
+    failing = sum(by_status[s] for s in FAILING)
+    return (
+        f"{counts['anchors']} anchors, {failing} failing (coverage {counts['anchor_coverage']:.2f})"
+    )
