@@ -163,9 +163,12 @@ class SourceNumbers:
     def __init__(self, draft: Draft) -> None:
         self._number = {source.record: source.number for source in draft.sources}
         self._facts = {fact.id: fact for fact in draft.facts}
+        self._known: dict[str, frozenset[int]] = {}
 
-    def of_fact(self, fact_id: str) -> set[int]:
+    def of_fact(self, fact_id: str) -> frozenset[int]:
         """The source numbers of one fact; a cycle of derived_from is walked once."""
+        if fact_id in self._known:
+            return self._known[fact_id]
         found: set[int] = set()
         seen: set[str] = set()
         pending = [fact_id]
@@ -178,7 +181,8 @@ class SourceNumbers:
             if fact.record in self._number:
                 found.add(self._number[fact.record])
             pending += fact.derived_from
-        return found
+        self._known[fact_id] = frozenset(found)
+        return self._known[fact_id]
 
     def of(self, fact_ids: Iterable[str]) -> list[int]:
         """The sorted source numbers of some facts: what the markers after a paragraph show."""
