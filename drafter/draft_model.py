@@ -5,6 +5,7 @@ offline writer gives a byte-identical draft for the same inputs and as_of."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -152,3 +153,47 @@ class Draft(BaseModel):
     def needs_editor(self) -> list[str]:
         keys = [s.key for s in self.sections if s.status == "needs_editor"]
         return (["headline"] if self.headline_status == "needs_editor" else []) + keys
+
+
+class SourceNumbers:
+    """Which numbered sources each fact of a draft rests on: its own record's, and those of
+    the facts it was computed from, transitively. draft.md prints them after a paragraph
+    (" [1][3]") and `drafter verify` reads them back, so both use this one lookup."""
+
+    def __init__(self, draft: Draft) -> None:
+        self._number = {source.record: source.number for source in draft.sources}
+        self._facts = {fact.id: fact for fact in draft.facts}
+        self._known: dict[str, frozenset[int]] = {}
+
+    def of_fact(self, fact_id: str) -> frozenset[int]:
+        """The source numbers of one fact; a cycle of derived_from is walked once."""
+        if fact_id in self._known:
+            return self._known[fact_id]
+        found: set[int] = set()
+        seen: set[str] = set()
+        pending = [fact_id]
+        while pending:
+            current = pending.pop()
+            fact = self._facts.get(current)
+            if current in seen or fact is None:
+                continue
+            seen.add(current)
+            if fact.record in self._number:
+                found.add(self._number[fact.record])
+            pending += fact.derived_from
+        self._known[fact_id] = frozenset(found)
+        return self._known[fact_id]
+
+    def of(self, fact_ids: Iterable[str]) -> list[int]:
+        """The sorted source numbers of some facts: what the markers after a paragraph show."""
+        return sorted({n for fact_id in fact_ids for n in self.of_fact(fact_id)})
+
+    def facts_within(self, numbers: Iterable[int]) -> list[str]:
+        """The facts, in the draft's order, whose sources are all among `numbers`: every fact
+        whose citation could have printed those markers (facts of no source never qualify)."""
+        allowed = set(numbers)
+        return [
+            fact_id
+            for fact_id in self._facts
+            if (found := self.of_fact(fact_id)) and found <= allowed
+        ]

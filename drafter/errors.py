@@ -30,6 +30,10 @@ class BadInput(DrafterError):
     exit_code = EXIT_BAD_INPUT
 
 
+class MarkdownTooLarge(BadInput):
+    """An editor's draft.md is larger than an article can be: refused before it is read."""
+
+
 class NotFound(BadInput):
     """The upstream answered definitively that the requested record does not exist."""
 

@@ -11,7 +11,7 @@ from importlib.resources import files
 
 import jinja2
 
-from drafter.draft_model import Draft
+from drafter.draft_model import Draft, SourceNumbers
 from drafter.errors import InternalError
 
 TEMPLATES = files("drafter") / "templates"
@@ -61,22 +61,10 @@ _ENV.filters["yaml"] = yaml_value
 
 def render_markdown(draft: Draft) -> str:
     """The article; `cite(ids)` appends the source numbers of the cited facts: " [1][3]"."""
-    number = {source.record: source.number for source in draft.sources}
-    records = {fact.id: fact.record for fact in draft.facts}
-    inputs = {fact.id: fact.derived_from for fact in draft.facts}
-
-    def sources_of(fact_id: str, seen: set[str]) -> set[int]:
-        if fact_id in seen:
-            return set()
-        seen.add(fact_id)
-        record = records.get(fact_id)
-        found = {number[record]} if record in number else set()
-        for parent in inputs.get(fact_id, []):
-            found |= sources_of(parent, seen)
-        return found
+    sources = SourceNumbers(draft)
 
     def cite(ids: list[str]) -> str:
-        numbers = sorted({n for fact_id in ids for n in sources_of(fact_id, set())})
+        numbers = sources.of(ids)
         return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
 
     try:
