@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "classify": "Classify why-stopped text into an archetype and fine categories.",
     "mrs": "Compute the Mechanism Risk Score for a target–disease pair.",
     "claims": "List, add, delete, import or export documented failure claims.",
+    "verify": "Check every number, date, id, quote and name of a draft against its sources.",
     "diff": "Compare two drafts or two evidence bundles, or a draft with its sources now.",
 }
 

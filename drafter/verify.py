@@ -328,6 +328,9 @@ class Verifier:
         if own and own.status == "unsupported_precision":
             return self._result(anchor, "unsupported_precision", own.fact_id, True, own.reason)
         anywhere = self.index.match(anchor)
+        unit = _wording_unit(text, anchor)
+        if anywhere and unit and self.facts[anywhere.fact_id].unit not in (None, unit):
+            anywhere = None  # "14 sites" is not held by a score of 13.6 points
         cites_type = bool(cited_index.of_kind(anchor.kind))
         if own is not None and cites_type:
             reason = f"the cited fact says {_shown(self.facts[own.fact_id])}"
@@ -395,12 +398,8 @@ class Verifier:
             digit = _ROMAN_PHASE.get(phase[1], phase[1])
             bucket = re.compile(rf"(?:phase_buckets\.phase_{digit}|counts\.PHASE{digit}\.\w+)$")
             return [f for f in cited.of_kind("number") if bucket.search(f.id)]
-        noun = _UNIT_NOUNS.match(text, anchor.end)
-        if noun:
-            word = noun.group("noun").casefold()
-            unit = _NOUN_UNITS.get(word) or _NOUN_UNITS.get(word.rstrip("s"))
-            return [f for f in cited.of_kind("number") if unit and f.unit == unit]
-        return []
+        unit = _wording_unit(text, anchor)
+        return [f for f in cited.of_kind("number") if unit and f.unit == unit]
 
     def _result(
         self,
@@ -683,6 +682,17 @@ def _dated_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
     if chosen is None:
         return []
     return [f for f in cited.of_kind("date") if chosen.search(f.id)]
+
+
+def _wording_unit(text: str, anchor: Anchor) -> str | None:
+    """The unit the noun after a number names ("72 participants", "3 arms"), if any."""
+    if anchor.kind != "number" or anchor.percent:
+        return None
+    noun = _UNIT_NOUNS.match(text, anchor.end)
+    if not noun:
+        return None
+    word = noun.group("noun").casefold()
+    return _NOUN_UNITS.get(word) or _NOUN_UNITS.get(word.rstrip("s"))
 
 
 def _equal(fact: Fact | None, value: float) -> bool:

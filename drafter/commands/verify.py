@@ -1,0 +1,200 @@
+"""`drafter verify PATH`: every number, date, phase, id, quotation and name of a draft checked
+against the evidence it was drafted from, with the fact and source URL behind each.
+
+PATH is a draft directory (draft.json and evidence.json inside) or a draft.md in one. Given a
+directory, the draft.md in it is checked when an editor has changed it (it no longer renders
+from draft.json), else draft.json; given a draft.md, that file. Exit 0 when no anchor is a
+mismatch, untraceable or more precise than its source, 1 when one is, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from drafter.bundle import Bundle
+from drafter.commands.common import DEADLINE, write_json, write_stdout
+from drafter.config import load_settings
+from drafter.draft_files import (
+    DRAFT_JSON,
+    DRAFT_MD,
+    EVIDENCE_JSON,
+    REVIEW_HTML,
+    draft_folder,
+    load_pair,
+    read_markdown,
+)
+from drafter.draft_markdown import align_markdown
+from drafter.draft_model import Draft
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
+from drafter.render import render_markdown
+from drafter.review_page import write_review_page
+from drafter.sources import deadline
+from drafter.terminal import one_line, text_table
+from drafter.verify import ParagraphInput, verify_draft, verify_paragraphs
+from drafter.verify_model import FAILING, VerifyReport
+
+_MARKS = {
+    "verified": "ok",
+    "verified_uncited": "uncited",
+    "fuzzy": "near",
+    "mismatch": "MISMATCH",
+    "untraceable": "UNTRACEABLE",
+    "unsupported_precision": "TOO PRECISE",
+    "background": "background",
+}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", metavar="PATH", type=Path, help="a draft directory, or an edited draft.md in one"
+    )
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument(
+        "--html",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE",
+        help="also write the review page (default: review.html beside draft.md)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="list every anchor, not only those to look at"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings({})
+    with deadline.within(settings.command_deadline, DEADLINE):
+        report, draft = check(args.path)
+    if args.html is not None:
+        target = Path(args.html) if isinstance(args.html, str) else draft_folder(args.path)
+        if target.is_dir():
+            target = target / REVIEW_HTML
+        write_review_page(target, draft, report)
+    if args.json:
+        write_json(report.model_dump(mode="json"))
+    else:
+        write_stdout(human_report(report, every=args.all))
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def check(path: Path) -> tuple[VerifyReport, Draft]:
+    """The report for PATH (see the module docstring for which file is checked)."""
+    folder = draft_folder(path)
+    if not (folder / DRAFT_JSON).is_file():
+        raise BadInput(
+            f"{folder} holds no {DRAFT_JSON}: verify a draft directory, or a draft.md inside one "
+            f"(beside {DRAFT_JSON} and {EVIDENCE_JSON})"
+        )
+    draft, evidence = load_pair(folder)
+    markdown_path = path if path.is_file() else folder / DRAFT_MD
+    if path.is_file() and path.suffix.casefold() not in (".md", ".markdown"):
+        if path.name in (DRAFT_JSON, EVIDENCE_JSON):
+            return verify_draft(draft, evidence, path=str(folder / DRAFT_JSON)), draft
+        raise BadInput(f"not a draft directory or a draft.md: {path}")
+    if path.is_file() or markdown_path.exists():
+        markdown = read_markdown(markdown_path)
+        if path.is_file() or markdown != render_markdown(draft):
+            return verify_markdown(markdown, draft, evidence, markdown_path), draft
+    return verify_draft(draft, evidence, path=str(folder / DRAFT_JSON)), draft
+
+
+def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -> VerifyReport:
+    """An edited draft.md, its paragraphs re-aligned to draft.json's sections by heading."""
+
+    aligned = align_markdown(markdown, draft)
+    paragraphs = [
+        ParagraphInput(
+            section=p.section_key or "(no section)",
+            heading=p.heading or p.section_key or "(before the headline)",
+            index=p.index,
+            text=p.text,
+            cites=p.cites,
+            kind=_checked_as(p.kind, p.cites_from),
+            cites_from=p.cites_from,
+            line=p.line,
+        )
+        for p in aligned.paragraphs
+        if p.kind != "list"  # the Sources and related-claims listings (KNOWN_LIMITS)
+    ]
+    return verify_paragraphs(
+        draft,
+        evidence,
+        paragraphs,
+        checked="draft.md",
+        path=str(path),
+        unaligned_headings=[h.heading for h in aligned.unaligned_headings],
+        missing_sections=aligned.missing_sections,
+    )
+
+
+def _checked_as(kind: str, cites_from: str) -> str:
+    """How a paragraph of draft.md is checked: as the draft.json paragraph it was aligned to,
+    a table row or the score's sentence as a summary, a NEEDS EDITOR block's text of the last
+    attempt as a fact (its reason line, aligned to nothing, is a note)."""
+    if kind in ("table", "computed"):
+        return "summary"
+    if kind == "headline":
+        return "fact"
+    if kind == "needs_editor":
+        return "fact" if cites_from == "aligned" else "editor"
+    return kind
+
+
+def human_report(report: VerifyReport, *, every: bool = False) -> str:
+    """The table a reviewer reads: section, anchor, status, fact and its source URL; the
+    anchors to look at (not verified by a cited fact) unless `every`."""
+    # fitted to a terminal; piped or redirected, every cell whole (for grep and diff)
+    width = max(60, shutil.get_terminal_size().columns) if sys.stdout.isatty() else None
+    rows = []
+    for paragraph in report.paragraphs:
+        for anchor in paragraph.anchors:
+            if not every and anchor.status in ("verified", "background"):
+                continue
+            fact = report.facts.get(anchor.fact_id or "")
+            where = paragraph.section + (f":{paragraph.line}" if paragraph.line else "")
+            rows.append(
+                (
+                    where,
+                    one_line(anchor.text, 60),
+                    _MARKS[anchor.status],
+                    anchor.fact_id or "-",
+                    (fact.source_url if fact else None) or "-",
+                )
+            )
+    counts = report.counts
+    lines = [f"{report.nct_id}: checked {report.checked} ({report.path})"]
+    if rows:
+        lines.append(
+            text_table(("SECTION", "ANCHOR", "STATUS", "FACT", "SOURCE URL"), rows, width=width)
+        )
+    failing = report.failing()
+    for paragraph, anchor in failing[:20]:
+        lines.append(
+            f"  {_MARKS[anchor.status]}: {one_line(anchor.text, 60)!r} in "
+            f"{paragraph.section}: {one_line(anchor.reason, 200)}"
+        )
+    if len(failing) > 20:
+        lines.append(f"  … and {len(failing) - 20} more (--json lists all)")
+    by_status = counts.by_status
+    summary = ", ".join(f"{by_status[s]} {_MARKS[s]}" for s in by_status if by_status[s])
+    lines.append(
+        f"{counts.anchors} anchors: {summary or 'none'}; coverage {counts.anchor_coverage:.2f}, "
+        f"citation precision {counts.citation_precision:.2f}, recall {counts.citation_recall:.2f}"
+    )
+    for heading in report.unaligned_headings:
+        lines.append(f"  heading not in draft.json (checked without citations): {heading!r}")
+    for key in report.missing_sections:
+        lines.append(f"  section of draft.json missing from draft.md: {key}")
+    if report.needs_editor:
+        lines.append(f"  needs an editor: {', '.join(report.needs_editor)}")
+    verdict = (
+        f"FAILED: {len(failing)} anchors are {'/'.join(sorted(_MARKS[s] for s in FAILING))}"
+        if failing
+        else "passed: no anchor contradicts its sources or lacks one"
+    )
+    lines.append(verdict)
+    return "\n".join(lines) + "\n"
