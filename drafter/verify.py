@@ -66,9 +66,10 @@ from drafter.verify_model import (
 KNOWN_LIMITS = [
     "Negation and direction are not read: 'met' and 'did not meet', 'more than 70' and '70' "
     "check the same.",
-    "Which fact a typed value binds to is decided by value and type within the paragraph's "
-    "citations, not by the sentence's wording: two cited values swapped with each other "
-    "(start and completion dates) are not detected.",
+    "A value binds to a field by the sentence's wording (a date's cue, a count's noun, a "
+    "'Label: value' list, a score's scale, a component's maximum, a phase bucket) and "
+    "otherwise by value and type among the paragraph's citations: two cited values swapped "
+    "in prose that names neither field are not detected.",
     "Free-text claims without an anchor (causes, mechanisms, judgements) are not checked: "
     "read them.",
     "The Sources and Related failure claims listings are rendered from facts, not checked.",
@@ -144,6 +145,8 @@ _NOUN_UNITS = {
 # Where the words that name a date's field stop counting: a sentence or a list item ("Start
 # date: 5 August 2014; Last update posted: 7 May 2020"); a label's colon does not end it.
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
+_ITEM_END = re.compile(r"[.;!?](?:\s|$)")  # a list item of the "Label: value; ..." lists
+_AFTER_SLASH = re.compile(r"\d\s*/\s*$")  # "10.7 / 40": the 40 is the maximum
 _PHASE_AFTER = re.compile(r"\s*(?:Phase|phase)\s+([0-4]|IV|I{1,3})(?![\w/])")
 _ROMAN_PHASE = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 
@@ -383,6 +386,11 @@ class Verifier:
         words before it in its sentence, a count's unit by the noun after it, a phase bucket
         by the phase after it ("0 Phase 3"), a score by its scale ("33/100": the score whose
         maximum is 100)."""
+        if anchor.kind == "number" and _AFTER_SLASH.search(text, 0, anchor.start):
+            return [f for f in cited.of_kind("number") if f.id.endswith(".max")]
+        labelled = _labelled_facts(text, anchor, cited)
+        if labelled:
+            return labelled
         if anchor.kind == "date":
             return _dated_facts(text, anchor, cited)
         if anchor.kind != "number" or anchor.percent:
@@ -667,6 +675,31 @@ def _phase_bucket(anchor: Anchor, cited: FactIndex) -> str | None:
         if found and (f"PHASE{found[1]}" if found[1] else found[2]) == anchor.value:
             return fact.id
     return None
+
+
+def _labelled_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
+    """The cited fact a "Label: value" list names: "Enrollment earlier estimate: 99
+    participants" binds 99 to the fact labelled so, and "Label: 34, 76, 18" binds the k-th
+    value to the k-th cited fact of that label. A label may carry the record's name in front
+    ("LILRA4: Gene symbol")."""
+    item = _ITEM_END.split(text[: anchor.start])[-1]
+    if ": " not in item:
+        return []
+    *labels, values = item.split(": ")
+    if re.search(r"[A-Za-z]{3,}", values.replace("participants", "")):
+        return []  # words between the label and the value: not a plain list of values
+    position = values.count(",")
+    facts = cited.of_kind(anchor.kind)
+    for size in range(len(labels), 0, -1):
+        label = ": ".join(labels[-size:]).strip().casefold()
+        same = [
+            f
+            for f in facts
+            if f.label.casefold() == label or label.endswith(": " + f.label.casefold())
+        ]
+        if same:
+            return [same[position]] if position < len(same) else same
+    return []
 
 
 def _dated_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
