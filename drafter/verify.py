@@ -36,6 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from drafter.anchors import Anchor, FactIndex, Support, accepted, extract_anchors
 from drafter.bundle import Bundle, SourceRecord
@@ -146,6 +147,10 @@ _NOUN_UNITS = {
 # date: 5 August 2014; Last update posted: 7 May 2020"); a label's colon does not end it.
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _ITEM_END = re.compile(r"[.;!?](?:\s|$)")  # a list item of the "Label: value; ..." lists
+# Words before a quotation that make it the trial's stated reason for stopping.
+_REASON_CUE = re.compile(
+    r"(?i)\b(?:reason|why stopped|stopped|terminated|withdrawn|suspended|halted)\b[^“”\"«»]*$"
+)
 _AFTER_SLASH = re.compile(r"\d\s*/\s*$")  # "10.7 / 40": the 40 is the maximum
 _PHASE_AFTER = re.compile(r"\s*(?:Phase|phase)\s+([0-4]|IV|I{1,3})(?![\w/])")
 _ROMAN_PHASE = {"I": "1", "II": "2", "III": "3", "IV": "4"}
@@ -278,7 +283,7 @@ class Verifier:
         absorbed = Occupied(len(text))  # the source's own words: not checked again
         taken = Occupied(len(text))  # every anchor found so far
         for quotation in find_quotations(text):
-            item = self._quote(quotation, cited, cited_ids)
+            item = self._quote(text, quotation, cited)
             found.append(item)
             taken.claim(quotation.start, quotation.end)
             if item.anchor.status in ("verified", "verified_uncited", "fuzzy"):
@@ -388,7 +393,7 @@ class Verifier:
         maximum is 100)."""
         if anchor.kind == "number" and _AFTER_SLASH.search(text, 0, anchor.start):
             return [f for f in cited.of_kind("number") if f.id.endswith(".max")]
-        labelled = _labelled_facts(text, anchor, cited)
+        labelled = _labelled_facts(text, anchor.start, cited.of_kind(anchor.kind))
         if labelled:
             return labelled
         if anchor.kind == "date":
@@ -520,7 +525,7 @@ class Verifier:
 
     # -- quotations -----------------------------------------------------------------------
 
-    def _quote(self, quotation: Quotation, cited: list[Fact], cited_ids: set[str]) -> _Found:
+    def _quote(self, text: str, quotation: Quotation, cited: list[Fact]) -> _Found:
         base = {
             "kind": "quote",
             "text": quotation.text,
@@ -528,6 +533,9 @@ class Verifier:
             "end": quotation.inner_end,
             "value": quotation.text,
         }
+        bound = self._quoted_facts(text, quotation, cited)
+        if bound:
+            return self._bound_quote(quotation, bound, base)
         for pool, in_cites in ((cited, True), (self.quotable, False)):
             near: Fact | None = None
             for fact in pool:
@@ -564,6 +572,55 @@ class Verifier:
             fact_id=None,
             cited=False,
             reason="no source text holds these words: a quotation must be verbatim",
+        )
+        return _Found(checked)
+
+    def _quoted_facts(self, text: str, quotation: Quotation, cited: list[Fact]) -> list[Fact]:
+        """The cited facts the words before a quotation say it is from: a "Label: “…”" list
+        item names its fact; "the reason recorded as “…”" names the trial's whyStopped."""
+        quotable = [f for f in cited if f.kind in QUOTABLE_KINDS]
+        labelled = _labelled_facts(text, quotation.start, quotable)
+        if labelled:
+            return labelled
+        before = _ITEM_END.split(text[: quotation.start])[-1]
+        if _REASON_CUE.search(before):
+            reasons = [f for f in quotable if f.id.endswith(":why_stopped")]
+            registry = [f for f in reasons if f.id.startswith("ctgov:")]
+            return registry or reasons  # the registry's words first, a claim's otherwise
+        return []
+
+    def _bound_quote(self, quotation: Quotation, bound: list[Fact], base: dict[str, Any]) -> _Found:
+        """A quotation the wording ties to facts: verbatim in one of them, or a mismatch (a
+        termination reason must be whyStopped's own words, not another text's)."""
+        for fact in bound:
+            if quote_match(quotation.text, fact) == "verbatim":
+                checked = CheckedAnchor(
+                    **base,
+                    status="verified",
+                    fact_id=fact.id,
+                    cited=True,
+                    reason=f"verbatim in {fact.id}",
+                )
+                return _Found(checked, [fact.id])
+        for fact in bound:
+            if quote_match(quotation.text, fact) == "case":
+                checked = CheckedAnchor(
+                    **base,
+                    status="fuzzy",
+                    fact_id=fact.id,
+                    cited=True,
+                    reason=f"in {fact.id} only when case is ignored: quote it as written",
+                )
+                return _Found(checked, [fact.id])
+        fact = bound[0]
+        reason = f"not the words of {fact.id} ({fact.label}), which says {_shown(fact)}"
+        elsewhere = next(
+            (f for f in self.quotable if quote_match(quotation.text, f) == "verbatim"), None
+        )
+        if elsewhere is not None:
+            reason += f"; they are {elsewhere.id}'s"
+        checked = CheckedAnchor(
+            **base, status="mismatch", fact_id=fact.id, cited=True, reason=reason
         )
         return _Found(checked)
 
@@ -677,19 +734,18 @@ def _phase_bucket(anchor: Anchor, cited: FactIndex) -> str | None:
     return None
 
 
-def _labelled_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
+def _labelled_facts(text: str, start: int, facts: Sequence[Fact]) -> list[Fact]:
     """The cited fact a "Label: value" list names: "Enrollment earlier estimate: 99
     participants" binds 99 to the fact labelled so, and "Label: 34, 76, 18" binds the k-th
     value to the k-th cited fact of that label. A label may carry the record's name in front
     ("LILRA4: Gene symbol")."""
-    item = _ITEM_END.split(text[: anchor.start])[-1]
+    item = _ITEM_END.split(text[:start])[-1]
     if ": " not in item:
         return []
     *labels, values = item.split(": ")
     if re.search(r"[A-Za-z]{3,}", values.replace("participants", "")):
         return []  # words between the label and the value: not a plain list of values
     position = values.count(",")
-    facts = cited.of_kind(anchor.kind)
     for size in range(len(labels), 0, -1):
         label = ": ".join(labels[-size:]).strip().casefold()
         same = [

@@ -318,3 +318,32 @@ def test_a_name_with_digits_is_a_name_not_a_number(
     report = verify_draft(draft, bundle)
     assert not [a for p in report.paragraphs for a in p.anchors if a.text == "51"]
     assert any(a.text == "Montanide ISA 51" for p in report.paragraphs for a in p.anchors)
+
+
+def test_a_quoted_reason_must_be_whystopped_not_another_texts_words(
+    reference: tuple[Draft, Bundle, Verifier],
+) -> None:
+    draft, _, verifier = reference
+    paragraph = next(
+        p for p in paragraphs_of_draft(draft) if p.section == "what_was_tried" and p.index == 2
+    )
+    other = "strategic portfolio prioritization by Amgen"  # a claim's reason, of another trial
+    text = paragraph.text.replace(
+        "Sponsor business decision, not related to safety concerns.", other
+    )
+    cites = [*paragraph.cites, "claims:rocatinlimab_ox40_atopic_dermatitis-f99c15f9:why_stopped"]
+    report = verifier.check(ParagraphInput("x", "X", 0, text, cites, "fact"))
+    quote = next(a for a in report.anchors if a.text == other)
+    assert (quote.status, quote.fact_id) == ("mismatch", "ctgov:NCT05591222:why_stopped")
+    assert "rocatinlimab" in quote.reason  # whose words they are
+
+
+def test_a_labelled_value_binds_to_its_label(reference: tuple[Draft, Bundle, Verifier]) -> None:
+    _, _, verifier = reference
+    cites = ["ctgov:NCT05591222:enrollment", "reference:NCT05591222:enrollment_earlier_estimate"]
+    swapped = "On file: Enrollment: 99 participants; Enrollment earlier estimate: 72 participants."
+    report = verifier.check(ParagraphInput("x", "X", 0, swapped, cites, "fact"))
+    assert [(a.text, a.status, a.fact_id) for a in report.anchors if a.kind == "number"] == [
+        ("99", "mismatch", "ctgov:NCT05591222:enrollment"),
+        ("72", "mismatch", "reference:NCT05591222:enrollment_earlier_estimate"),
+    ]
