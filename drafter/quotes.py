@@ -102,13 +102,16 @@ def quote_match(quoted: str, fact: Fact) -> str | None:
 
 
 def nearest_quote(quoted: str, facts: Sequence[Fact]) -> tuple[Fact, float] | None:
-    """The fact whose text is most like the quotation (partial ratio, 0–100), for a mismatch."""
+    """The fact whose text is most like the quotation (partial ratio, 0–100, scaled down for a
+    text shorter than the quotation), for a mismatch."""
     best: tuple[Fact, float] | None = None
     wanted = normal_quote(quoted).casefold()
     for fact in facts:
         if fact.kind not in QUOTABLE_KINDS or not isinstance(fact.value, str):
             continue
-        score = fuzz.partial_ratio(wanted, normal_quote(fact.value).casefold())
+        source = normal_quote(fact.value).casefold()
+        # a short text inside a long quotation matches it partly but is not what it altered
+        score = fuzz.partial_ratio(wanted, source) * min(1.0, 2 * len(source) / max(1, len(wanted)))
         if best is None or score > best[1]:
             best = (fact, score)
     return best

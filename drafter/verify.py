@@ -151,6 +151,7 @@ _ITEM_END = re.compile(r"[.;!?](?:\s|$)")  # a list item of the "Label: value; .
 _REASON_CUE = re.compile(
     r"(?i)\b(?:reason|why stopped|stopped|terminated|withdrawn|suspended|halted)\b[^“”\"«»]*$"
 )
+_QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"")
 _AFTER_SLASH = re.compile(r"\d\s*/\s*$")  # "10.7 / 40": the 40 is the maximum
 _PHASE_AFTER = re.compile(r"\s*(?:Phase|phase)\s+([0-4]|IV|I{1,3})(?![\w/])")
 _ROMAN_PHASE = {"I": "1", "II": "2", "III": "3", "IV": "4"}
@@ -537,27 +538,9 @@ class Verifier:
         if bound:
             return self._bound_quote(quotation, bound, base)
         for pool, in_cites in ((cited, True), (self.quotable, False)):
-            near: Fact | None = None
-            for fact in pool:
-                how = quote_match(quotation.text, fact)
-                if how == "verbatim":
-                    status: VerifyStatus = "verified" if in_cites else "verified_uncited"
-                    reason = f"verbatim in {fact.id}" + ("" if in_cites else " (not cited)")
-                    checked = CheckedAnchor(
-                        **base, status=status, fact_id=fact.id, cited=in_cites, reason=reason
-                    )
-                    return _Found(checked, [fact.id] if in_cites else [])
-                if how == "case" and near is None:
-                    near = fact
-            if near is not None:
-                checked = CheckedAnchor(
-                    **base,
-                    status="fuzzy",
-                    fact_id=near.id,
-                    cited=in_cites,
-                    reason=f"in {near.id} only when case is ignored: quote it as written",
-                )
-                return _Found(checked, [near.id] if in_cites else [])
+            found = _quoted_in(quotation, pool, in_cites, base)
+            if found is not None:
+                return found
         nearest = nearest_quote(quotation.text, cited)
         if nearest and nearest[1] >= 60:
             fact = nearest[0]
@@ -592,26 +575,9 @@ class Verifier:
     def _bound_quote(self, quotation: Quotation, bound: list[Fact], base: dict[str, Any]) -> _Found:
         """A quotation the wording ties to facts: verbatim in one of them, or a mismatch (a
         termination reason must be whyStopped's own words, not another text's)."""
-        for fact in bound:
-            if quote_match(quotation.text, fact) == "verbatim":
-                checked = CheckedAnchor(
-                    **base,
-                    status="verified",
-                    fact_id=fact.id,
-                    cited=True,
-                    reason=f"verbatim in {fact.id}",
-                )
-                return _Found(checked, [fact.id])
-        for fact in bound:
-            if quote_match(quotation.text, fact) == "case":
-                checked = CheckedAnchor(
-                    **base,
-                    status="fuzzy",
-                    fact_id=fact.id,
-                    cited=True,
-                    reason=f"in {fact.id} only when case is ignored: quote it as written",
-                )
-                return _Found(checked, [fact.id])
+        found = _quoted_in(quotation, bound, True, base)
+        if found is not None:
+            return found
         fact = bound[0]
         reason = f"not the words of {fact.id} ({fact.label}), which says {_shown(fact)}"
         elsewhere = next(
@@ -734,6 +700,35 @@ def _phase_bucket(anchor: Anchor, cited: FactIndex) -> str | None:
     return None
 
 
+def _quoted_in(
+    quotation: Quotation, pool: Sequence[Fact], in_cites: bool, base: dict[str, Any]
+) -> _Found | None:
+    """The quotation verbatim in a fact of `pool` (verified, or verified_uncited outside the
+    citations), else equal to one with case folded (fuzzy), else None."""
+    near: Fact | None = None
+    for fact in pool:
+        how = quote_match(quotation.text, fact)
+        if how == "verbatim":
+            status: VerifyStatus = "verified" if in_cites else "verified_uncited"
+            reason = f"verbatim in {fact.id}" + ("" if in_cites else " (not cited)")
+            checked = CheckedAnchor(
+                **base, status=status, fact_id=fact.id, cited=in_cites, reason=reason
+            )
+            return _Found(checked, [fact.id] if in_cites else [])
+        if how == "case" and near is None:
+            near = fact
+    if near is None:
+        return None
+    checked = CheckedAnchor(
+        **base,
+        status="fuzzy",
+        fact_id=near.id,
+        cited=in_cites,
+        reason=f"in {near.id} only when case is ignored: quote it as written",
+    )
+    return _Found(checked, [near.id] if in_cites else [])
+
+
 def _labelled_facts(text: str, start: int, facts: Sequence[Fact]) -> list[Fact]:
     """The cited fact a "Label: value" list names: "Enrollment earlier estimate: 99
     participants" binds 99 to the fact labelled so, and "Label: 34, 76, 18" binds the k-th
@@ -743,6 +738,7 @@ def _labelled_facts(text: str, start: int, facts: Sequence[Fact]) -> list[Fact]:
     if ": " not in item:
         return []
     *labels, values = item.split(": ")
+    values = _QUOTED.sub("", values)  # the earlier quoted values of a list: “A”, “B”
     if re.search(r"[A-Za-z]{3,}", values.replace("participants", "")):
         return []  # words between the label and the value: not a plain list of values
     position = values.count(",")
