@@ -233,6 +233,33 @@ def test_a_number_no_cited_fact_holds_is_re_asked_then_marked(
     assert "NEEDS EDITOR" in (folder / "draft.md").read_text()
 
 
+def test_a_name_no_source_gives_passes_drafting_but_fails_verification(
+    tmp_path: Path, server: OpenAIServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    named = completion(
+        json.dumps(
+            {
+                "paragraphs": [
+                    {
+                        "text": "The program was later licensed to Acme Therapeutics.",
+                        "cites": ["F1"],
+                        "kind": "fact",
+                        "grade": "documented",
+                    }
+                ]
+            }
+        )
+    )
+    server.responder = model({"Open questions": lambda attempt: named})
+    code, folder = draft(tmp_path, "--writer", "openai")
+    out = capsys.readouterr().out
+    assert code == 1  # every section validated, but an anchor fails verification
+    assert load(folder).needs_editor == []
+    assert "1 failing" in out
+    review = (folder / "review.html").read_text()
+    assert "Acme Therapeutics" in review and "untraceable" in review
+
+
 def test_a_run_away_answer_is_bounded_in_the_re_ask_and_the_draft(
     tmp_path: Path, server: OpenAIServer
 ) -> None:

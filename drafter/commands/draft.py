@@ -4,8 +4,9 @@ of the draft checked by drafter.verify, coloured by status, with its fact and so
 
 Order: fetch the bundle, classify the stop, file the trial as a draft claim (so its own score
 counts it), compute the score and the related claims, write the sections, validate them, and
-write the three files atomically. Exit 0 when every section validated, 1 when some need an
-editor, 2 on bad input, 3 when a source or the model is unavailable.
+write the four files atomically. Exit 0 when every section validated and verified, 1 when
+some need an editor or an anchor fails verification, 2 on bad input, 3 when a source or the
+model is unavailable.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         write_json(summary)
     else:
         write_stdout(_human(summary))
-    return EXIT_FINDINGS if draft.needs_editor else EXIT_OK
+    # findings: a section an editor must write, or an anchor verify cannot trace or match
+    return EXIT_FINDINGS if draft.needs_editor or report.failed else EXIT_OK
 
 
 def _write(bundle: Bundle, writer: Writer, settings: Settings, nct_id: str) -> Draft:
