@@ -5,12 +5,17 @@ when, after normalising (NFKC, one space for any run of whitespace, one form of 
 apostrophes and dashes, case kept), it is a substring of a fact's text; an ellipsis ("..." or
 "…") inside it means ordered parts, each a substring, in order. Trailing punctuation that
 prose adds at the end of a quotation (". , ; :") is not part of the comparison. A quotation
-equal to a fact only when case is folded is a near match (fuzzy), never verbatim; anything
-else put in quotation marks is not the source's words.
+equal to a fact only when case is folded is a near match (fuzzy), never verbatim; one that is
+verbatim but leaves out a negation the source puts right before it or inside an ellipsis ("related
+to safety concerns" from "not related to safety concerns") says the opposite and is refused;
+anything else put in quotation marks is not the source's words. Quotation marks: “ ”, « », „ “,
+straight double quotes, and ‘ ’ around words with a space between (a lone ’ is an apostrophe).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -20,7 +25,13 @@ from rapidfuzz import fuzz
 
 from drafter.facts import Fact
 
-_QUOTE = re.compile(r"“([^“”\n]{1,2000})”|«([^«»\n]{1,2000})»|(?<![\w\"])\"([^\"\n]{1,2000})\"")
+_QUOTE = re.compile(
+    r"“([^“”\n]{1,2000})”|«([^«»\n]{1,2000})»|(?<![\w\"])\"([^\"\n]{1,2000})\""
+    r"|„([^„“”\n]{1,2000})[“”]"
+    # single quotes only around words with a space between: ’ alone is an apostrophe
+    r"|(?<!\w)‘([^‘’\n]{0,2000}\s[^‘’\n]{0,2000})’(?!\w)"
+)
+_NEGATION = re.compile(r"(?i)\b(?:not|no|never|without|non|nor|neither|cannot|n't)\b|n't\b")
 _MARKS = str.maketrans(
     {
         "‘": "'",
@@ -55,13 +66,14 @@ class Quotation:
 
 def find_quotations(text: str) -> Iterator[Quotation]:
     for found in _QUOTE.finditer(text):
-        group = next(g for g in (1, 2, 3) if found.group(g) is not None)
+        group = next(g for g in range(1, 6) if found.group(g) is not None)
         inner = found.group(group)
         if not inner.strip():
             continue
         yield Quotation(found.start(), found.end(), found.start(group), found.end(group), inner)
 
 
+@functools.lru_cache(maxsize=16384)
 def normal_quote(text: str) -> str:
     """Text as quotations are compared: NFKC, one form of marks and dashes, one space."""
     flat = unicodedata.normalize("NFKC", text).translate(_MARKS)
@@ -73,17 +85,35 @@ def _parts(quoted: str) -> list[str]:
 
 
 def _in_order(parts: Sequence[str], source: str) -> bool:
-    position = 0
+    return _spans(parts, source) is not None
+
+
+def _spans(parts: Sequence[str], source: str) -> list[tuple[int, int]] | None:
+    """Where each part stands in `source`, in order, or None."""
+    position, spans = 0, []
     for part in parts:
         found = source.find(part, position)
         if found < 0:
-            return False
+            return None
+        spans.append((found, found + len(part)))
         position = found + len(part)
-    return True
+    return spans
+
+
+def _drops_negation(parts: Sequence[str], source: str) -> bool:
+    """Whether the quoted words leave out a negation the source puts right before them or
+    between them: "related to safety concerns" out of "not related to safety concerns"."""
+    spans = _spans(parts, source)
+    if not spans:
+        return False
+    before = " ".join(source[: spans[0][0]].split()[-3:])
+    gaps = [source[a[1] : b[0]] for a, b in itertools.pairwise(spans)]
+    return any(_NEGATION.search(text) for text in [before, *gaps])
 
 
 def quote_match(quoted: str, fact: Fact) -> str | None:
-    """ "verbatim", "case" (equal only with case folded) or None, for one fact's text."""
+    """ "verbatim", "cut" (verbatim, but leaving out a negation right before or inside it),
+    "case" (equal only with case folded) or None, for one fact's text."""
     if fact.kind not in QUOTABLE_KINDS or not isinstance(fact.value, str | bool):
         return None
     source = normal_quote(str(fact.value))
@@ -91,7 +121,7 @@ def quote_match(quoted: str, fact: Fact) -> str | None:
     if not parts:
         return None
     if _in_order(parts, source):
-        return "verbatim"
+        return "cut" if _drops_negation(parts, source) else "verbatim"
     if _in_order([p.casefold() for p in parts], source.casefold()):
         return "case"
     if fact.kind == "code" and _in_order(

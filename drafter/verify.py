@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,13 +91,66 @@ _STATUS_WORDS = {
     "enrolling by invitation": "ENROLLING_BY_INVITATION",
 }
 _STATUS_ALTERNATION = "|".join(re.escape(w) for w in sorted(_STATUS_WORDS, key=len, reverse=True))
-_STATUS = re.compile(
-    rf"(?i:\b(?:was|is|were|are|been|being|remains?|listed as|lists it as|status:?|"
-    rf"status is|status was)\s+(?:now\s+|formally\s+|officially\s+|still\s+)?"
-    rf"(?P<a>{_STATUS_ALTERNATION})\b)"
-    rf"|\btrial\s+NCT\d{{8}}\s+(?P<b>terminated|withdrawn|suspended|completed)\b"
-    rf"|(?i:\b(?P<c>terminated|withdrawn|suspended)\s+(?:trial|study)\b)"
+
+
+@dataclass(frozen=True)
+class _Enum:
+    """Words that state one of a field's values ("terminated", "yellow band", "classified as
+    efficacy", "no results have been posted"), the fact field that holds it, and the value."""
+
+    pattern: re.Pattern[str]  # the value's words in group "v"
+    field: str  # fact ids ending so hold it
+    value: Callable[[str], str]  # the words → the fact's value, upper-cased
+
+
+_ENUMS = (
+    _Enum(
+        re.compile(
+            rf"(?i:\b(?:was|is|were|are|been|being|remains?|listed as|lists it as|status:?|"
+            rf"status is|status was)\s+(?:now\s+|formally\s+|officially\s+|still\s+)?"
+            rf"(?P<v>{_STATUS_ALTERNATION})\b)"
+        ),
+        ":overall_status",
+        lambda words: _STATUS_WORDS[words.casefold()],
+    ),
+    _Enum(
+        re.compile(r"\btrial\s+NCT\d{8}\s+(?P<v>terminated|withdrawn|suspended|completed)\b"),
+        ":overall_status",
+        str.upper,
+    ),
+    _Enum(
+        re.compile(r"(?i:\b(?P<v>terminated|withdrawn|suspended)\s+(?:trial|study)\b)"),
+        ":overall_status",
+        str.upper,
+    ),
+    _Enum(
+        re.compile(
+            r"(?i:\b(?P<v>green|yellow|red)\s+band\b|\bband:?\s+(?P<w>green|yellow|red)\b)"
+            r"|\((?P<x>GREEN|YELLOW|RED)\)"
+        ),
+        ":band",
+        str.upper,
+    ),
+    _Enum(
+        re.compile(
+            r"(?i:\b(?:classified|coded|categori[sz]ed)\s+as\s+(?:an?\s+)?"
+            r"(?P<v>efficacy|safety|operational|biomarker)\b)"
+        ),
+        ":archetype",
+        str.upper,
+    ),
+    _Enum(
+        re.compile(
+            r"(?i:results posted:\s+(?P<w>yes|no)\b"
+            r"|(?P<v>no results)\s+(?:(?:have|had)\s+been\s+|were\s+|are\s+|was\s+)?posted\b"
+            r"|(?P<x>results)\s+(?:(?:have|had)\s+been|were|are|was)\s+posted\b)"
+        ),
+        ":has_results",
+        lambda words: "FALSE" if words.casefold() in ("no results", "no") else "TRUE",
+    ),
 )
+
+
 _QUALIFIER_AFTER = re.compile(
     r"\s*(?:participants|patients|subjects|people)?\s*\((actual|estimated|anticipated|planned|"
     r"expected|target)\)",
@@ -237,16 +290,35 @@ def _mrs_paragraphs(draft: Draft, heading: str) -> list[ParagraphInput]:
 class Verifier:
     """Checks paragraphs against one bundle's facts (indexes built once per draft)."""
 
-    def __init__(self, facts: Iterable[Fact], records: Iterable[SourceRecord] = ()) -> None:
+    def __init__(
+        self,
+        facts: Iterable[Fact],
+        records: Iterable[SourceRecord] = (),
+        nct_id: str | None = None,
+    ) -> None:
         self.facts: dict[str, Fact] = {}
         for fact in facts:
             self.facts.setdefault(fact.id, fact)
+        trial = next((f for f in self.facts.values() if f.id.startswith("ctgov:")), None)
+        self.nct_id = nct_id or (trial.id.split(":")[1] if trial else None)
         self.records = {r.id: r for r in records}
         every = list(self.facts.values())
-        self.index = FactIndex(every)
+        own = [f for f in every if self._about_trial(f)]
+        # uncited support comes only from facts about this trial (its drug, target, pair, its
+        # own claim), never from another trial's claim or a related claim's score
+        self.index = FactIndex(own)
         self.names = NameFinder(every)
-        self.quotable = [f for f in every if f.kind in QUOTABLE_KINDS]
-        self.statuses = [f for f in every if f.id.endswith(":overall_status")]
+        self.quotable = [f for f in own if f.kind in QUOTABLE_KINDS]
+        self.enum_facts = {
+            kind.field: [f for f in every if f.id.endswith(kind.field)] for kind in _ENUMS
+        }
+
+    def _about_trial(self, fact: Fact) -> bool:
+        """Whether a fact is about the draft's trial rather than another claim of the table."""
+        source, entity, _ = fact.id.split(":", 2)
+        if source == "related":
+            return False
+        return source != "claims" or self.nct_id is None or entity == self.nct_id
 
     # -- one paragraph --------------------------------------------------------------------
 
@@ -309,12 +381,15 @@ class Verifier:
                 qualifier = self._qualifier(text, anchor, item, absorbed)
                 if qualifier:
                     found.append(qualifier)
-        for match in _STATUS.finditer(text):
-            group = next(g for g in ("a", "b", "c") if match.group(g))
-            if not taken.free(match.start(group), match.end(group)):
-                continue
-            found.append(self._status(match, group, cited_ids))
-            taken.claim(match.start(group), match.end(group))
+        for kind in _ENUMS:
+            for match in kind.pattern.finditer(text):
+                group = next(
+                    g for g in ("v", "w", "x") if g in kind.pattern.groupindex and match.group(g)
+                )
+                if not taken.free(match.start(group), match.end(group)):
+                    continue
+                found.append(self._enum(kind, match, group, cited_ids))
+                taken.claim(match.start(group), match.end(group))
         for hit in self.names.find(text, taken):
             found.append(self._name(hit, cited))
         found.sort(key=lambda item: item.anchor.start)
@@ -331,13 +406,17 @@ class Verifier:
         bound = self._bound_by_wording(text, anchor, cited_index, own)
         if bound is not None:
             return bound
+        unit = _wording_unit(text, anchor)
+        if unit and own and accepted(own) and self.facts[own.fact_id].unit not in (None, unit):
+            fact = self.facts[own.fact_id]
+            reason = f"{fact.id} counts {fact.unit}, not {unit}"
+            return self._result(anchor, "mismatch", fact.id, True, reason)
         if own and accepted(own):
             status: VerifyStatus = "verified" if own.status == "supported" else "fuzzy"
             return self._result(anchor, status, own.fact_id, True, own.reason, [own.fact_id])
         if own and own.status == "unsupported_precision":
             return self._result(anchor, "unsupported_precision", own.fact_id, True, own.reason)
         anywhere = self.index.match(anchor)
-        unit = _wording_unit(text, anchor)
         if anywhere and unit and self.facts[anywhere.fact_id].unit not in (None, unit):
             anywhere = None  # "14 sites" is not held by a score of 13.6 points
         cites_type = bool(cited_index.of_kind(anchor.kind))
@@ -478,11 +557,14 @@ class Verifier:
         )
         return _Found(checked, [fact.id] if status == "verified" else [])
 
-    def _status(self, match: re.Match[str], group: str, cited_ids: set[str]) -> _Found:
+    def _enum(self, kind: _Enum, match: re.Match[str], group: str, cited_ids: set[str]) -> _Found:
+        """A status, score band, archetype or results-posted word against its field's fact:
+        the cited one, else the trial's own (any other fact of the field is another trial's)."""
         written = match.group(group)
-        wanted = _STATUS_WORDS[written.casefold()]
-        cited = [f for f in self.statuses if f.id in cited_ids]
-        pool = cited or self.statuses
+        wanted = kind.value(written)
+        facts = [f for f in self.enum_facts[kind.field] if self._about_trial(f)]
+        cited = [f for f in self.enum_facts[kind.field] if f.id in cited_ids]
+        pool = cited or facts
         base = {
             "kind": "status",
             "text": written,
@@ -581,7 +663,8 @@ class Verifier:
         fact = bound[0]
         reason = f"not the words of {fact.id} ({fact.label}), which says {_shown(fact)}"
         elsewhere = next(
-            (f for f in self.quotable if quote_match(quotation.text, f) == "verbatim"), None
+            (f for f in self.facts.values() if quote_match(quotation.text, f) == "verbatim"),
+            None,
         )
         if elsewhere is not None:
             reason += f"; they are {elsewhere.id}'s"
@@ -629,6 +712,15 @@ class Verifier:
                 )
                 checked = CheckedAnchor(
                     **base, status="mismatch", fact_id=said.facts[0], cited=True, reason=reason
+                )
+                return _Found(checked)
+            if not any(self._about_trial(self.facts[f]) for f in group.facts):
+                reason = (
+                    f"only another claim of the claims table names the {hit.type} "
+                    f"{hit.text!r} ({group.facts[0]}): not a fact of this trial"
+                )
+                checked = CheckedAnchor(
+                    **base, status="untraceable", fact_id=None, cited=False, reason=reason
                 )
                 return _Found(checked)
             status = "verified_uncited" if hit.how == "alias" else "fuzzy"
@@ -715,6 +807,12 @@ def _quoted_in(
                 **base, status=status, fact_id=fact.id, cited=in_cites, reason=reason
             )
             return _Found(checked, [fact.id] if in_cites else [])
+        if how == "cut":  # the source's words without the "not" before them
+            reason = f"leaves out a negation of {fact.id}, which says {_shown(fact)}"
+            checked = CheckedAnchor(
+                **base, status="mismatch", fact_id=fact.id, cited=in_cites, reason=reason
+            )
+            return _Found(checked)
         if how == "case" and near is None:
             near = fact
     if near is None:
@@ -845,7 +943,7 @@ def verify_paragraphs(
 ) -> VerifyReport:
     """Check `paragraphs` (draft.json's or an edited draft.md's) against the evidence."""
     facts = [*bundle.facts, *draft.facts]
-    verifier = Verifier(facts, bundle.sources)
+    verifier = Verifier(facts, bundle.sources, draft.nct_id)
     reports: list[ParagraphReport] = []
     anchors = 0
     for paragraph in paragraphs:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from drafter.facts import Fact
 
@@ -122,6 +122,11 @@ class ParagraphReport(BaseModel):
         default_factory=list,
         description="cited facts of a checkable kind that no anchor of the paragraph binds to",
     )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="what is wrong with the paragraph itself: a source marker [n] that names "
+        "no source or not the sources of its facts, a computed line changed by hand",
+    )
 
 
 class VerifyCounts(BaseModel):
@@ -160,11 +165,21 @@ class VerifyReport(BaseModel):
     missing_sections: list[str] = Field(default_factory=list)
     needs_editor: list[str] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list, description="conflict notes, as drafted")
+    problems: list[str] = Field(
+        default_factory=list,
+        description="what is wrong with the article as a whole (an edited front matter value)",
+    )
     known_limits: list[str] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def failed(self) -> bool:
-        return any(self.counts.by_status.get(status, 0) for status in FAILING)
+        """An anchor fails, or a paragraph or the article has a problem: exit 1."""
+        return (
+            any(self.counts.by_status.get(status, 0) for status in FAILING)
+            or bool(self.problems)
+            or any(p.problems for p in self.paragraphs)
+        )
 
     def failing(self) -> list[tuple[ParagraphReport, CheckedAnchor]]:
         """Every anchor with a failing status, in reading order."""

@@ -227,12 +227,18 @@ def test_quotations_compare_after_normalising_marks_space_and_ellipsis() -> None
         untrusted=True,
     )
     assert quote_match("Sponsor's decision - not related to safety concerns", fact) == "verbatim"
-    assert quote_match("Sponsor's decision … safety concerns.", fact) == "verbatim"
+    assert quote_match("Sponsor's decision … not related to safety", fact) == "verbatim"
+    # verbatim words that leave out the source's "not" say the opposite
+    assert quote_match("Sponsor's decision … safety concerns.", fact) == "cut"
+    assert quote_match("related to safety concerns", fact) == "cut"
     assert quote_match("safety concerns … Sponsor's decision", fact) is None  # out of order
     assert quote_match("SPONSOR'S DECISION", fact) == "case"
     assert quote_match("Sponsor's choice", fact) is None
-    found = list(find_quotations('He said “one” and "two" but not ‘three’.'))
-    assert [q.text for q in found] == ["one", "two"]
+    found = list(
+        find_quotations('He said “one” and "two", „three four“ and ‘five six’, not ‘seven’.')
+    )
+    assert [q.text for q in found] == ["one", "two", "three four", "five six"]
+    assert not list(find_quotations("the sponsor’s decision and the investigators’ view"))
 
 
 def test_a_paraphrase_in_quotation_marks_is_flagged(
@@ -347,3 +353,47 @@ def test_a_labelled_value_binds_to_its_label(reference: tuple[Draft, Bundle, Ver
         ("99", "mismatch", "ctgov:NCT05591222:enrollment"),
         ("72", "mismatch", "reference:NCT05591222:enrollment_earlier_estimate"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("(yellow band)", "(green band)", "band"),
+        ("classified as operational", "classified as efficacy", "archetype"),
+    ],
+)
+def test_score_bands_and_archetypes_in_words_are_checked(
+    reference: tuple[Draft, Bundle, Verifier], old: str, new: str, field: str
+) -> None:
+    anchors = edited(reference, "dek", 0, old, new)
+    assert [(a.kind, a.status) for a in anchors if a.status != "verified"] == [
+        ("status", "mismatch")
+    ]
+    assert next(a.fact_id for a in anchors if a.status == "mismatch").endswith(f":{field}")
+
+
+def test_results_posted_and_a_count_of_the_wrong_thing_are_mismatches(
+    reference: tuple[Draft, Bundle, Verifier],
+) -> None:
+    posted = edited(
+        reference, "what_was_tried", 2, "No results have been posted", "Results have been posted"
+    )
+    assert [(a.text, a.status) for a in posted if a.status != "verified"] == [
+        ("Results", "mismatch")
+    ]
+    sites = edited(reference, "what_was_tried", 1, "72 participants", "72 sites")
+    assert [(a.text, a.status) for a in sites if a.status != "verified"] == [("72", "mismatch")]
+
+
+def test_another_trials_claim_does_not_support_an_uncited_sentence(
+    reference: tuple[Draft, Bundle, Verifier],
+) -> None:
+    _, _, verifier = reference
+    text = "It was a Phase 3 trial of rocatinlimab, with an MRS of 76."
+    report = verifier.check(ParagraphInput("x", "X", 0, text, [], "fact"))
+    statuses = {a.text: a.status for a in report.anchors}
+    assert statuses == {
+        "Phase 3": "untraceable",
+        "rocatinlimab": "untraceable",
+        "76": "untraceable",
+    }
