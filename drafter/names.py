@@ -153,9 +153,7 @@ class NameGroup:
     aliases: set[str] = field(default_factory=set)
     facts: list[str] = field(default_factory=list)
 
-    @property
-    def label(self) -> str:
-        return min(self.aliases, key=lambda a: (-len(a) if " " in a else len(a), a))
+    label: str = ""  # the name a reader knows: the registry's, else Open Targets', ChEMBL's...
 
 
 @dataclass(frozen=True)
@@ -246,12 +244,20 @@ def build_groups(facts: Iterable[Fact]) -> list[NameGroup]:
         union.union(node, (name_type, "record", *_record_key(fact, name_type)))
         union.union(node, (name_type, "alias", loose_name(value)))
     groups: dict[object, NameGroup] = {}
-    for fact, name_type, value in named:
+    ranked: dict[object, tuple[int, int]] = {}
+    for order, (fact, name_type, value) in enumerate(named):
         root = union.find(("fact-node", fact.id))
         group = groups.setdefault(root, NameGroup(key=len(groups), type=name_type))
         group.aliases.add(value)
         group.facts.append(fact.id)
+        rank = (_LABEL_SOURCES.index(fact.id.split(":")[0]), order)
+        if root not in ranked or rank < ranked[root]:
+            ranked[root], group.label = rank, value
     return list(groups.values())
+
+
+# Whose spelling of a name a message shows: the registry's first ("Daxdilimab", not "VIB7734").
+_LABEL_SOURCES = ("ctgov", "opentargets", "chembl", "claims", "reference")
 
 
 # --- finding names in text -------------------------------------------------------------------

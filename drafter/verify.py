@@ -43,6 +43,7 @@ from drafter.bundle import Bundle, SourceRecord
 from drafter.draft_model import Draft
 from drafter.errors import BadInput
 from drafter.facts import Fact, entity_key, slug
+from drafter.framing import Framing, failure_words
 from drafter.names import NameFinder, NameGroup, NameHit, Occupied, normal_name
 from drafter.quotes import (
     QUOTABLE_KINDS,
@@ -295,7 +296,9 @@ class Verifier:
         facts: Iterable[Fact],
         records: Iterable[SourceRecord] = (),
         nct_id: str | None = None,
+        framing: Framing | None = None,
     ) -> None:
+        self.framing = framing
         self.facts: dict[str, Fact] = {}
         for fact in facts:
             self.facts.setdefault(fact.id, fact)
@@ -337,6 +340,17 @@ class Verifier:
                 )
         bound = {fact_id for item in found for fact_id in item.binds}
         unused = [f.id for f in cited if f.kind in _CHECKED_KINDS and f.id not in bound]
+        problems = []
+        if self.framing == "no_scientific_failure" and paragraph.kind not in (
+            "editor",
+            "background",
+        ):
+            said = failure_words(_QUOTED.sub(" ", paragraph.text))  # the drafting rule, again
+            if said:
+                problems.append(
+                    f"calls the trial a failure ({', '.join(said)}), but the record documents "
+                    "no scientific failure"
+                )
         return ParagraphReport(
             section=paragraph.section,
             heading=paragraph.heading,
@@ -348,6 +362,7 @@ class Verifier:
             line=paragraph.line,
             anchors=[item.anchor for item in found],
             unused_cites=unused,
+            problems=problems,
         )
 
     def _anchors(self, text: str, cited: list[Fact]) -> list[_Found]:
@@ -943,7 +958,7 @@ def verify_paragraphs(
 ) -> VerifyReport:
     """Check `paragraphs` (draft.json's or an edited draft.md's) against the evidence."""
     facts = [*bundle.facts, *draft.facts]
-    verifier = Verifier(facts, bundle.sources, draft.nct_id)
+    verifier = Verifier(facts, bundle.sources, draft.nct_id, draft.framing)
     reports: list[ParagraphReport] = []
     anchors = 0
     for paragraph in paragraphs:

@@ -125,6 +125,17 @@ def test_auto_without_a_model_says_it_writes_offline(
     assert load(folder).provenance.writer == "offline"
 
 
+def test_auto_with_a_key_set_but_offline_asks_no_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    code, folder = draft(tmp_path)
+    assert code == 0
+    assert load(folder).provenance.writer == "offline"
+    assert "--offline: no model is asked" in capsys.readouterr().err
+
+
 def test_a_trial_whose_target_cannot_be_resolved_still_gets_a_draft(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = main(

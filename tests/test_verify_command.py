@@ -65,7 +65,7 @@ def test_an_edited_draft_md_is_checked_and_fails_naming_fact_and_line(
     assert "27" in markdown.read_text().splitlines()[line - 1]
     assert "MISMATCH" in row and "ctgov:NCT05591222:enrollment" in row
     assert "https://clinicaltrials.gov/study/NCT05591222" in row
-    assert out.splitlines()[-1].startswith("FAILED: 1 anchors")
+    assert out.splitlines()[-1].startswith("FAILED: 1 anchor ")
     # the same file named directly
     assert verify(capsys, markdown)[0] == 1
 
@@ -156,3 +156,91 @@ def test_the_draft_json_is_left_unchanged(folder: Path, capsys: pytest.CaptureFi
     verify(capsys, folder, "--json")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     Draft.model_validate_json(before["draft.json"])
+
+
+def edit(folder: Path, *swaps: tuple[str, str]) -> None:
+    markdown = folder / "draft.md"
+    text = markdown.read_text()
+    for old, new in swaps:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    markdown.write_text(text)
+
+
+def test_a_paragraph_turned_into_a_list_is_still_checked(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(
+        folder,
+        ("It enrolled 72 participants (actual).", "- It enrolled 500 participants (actual)."),
+    )
+    code, out, _ = verify(capsys, folder)
+    assert code == 1 and "'500' in what_was_tried:" in out
+
+
+def test_hand_edits_of_markers_front_matter_and_computed_lines_are_problems(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(
+        folder,
+        ("mrs: 33", "mrs: 95"),
+        ("[1] _(documented)_", "[99] _(documented)_"),
+        (
+            "<https://clinicaltrials.gov/study/NCT05591222>",
+            "<https://clinicaltrials.gov.evil.example/>",
+        ),
+    )
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert "source marker [99] names no entry of the Sources list" in out
+    assert "front matter mrs: 95 where the draft says 33" in out
+    assert "PROBLEM in sources:" in out and "changed by hand" in out
+    assert out.splitlines()[-1] == "FAILED: 0 anchors MISMATCH/TOO PRECISE/UNTRACEABLE, 3 problems"
+
+
+def test_a_wrong_marker_on_an_aligned_paragraph_is_a_problem(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(
+        folder,
+        (
+            "The last update was posted on 14 May 2026. [1]",
+            "The last update was posted on 14 May 2026. [2]",
+        ),
+    )
+    code, out, _ = verify(capsys, folder)
+    assert code == 1 and "source markers [2] are not the sources of the facts it cites ([1])" in out
+
+
+def test_a_failure_word_in_a_no_failure_draft_is_a_problem(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    swap = ("Phase 2 trial NCT05591222 terminated", "Phase 2 trial NCT05591222 failed")
+    edit(folder, swap, swap)  # the front matter's title, then the headline
+    code, out, _ = verify(capsys, folder)
+    assert code == 1 and "calls the trial a failure (failed)" in out
+
+
+def test_the_review_page_is_never_written_over_an_input(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for target in ("draft.md", "draft.json", "evidence.json"):
+        code, out, err = verify(capsys, folder, "--html", folder / target)
+        assert (code, out) == (2, "") and "would overwrite an input" in err
+    assert verify(capsys, folder, "--html", "")[0] == 2
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_an_empty_draft_md_is_refused_not_passed(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "draft.md").write_text("")
+    code, out, err = verify(capsys, folder / "draft.md")
+    assert (code, out) == (2, "") and "holds no article" in err
+
+
+def test_the_json_says_whether_it_failed(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert json.loads(verify(capsys, folder, "--json")[1])["failed"] is False
+    edit(folder, ("It enrolled 72 participants", "It enrolled 27 participants"))
+    assert json.loads(verify(capsys, folder, "--json")[1])["failed"] is True

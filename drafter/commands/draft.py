@@ -132,8 +132,11 @@ def _write(bundle: Bundle, writer: Writer, settings: Settings, nct_id: str) -> D
 
 def choose_writer(choice: str, settings: Settings) -> Writer:
     """The writer asked for; `auto` takes the model only when one is configured (an API key
-    or a base URL), and says which it took on stderr."""
+    or a base URL) and the run is not --offline, and says which it took on stderr."""
     configured = writer_settings_present(os.environ, settings)
+    if choice == "auto" and settings.offline:  # offline asks no one, a model included
+        tell("writing with the offline writer (--offline: no model is asked; --writer openai to)")
+        return OfflineWriter()
     if choice == "offline" or (choice == "auto" and not configured):
         if choice == "auto":
             tell("writing with the offline writer (no OPENAI_API_KEY or OPENAI_BASE_URL set)")

@@ -27,14 +27,14 @@ from drafter.draft_files import (
     read_markdown,
 )
 from drafter.draft_markdown import align_markdown
-from drafter.draft_model import Draft
+from drafter.draft_model import Draft, SourceNumbers
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.render import render_markdown
 from drafter.review_page import write_review_page
 from drafter.sources import deadline
-from drafter.terminal import one_line, text_table
+from drafter.terminal import one_line, tell, text_table
 from drafter.verify import ParagraphInput, verify_draft, verify_paragraphs
-from drafter.verify_model import FAILING, VerifyReport
+from drafter.verify_model import FAILING, ParagraphReport, VerifyReport
 
 _MARKS = {
     "verified": "ok",
@@ -79,18 +79,46 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings({})
+    target = _review_target(args.html, args.path) if args.html is not None else None
     with deadline.within(settings.command_deadline, DEADLINE):
-        report, draft = check(args.path)
-    if args.html is not None:
-        target = Path(args.html) if isinstance(args.html, str) else draft_folder(args.path)
-        if target.is_dir():
-            target = target / REVIEW_HTML
+        try:
+            report, draft = check(args.path)
+        except OverflowError:  # a number too large for a float in the files
+            raise BadInput(
+                f"{args.path}: a number in the draft or its evidence is too large"
+            ) from None
+    if target is not None:
         write_review_page(target, draft, report)
+    elif report.checked == "draft.md" and (draft_folder(args.path) / REVIEW_HTML).exists():
+        page = draft_folder(args.path) / REVIEW_HTML
+        tell(f"{page} shows draft.json, not the edited draft.md: add --html to refresh it")
     if args.json:
         write_json(report.model_dump(mode="json"))
     else:
         write_stdout(human_report(report, every=args.all))
     return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _review_target(html: str | bool, path: Path) -> Path:
+    """Where the review page goes: FILE, or review.html in a directory or beside draft.md;
+    never over one of the files it is made from."""
+    if html == "":
+        raise BadInput("--html needs a file name, or no value for review.html beside draft.md")
+    target = Path(html) if isinstance(html, str) else draft_folder(path)
+    if target.is_dir():
+        target = target / REVIEW_HTML
+    folder = draft_folder(path)
+    inputs = {folder / name for name in (DRAFT_JSON, EVIDENCE_JSON, DRAFT_MD)} | {path}
+    if any(_same_file(target, source) for source in inputs):
+        raise BadInput(f"--html {target} would overwrite an input of the check: name another file")
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def check(path: Path) -> tuple[VerifyReport, Draft]:
@@ -118,21 +146,38 @@ def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -
     """An edited draft.md, its paragraphs re-aligned to draft.json's sections by heading."""
 
     aligned = align_markdown(markdown, draft)
-    paragraphs = [
-        ParagraphInput(
-            section=p.section_key or "(no section)",
-            heading=p.heading or p.section_key or "(before the headline)",
-            index=p.index,
-            text=p.text,
-            cites=p.cites,
-            kind=_checked_as(p.kind, p.cites_from),
-            cites_from=p.cites_from,
-            line=p.line,
+    if not any(p.text.strip() for p in aligned.paragraphs):
+        raise BadInput(f"{path} holds no article: nothing to check")
+    numbers = SourceNumbers(draft)
+    known = {source.number for source in draft.sources}
+    rendered = _computed_lines(draft)
+    paragraphs: list[ParagraphInput] = []
+    problems: dict[int, list[str]] = {}
+    for p in aligned.paragraphs:
+        if p.section_key in _LISTINGS:  # rendered from facts: any change is a hand edit
+            if p.text.strip() and " ".join(p.text.split()) not in rendered:
+                problems[len(paragraphs)] = [_HAND_EDIT]
+            else:
+                continue
+        cites, cites_from = p.cites, p.cites_from
+        if p.section_key in ("headline", "dek"):  # one each: their citations, however reworded
+            cites, cites_from = draft.headline_cites, "aligned"
+        paragraphs.append(
+            ParagraphInput(
+                section=p.section_key or "(no section)",
+                heading=p.heading or p.section_key or "(before the headline)",
+                index=p.index,
+                text=p.text,
+                cites=cites,
+                kind=_checked_as(p.kind, p.cites_from),
+                cites_from=cites_from,
+                line=p.line,
+            )
         )
-        for p in aligned.paragraphs
-        if p.kind != "list"  # the Sources and related-claims listings (KNOWN_LIMITS)
-    ]
-    return verify_paragraphs(
+        marker_problems = _marker_problems(p.markers, cites, cites_from, numbers, known)
+        if marker_problems:
+            problems.setdefault(len(paragraphs) - 1, []).extend(marker_problems)
+    report = verify_paragraphs(
         draft,
         evidence,
         paragraphs,
@@ -141,6 +186,71 @@ def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -
         unaligned_headings=[h.heading for h in aligned.unaligned_headings],
         missing_sections=aligned.missing_sections,
     )
+    for index, found in problems.items():
+        report.paragraphs[index].problems.extend(found)
+    report.problems.extend(_front_matter_edits(markdown, draft))
+    return report
+
+
+_LISTINGS = ("sources", "related_claims")
+_HAND_EDIT = (
+    "a line drafter computes from the facts was changed by hand: change the facts "
+    "(claims table, evidence) and draft again, or say it in prose"
+)
+
+
+def _computed_lines(draft: Draft) -> set[str]:
+    """The listing lines of the unedited article, as the parser reads them back."""
+    unedited = align_markdown(render_markdown(draft), draft)
+    return {" ".join(p.text.split()) for p in unedited.paragraphs if p.section_key in _LISTINGS}
+
+
+def _front_matter_edits(markdown: str, draft: Draft) -> list[str]:
+    """Front-matter lines an editor changed (title, nct_id, mrs, mrs_band ... a CMS reads them)."""
+    written, drafted = _front_matter(markdown), _front_matter(render_markdown(draft))
+    return [
+        f"front matter {key}: {written[key]} where the draft says {drafted.get(key, '(nothing)')}"
+        for key in written
+        if key != "title" and written[key] != drafted.get(key)
+    ]
+
+
+def _front_matter(markdown: str) -> dict[str, str]:
+    lines = markdown.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}
+    values: dict[str, str] = {}
+    for line in lines[1:200]:
+        if line.strip() == "---":
+            return values
+        key, _, value = line.partition(":")
+        values[key.strip()] = value.strip()
+    return {}
+
+
+def _marker_problems(
+    markers: list[int],
+    cites: list[str],
+    cites_from: str,
+    numbers: SourceNumbers,
+    known: set[int],
+) -> list[str]:
+    """Source markers [n] that name no source, or not the sources of the paragraph's facts."""
+    unknown = [n for n in markers if n not in known]
+    if unknown:
+        shown = "".join(f"[{n}]" for n in unknown)
+        return [f"source marker {shown} names no entry of the Sources list"]
+    expected = numbers.of(cites)
+    if cites_from == "aligned" and markers and markers != expected:
+        said = "".join(f"[{n}]" for n in markers)
+        right = "".join(f"[{n}]" for n in expected) or "none"
+        return [f"source markers {said} are not the sources of the facts it cites ({right})"]
+    return []
+
+
+def _where(paragraph: ParagraphReport) -> str:
+    """section:line in draft.md (section alone for draft.json)."""
+    return paragraph.section + (f":{paragraph.line}" if paragraph.line else "")
 
 
 def _checked_as(kind: str, cites_from: str) -> str:
@@ -167,7 +277,7 @@ def human_report(report: VerifyReport, *, every: bool = False) -> str:
             if not every and anchor.status in ("verified", "background"):
                 continue
             fact = report.facts.get(anchor.fact_id or "")
-            where = paragraph.section + (f":{paragraph.line}" if paragraph.line else "")
+            where = _where(paragraph)
             rows.append(
                 (
                     where,
@@ -178,19 +288,25 @@ def human_report(report: VerifyReport, *, every: bool = False) -> str:
                 )
             )
     counts = report.counts
-    lines = [f"{report.nct_id}: checked {report.checked} ({report.path})"]
+    lines = [f"{report.nct_id}: checked {report.checked} ({one_line(report.path)})"]
     if rows:
         lines.append(
             text_table(("SECTION", "ANCHOR", "STATUS", "FACT", "SOURCE URL"), rows, width=width)
         )
     failing = report.failing()
+    cut = 200 if width else None  # whole when piped
     for paragraph, anchor in failing[:20]:
         lines.append(
             f"  {_MARKS[anchor.status]}: {one_line(anchor.text, 60)!r} in "
-            f"{paragraph.section}: {one_line(anchor.reason, 200)}"
+            f"{_where(paragraph)}: {one_line(anchor.reason, cut)}"
         )
     if len(failing) > 20:
         lines.append(f"  … and {len(failing) - 20} more (--json lists all)")
+    for paragraph in report.paragraphs:
+        for problem in paragraph.problems:
+            lines.append(f"  PROBLEM in {_where(paragraph)}: {one_line(problem, cut)}")
+    for problem in report.problems:
+        lines.append(f"  PROBLEM: {one_line(problem, cut)}")
     by_status = counts.by_status
     summary = ", ".join(f"{by_status[s]} {_MARKS[s]}" for s in by_status if by_status[s])
     lines.append(
@@ -203,10 +319,17 @@ def human_report(report: VerifyReport, *, every: bool = False) -> str:
         lines.append(f"  section of draft.json missing from draft.md: {key}")
     if report.needs_editor:
         lines.append(f"  needs an editor: {', '.join(report.needs_editor)}")
-    verdict = (
-        f"FAILED: {len(failing)} anchors are {'/'.join(sorted(_MARKS[s] for s in FAILING))}"
-        if failing
-        else "passed: no anchor contradicts its sources or lacks one"
+    problems = len(report.problems) + sum(len(p.problems) for p in report.paragraphs)
+    lines.append(
+        "not checked, read them: claims without a number, date, id, quotation or name, and "
+        "negation ('met' and 'did not meet' check the same)"
     )
-    lines.append(verdict)
+    if failing or problems:
+        lines.append(
+            f"FAILED: {len(failing)} anchor{'s' * (len(failing) != 1)} "
+            f"{'/'.join(sorted(_MARKS[s] for s in FAILING))}, "
+            f"{problems} problem{'s' * (problems != 1)}"
+        )
+    else:
+        lines.append("passed: no anchor contradicts its sources or lacks one")
     return "\n".join(lines) + "\n"
