@@ -80,8 +80,11 @@ def normal_quote(text: str) -> str:
     return _SPACE.sub(" ", flat).strip()
 
 
-def _parts(quoted: str) -> list[str]:
-    return [p for p in (normal_quote(x).strip(" .,;:") for x in _ELLIPSIS.split(quoted)) if p]
+@functools.lru_cache(maxsize=4096)
+def quote_parts(quoted: str) -> tuple[str, ...]:
+    """The quotation's normalised pieces between ellipses (each quotation is compared with
+    every quotable fact: split it once)."""
+    return tuple(p for p in (normal_quote(x).strip(" .,;:") for x in _ELLIPSIS.split(quoted)) if p)
 
 
 def _in_order(parts: Sequence[str], source: str) -> bool:
@@ -117,7 +120,7 @@ def quote_match(quoted: str, fact: Fact) -> str | None:
     if fact.kind not in QUOTABLE_KINDS or not isinstance(fact.value, str | bool):
         return None
     source = normal_quote(str(fact.value))
-    parts = _parts(quoted)
+    parts = quote_parts(quoted)
     if not parts:
         return None
     if _in_order(parts, source):

@@ -50,7 +50,9 @@ from drafter.quotes import (
     Quotation,
     find_quotations,
     nearest_quote,
+    normal_quote,
     quote_match,
+    quote_parts,
 )
 from drafter.sources import deadline
 from drafter.verify_model import (
@@ -197,10 +199,9 @@ _NOUN_UNITS = {
     "programme": "programs",
     "point": "points",
 }
-# Where the words that name a date's field stop counting: a sentence or a list item ("Start
+# Where the words that name a value's field stop counting: a sentence or a list item ("Start
 # date: 5 August 2014; Last update posted: 7 May 2020"); a label's colon does not end it.
-_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
-_ITEM_END = re.compile(r"[.;!?](?:\s|$)")  # a list item of the "Label: value; ..." lists
+_ITEM_END = re.compile(r"[.;!?](?:\s|$)")
 # Words before a quotation that make it the trial's stated reason for stopping.
 _REASON_CUE = re.compile(
     r"(?i)\b(?:reason|why stopped|stopped|terminated|withdrawn|suspended|halted)\b[^“”\"«»]*$"
@@ -312,6 +313,13 @@ class Verifier:
         self.index = FactIndex(own)
         self.names = NameFinder(every)
         self.quotable = [f for f in own if f.kind in QUOTABLE_KINDS]
+        self._quotable_text = "\x00".join(
+            normal_quote(str(f.value)).casefold().replace("_", " ")
+            + "\x00"
+            + normal_quote(str(f.value)).casefold()
+            for f in every
+            if f.kind in QUOTABLE_KINDS
+        )
         self.enum_facts = {
             kind.field: [f for f in every if f.id.endswith(kind.field)] for kind in _ENUMS
         }
@@ -486,7 +494,9 @@ class Verifier:
         words before it in its sentence, a count's unit by the noun after it, a phase bucket
         by the phase after it ("0 Phase 3"), a score by its scale ("33/100": the score whose
         maximum is 100)."""
-        if anchor.kind == "number" and _AFTER_SLASH.search(text, 0, anchor.start):
+        if anchor.kind == "number" and _AFTER_SLASH.search(
+            text, max(0, anchor.start - 12), anchor.start
+        ):
             return [f for f in cited.of_kind("number") if f.id.endswith(".max")]
         labelled = _labelled_facts(text, anchor.start, cited.of_kind(anchor.kind))
         if labelled:
@@ -634,10 +644,11 @@ class Verifier:
         bound = self._quoted_facts(text, quotation, cited)
         if bound:
             return self._bound_quote(quotation, bound, base)
-        for pool, in_cites in ((cited, True), (self.quotable, False)):
-            found = _quoted_in(quotation, pool, in_cites, base)
-            if found is not None:
-                return found
+        if self._maybe_quoted(quotation.text):
+            for pool, in_cites in ((cited, True), (self.quotable, False)):
+                found = _quoted_in(quotation, pool, in_cites, base)
+                if found is not None:
+                    return found
         nearest = nearest_quote(quotation.text, cited)
         if nearest and nearest[1] >= 60:
             fact = nearest[0]
@@ -655,6 +666,11 @@ class Verifier:
         )
         return _Found(checked)
 
+    def _maybe_quoted(self, quoted: str) -> bool:
+        """Whether every piece of the quotation occurs in some fact's text, case folded: one
+        search of all the texts at once, so a draft of many invented quotations stays cheap."""
+        return all(part.casefold() in self._quotable_text for part in quote_parts(quoted))
+
     def _quoted_facts(self, text: str, quotation: Quotation, cited: list[Fact]) -> list[Fact]:
         """The cited facts the words before a quotation say it is from: a "Label: “…”" list
         item names its fact; "the reason recorded as “…”" names the trial's whyStopped."""
@@ -662,7 +678,7 @@ class Verifier:
         labelled = _labelled_facts(text, quotation.start, quotable)
         if labelled:
             return labelled
-        before = _ITEM_END.split(text[: quotation.start])[-1]
+        before = _clause_before(text, quotation.start)
         if _REASON_CUE.search(before):
             reasons = [f for f in quotable if f.id.endswith(":why_stopped")]
             registry = [f for f in reasons if f.id.startswith("ctgov:")]
@@ -842,12 +858,22 @@ def _quoted_in(
     return _Found(checked, [near.id] if in_cites else [])
 
 
+_WORDING_REACH = 300  # how far back the words that name a value's field may stand
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The words of the sentence or list item before `start` (at most a few hundred
+    characters: looking further would make a long paragraph cost its length squared)."""
+    window = text[max(0, start - _WORDING_REACH) : start]
+    return _ITEM_END.split(window)[-1]
+
+
 def _labelled_facts(text: str, start: int, facts: Sequence[Fact]) -> list[Fact]:
     """The cited fact a "Label: value" list names: "Enrollment earlier estimate: 99
     participants" binds 99 to the fact labelled so, and "Label: 34, 76, 18" binds the k-th
     value to the k-th cited fact of that label. A label may carry the record's name in front
     ("LILRA4: Gene symbol")."""
-    item = _ITEM_END.split(text[:start])[-1]
+    item = _clause_before(text, start)
     if ": " not in item:
         return []
     *labels, values = item.split(": ")
@@ -870,7 +896,7 @@ def _labelled_facts(text: str, start: int, facts: Sequence[Fact]) -> list[Fact]:
 def _dated_facts(text: str, anchor: Anchor, cited: FactIndex) -> list[Fact]:
     """The cited dates of the field named by the cue nearest before the date in its sentence
     (the most specific cue where two end at one place: "primary completion")."""
-    sentence = _SENTENCE_END.split(text[: anchor.start])[-1]
+    sentence = _clause_before(text, anchor.start)
     best: tuple[int, int] | None = None  # (where the cue ends, -rank)
     chosen = None
     for rank, (cue, fields) in enumerate(_DATE_CUES):

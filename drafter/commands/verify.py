@@ -145,6 +145,8 @@ def check(path: Path) -> tuple[VerifyReport, Draft]:
 def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -> VerifyReport:
     """An edited draft.md, its paragraphs re-aligned to draft.json's sections by heading."""
 
+    if "\x00" in markdown:
+        raise BadInput(f"{path} holds NUL bytes: not a text file")
     aligned = align_markdown(markdown, draft)
     if not any(p.text.strip() for p in aligned.paragraphs):
         raise BadInput(f"{path} holds no article: nothing to check")
