@@ -360,6 +360,11 @@ def _percent(rate: float) -> str:
 # --- the page -------------------------------------------------------------------------------------
 
 
+def _text_of(report: VerifyReport, section: str, drafted: str) -> str:
+    """The headline or dek as checked: an editor's draft.md wording when that was checked."""
+    return next((p.text for p in report.paragraphs if p.section == section), drafted)
+
+
 def render_review_page(draft: Draft, report: VerifyReport) -> str:
     """The review page of `draft` and its verification `report`, as one HTML document."""
     if report.nct_id != draft.nct_id:
@@ -387,6 +392,16 @@ def render_review_page(draft: Draft, report: VerifyReport) -> str:
             "precision": _percent(report.counts.citation_precision),
             "recall": _percent(report.counts.citation_recall),
         },
+        "headline": _text_of(report, "headline", draft.headline),
+        "dek": _text_of(report, "dek", draft.dek),
+        "problems": [
+            *(
+                (f"{p.section}" + (f", line {p.line}" if p.line else ""), problem)
+                for p in report.paragraphs
+                for problem in p.problems
+            ),
+            *(("the article", problem) for problem in report.problems),
+        ],
         "disputes": [c for c in draft.conflicts if c.kind == "dispute"],
         "history": [c for c in draft.conflicts if c.kind == "history"],
         "needs_editor": _needs_editor(draft, report),

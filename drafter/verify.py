@@ -76,7 +76,8 @@ KNOWN_LIMITS = [
     "in prose that names neither field are not detected.",
     "Free-text claims without an anchor (causes, mechanisms, judgements) are not checked: "
     "read them.",
-    "The Sources and Related failure claims listings are rendered from facts, not checked.",
+    "The Sources and Related failure claims listings are drafter's rendering of facts: their "
+    "anchors are not checked, and in an edited draft.md any change to them is a problem.",
 ]
 # A real draft has a few hundred anchors; an input with a hundred times that is not a draft.
 MAX_ANCHORS = 50_000

@@ -196,6 +196,10 @@ def test_hand_edits_of_markers_front_matter_and_computed_lines_are_problems(
     assert "front matter mrs: 95 where the draft says 33" in out
     assert "PROBLEM in sources:" in out and "changed by hand" in out
     assert out.splitlines()[-1] == "FAILED: 0 anchors MISMATCH/TOO PRECISE/UNTRACEABLE, 3 problems"
+    assert verify(capsys, folder, "--html")[0] == 1
+    page = (folder / "review.html").read_text()
+    assert "names no entry of the Sources list" in page and "front matter mrs: 95" in page
+    assert "line 52" in page or "line 5" in page  # paragraphs show their draft.md line
 
 
 def test_a_wrong_marker_on_an_aligned_paragraph_is_a_problem(
