@@ -38,7 +38,8 @@ Numbers
   rounding ("13.7" for 13.62) is fuzzy, not accepted. Anything else is a mismatch.
 
 Dates (own parser: no library that fills a missing day or month with today's)
-* "8 May 2025", "8th May 2025", "the 8th of May, 2025", "May 8, 2025", "2025-05-08" → day;
+* "8 May 2025", "8th May 2025", "the 8th of May, 2025", "May 8, 2025", "2025-05-08",
+  "8-May-2025", "the eighth of May 2025", "08.05.2025" (dots: day first) → day;
   "May 2025", "2025-05" → month; "2025" → year. Month names must be capitalised ("may" is a
   verb); abbreviations ("Sept.", "Mar") count.
 * A year is a four-digit 1900–2100 token standing alone, unless a count noun or "%" follows it
@@ -414,7 +415,33 @@ def phase_of_fact(value: str) -> str | None:
 
 # --- dates -----------------------------------------------------------------------------------
 
-_DAY_FIRST = re.compile(rf"(?<![\w.,]){_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+{_YEAR}(?!\d))?")
+_DAY_WORDS = {
+    word: number
+    for number, word in enumerate(
+        _words(
+            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+            "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
+            "twentieth"
+        ),
+        1,
+    )
+}
+_DAY_WORDS |= {f"twenty-{w}": 20 + n for w, n in list(_DAY_WORDS.items())[:9]}
+_DAY_WORDS |= {"thirtieth": 30, "thirty-first": 31}
+_DAY_WORD = (
+    r"(?P<dw>(?i:"
+    + "|".join(w.replace("-", r"[\s\-]") for w in sorted(_DAY_WORDS, key=len, reverse=True))
+    + r"))"
+)
+# "8 May 2025", "8th of May", "13-Oct-2022", "the thirteenth of October 2022"
+_DAY_FIRST = re.compile(
+    rf"(?<![\w.,])(?:{_DAY}|{_DAY_WORD})(?:\s+of\s+|\s+|[{_HYPHENS}]){_MONTH}"
+    rf"(?:(?:,?\s+|[{_HYPHENS}]){_YEAR}(?!\d))?"
+)
+# "13.10.2022": day first, as the countries that write dates with dots do
+_DOTTED_DATE = re.compile(
+    rf"(?<![\w.])(?P<d>0?[1-9]|[12]\d|3[01])\.(?P<m>0?[1-9]|1[0-2])\.{_YEAR}(?![\w]|\.\d)"
+)
 _MONTH_FIRST = re.compile(
     rf"(?<![A-Za-z]){_MONTH}(?:\s+{_DAY}(?![\d:])(?!\s?{_COUNT_NOUN}))?"
     rf"(?:,?\s+(?:of\s+)?{_YEAR}(?!\d))?"
@@ -446,6 +473,9 @@ def _written_date(found: re.Match[str]) -> _Candidate | None:
     """A date written with a month name; None for a month alone or a day that does not exist."""
     month = _MONTH_NAMES[found.group("mon")[:3].lower()]
     day, year = found.group("d"), found.group("y")
+    written_day = found.groupdict().get("dw")
+    if written_day:  # "thirteenth", "twenty first"
+        day = str(_DAY_WORDS[re.sub(r"[\s\-]+", "-", written_day.lower())])
     if day is None and year is None:
         return None
     if year is None:  # "8 May": the day without its year (2000 allows 29 February)
@@ -469,7 +499,19 @@ def _written_dates(text: str) -> Iterator[_Candidate]:
                 yield candidate
 
 
+def _dotted_dates(text: str) -> Iterator[_Candidate]:
+    for found in _DOTTED_DATE.finditer(text):
+        year, month, day = (int(found.group(g)) for g in ("y", "m", "d"))
+        if _valid_day(year, month, day):
+            fields: dict[str, object] = {
+                "value": f"{year}-{month:02d}-{day:02d}",
+                "precision": "day",
+            }
+            yield _Candidate("date", found.start(), found.end(), _HARD, fields)
+
+
 def _numeric_dates(text: str) -> Iterator[_Candidate]:
+    yield from _dotted_dates(text)
     for found in _ISO_DATE.finditer(text):
         day = found.group("d")
         year, month = int(found.group("y")), int(found.group("m"))
