@@ -504,7 +504,7 @@ def test_iter_stopped_studies_follows_recorded_page_token(
     assert page_two["pageToken"] == "ZVt07cGHkvI2wRk2CJf6_LLq14bEL8swd7KrgP4dnDeTsPkw"
     assert "countTotal" not in page_two
     assert page_two["filter.overallStatus"] == page_one["filter.overallStatus"]
-    assert page_two["query.term"] == page_one["query.term"]
+    assert page_two["filter.advanced"] == page_one["filter.advanced"]
 
 
 def test_iter_stopped_studies_stops_on_a_repeated_recorded_token(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -33,10 +33,28 @@ ONGOING_STATUSES = (
     "ACTIVE_NOT_RECRUITING",
     "ENROLLING_BY_INVITATION",
 )
+# Whole modules, so a listed study holds everything a discovery candidate shows: id and title
+# (identification), status, whyStopped and last update (status), lead sponsor and its class,
+# conditions, study type and phases (design) and intervention types (arms/interventions).
 SEARCH_FIELDS = (
     "IdentificationModule,StatusModule,SponsorCollaboratorsModule,ConditionsModule,"
     "DesignModule,ArmsInterventionsModule"
 )
+# Value sets of the search filters. Phases and the intervention types: API-NOTES.md §1 "Field
+# paths" (designModule.phases [rec]; interventions[].type DRUG|BIOLOGICAL|DEVICE|OTHER|… [rec]).
+# Sponsor classes: API-NOTES.md names INDUSTRY, OTHER, NIH, "…"; the whole AgencyClass enum is
+# that of the v2 data structure (clinicaltrials.gov/data-api/about-api/study-data-structure
+# #enum-AgencyClass, as quoted by public API clients [3p]).
+Phase = Literal["EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA"]
+PHASES: tuple[Phase, ...] = get_args(Phase)
+SponsorClass = Literal[
+    "NIH", "FED", "OTHER_GOV", "INDIV", "INDUSTRY", "NETWORK", "AMBIG", "OTHER", "UNKNOWN"
+]
+SPONSOR_CLASSES: tuple[SponsorClass, ...] = get_args(SponsorClass)
+DRUG_INTERVENTION_TYPES = ("DRUG", "BIOLOGICAL")
+# 2,000 pages (200,000 studies at 100 a page) is more than any search of stopped trials lists;
+# a server that keeps sending fresh page tokens beyond it is broken, not generous.
+MAX_SEARCH_PAGES = 2000
 # `otherNames` packs codes and brands into one string: "ivacaftor; VX-770", "A or B", "X/Y".
 _OTHER_NAME_SEPARATORS = re.compile(r"\s*(?:;|,|/|\bor\b)\s*", re.IGNORECASE)
 
@@ -302,9 +320,18 @@ class Study(_Record):
         return module.conditions if module else []
 
     @property
+    def title(self) -> str | None:
+        return self.protocol_section.identification_module.brief_title
+
+    @property
     def lead_sponsor(self) -> str | None:
         module = self.protocol_section.sponsor_collaborators_module
         return module.lead_sponsor.name if module and module.lead_sponsor else None
+
+    @property
+    def lead_sponsor_class(self) -> str | None:
+        module = self.protocol_section.sponsor_collaborators_module
+        return module.lead_sponsor.class_ if module and module.lead_sponsor else None
 
 
 class StudyPage(_Record):
@@ -347,41 +374,97 @@ def _parse_study(response: ApiResponse, request: ApiRequest, nct_id: str) -> Stu
 
 
 def stopped_search_request(
-    since: date, until: date | None = None, page_token: str | None = None, page_size: int = 100
+    since: date,
+    until: date | None = None,
+    page_token: str | None = None,
+    page_size: int = 100,
+    *,
+    phases: Sequence[Phase] = (),
+    condition: str | None = None,
+    sponsor_class: SponsorClass | None = None,
+    intervention_types: Sequence[str] = DRUG_INTERVENTION_TYPES,
 ) -> ApiRequest:
-    """Terminated, withdrawn or suspended studies whose last update was posted in the range."""
+    """Interventional studies that are terminated, withdrawn or suspended and whose last update
+    was posted in [since, until] (inclusive; no until: up to now). Oldest update first
+    (`sort=LastUpdatePostDate:asc`, the documented `:desc` reversed [3p]): with a limit, the
+    earliest stops are drafted first and paging can stop once they are known.
+
+    By default only studies testing a drug or a biological; `intervention_types=()` takes every
+    kind. The Essie search areas of filter.advanced: LastUpdatePostDate with RANGE[a,MAX] and
+    Phase (API-NOTES.md §1: "query.term=AREA[LastUpdatePostDate]RANGE[2023-01-15,MAX]" [rec],
+    "no filter.phase; use filter.advanced=AREA[Phase]PHASE2" [3p]); StudyType, InterventionType
+    and LeadSponsorClass are not in API-NOTES.md: they are the data structure's names of
+    designModule.studyType, interventions[].type and leadSponsor.class, used as AREA names by
+    public API clients [3p]. The condition is the query.cond search area (API-NOTES.md §1,
+    "Text queries"). Filter values are validated enums, so none can change the expression."""
     upper = until.isoformat() if until else "MAX"
+    clauses = [
+        f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},{upper}]",
+        "AREA[StudyType]INTERVENTIONAL",
+    ]
+    if intervention_types:
+        clauses.append(f"AREA[InterventionType]{_any_of(intervention_types)}")
+    if phases:
+        clauses.append(f"AREA[Phase]{_any_of(phases)}")
+    if sponsor_class:
+        clauses.append(f"AREA[LeadSponsorClass]{sponsor_class}")
     params = {
         "filter.overallStatus": ",".join(STOPPED_STATUSES),
-        "query.term": f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},{upper}]",
+        "filter.advanced": " AND ".join(clauses),
         "fields": SEARCH_FIELDS,
-        "sort": "LastUpdatePostDate:desc",
+        "sort": "LastUpdatePostDate:asc",
         "pageSize": str(page_size),
     }
+    if condition:
+        params["query.cond"] = condition
     if page_token:
         params["pageToken"] = page_token
     else:
-        params["countTotal"] = "true"
+        params["countTotal"] = "true"  # answered on the first page only
     return ApiRequest(source="ctgov", path="/studies", params=params)
+
+
+def _any_of(values: Sequence[str]) -> str:
+    """One value as is, several as an Essie OR group: PHASE2, (PHASE2 OR PHASE3)."""
+    return values[0] if len(values) == 1 else "(" + " OR ".join(values) + ")"
 
 
 def search_stopped_page(client: HttpClient, request: ApiRequest) -> StudyPage:
     return client.fetch(request, lambda response: parse_json_model(StudyPage, response, request))
 
 
-def iter_stopped_studies(
-    client: HttpClient, since: date, until: date | None = None, page_size: int = 100
-) -> Iterator[Study]:
-    """Every stopped study in the range, following nextPageToken until the last page."""
+def iter_search_pages(
+    client: HttpClient,
+    request_for: Callable[[str | None], ApiRequest],
+    max_pages: int = MAX_SEARCH_PAGES,
+) -> Iterator[StudyPage]:
+    """Every page of a search, `request_for(token)` asking for each (None: the first page),
+    following nextPageToken until a page has none. A token sent twice would loop forever, and
+    so would a server minting new ones: both are malformed answers."""
     token: str | None = None
     seen_tokens: set[str] = set()
-    while True:
-        request = stopped_search_request(since, until, token, page_size)
-        page = search_stopped_page(client, request)
-        yield from page.studies
+    for _ in range(max_pages):
+        page = search_stopped_page(client, request_for(token))
+        yield page
         token = page.next_page_token
         if not token:
             return
         if token in seen_tokens:
-            raise MalformedResponse(f"ClinicalTrials.gov repeated page token {token!r}")
+            raise MalformedResponse(
+                f"ClinicalTrials.gov repeated page token {excerpt(token, 60)!r}"
+            )
         seen_tokens.add(token)
+    raise MalformedResponse(
+        f"ClinicalTrials.gov sent more than {max_pages} pages for one search; stopped reading"
+    )
+
+
+def iter_stopped_studies(
+    client: HttpClient, since: date, until: date | None = None, page_size: int = 100
+) -> Iterator[Study]:
+    """Every stopped study the default search lists (see stopped_search_request), page by
+    page, as the registry sends them (unchecked: drafter.discovery checks each)."""
+    for page in iter_search_pages(
+        client, lambda token: stopped_search_request(since, until, token, page_size)
+    ):
+        yield from page.studies
