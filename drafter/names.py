@@ -216,6 +216,18 @@ def name_type_of(fact: Fact) -> NameType | None:
     return None
 
 
+_PACKED = re.compile(r"\s*(?:;|,|/|\bor\b)\s*")
+
+
+def _unpacked(fact: Fact, value: str) -> list[str]:
+    """The names one value holds: ClinicalTrials.gov packs several other names into one
+    string ("ivacaftor; VX-770", "Kalydeco or Trikafta"); the whole value stays a name too."""
+    if ":interventions." not in fact.id or ".other_names." not in fact.id:
+        return [value]
+    parts = [p for p in _PACKED.split(value) if p and p != value]
+    return [value, *parts]
+
+
 def _record_key(fact: Fact, name_type: NameType) -> tuple[str, ...]:
     """What one record's names share: an intervention of the trial, a ChEMBL or Ensembl id,
     a claim (per type); a sponsor or a condition stands alone."""
@@ -236,20 +248,21 @@ def build_groups(facts: Iterable[Fact]) -> list[NameGroup]:
         name_type = name_type_of(fact)
         if name_type is None:
             continue
-        value = str(fact.value).strip()
-        if len(value) < 2 or normal_name(value) in _GENERIC or len(value) > 120:
-            continue
-        named.append((fact, name_type, value))
         node = ("fact-node", fact.id)
-        union.union(node, (name_type, "record", *_record_key(fact, name_type)))
-        union.union(node, (name_type, "alias", loose_name(value)))
+        for value in _unpacked(fact, str(fact.value).strip()):
+            if len(value) < 2 or normal_name(value) in _GENERIC or len(value) > 120:
+                continue
+            named.append((fact, name_type, value))
+            union.union(node, (name_type, "record", *_record_key(fact, name_type)))
+            union.union(node, (name_type, "alias", loose_name(value)))
     groups: dict[object, NameGroup] = {}
     ranked: dict[object, tuple[int, int]] = {}
     for order, (fact, name_type, value) in enumerate(named):
         root = union.find(("fact-node", fact.id))
         group = groups.setdefault(root, NameGroup(key=len(groups), type=name_type))
         group.aliases.add(value)
-        group.facts.append(fact.id)
+        if fact.id not in group.facts:
+            group.facts.append(fact.id)
         rank = (_LABEL_SOURCES.index(fact.id.split(":")[0]), order)
         if root not in ranked or rank < ranked[root]:
             ranked[root], group.label = rank, value
@@ -465,7 +478,7 @@ _DISEASE_HEAD = (
     r"hypercholesterolemia|hypercholesterolaemia|obesity|dystrophy|atrophy|neuropathy|"
     r"myopathy|cardiomyopathy|steatohepatitis|lupus|alopecia|vitiligo|urticaria|uveitis|"
     r"anemia|anaemia|thalassemia|hemophilia|haemophilia|epilepsy|migraine|dementia|"
-    r"vasculitis|gastroparesis|pneumonia|sepsis|covid-19|infection|neoplasms?|tumou?rs?|"
+    r"vasculitis|gastroparesis|pneumonia|sepsis|infection|neoplasms?|tumou?rs?|"
     r"thrombosis|embolism|infarction|stroke|aids|"
     r"[a-z]{3,}(?:carcinoma|sarcoma|blastoma|cytoma|fibrosis|itis))"
 )

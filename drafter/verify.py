@@ -472,8 +472,11 @@ class Verifier:
             return None
         index = FactIndex(named)
         support = index.match(anchor)
-        if accepted(support):
-            return None  # a fact the wording names holds it (two fields may agree)
+        if support is not None and accepted(support):  # the fact the wording names holds it
+            status: VerifyStatus = "verified" if support.status == "supported" else "fuzzy"
+            return self._result(
+                anchor, status, support.fact_id, True, support.reason, [support.fact_id]
+            )
         if support is not None and support.status == "unsupported_precision":
             return self._result(
                 anchor, "unsupported_precision", support.fact_id, True, support.reason
@@ -764,6 +767,18 @@ class Verifier:
                 reason=f"{hit.type} named in {group.facts[0]}, which the paragraph does not cite",
             )
             return _Found(checked)
+        echoed = [
+            f.id
+            for f in cited
+            if _names_in(normal_name(hit.text), f.label)
+            or (f.kind in ("quote", "text") and _names_in(normal_name(hit.text), str(f.value)))
+        ]
+        if echoed:  # a cited fact's own words name it ("reports naming …, VX-770, …")
+            reason = f"named in the cited {echoed[0]}"
+            checked = CheckedAnchor(
+                **base, status="verified", fact_id=echoed[0], cited=True, reason=reason
+            )
+            return _Found(checked, echoed)
         if same_type:
             said = same_type[0]
             reason = (

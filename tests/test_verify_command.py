@@ -254,3 +254,24 @@ def test_the_json_says_whether_it_failed(folder: Path, capsys: pytest.CaptureFix
     assert json.loads(verify(capsys, folder, "--json")[1])["failed"] is False
     edit(folder, ("It enrolled 72 participants", "It enrolled 27 participants"))
     assert json.loads(verify(capsys, folder, "--json")[1])["failed"] is True
+
+
+def test_offline_drafts_of_unseen_fleet_trials_verify_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Trials shaped like the snapshot's but with other sponsors, phases, packed other names
+    ("ivacaftor; VX-770"), withdrawn ones (0 participants beside 0 reports) and real
+    whyStopped texts (COVID-19): the offline writer's prose must verify without a false flag."""
+    from tests.ctgov_fleet import running_fleet
+
+    with running_fleet(size=10) as fleet:
+        for key, value in fleet.environment().items():
+            monkeypatch.setenv(key, value)
+        for nct_id in fleet.nct_ids:
+            out = tmp_path / "out"
+            main(
+                ["draft", nct_id, "--writer", "offline", "--as-of", "2026-05-20", "--out", str(out)]
+            )
+            capsys.readouterr()
+            code, text, _ = verify(capsys, out / nct_id)
+            assert code == 0, text
