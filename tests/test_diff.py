@@ -7,6 +7,7 @@ bundle) and copied where a test edits it; each refetch builds the bundle once.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -404,12 +405,78 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path, Path], list[str | Path]], str]] = {
         lambda f, t: [_without_evidence(f, t), "--refetch", "--offline"],
         "cannot read",
     ),
+    # an integer a float cannot hold: no OverflowError (400 digits) or ValueError (> 4,300)
+    "an integer of 400 digits in evidence.json": (
+        lambda f, t: [f / "evidence.json", _huge_value(f, t, "evidence.json", 400)],
+        "(400 digits) is out of range",
+    ),
+    "an integer of 5,000 digits in evidence.json": (
+        lambda f, t: [f / "evidence.json", _huge_value(f, t, "evidence.json", 5000)],
+        "(5000 digits) is out of range",
+    ),
+    "an integer of 400 digits in draft.json": (
+        lambda f, t: [f, _huge_value(f, t, "draft.json", 400)],
+        "(400 digits) is out of range",
+    ),
+    "an integer of 5,000 digits in draft.json": (
+        lambda f, t: [f, _huge_value(f, t, "draft.json", 5000)],
+        "(5000 digits) is out of range",
+    ),
+    # a FIFO no one writes to would block the read forever
+    "a FIFO given as draft.json": (
+        lambda f, t: [f, _fifo(t / "draft.json")],
+        "not a regular file (a FIFO)",
+    ),
+    "a FIFO given as evidence.json": (
+        lambda f, t: [f / "evidence.json", _fifo(t / "evidence.json")],
+        "not a regular file (a FIFO)",
+    ),
+    "a FIFO as the draft.json of a directory": (
+        lambda f, t: [f, _fifo(t / "fifo" / "draft.json").parent],
+        "not a regular file (a FIFO)",
+    ),
+    "a FIFO as evidence.json of a refetch": (
+        lambda f, t: [_with_fifo_evidence(f, t), "--refetch", "--offline"],
+        "not a regular file (a FIFO)",
+    ),
+    "a link to /proc/self/environ": (
+        lambda f, t: [f, _link(t / "draft.json", "/proc/self/environ")],
+        "under /proc: not a draft file",
+    ),
+    "a link to /dev/zero": (
+        lambda f, t: [f / "evidence.json", _link(t / "evidence.json", "/dev/zero")],
+        "under /dev: not a draft file",
+    ),
 }
 
 
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def _huge_value(folder: Path, tmp_path: Path, name: str, digits: int) -> Path:
+    """A copy of `name` whose association score (a fact of kind score) has `digits` digits."""
+    text = (folder / name).read_text()
+    assert text.count('"value": 0.092,') == 1
+    return _write(tmp_path / name, text.replace('"value": 0.092,', f'"value": {"9" * digits},'))
+
+
+def _fifo(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def _link(path: Path, target: str) -> Path:
+    path.symlink_to(target)
+    return path
+
+
+def _with_fifo_evidence(folder: Path, tmp_path: Path) -> Path:
+    copy = _without_evidence(folder, tmp_path)
+    _fifo(copy / "evidence.json")
+    return copy
 
 
 def _without_evidence(folder: Path, tmp_path: Path) -> Path:
@@ -426,3 +493,13 @@ def test_bad_input_is_exit_2_and_one_line(
     code, out, err = diff(capsys, *arguments(drafted[0], tmp_path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and expected in err and "Traceback" not in err, err
+
+
+def test_a_huge_integer_built_in_python_is_compared_not_a_crash(reference_bundle: Bundle) -> None:
+    """Read from a file such a number is refused; built in code, a fact of 400 digits is still
+    valid (no float() of it overflows) and compares as any other value."""
+    score = "opentargets:ENSG00000239961+discoid_lupus_erythematosus:association_score"
+    document = reference_bundle.model_dump(mode="json")
+    _alter_facts(document, {score: {"value": 10**400}})
+    report = compare_bundles(reference_bundle, Bundle.model_validate(document), "a", "b")
+    assert [(c.id, c.fields) for c in report.facts] == [(score, ["value"])]
