@@ -324,6 +324,23 @@ def _align(pieces: list[ParsedParagraph], targets: list[_Target]) -> list[_Match
     edited = [_words(p.text) for p in pieces]
     drafted = [_words(t.text) for t in targets]
     overlaps = _overlaps(edited, drafted)
+    matched = _one_to_one(overlaps)
+    taken = {m.index for m in matched.values() if m.index is not None}
+    _split_pieces(edited, overlaps, matched, taken)
+    _merged_paragraphs(drafted, overlaps, matched, taken)
+    return [matched.get(i, _NO_MATCH) for i in range(len(pieces))]
+
+
+def match_texts(edited: list[str], drafted: list[str]) -> list[int | None]:
+    """For each edited text, the index of the drafted text it is paired with, or None: the
+    one-to-one rule of the module docstring alone (word similarity of at least
+    MATCH_SIMILARITY, best pairs first, the nearer position breaking ties), no splits or
+    merges. `drafter diff` pairs the paragraphs of two versions of a part with it."""
+    matched = _one_to_one(_overlaps([_words(t) for t in edited], [_words(t) for t in drafted]))
+    return [matched[i].index if i in matched else None for i in range(len(edited))]
+
+
+def _one_to_one(overlaps: dict[tuple[int, int], _Overlap]) -> dict[int, _Match]:
     matched: dict[int, _Match] = {}
     taken: set[int] = set()
     ranked = sorted(
@@ -333,9 +350,7 @@ def _align(pieces: list[ParsedParagraph], targets: list[_Target]) -> list[_Match
         if overlap.ratio >= MATCH_SIMILARITY and i not in matched and j not in taken:
             matched[i] = _Match(j, overlap.ratio)
             taken.add(j)
-    _split_pieces(edited, overlaps, matched, taken)
-    _merged_paragraphs(drafted, overlaps, matched, taken)
-    return [matched.get(i, _NO_MATCH) for i in range(len(pieces))]
+    return matched
 
 
 def _overlaps(edited: list[list[str]], drafted: list[list[str]]) -> dict[tuple[int, int], _Overlap]:
