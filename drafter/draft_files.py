@@ -1,12 +1,15 @@
 """Reading a draft directory back (draft.json, evidence.json, draft.md), for the reviewer tools
 (`drafter verify`, `drafter diff`).
 
-Which is which: a directory means its draft.json; a file is a draft or an evidence bundle by
-what it holds (a draft has a headline and sections, a bundle a trial and facts), so a renamed
-copy works too. Every failure is one line and exit 2: a missing or unreadable file, one too
-large (files are read in a bounded way: they may come from anyone), invalid JSON (an integer
-no float can hold included: drafter.strict_json), JSON that is not a draft or a bundle of this
-version, a draft and evidence of two different trials.
+Which is which (`load_document`): a directory means its draft as the article stands (the
+draft.md an editor changed, read back by drafter.edited_draft, else draft.json); a *.md file
+that draft.md, against the draft.json beside it; any other file is a draft or an evidence
+bundle by what it holds (a draft has a headline and sections, a bundle a trial and facts), so
+a renamed copy works too. Every failure is one line and exit 2: a missing or unreadable file,
+one too large (files are read in a bounded way: they may come from anyone), invalid JSON (an
+integer no float can hold included: drafter.strict_json), JSON that is not a draft or a bundle
+of this version, a draft and evidence of two different trials, a draft.md with no draft.json
+beside it.
 
 Only regular files are read, symlinks followed: a FIFO, a socket or a device is refused before
 it is opened (reading a FIFO no one writes to waits forever, whatever the deadline), and so is
@@ -28,6 +31,7 @@ from drafter import strict_json
 from drafter.bundle import Bundle
 from drafter.claim_files import MAX_FILE_BYTES, read_text_stream
 from drafter.draft_model import Draft
+from drafter.edited_draft import ArticleDraft, edited_draft
 from drafter.errors import BadInput, first_problem
 
 DRAFT_JSON = "draft.json"
@@ -43,15 +47,51 @@ KINDS: dict[type[BaseModel], str] = {Draft: "draft", Bundle: "evidence bundle"}
 
 
 def load_document(path: Path) -> Draft | Bundle:
-    """A draft directory's draft.json, or a draft.json / evidence.json file by its content."""
-    file = path / DRAFT_JSON if path.is_dir() else path
-    if path.is_dir() and not os.path.lexists(file):
-        raise BadInput(f"{path} holds no {DRAFT_JSON}")
-    document = _read(file)
+    """What a path names, for a reviewer: a draft directory's draft as its article stands (the
+    draft.md an editor changed, else draft.json), a draft.md (aligned to the draft.json beside
+    it), or a draft.json / evidence.json file by its content. A draft read from draft.md is an
+    ArticleDraft (drafter.edited_draft), whose read_from says so."""
+    if path.is_dir():
+        return load_draft_directory(path)
+    if is_markdown(path):
+        return load_markdown(path)
+    document = _read(path)
     kind = _kind_of(document)
     if kind is None:
-        raise BadInput(f"{file}: neither a draft.json nor an evidence.json")
-    return _validated(document, kind, file)
+        raise BadInput(f"{path}: neither a draft.json nor an evidence.json")
+    return _validated(document, kind, path)
+
+
+def is_markdown(path: Path) -> bool:
+    return path.suffix.casefold() in (".md", ".markdown")
+
+
+def load_draft_directory(folder: Path) -> Draft:
+    """The draft of a directory as its article stands: when its draft.md is no longer what
+    draft.json renders to, an editor changed it, and that is the draft (an ArticleDraft read
+    from it); else (or without a draft.md) draft.json."""
+    file = folder / DRAFT_JSON
+    if not os.path.lexists(file):
+        raise BadInput(f"{folder} holds no {DRAFT_JSON}")
+    draft = load_as(file, Draft)
+    markdown_file = folder / DRAFT_MD
+    if not os.path.lexists(markdown_file):
+        return draft
+    article = edited_draft(read_markdown(markdown_file), draft)
+    return article if article.read_from == "draft.md (edited)" else draft
+
+
+def load_markdown(path: Path) -> ArticleDraft:
+    """A draft.md (edited or not), read as the Draft it holds: aligned to the draft.json of its
+    directory, whose citations its paragraphs keep."""
+    file = path.parent / DRAFT_JSON
+    if not os.path.lexists(file):
+        raise BadInput(
+            f"{path}: no {DRAFT_JSON} beside it; a draft.md is read against the draft.json it "
+            "was rendered from"
+        )
+    markdown = read_markdown(path)
+    return edited_draft(markdown, load_as(file, Draft))
 
 
 def load_as(file: Path, model: type[Model]) -> Model:
