@@ -20,7 +20,9 @@ Rules (the tests pin each one):
   position breaking ties): a paragraph inserted anywhere is one addition, and an edited
   paragraph is diffed against its original even when a new one now stands before it. A pair
   out of A's order (not in the longest run that keeps it) is "moved"; a paragraph no longer
-  similar enough to its original shows as removed and added.
+  similar enough to its original shows as removed and added. An edited draft.md is anyone's
+  file, so the work is bounded (MAX_PAIRING_WORK, MAX_WORD_DIFF_WORK): past it, paragraphs
+  pair in order and a word diff shows the middle of a paragraph replaced whole.
 * A fact changed when its value (with its JSON type), its qualifier (ACTUAL, ESTIMATED) or its
   precision differs, or when it is in one bundle only. Facts come grouped: the trial's key
   fields first (KEY_FIELDS, in that order), then every other fact read from a source (or
@@ -56,6 +58,13 @@ from drafter.models import Precision
 
 CONTEXT = 4  # unchanged words shown on each side of a change
 EXCERPT_WORDS = 8  # words quoted to say which paragraph is meant
+# Bounds on the work an edited draft.md (anyone's file, up to 2 MiB) can cause, in words x
+# words (difflib's worst case); a real article needs a small fraction of either. Pairing the
+# paragraphs of a part that are not identical past MAX_PAIRING_WORK: they pair in order. A
+# word diff past MAX_WORD_DIFF_WORK: the words between the shared start and end are one
+# replacement.
+MAX_PAIRING_WORK = 40_000_000
+MAX_WORD_DIFF_WORK = 4_000_000
 
 # The trial fields a reviewer checks first, as ctgov fact fields, in the order they are shown.
 KEY_FIELDS = (
@@ -238,7 +247,7 @@ def _compare_paragraphs(
     an edited paragraph finds its original even with a new one inserted before it); a pair
     that differs is edited, one out of order moved; the rest were added or removed. In B's
     order, each removed paragraph where it stood in A."""
-    partner = match_texts([p.text for p in b], [p.text for p in a])
+    partner = match_texts([p.text for p in b], [p.text for p in a], max_work=MAX_PAIRING_WORK)
     in_order = _in_order(partner)
     paired = {i for i in partner if i is not None}
     next_a = 0
@@ -302,7 +311,10 @@ def _edited(
 def word_hunks(a: Sequence[str], b: Sequence[str]) -> list[Hunk]:
     """The changed words of two word lists, each hunk with its context (difflib's grouped
     opcodes: changes closer than twice the context share a hunk)."""
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if len(a) * len(b) > MAX_WORD_DIFF_WORK:
+        matcher: difflib.SequenceMatcher[str] = _Replaced(a, b)
+    else:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     hunks = []
     for group in matcher.get_grouped_opcodes(CONTEXT):
         segments: list[Segment] = []
@@ -323,6 +335,38 @@ def word_hunks(a: Sequence[str], b: Sequence[str]) -> list[Hunk]:
             )
         )
     return hunks
+
+
+_Op = Literal["replace", "delete", "insert", "equal"]
+
+
+class _Replaced(difflib.SequenceMatcher[str]):
+    """Two word lists too long to diff word by word: their shared start and end, and the rest
+    replaced as a whole."""
+
+    def __init__(self, a: Sequence[str], b: Sequence[str]) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._a, self._b = a, b
+
+    def get_opcodes(self) -> list[tuple[_Op, int, int, int, int]]:
+        a, b = self._a, self._b
+        shortest = min(len(a), len(b))
+        start = 0
+        while start < shortest and a[start] == b[start]:
+            start += 1
+        end = 0
+        while end < shortest - start and a[-1 - end] == b[-1 - end]:
+            end += 1
+        stop_a, stop_b = len(a) - end, len(b) - end
+        codes: list[tuple[_Op, int, int, int, int]] = []
+        if start:
+            codes.append(("equal", 0, start, 0, start))
+        if start < stop_a or start < stop_b:
+            op: _Op = "replace" if start < stop_a and start < stop_b else "delete"
+            codes.append(("insert" if start == stop_a else op, start, stop_a, start, stop_b))
+        if end:
+            codes.append(("equal", stop_a, len(a), stop_b, len(b)))
+        return codes
 
 
 # --- evidence, fact by fact --------------------------------------------------------------------

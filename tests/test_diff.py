@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,9 +24,17 @@ from drafter.bundle import Bundle
 from drafter.claims import ClaimsStore
 from drafter.cli import main
 from drafter.commands.diff import draft_text, original_query
-from drafter.diff import CONTEXT, citations, compare_bundles, compare_drafts, word_hunks
+from drafter.diff import (
+    CONTEXT,
+    MAX_WORD_DIFF_WORK,
+    citations,
+    compare_bundles,
+    compare_drafts,
+    word_hunks,
+)
 from drafter.draft import draft_trial
 from drafter.draft_files import load_document
+from drafter.draft_markdown import match_texts
 from drafter.draft_model import CitedParagraph, Draft, SourceNumbers
 from drafter.edited_draft import ArticleDraft, article_draft
 from drafter.evidence import EvidenceQuery, build_bundle
@@ -410,6 +420,44 @@ def test_an_unedited_draft_md_in_the_directory_is_read_as_draft_json(
     assert code == 0 and "  read from: draft.json → draft.json\n" in out
     code, out, _ = diff(capsys, original / "draft.md", folder)
     assert code == 0 and "  read from: draft.md → draft.json\n" in out
+
+
+def test_past_the_work_bounds_paragraphs_pair_in_order_and_words_replace_whole() -> None:
+    """An edited draft.md is anyone's file: difflib's quadratic worst case is bounded."""
+    assert match_texts(["a b c d", "w x y"], ["w x y z", "a b c e"]) == [1, 0]
+    assert match_texts(["a b c d", "w x y"], ["w x y z", "a b c e"], max_work=0) == [0, 1]
+    assert match_texts(["a b", "c d"], ["c d", "e f"], max_work=0) == [1, 0]  # identical first
+    long = [f"w{i % 7}" for i in range(3000)]  # few distinct words: difflib's slowest case
+    assert len(long) ** 2 > MAX_WORD_DIFF_WORK
+    changed = [*long[:1500], "new", *long[1501:]]
+    [hunk] = word_hunks(long, changed)
+    assert [(s.op, s.text) for s in hunk.segments] == [
+        ("equal", " ".join(long[1496:1500])),
+        ("delete", long[1500]),
+        ("insert", "new"),
+        ("equal", " ".join(long[1501:1505])),
+    ]
+
+
+def test_a_hostile_draft_md_is_compared_in_bounded_time(
+    drafted: tuple[Path, Draft], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1,500 paragraphs of the same few words on each side: measured pair by pair, minutes."""
+    folder, _ = drafted
+    vocabulary = [f"w{i}" for i in range(12)]
+
+    def flood(seed: int) -> Callable[[str], str]:
+        chosen = random.Random(seed)
+        paragraphs = [" ".join(chosen.choices(vocabulary, k=60)) for _ in range(1500)]
+        heading = "\n## What was tried\n\n"
+        return lambda text: text.replace(heading, heading + "\n\n".join(paragraphs) + "\n\n")
+
+    first = _with_markdown(folder, tmp_path, "first", flood(1))
+    second = _with_markdown(folder, tmp_path, "second", flood(2))
+    started = time.monotonic()
+    code, out, err = diff(capsys, first, second)
+    assert (code, err) == (1, "") and out.rstrip().endswith("1 of 13 parts changed.")
+    assert time.monotonic() - started < 60
 
 
 # --- two evidence bundles ------------------------------------------------------------------------
