@@ -51,7 +51,7 @@ from pydantic import BaseModel, Field
 
 from drafter.bundle import Bundle, SourceRecord
 from drafter.draft_markdown import match_texts
-from drafter.draft_model import Draft
+from drafter.draft_model import CitedParagraph, Draft
 from drafter.edited_draft import ArticleDraft, ReadFrom, article_draft
 from drafter.facts import Fact, FactValue, fact_id
 from drafter.models import Precision
@@ -112,6 +112,11 @@ class ParagraphDiff(BaseModel):
     hunks: list[Hunk] = Field(default_factory=list)
     cites_added: list[str] = Field(default_factory=list)
     cites_removed: list[str] = Field(default_factory=list)
+    marked: tuple[str, str] | None = Field(
+        default=None,
+        description="how the article marks it (a fact paragraph's evidence grade, or "
+        "background / editor note), before and after, when that changed",
+    )
 
 
 class SectionDiff(BaseModel):
@@ -142,6 +147,7 @@ class _Paragraph(NamedTuple):
     words: tuple[str, ...]
     cites: tuple[str, ...]
     text: str
+    mark: str | None = None  # how the article marks it: its grade, or background / editor note
 
 
 class _Part(NamedTuple):
@@ -153,8 +159,16 @@ class _Part(NamedTuple):
     paragraphs: list[_Paragraph]
 
 
-def _paragraph(text: str, cites: Iterable[str] = ()) -> _Paragraph:
-    return _Paragraph(tuple(text.split()), tuple(cites), text)
+def _paragraph(text: str, cites: Iterable[str] = (), mark: str | None = None) -> _Paragraph:
+    return _Paragraph(tuple(text.split()), tuple(cites), text, mark)
+
+
+def _mark(paragraph: CitedParagraph) -> str:
+    """What draft.md prints beside a section paragraph's words: a fact paragraph's evidence
+    grade, or the kind of a background paragraph or an editor note."""
+    if paragraph.kind == "fact":
+        return f"fact ({paragraph.grade})"
+    return "background" if paragraph.kind == "background" else "editor note"
 
 
 CONFLICTS_HEADING = "Conflicting evidence and record history"
@@ -166,9 +180,11 @@ def _parts(article: ArticleDraft) -> list[_Part]:
     section's lines (score table rows, the score's sentence with its most informative claim,
     the numbered sources, the related failure claims). Paragraphs without a word are none."""
 
-    def paragraphs(texts: Iterable[str], cites: Iterable[str]) -> list[_Paragraph]:
+    def paragraphs(
+        texts: Iterable[str], cites: Iterable[str], mark: str | None = None
+    ) -> list[_Paragraph]:
         kept = [text for whole in texts for text in whole.split("\n\n") if text.split()]
-        return [_paragraph(text, cites) for text in kept]
+        return [_paragraph(text, cites, mark) for text in kept]
 
     status = article.headline_status
     parts = [
@@ -181,10 +197,13 @@ def _parts(article: ArticleDraft) -> list[_Part]:
         notes = [p for c in article.conflicts for p in paragraphs([c.note], c.facts)]
         parts.append(_Part("conflicts", CONFLICTS_HEADING, "written", notes))
     for section in article.sections:
+        computed = section.status == "computed"
         texts = [
             p
             for paragraph in section.paragraphs
-            for p in paragraphs([paragraph.text], paragraph.cites)
+            for p in paragraphs(
+                [paragraph.text], paragraph.cites, None if computed else _mark(paragraph)
+            )
         ]
         parts.append(_Part(section.key, section.heading, section.status, texts))
     return parts
@@ -259,7 +278,8 @@ def _compare_paragraphs(
             yield from (_whole(a[k], k + 1, "a") for k in range(next_a, i) if k not in paired)
             next_a = i + 1
         found = _edited(a[i], b[j], i + 1, j + 1, moved=j not in in_order)
-        if found.change == "moved" or found.hunks or found.cites_added or found.cites_removed:
+        edited = found.hunks or found.cites_added or found.cites_removed or found.marked
+        if found.change == "moved" or edited:
             yield found
     yield from (_whole(a[k], k + 1, "a") for k in range(next_a, len(a)) if k not in paired)
 
@@ -305,6 +325,7 @@ def _edited(
         hunks=word_hunks(a.words, b.words),
         cites_added=[c for c in b.cites if c not in a.cites],
         cites_removed=[c for c in a.cites if c not in b.cites],
+        marked=(a.mark, b.mark) if a.mark and b.mark and a.mark != b.mark else None,
     )
 
 

@@ -15,12 +15,13 @@ part and an unedited draft.md reads back as its draft.json. Rules:
   aligned to (a note of the editor's own: a dispute with no topic).
 * sections: draft.json's, each holding the paragraphs under its heading (several headings
   aligned to one section pool theirs) with their text as the article shows it (markup, source
-  markers and grade taken off), their aligned cites, kind (background and editor as the
-  Markdown marks them, else the aligned paragraph's, else fact) and grade (as marked, else
-  the aligned paragraph's, else speculative). Status: needs_editor when the section shows a
-  NEEDS EDITOR block, else written. Template text is left out: a paragraph the rendering of
-  draft.json shows too but aligns to nothing (the NEEDS EDITOR reason and "Unverified text"
-  lines, the conflict labels); anything else the editor wrote is kept.
+  markers and grade taken off), their aligned cites, kind (as the Markdown marks it: a
+  background or editor blockquote, else fact; inside a NEEDS EDITOR block, the aligned
+  paragraph's) and grade (as marked, else the aligned paragraph's, else speculative).
+  Status: needs_editor when the section shows a NEEDS EDITOR block, else written. Template
+  text is left out: a paragraph the rendering of draft.json shows too but aligns to nothing
+  (the NEEDS EDITOR reason and "Unverified text" lines, the conflict labels); anything else
+  the editor wrote is kept.
 * computed sections (the score table, Sources, Related failure claims): every line as the
   article prints it, template lines included (the table header, the introduction), a line
   under a "### " group heading led by it ("Same failure type: 2026-01-30 — …"), each with its
@@ -192,9 +193,11 @@ class _Reader:
     ) -> CitedParagraph:
         index = paragraph.matched_index
         original = section.paragraphs[index] if section and index is not None else None
-        kind: ParagraphKind = original.kind if original else "fact"
+        kind: ParagraphKind = "fact"
         if paragraph.kind in ("background", "editor"):
             kind = paragraph.kind
+        elif paragraph.kind == "needs_editor" and original is not None:
+            kind = original.kind  # the text of the last attempt, quoted whatever its kind
         grade: EvidenceGrade = paragraph.grade or (original.grade if original else "speculative")
         return CitedParagraph(text=paragraph.text, cites=paragraph.cites, kind=kind, grade=grade)
 

@@ -411,6 +411,27 @@ def test_an_editors_rework_of_draft_md_part_by_part(
     assert len(draft.conflicts) - 1 == len(article.conflicts)
 
 
+def test_a_changed_grade_or_an_editor_note_made_prose_is_a_change(
+    drafted: tuple[Path, Draft], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _ = drafted
+    note = "> **EDITOR: write design choices that would have made the readout more informative"
+
+    def regrade(markdown: str) -> str:
+        assert markdown.count(note) == 1
+        markdown = markdown.replace("_(documented)_", "_(inferred)_", 1)
+        start = markdown.index(note)
+        end = markdown.index("**", start + len(note))
+        return markdown[:start] + markdown[start + 4 : end] + markdown[end + 2 :]
+
+    edited = _with_markdown(folder, tmp_path, "edited", regrade)
+    code, out, _ = diff(capsys, folder, edited)
+    assert code == 1
+    assert "What was tried: edited\n  ¶1 marked: fact (documented) → fact (inferred)\n" in out
+    assert "  ¶3 marked: editor note → fact (speculative)\n" in out
+    assert out.rstrip().endswith("2 of 13 parts changed.")
+
+
 def test_an_unedited_draft_md_in_the_directory_is_read_as_draft_json(
     drafted: tuple[Path, Draft], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

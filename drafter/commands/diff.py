@@ -206,6 +206,8 @@ def _paragraph_lines(paragraph: ParagraphDiff) -> list[str]:
     cites = [f"+{c}" for c in paragraph.cites_added] + [f"-{c}" for c in paragraph.cites_removed]
     if cites:
         lines.append(f"{where} cites: {' '.join(cites)}")
+    if paragraph.marked is not None:
+        lines.append(f"{where} marked: {paragraph.marked[0]} → {paragraph.marked[1]}")
     return lines
 
 
