@@ -37,7 +37,8 @@ Rules (the tests pin each one):
   on the claims table, not on the trial's sources.
 * Places that cite facts: the headline (headline_cites, also behind the dek), every section
   paragraph, the Mechanism Risk Score (its sentence, its most informative claim, its table
-  rows), each conflict note, and each related claim.
+  rows), each conflict note, and each related claim; of an edited draft.md (an ArticleDraft),
+  its own headline, notes and paragraphs with the cites alignment gave them.
 """
 
 from __future__ import annotations
@@ -566,6 +567,7 @@ class RefetchReport(BaseModel):
     kind: Literal["refetch"] = "refetch"
     nct_id: str
     draft: str = Field(description="the draft directory, as given")
+    read_from: ReadFrom = Field(description="the file whose places are listed")
     draft_as_of: str
     as_of: str = Field(description="the date the evidence was rebuilt for")
     offline: bool
@@ -605,6 +607,8 @@ def _citing_places(draft: Draft) -> Iterator[tuple[list[str], Citation]]:
             Citation(section="conflicts", paragraph=number, excerpt=excerpt(note.note)),
         )
     for section in draft.sections:
+        if section.status == "computed":
+            continue  # the score and the related claims are the places above and below
         for number, paragraph in enumerate(section.paragraphs, 1):
             place = Citation(section=section.key, paragraph=number, excerpt=excerpt(paragraph.text))
             yield paragraph.cites, place
@@ -636,6 +640,7 @@ def refetch_report(
     return RefetchReport(
         nct_id=draft.nct_id,
         draft=label,
+        read_from=draft.read_from if isinstance(draft, ArticleDraft) else "draft.json",
         draft_as_of=draft.as_of,
         as_of=fresh.as_of,
         offline=offline,

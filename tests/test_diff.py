@@ -629,6 +629,23 @@ def test_a_changed_cited_fact_lists_the_stale_paragraphs(
     assert out.rstrip().endswith("2 cited facts changed.")
 
 
+def test_the_refetch_lists_the_places_of_the_edited_draft_md(
+    drafted: tuple[Path, Draft], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _ = drafted
+    saved = _with_markdown(folder, tmp_path, "edited", _seventy_three)
+    edit_json(saved / "evidence.json", lambda d: _alter_facts(d, {ENROLLMENT: {"value": 99}}))
+    code, out, err = diff(capsys, saved, "--refetch", "--offline")
+    assert (code, err) == (1, "")
+    assert f"{NCT}: the evidence of the edited draft.md in {saved} (as of 2026-05-20)" in out
+    assert (
+        "  what_was_tried ¶2 “It enrolled seventy-three participants (actual). It started on …”"
+        in out
+    )
+    code, out, _ = diff(capsys, saved, "--refetch", "--offline", "--json")
+    assert json.loads(out)["read_from"] == "draft.md (edited)"
+
+
 def test_one_stale_place_is_counted_in_the_singular(
     drafted: tuple[Path, Draft], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,7 +18,9 @@ The refetch builds the evidence as `drafter draft` does (build_bundle for the dr
 with the --target / --disease the saved evidence shows were given, then assessed against the
 claims table), but never files the trial into the claims table: diff writes nothing. The
 analysis date is the draft's as_of unless --as-of says otherwise, so a fact differs because a
-source changed, not because the clock moved.
+source changed, not because the clock moved. The places citing a changed fact are those of the
+article as it stands: the edited draft.md when there is one (its paragraphs cite what
+alignment gives them), else draft.json.
 
 Exit codes: A B — 0 identical, 1 anything differs (like diff(1)); --refetch — 0 when no fact
 the draft cites changed (other changes are still reported), 1 when one did; 2 bad input
@@ -58,7 +60,7 @@ from drafter.diff import (
     compare_drafts,
     refetch_report,
 )
-from drafter.draft_files import load_as, load_document, same_trial
+from drafter.draft_files import load_as, load_document, load_draft_directory, same_trial
 from drafter.draft_model import Draft
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.evidence import EvidenceQuery, build_bundle
@@ -123,7 +125,7 @@ def _refetch(args: argparse.Namespace) -> int:
     require(len(args.paths) == 1, "--refetch takes one draft directory")
     folder = Path(args.paths[0])
     require(folder.is_dir(), f"{folder}: --refetch needs a draft directory")
-    draft = load_as(folder / "draft.json", Draft)
+    draft = load_draft_directory(folder)
     saved = load_as(folder / "evidence.json", Bundle)
     same_trial(draft, saved, str(folder / "draft.json"), str(folder / "evidence.json"))
     settings = load_settings({"offline": args.offline, "db_path": args.db})
@@ -227,8 +229,9 @@ def evidence_text(report: EvidenceDiff) -> str:
 
 def refetch_text(report: RefetchReport) -> str:
     where = "the offline snapshot" if report.offline else "the sources now"
+    which = "the edited draft.md" if report.read_from == "draft.md (edited)" else "the draft"
     lines = [
-        f"{report.nct_id}: the evidence of the draft in {report.draft} (as of "
+        f"{report.nct_id}: the evidence of {which} in {report.draft} (as of "
         f"{report.draft_as_of}) against {where} (as of {report.as_of})"
     ]
     lines += _fact_lines(report.evidence)
