@@ -28,9 +28,10 @@ part and an unedited draft.md reads back as its draft.json. Rules:
   aligned cites; status computed. draft.mrs, draft.sources and draft.related stay draft.json's:
   the data those lines were printed from.
 * A heading that names no section starts a section of the editor's own (its key is the
-  heading as written, its writer "editor"); paragraphs above the headline form a section
-  "(above the headline)". A section of draft.json the article has no heading for is left out,
-  as is a computed section whose every line the editor deleted.
+  heading as written, with " (new)" after it should that be a section key, its writer
+  "editor"); paragraphs above the headline form a section "(above the headline)". A section
+  of draft.json the article has no heading for is left out, as is a computed section whose
+  every line the editor deleted.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class _Reader:
             sections.append(
                 SectionDraft(
                     key=key,
-                    heading=key,
+                    heading=members[0].heading or ABOVE_THE_HEADLINE,
                     status="written",
                     paragraphs=[self._paragraph(p, None) for p in members],
                     writer=EDITOR,
