@@ -163,10 +163,14 @@ def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str:
     try:
         # bytes, then UTF-8: a CSV cell keeps its own line breaks ("\r\n" inside quotes)
         with path.open("rb") as handle:
-            data = _read_bounded(handle, limit, name)
+            return read_text_stream(handle, name, limit)
     except OSError as error:
         raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
-    return _decoded(data, name)
+
+
+def read_text_stream(handle: BinaryIO, name: str, limit: int = MAX_FILE_BYTES) -> str:
+    """An open binary file read as UTF-8 text, at most `limit` bytes, or BadInput."""
+    return _decoded(_read_bounded(handle, limit, name), name)
 
 
 def read_stdin(name: str = "<stdin>", limit: int = MAX_FILE_BYTES) -> str:

@@ -4,12 +4,25 @@ the paragraphs that cite what changed (the stale paragraphs). Pure: models in, r
 
 Rules (the tests pin each one):
 
+* Two drafts are compared as their articles read (drafter.edited_draft): a draft.json as its own
+  draft.md shows it, an editor's draft.md as they left it, so either side may be either. The
+  parts: the headline, the dek, the conflict notes (when either side has any), each section's
+  paragraphs, and the computed sections line by line as render.py prints them: each row of the
+  score table (points / maximum) and its total (with the band), the sentence under it (with
+  the most informative claim), each numbered source, each related failure claim (led by its
+  group). Parts are matched by key; a section only one side has was added or removed.
 * Text is compared as a sequence of whitespace-separated words with difflib.SequenceMatcher
   (autojunk off: with it, frequent words such as "the" in a paragraph of 200 words or more are
   ignored as junk and the diff jumps around them). Whitespace alone is no change: Markdown
   folds it. Changes come in hunks with up to CONTEXT unchanged words either side.
-* Paragraphs of a section are aligned first (by words and cites), so a paragraph inserted at
-  the top shows as one added paragraph, not as every paragraph edited.
+* Paragraphs of a part are paired first, by word similarity as draft_markdown pairs an
+  edited draft.md with draft.json (at least MATCH_SIMILARITY, best pairs first, the nearer
+  position breaking ties): a paragraph inserted anywhere is one addition, and an edited
+  paragraph is diffed against its original even when a new one now stands before it. A pair
+  out of A's order (not in the longest run that keeps it) is "moved"; a paragraph no longer
+  similar enough to its original shows as removed and added. An edited draft.md is anyone's
+  file, so the work is bounded (MAX_PAIRING_WORK, MAX_WORD_DIFF_WORK): past it, paragraphs
+  pair in order and a word diff shows the middle of a paragraph replaced whole.
 * A fact changed when its value (with its JSON type), its qualifier (ACTUAL, ESTIMATED) or its
   precision differs, or when it is in one bundle only. Facts come grouped: the trial's key
   fields first (KEY_FIELDS, in that order), then every other fact read from a source (or
@@ -24,11 +37,13 @@ Rules (the tests pin each one):
   on the claims table, not on the trial's sources.
 * Places that cite facts: the headline (headline_cites, also behind the dek), every section
   paragraph, the Mechanism Risk Score (its sentence, its most informative claim, its table
-  rows), each conflict note, and each related claim.
+  rows), each conflict note, and each related claim; of an edited draft.md (an ArticleDraft),
+  its own headline, notes and paragraphs with the cites alignment gave them.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal, NamedTuple
@@ -36,12 +51,21 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, Field
 
 from drafter.bundle import Bundle, SourceRecord
-from drafter.draft_model import Draft
+from drafter.draft_markdown import match_texts
+from drafter.draft_model import CitedParagraph, Draft
+from drafter.edited_draft import ArticleDraft, ReadFrom, article_draft
 from drafter.facts import Fact, FactValue, fact_id
 from drafter.models import Precision
 
 CONTEXT = 4  # unchanged words shown on each side of a change
 EXCERPT_WORDS = 8  # words quoted to say which paragraph is meant
+# Bounds on the work an edited draft.md (anyone's file, up to 2 MiB) can cause, in words x
+# words (difflib's worst case); a real article needs a small fraction of either. Pairing the
+# paragraphs of a part that are not identical past MAX_PAIRING_WORK: they pair in order. A
+# word diff past MAX_WORD_DIFF_WORK: the words between the shared start and end are one
+# replacement.
+MAX_PAIRING_WORK = 40_000_000
+MAX_WORD_DIFF_WORK = 4_000_000
 
 # The trial fields a reviewer checks first, as ctgov fact fields, in the order they are shown.
 KEY_FIELDS = (
@@ -59,6 +83,7 @@ KEY_FIELDS = (
 DERIVED_SOURCES = frozenset({"classify", "mrs", "related", "claims"})
 
 Change = Literal["edited", "added", "removed"]
+ParagraphChange = Literal["edited", "moved", "added", "removed"]
 FactChangeKind = Literal["changed", "added", "removed"]
 FactGroup = Literal["key", "source", "derived"]
 FactField = Literal["value", "qualifier", "precision"]
@@ -81,13 +106,18 @@ class Hunk(BaseModel):
 
 
 class ParagraphDiff(BaseModel):
-    change: Change
+    change: ParagraphChange
     a: int | None = Field(description="1-based number of the paragraph in A (None: added)")
     b: int | None = Field(description="1-based number of the paragraph in B (None: removed)")
     text: str | None = Field(default=None, description="the whole paragraph, when added/removed")
     hunks: list[Hunk] = Field(default_factory=list)
     cites_added: list[str] = Field(default_factory=list)
     cites_removed: list[str] = Field(default_factory=list)
+    marked: tuple[str, str] | None = Field(
+        default=None,
+        description="how the article marks it (a fact paragraph's evidence grade, or "
+        "background / editor note), before and after, when that changed",
+    )
 
 
 class SectionDiff(BaseModel):
@@ -104,6 +134,8 @@ class DraftDiff(BaseModel):
     nct_id: str
     a: str
     b: str
+    a_read_from: ReadFrom = Field(description="the file of A compared: draft.json or draft.md")
+    b_read_from: ReadFrom
     changed: list[SectionDiff]
     unchanged: list[str] = Field(description="keys of the parts with no change")
 
@@ -116,6 +148,7 @@ class _Paragraph(NamedTuple):
     words: tuple[str, ...]
     cites: tuple[str, ...]
     text: str
+    mark: str | None = None  # how the article marks it: its grade, or background / editor note
 
 
 class _Part(NamedTuple):
@@ -127,29 +160,63 @@ class _Part(NamedTuple):
     paragraphs: list[_Paragraph]
 
 
-def _paragraph(text: str, cites: Iterable[str] = ()) -> _Paragraph:
-    return _Paragraph(tuple(text.split()), tuple(cites), text)
+def _paragraph(text: str, cites: Iterable[str] = (), mark: str | None = None) -> _Paragraph:
+    return _Paragraph(tuple(text.split()), tuple(cites), text, mark)
 
 
-def _parts(draft: Draft) -> list[_Part]:
-    """Everything a writer or an editor words: the headline, the dek, each section's
-    paragraphs, and the Mechanism Risk Score's sentence (the computed section's only prose)."""
+def _mark(paragraph: CitedParagraph) -> str:
+    """What draft.md prints beside a section paragraph's words: a fact paragraph's evidence
+    grade, or the kind of a background paragraph or an editor note."""
+    if paragraph.kind == "fact":
+        return f"fact ({paragraph.grade})"
+    return "background" if paragraph.kind == "background" else "editor note"
+
+
+CONFLICTS_HEADING = "Conflicting evidence and record history"
+
+
+def _parts(article: ArticleDraft) -> list[_Part]:
+    """Everything the article shows, as drafter.edited_draft reads it: the headline, the dek,
+    the conflict notes (when there are any), each section's paragraphs and each computed
+    section's lines (score table rows, the score's sentence with its most informative claim,
+    the numbered sources, the related failure claims). Paragraphs without a word are none."""
+
+    def paragraphs(
+        texts: Iterable[str], cites: Iterable[str], mark: str | None = None
+    ) -> list[_Paragraph]:
+        kept = [text for whole in texts for text in whole.split("\n\n") if text.split()]
+        return [_paragraph(text, cites, mark) for text in kept]
+
+    status = article.headline_status
     parts = [
-        _Part("headline", "Headline", draft.headline_status, [_paragraph(draft.headline)]),
-        _Part("dek", "Dek", draft.headline_status, [_paragraph(draft.dek)]),
+        _Part(
+            "headline", "Headline", status, paragraphs([article.headline], article.headline_cites)
+        ),
+        _Part("dek", "Dek", status, paragraphs([article.dek], article.headline_cites)),
     ]
-    for section in draft.sections:
-        paragraphs = [_paragraph(p.text, p.cites) for p in section.paragraphs]
-        if section.key == "mrs" and draft.mrs is not None:
-            paragraphs = [_paragraph(draft.mrs.summary, draft.mrs.summary_cites)]
-        parts.append(_Part(section.key, section.heading, section.status, paragraphs))
+    if article.conflicts:
+        notes = [p for c in article.conflicts for p in paragraphs([c.note], c.facts)]
+        parts.append(_Part("conflicts", CONFLICTS_HEADING, "written", notes))
+    for section in article.sections:
+        computed = section.status == "computed"
+        texts = [
+            p
+            for paragraph in section.paragraphs
+            for p in paragraphs(
+                [paragraph.text], paragraph.cites, None if computed else _mark(paragraph)
+            )
+        ]
+        parts.append(_Part(section.key, section.heading, section.status, texts))
     return parts
 
 
 def compare_drafts(a: Draft, b: Draft, a_label: str, b_label: str) -> DraftDiff:
-    """Word-level changes of every part, matched by key; unchanged parts listed by key."""
-    parts_a = {p.key: p for p in _parts(a)}
-    parts_b = {p.key: p for p in _parts(b)}
+    """Word-level changes of every part of the two articles, matched by key; unchanged parts
+    listed by key. A Draft from draft.json is compared as its draft.md shows it
+    (edited_draft.article_draft); an ArticleDraft (an editor's draft.md) as it is."""
+    article_a, article_b = article_draft(a), article_draft(b)
+    parts_a = {p.key: p for p in _parts(article_a)}
+    parts_b = {p.key: p for p in _parts(article_b)}
     keys = list(parts_b) + [k for k in parts_a if k not in parts_b]
     changed: list[SectionDiff] = []
     unchanged: list[str] = []
@@ -159,7 +226,15 @@ def compare_drafts(a: Draft, b: Draft, a_label: str, b_label: str) -> DraftDiff:
             unchanged.append(key)
         else:
             changed.append(found)
-    return DraftDiff(nct_id=b.nct_id, a=a_label, b=b_label, changed=changed, unchanged=unchanged)
+    return DraftDiff(
+        nct_id=b.nct_id,
+        a=a_label,
+        b=b_label,
+        a_read_from=article_a.read_from,
+        b_read_from=article_b.read_from,
+        changed=changed,
+        unchanged=unchanged,
+    )
 
 
 def _compare_parts(a: _Part | None, b: _Part | None) -> SectionDiff | None:
@@ -188,21 +263,50 @@ def _compare_parts(a: _Part | None, b: _Part | None) -> SectionDiff | None:
 def _compare_paragraphs(
     a: Sequence[_Paragraph], b: Sequence[_Paragraph]
 ) -> Iterator[ParagraphDiff]:
-    """Paragraphs aligned by (words, cites); within a replaced run they pair up in order and
-    the ones left over were added or removed."""
-    keys_a = [(p.words, p.cites) for p in a]
-    keys_b = [(p.words, p.cites) for p in b]
-    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        pairs = min(i2 - i1, j2 - j1)
-        for offset in range(pairs):
-            yield _edited(a[i1 + offset], b[j1 + offset], i1 + offset + 1, j1 + offset + 1)
-        for i in range(i1 + pairs, i2):
-            yield _whole(a[i], i + 1, "a")
-        for j in range(j1 + pairs, j2):
+    """Paragraphs paired by word similarity (draft_markdown.match_texts: best pairs first, so
+    an edited paragraph finds its original even with a new one inserted before it); a pair
+    that differs is edited, one out of order moved; the rest were added or removed. In B's
+    order, each removed paragraph where it stood in A."""
+    partner = match_texts([p.text for p in b], [p.text for p in a], max_work=MAX_PAIRING_WORK)
+    in_order = _in_order(partner)
+    paired = {i for i in partner if i is not None}
+    next_a = 0
+    for j, i in enumerate(partner):
+        if i is None:
             yield _whole(b[j], j + 1, "b")
+            continue
+        if j in in_order:
+            yield from (_whole(a[k], k + 1, "a") for k in range(next_a, i) if k not in paired)
+            next_a = i + 1
+        found = _edited(a[i], b[j], i + 1, j + 1, moved=j not in in_order)
+        edited = found.hunks or found.cites_added or found.cites_removed or found.marked
+        if found.change == "moved" or edited:
+            yield found
+    yield from (_whole(a[k], k + 1, "a") for k in range(next_a, len(a)) if k not in paired)
+
+
+def _in_order(partner: Sequence[int | None]) -> set[int]:
+    """The B indices of the longest run of pairs that keeps A's order (a longest increasing
+    subsequence of the partners); the other pairs moved."""
+    tails: list[int] = []  # tails[k]: the B index ending the best run of length k + 1
+    ends: list[int] = []  # ends[k]: its A index
+    previous: dict[int, int | None] = {}
+    for j, i in enumerate(partner):
+        if i is None:
+            continue
+        k = bisect.bisect_left(ends, i)
+        previous[j] = tails[k - 1] if k else None
+        if k == len(tails):
+            tails.append(j)
+            ends.append(i)
+        else:
+            tails[k], ends[k] = j, i
+    kept: set[int] = set()
+    at = tails[-1] if tails else None
+    while at is not None:
+        kept.add(at)
+        at = previous[at]
+    return kept
 
 
 def _whole(paragraph: _Paragraph, number: int, side: Literal["a", "b"]) -> ParagraphDiff:
@@ -212,21 +316,27 @@ def _whole(paragraph: _Paragraph, number: int, side: Literal["a", "b"]) -> Parag
     return ParagraphDiff(change="added", a=None, b=number, text=paragraph.text)
 
 
-def _edited(a: _Paragraph, b: _Paragraph, number_a: int, number_b: int) -> ParagraphDiff:
+def _edited(
+    a: _Paragraph, b: _Paragraph, number_a: int, number_b: int, *, moved: bool = False
+) -> ParagraphDiff:
     return ParagraphDiff(
-        change="edited",
+        change="moved" if moved else "edited",
         a=number_a,
         b=number_b,
         hunks=word_hunks(a.words, b.words),
         cites_added=[c for c in b.cites if c not in a.cites],
         cites_removed=[c for c in a.cites if c not in b.cites],
+        marked=(a.mark, b.mark) if a.mark and b.mark and a.mark != b.mark else None,
     )
 
 
 def word_hunks(a: Sequence[str], b: Sequence[str]) -> list[Hunk]:
     """The changed words of two word lists, each hunk with its context (difflib's grouped
     opcodes: changes closer than twice the context share a hunk)."""
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if len(a) * len(b) > MAX_WORD_DIFF_WORK:
+        matcher: difflib.SequenceMatcher[str] = _Replaced(a, b)
+    else:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     hunks = []
     for group in matcher.get_grouped_opcodes(CONTEXT):
         segments: list[Segment] = []
@@ -247,6 +357,38 @@ def word_hunks(a: Sequence[str], b: Sequence[str]) -> list[Hunk]:
             )
         )
     return hunks
+
+
+_Op = Literal["replace", "delete", "insert", "equal"]
+
+
+class _Replaced(difflib.SequenceMatcher[str]):
+    """Two word lists too long to diff word by word: their shared start and end, and the rest
+    replaced as a whole."""
+
+    def __init__(self, a: Sequence[str], b: Sequence[str]) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._a, self._b = a, b
+
+    def get_opcodes(self) -> list[tuple[_Op, int, int, int, int]]:
+        a, b = self._a, self._b
+        shortest = min(len(a), len(b))
+        start = 0
+        while start < shortest and a[start] == b[start]:
+            start += 1
+        end = 0
+        while end < shortest - start and a[-1 - end] == b[-1 - end]:
+            end += 1
+        stop_a, stop_b = len(a) - end, len(b) - end
+        codes: list[tuple[_Op, int, int, int, int]] = []
+        if start:
+            codes.append(("equal", 0, start, 0, start))
+        if start < stop_a or start < stop_b:
+            op: _Op = "replace" if start < stop_a and start < stop_b else "delete"
+            codes.append(("insert" if start == stop_a else op, start, stop_a, start, stop_b))
+        if end:
+            codes.append(("equal", stop_a, len(a), stop_b, len(b)))
+        return codes
 
 
 # --- evidence, fact by fact --------------------------------------------------------------------
@@ -425,6 +567,7 @@ class RefetchReport(BaseModel):
     kind: Literal["refetch"] = "refetch"
     nct_id: str
     draft: str = Field(description="the draft directory, as given")
+    read_from: ReadFrom = Field(description="the file whose places are listed")
     draft_as_of: str
     as_of: str = Field(description="the date the evidence was rebuilt for")
     offline: bool
@@ -464,6 +607,8 @@ def _citing_places(draft: Draft) -> Iterator[tuple[list[str], Citation]]:
             Citation(section="conflicts", paragraph=number, excerpt=excerpt(note.note)),
         )
     for section in draft.sections:
+        if section.status == "computed":
+            continue  # the score and the related claims are the places above and below
         for number, paragraph in enumerate(section.paragraphs, 1):
             place = Citation(section=section.key, paragraph=number, excerpt=excerpt(paragraph.text))
             yield paragraph.cites, place
@@ -495,6 +640,7 @@ def refetch_report(
     return RefetchReport(
         nct_id=draft.nct_id,
         draft=label,
+        read_from=draft.read_from if isinstance(draft, ArticleDraft) else "draft.json",
         draft_as_of=draft.as_of,
         as_of=fresh.as_of,
         offline=offline,

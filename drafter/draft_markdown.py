@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
@@ -323,9 +324,68 @@ def _words(text: str) -> list[str]:
 def _align(pieces: list[ParsedParagraph], targets: list[_Target]) -> list[_Match]:
     edited = [_words(p.text) for p in pieces]
     drafted = [_words(t.text) for t in targets]
-    overlaps = _overlaps(edited, drafted)
+    matched = _identical(edited, drafted)
+    taken = {m.index for m in matched.values() if m.index is not None}
+    # every pair a later rule may look at: a paragraph left over against all the others
+    rows = [i for i in range(len(edited)) if i not in matched]
+    columns = [j for j in range(len(drafted)) if j not in taken]
+    overlaps = _overlaps(edited, drafted, rows, range(len(drafted)))
+    overlaps |= _overlaps(edited, drafted, matched, columns)
+    _one_to_one(overlaps, matched, taken)
+    _split_pieces(edited, overlaps, matched, taken)
+    _merged_paragraphs(drafted, overlaps, matched, taken)
+    return [matched.get(i, _NO_MATCH) for i in range(len(pieces))]
+
+
+def match_texts(
+    edited: list[str], drafted: list[str], *, max_work: int | None = None
+) -> list[int | None]:
+    """For each edited text, the index of the drafted text it is paired with, or None: the
+    one-to-one rule of the module docstring alone (word similarity of at least
+    MATCH_SIMILARITY, best pairs first, the nearer position breaking ties), no splits or
+    merges. `drafter diff` pairs the paragraphs of two versions of a part with it.
+
+    Identical texts pair without measuring anything. Measuring the rest costs up to the
+    product of their word counts; past `max_work` (words × words) they pair in order instead
+    (the first left over with the first left over, and so on)."""
+    words_edited = [_words(t) for t in edited]
+    words_drafted = [_words(t) for t in drafted]
+    matched = _identical(words_edited, words_drafted)
+    taken = {m.index for m in matched.values() if m.index is not None}
+    rows = [i for i in range(len(edited)) if i not in matched]
+    columns = [j for j in range(len(drafted)) if j not in taken]
+    work = sum(len(words_edited[i]) for i in rows) * sum(len(words_drafted[j]) for j in columns)
+    if max_work is None or work <= max_work:
+        _one_to_one(_overlaps(words_edited, words_drafted, rows, columns), matched, taken)
+    else:
+        matched |= {i: _Match(j, 0.0) for i, j in zip(rows, columns, strict=False)}
+    return [matched[i].index if i in matched else None for i in range(len(edited))]
+
+
+def _identical(edited: list[list[str]], drafted: list[list[str]]) -> dict[int, _Match]:
+    """The pairs of equal word lists (the pairs of similarity 1), nearest first: what the
+    one-to-one rule takes first, found by hashing instead of measuring every pair."""
+    where: dict[tuple[str, ...], list[int]] = {}
+    for j, words in enumerate(drafted):
+        if words:
+            where.setdefault(tuple(words), []).append(j)
+    pairs = sorted(
+        (abs(i - j), i, j) for i, words in enumerate(edited) for j in where.get(tuple(words), [])
+    )
     matched: dict[int, _Match] = {}
     taken: set[int] = set()
+    for _, i, j in pairs:
+        if i not in matched and j not in taken:
+            matched[i] = _Match(j, 1.0)
+            taken.add(j)
+    return matched
+
+
+def _one_to_one(
+    overlaps: dict[tuple[int, int], _Overlap], matched: dict[int, _Match], taken: set[int]
+) -> None:
+    """Pairs at or above MATCH_SIMILARITY, best first, the nearer position breaking ties,
+    added to `matched` (edited index → match) and `taken` (drafted indices)."""
     ranked = sorted(
         overlaps.items(), key=lambda kv: (-kv[1].ratio, abs(kv[0][0] - kv[0][1]), kv[0])
     )
@@ -333,19 +393,25 @@ def _align(pieces: list[ParsedParagraph], targets: list[_Target]) -> list[_Match
         if overlap.ratio >= MATCH_SIMILARITY and i not in matched and j not in taken:
             matched[i] = _Match(j, overlap.ratio)
             taken.add(j)
-    _split_pieces(edited, overlaps, matched, taken)
-    _merged_paragraphs(drafted, overlaps, matched, taken)
-    return [matched.get(i, _NO_MATCH) for i in range(len(pieces))]
 
 
-def _overlaps(edited: list[list[str]], drafted: list[list[str]]) -> dict[tuple[int, int], _Overlap]:
-    """The overlap of every pair that could pass any threshold; the others are not measured
-    (their shared-word count, an upper bound of the in-order one, is already too small)."""
-    counts = [Counter(words) for words in drafted]
+def _overlaps(
+    edited: list[list[str]],
+    drafted: list[list[str]],
+    rows: Iterable[int],
+    columns: Iterable[int],
+) -> dict[tuple[int, int], _Overlap]:
+    """The overlap of every pair (rows × columns) that could pass any threshold; the others
+    are not measured (their shared-word count, an upper bound of the in-order one, is
+    already too small)."""
+    columns = list(columns)
+    counts = {j: Counter(drafted[j]) for j in columns}
     found: dict[tuple[int, int], _Overlap] = {}
-    for i, a in enumerate(edited):
+    for i in rows:
+        a = edited[i]
         count_a = Counter(a)
-        for j, b in enumerate(drafted):
+        for j in columns:
+            b = drafted[j]
             shared = sum((count_a & counts[j]).values()) if a and b else 0
             if shared and (
                 _overlap_of(shared, a, b).ratio >= MATCH_SIMILARITY

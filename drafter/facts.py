@@ -123,7 +123,7 @@ def same_value(fact_value: FactValue, raw: Any) -> bool:
         if isinstance(raw, str):
             try:
                 return float(raw) == float(fact_value)
-            except ValueError:
+            except (ValueError, OverflowError):  # an int too large for a float
                 return False
         return isinstance(raw, int | float) and raw == fact_value
     return isinstance(raw, str) and fact_value in (raw, raw.strip())
@@ -198,7 +198,9 @@ def _check_value(fact: Fact) -> None:
     if kind == "count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise ValueError(f"{fact.id}: a count is a whole number >= 0, not {value!r}")
     if kind in ("number", "score") and (
-        isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))  # an int: float() may overflow
     ):
         raise ValueError(f"{fact.id}: a {kind} is a finite number, not {value!r}")
     if kind in ("id", "phase", "text", "quote") and not isinstance(value, str):

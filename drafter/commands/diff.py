@@ -7,15 +7,20 @@
         the draft's evidence.json against the trial's evidence built now, with the places of
         the draft that cite what changed (the stale paragraphs)
 
-Which is which: a directory means its draft.json; a file is a draft or a bundle by what it
-holds (a draft has a headline and sections, a bundle a trial and facts), so a renamed copy
-works too.
+Which is which: a directory means its draft as the article stands: its draft.md when an editor
+changed it (it no longer renders from draft.json), else its draft.json; a draft.md (any *.md) is
+that file, aligned to the draft.json beside it; any other file is a draft or a bundle by what
+it holds (a draft has a headline and sections, a bundle a trial and facts), so a renamed copy
+works too. The report says which file each side was read from ("draft.json", "draft.md",
+"draft.md (edited)"). Only regular files are read (drafter.draft_files).
 
 The refetch builds the evidence as `drafter draft` does (build_bundle for the draft's trial,
 with the --target / --disease the saved evidence shows were given, then assessed against the
 claims table), but never files the trial into the claims table: diff writes nothing. The
 analysis date is the draft's as_of unless --as-of says otherwise, so a fact differs because a
-source changed, not because the clock moved.
+source changed, not because the clock moved. The places citing a changed fact are those of the
+article as it stands: the edited draft.md when there is one (its paragraphs cite what
+alignment gives them), else draft.json.
 
 Exit codes: A B — 0 identical, 1 anything differs (like diff(1)); --refetch — 0 when no fact
 the draft cites changed (other changes are still reported), 1 when one did; 2 bad input
@@ -55,7 +60,7 @@ from drafter.diff import (
     compare_drafts,
     refetch_report,
 )
-from drafter.draft_files import load_as, load_document, same_trial
+from drafter.draft_files import load_as, load_document, load_draft_directory, same_trial
 from drafter.draft_model import Draft
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.evidence import EvidenceQuery, build_bundle
@@ -70,8 +75,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="A B: two drafts (directory or draft.json) or two evidence.json files; "
-        "with --refetch: one draft directory",
+        help="A B: two drafts (a directory, a draft.json or an edited draft.md) or two "
+        "evidence.json files; with --refetch: one draft directory",
     )
     parser.add_argument(
         "--refetch",
@@ -101,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _compare(a: Draft | Bundle, b: Draft | Bundle, a_label: str, b_label: str) -> DiffReport:
     """Two of a kind, of one trial; anything else is refused."""
-    if type(a) is not type(b):
+    if isinstance(a, Draft) is not isinstance(b, Draft):
         raise BadInput(
             f"cannot compare a draft with an evidence bundle ({a_label}, {b_label}): "
             "compare two drafts or two evidence bundles"
@@ -120,7 +125,7 @@ def _refetch(args: argparse.Namespace) -> int:
     require(len(args.paths) == 1, "--refetch takes one draft directory")
     folder = Path(args.paths[0])
     require(folder.is_dir(), f"{folder}: --refetch needs a draft directory")
-    draft = load_as(folder / "draft.json", Draft)
+    draft = load_draft_directory(folder)
     saved = load_as(folder / "evidence.json", Bundle)
     same_trial(draft, saved, str(folder / "draft.json"), str(folder / "evidence.json"))
     settings = load_settings({"offline": args.offline, "db_path": args.db})
@@ -173,7 +178,10 @@ def _print(report: DiffReport | RefetchReport, as_json: bool) -> None:
 def draft_text(report: DraftDiff) -> str:
     """Per changed part its paragraphs, changes marked as wdiff marks them: [-gone-] {+new+}."""
     legend = "   ([-removed-] {+added+})" if report.differs else ""
-    lines = [f"Drafts of {report.nct_id}: {report.a} → {report.b}{legend}"]
+    lines = [
+        f"Drafts of {report.nct_id}: {report.a} → {report.b}{legend}",
+        f"  read from: {report.a_read_from} → {report.b_read_from}",
+    ]
     for part in report.changed:
         status = (
             f" (status {part.status_a} → {part.status_b})"
@@ -185,20 +193,23 @@ def draft_text(report: DraftDiff) -> str:
     if report.unchanged:
         lines.append(f"unchanged: {', '.join(report.unchanged)}")
     total = len(report.changed) + len(report.unchanged)
-    changed = f"{len(report.changed)} of {total} parts changed."
+    changed = f"{len(report.changed)} of {_count(total, 'part')} changed."
     lines.append(changed if report.differs else "No differences.")
     return "\n".join(lines) + "\n"
 
 
 def _paragraph_lines(paragraph: ParagraphDiff) -> list[str]:
-    if paragraph.change != "edited":
+    if paragraph.change in ("added", "removed"):
         number = paragraph.b if paragraph.change == "added" else paragraph.a
         return [f"¶{number} {paragraph.change}: “{one_line(paragraph.text or '')}”"]
     where = f"¶{paragraph.b}" if paragraph.a == paragraph.b else f"¶{paragraph.a}→¶{paragraph.b}"
-    lines = [f"{where}: {_hunk_text(h)}" for h in paragraph.hunks]
+    lines = [f"{where} moved"] if paragraph.change == "moved" else []
+    lines += [f"{where}: {_hunk_text(h)}" for h in paragraph.hunks]
     cites = [f"+{c}" for c in paragraph.cites_added] + [f"-{c}" for c in paragraph.cites_removed]
     if cites:
         lines.append(f"{where} cites: {' '.join(cites)}")
+    if paragraph.marked is not None:
+        lines.append(f"{where} marked: {paragraph.marked[0]} → {paragraph.marked[1]}")
     return lines
 
 
@@ -218,13 +229,16 @@ def evidence_text(report: EvidenceDiff) -> str:
 
 def refetch_text(report: RefetchReport) -> str:
     where = "the offline snapshot" if report.offline else "the sources now"
+    which = "the edited draft.md" if report.read_from == "draft.md (edited)" else "the draft"
     lines = [
-        f"{report.nct_id}: the evidence of the draft in {report.draft} (as of "
+        f"{report.nct_id}: the evidence of {which} in {report.draft} (as of "
         f"{report.draft_as_of}) against {where} (as of {report.as_of})"
     ]
     lines += _fact_lines(report.evidence)
     if report.stale:
-        lines.append(f"Stale: {_count(len(report.stale), 'place')} cite a changed fact; re-check")
+        places = _count(len(report.stale), "place")
+        verb = "cites" if len(report.stale) == 1 else "cite"
+        lines.append(f"Stale: {places} {verb} a changed fact; re-check")
         lines += [
             f"  {_place(s)} “{one_line(s.excerpt)}” — {', '.join(s.facts)}" for s in report.stale
         ]
@@ -271,8 +285,8 @@ def _change_lines(change: FactChange) -> list[str]:
     mark = "   STALE" if change.stale else ""
     lines = [f"  {SIGNS[change.change]} {change.label} [{change.id}]: {values}{mark}"]
     if change.cited_by:
-        places = ", ".join(dict.fromkeys(_place(c) for c in change.cited_by))
-        lines.append(f"      cited by {_count(len(change.cited_by), 'place')}: {places}")
+        places = list(dict.fromkeys(_place(c) for c in change.cited_by))
+        lines.append(f"      cited by {_count(len(places), 'place')}: {', '.join(places)}")
     return lines
 
 
