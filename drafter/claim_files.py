@@ -147,7 +147,7 @@ def load_json(text: str, where: str) -> Any:
     """One JSON document read strictly (drafter.strict_json), or BadInput saying where and
     what is wrong with it."""
     try:
-        return strict_json.loads(text)
+        return strict_json.loads(text, float_sized_integers=True)
     except strict_json.JsonProblem as error:
         raise BadInput(f"{where}: {error}") from None
 
