@@ -160,13 +160,15 @@ def draft_one(
     fetch_label: str = FETCH_DEADLINE,
     unchanged: Callable[[Bundle], bool] | None = None,
     writing: Callable[[], AbstractContextManager[object]] = nullcontext,
+    finish: Callable[[DraftResult], None] | None = None,
 ) -> DraftResult | None:
     """Draft one trial into OUT/NCT_ID/ and return what was written.
 
     `unchanged(bundle)` (a batch's --refresh) is asked once the bundle is assessed: when it
     says the inputs are those of the draft on disk, nothing is drafted or written and the
     result is None. `writing()` is entered around the write stage (a batch refuses new writes
-    once it is stopping, and waits for those under way)."""
+    once it is stopping, and waits for those under way); `finish(result)` runs inside it, after
+    the four files are written (a batch writes its manifest there, last)."""
     started = time.monotonic()
     filing = file_trial(
         query, client=client, store=store, settings=settings, fetch_label=fetch_label
@@ -192,17 +194,20 @@ def draft_one(
             write_all_atomically(
                 {folder / name: text for name, text in texts.items()}, create_parents=True
             )
+            result = DraftResult(
+                draft=draft,
+                report=report,
+                folder=folder,
+                files={name: sha256_text(text) for name, text in texts.items()},
+                seconds=time.monotonic() - started,
+            )
+            if finish is not None:
+                finish(result)
     except BaseException:
         # no draft: the claim it was filed for goes
         filing.withdraw(store)
         raise
-    return DraftResult(
-        draft=draft,
-        report=report,
-        folder=folder,
-        files={name: sha256_text(text) for name, text in texts.items()},
-        seconds=time.monotonic() - started,
-    )
+    return result
 
 
 def sha256_text(text: str) -> str:
