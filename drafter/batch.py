@@ -235,7 +235,7 @@ class Batch:
             plan.todo.append(nct)
         self.progress.note(
             f"{len(nct_ids)} trials: {len(plan.skipped)} complete from an earlier run, "
-            f"{len(plan.todo)} to {'check' if self.options.refresh else 'draft'}; "
+            f"{len(plan.todo)} to {'fetch again' if self.options.refresh else 'draft'}; "
             f"{self.options.concurrency} at a time, at most {self.slots.size} model calls at once"
         )
         return plan

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from drafter import bundled
-from drafter.batch import Batch, BatchOptions
+from drafter.batch import Batch, BatchOptions, StopRequest
 from drafter.batch_manifest import RunParameters, check
 from drafter.batch_progress import PlainProgress
 from drafter.batch_report import ReportFiles, TrialOutcome
@@ -30,6 +30,7 @@ from drafter.claims import ClaimsStore
 from drafter.cli import main
 from drafter.draft_model import Draft
 from drafter.sources.http import HttpClient
+from drafter.writers.base import WriteRequest, WriteResult
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import REPO, SNAPSHOT_DIR, fast_settings
 from tests.drafting_model import model
@@ -459,6 +460,70 @@ def test_a_model_that_is_unavailable_stops_the_batch(
     failed = lines(out)[0]
     assert failed["stage"] == "draft" and "quota" in failed["reason"]
     assert not any(out.glob("NCT*/draft.json"))
+
+
+HUNG = "NCT00973089"  # withdrawn, no target: no other trial's prompt names it
+
+
+class Hanging(OfflineWriter):
+    """The offline writer, except that every call about one trial hangs until released."""
+
+    def __init__(self, nct: str) -> None:
+        self.nct = nct
+        self.release = threading.Event()
+        self.hung = threading.Event()
+
+    def write(self, request: WriteRequest) -> WriteResult:
+        if any(self.nct in m.content for m in request.messages):
+            self.hung.set()
+            self.release.wait(30)
+        return super().write(request)
+
+
+def test_a_stopped_batch_leaves_a_hung_trial_behind_unwritten(tmp_path: Path) -> None:
+    """The other trial under way ends at its next model call (interrupted) or finishes; the
+    hung one is left, recorded once, and its late draft is never written."""
+    settings = fast_settings(tmp_path, offline=True)
+    options = BatchOptions(
+        out=tmp_path / "out",
+        as_of=date(2026, 5, 20),
+        concurrency=2,
+        grace_seconds=0.2,
+        abandon_seconds=1.5,
+    )
+    writer = Hanging(HUNG)
+    stop = StopRequest()
+    threading.Thread(
+        target=lambda: writer.hung.wait(30) and stop.request("test", interrupt=True)
+    ).start()
+    started = time.monotonic()
+    try:
+        with (
+            HttpClient(settings) as client,
+            ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
+        ):
+            run = Batch(
+                settings,
+                writer,
+                options,
+                client=client,
+                store=store,
+                progress=PlainProgress(io.StringIO()),
+                stop=stop,
+            ).run(STOPPED)
+        took = time.monotonic() - started
+    finally:
+        writer.release.set()  # the hung calls return: their draft finds the gate closed
+    assert took < 10 and run.interrupted and run.abandoned == 1
+    outcome = {o.nct_id: o for o in run.outcomes}[HUNG]
+    assert (outcome.status, outcome.stage) == ("interrupted", "draft")
+    assert len(run.outcomes) + len(run.not_started) == len(STOPPED)
+    time.sleep(0.5)
+    assert not (options.out / HUNG / "draft.json").exists()
+    assert [
+        json.loads(line)["nct_id"]
+        for line in (options.out / "batch.jsonl").read_text().splitlines()
+    ].count(HUNG) == 1
 
 
 # --- interrupts and kills, in a subprocess -------------------------------------------------------

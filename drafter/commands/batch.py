@@ -50,27 +50,60 @@ LOCK_FILE = ".drafter-batch.lock"
 MAX_CONCURRENCY = 64
 
 
+_EPILOG = """examples:
+  drafter batch --since 2026-05-01 --out drafts          every trial stopped since May
+  drafter batch --since 2026-05-01 --out drafts          again: resumes, skips complete ones
+  drafter batch --nct-file trials.txt --writer offline --as-of 2026-05-20
+  drafter batch --since 2010-01-01 --offline --as-of 2026-05-20 --json | jq '.counts'
+
+OUT/NCT_ID/ holds each draft and its manifest.json (written last: a trial without one is
+redone); OUT/batch.jsonl and OUT/batch.md report the run. Ctrl-C stops taking trials and lets
+those under way finish (a second Ctrl-C exits at once); run the command again to resume.
+
+exit codes: 0 every trial drafted, nothing for an editor · 1 a trial failed, a draft needs an
+editor, or a line of --nct-file was unusable · 2 bad input (dates, --nct-file, --out) · 3 the
+search or the model unavailable, or another batch writing to OUT · 130 interrupted
+environment: DRAFTER_MODEL_CONCURRENCY (model calls in flight for the whole run, default 8),
+DRAFTER_DEADLINE (each trial's fetch budget, seconds), OPENAI_API_KEY, OPENAI_BASE_URL,
+DRAFTER_MODEL, DRAFTER_DB, DRAFTER_CACHE_DIR, DRAFTER_OFFLINE"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = _EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
-        "--since", type=parse_day, help="stopped trials whose record changed since YYYY-MM-DD"
+        "--since",
+        type=parse_day,
+        metavar="DATE",
+        help="stopped trials whose record changed since YYYY-MM-DD",
     )
-    parser.add_argument("--until", type=parse_day, help="... and until YYYY-MM-DD (default: now)")
+    parser.add_argument(
+        "--until", type=parse_day, metavar="DATE", help="... and until YYYY-MM-DD (default: now)"
+    )
     parser.add_argument(
         "--nct-file",
         type=Path,
+        metavar="FILE",
         help="draft these trials instead: one NCT id a line (# comments, blank lines skipped)",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("out"), help="drafts go to OUT/NCT_ID/ (default: out)"
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="drafts go to DIR/NCT_ID/ (default: out)",
     )
     parser.add_argument(
         "--concurrency",
         type=_count(MAX_CONCURRENCY),
+        metavar="N",
         default=DEFAULT_CONCURRENCY,
         help=f"trials drafted at once (default {DEFAULT_CONCURRENCY}); model calls in flight "
         "are bounded for the whole run by DRAFTER_MODEL_CONCURRENCY (default 8)",
     )
-    parser.add_argument("--limit", type=_count(None), help="only the first N trials found")
+    parser.add_argument(
+        "--limit", type=_count(None), metavar="N", help="only the first N trials found"
+    )
     parser.add_argument(
         "--refresh",
         action="store_true",
@@ -82,10 +115,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto: the model when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline",
     )
-    parser.add_argument("--model", type=non_blank, help="model name (also DRAFTER_MODEL)")
+    parser.add_argument(
+        "--model", type=non_blank, metavar="M", help="model name (also DRAFTER_MODEL)"
+    )
     add_offline_flag(parser)
     add_as_of_flag(parser)
-    parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
+    parser.add_argument(
+        "--db", metavar="PATH", help="claims database (default: DRAFTER_DB or the user data dir)"
+    )
     parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON document"
     )
