@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "claims": "List, add, delete, import or export documented failure claims.",
     "verify": "Check every number, date, id, quote and name of a draft against its sources.",
     "diff": "Compare two drafts or two evidence bundles, or a draft with its sources now.",
+    "batch": "Draft every trial stopped since a date (or listed in a file), resumably.",
 }
 
 

@@ -95,7 +95,8 @@ class Settings(BaseModel):
         default=8,
         ge=1,
         le=64,
-        description="model calls in flight at once: every section of a draft asked together",
+        description="model calls in flight at once in the whole process: every section of a "
+        "draft is asked together, and a batch's trials share the same bound",
     )
 
     # Time budgets (seconds): one request with all its attempts, waits and body; one optional

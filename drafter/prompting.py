@@ -114,6 +114,12 @@ def render(template: str, context: dict[str, Any]) -> str:
         raise InternalError(f"prompt template {template}: {error}") from None
 
 
+def templates_of(template: str) -> tuple[str, str, str]:
+    """Every template a section's prompt is rendered from: the system message, the section's
+    own (under sections/) and the facts table it includes."""
+    return (SYSTEM, f"sections/{template}", "sections/_facts.j2")
+
+
 def render_section(
     template: str, context: dict[str, Any], handled: dict[str, Fact], fence: Fence
 ) -> RenderedPrompt:
@@ -124,12 +130,11 @@ def render_section(
         "facts": fact_rows(handled, fence),
         "conflicts": [_one_line(fence.scrub(note)) for note in context.get("conflicts", [])],
     }
-    section_template = f"sections/{template}"
-    used = (SYSTEM, section_template, "sections/_facts.j2")
+    used = templates_of(template)
     return RenderedPrompt(
         messages=[
             Message(role="system", content=render(SYSTEM, values)),
-            Message(role="user", content=render(section_template, values)),
+            Message(role="user", content=render(used[1], values)),
         ],
         template_hashes={name: template_hash(name) for name in used},
     )

@@ -1,7 +1,8 @@
 """Time budgets for network work: one per request, one per optional evidence step, one per command.
 
 The active budget lives in a context variable, so each thread or task has its own and a nested
-budget can only shorten, never extend, the one around it. (A thread started inside a budget does
+budget can only shorten, never extend, the one around it (`postponed` excepted: waiting in a queue
+shared with other work is not this work's time). (A thread started inside a budget does
 not inherit it; run the thread's work through `contextvars.copy_context().run` to pass it on.)
 """
 
@@ -55,5 +56,22 @@ def within(seconds: float, label: str) -> Iterator[Deadline]:
     token = _ACTIVE.set(chosen)
     try:
         yield chosen
+    finally:
+        _ACTIVE.reset(token)
+
+
+@contextmanager
+def postponed(seconds: float) -> Iterator[Deadline | None]:
+    """Run the body under the active budget moved `seconds` later: the one way a budget grows,
+    for time spent queueing for a slot shared with other work (a batch's model calls), which
+    is not this work's own. The body's own budgets still start from now."""
+    current = _ACTIVE.get()
+    if current is None or seconds <= 0:
+        yield current
+        return
+    moved = Deadline(current.expires + seconds, current.seconds, current.label)
+    token = _ACTIVE.set(moved)
+    try:
+        yield moved
     finally:
         _ACTIVE.reset(token)

@@ -1,0 +1,303 @@
+"""`drafter batch`: draft every trial stopped in a date range (or listed in a file) into
+OUT/NCT_ID/, a few at a time, resumable; a report in OUT/batch.jsonl and OUT/batch.md and a
+summary table on stdout (one JSON document with --json).
+
+Exit codes: 0 every trial drafted (or complete from an earlier run) with nothing for an editor;
+1 findings: a trial failed, a draft has sections that need an editor or anchors that fail
+verification (this run's or, for a skipped trial, the earlier run's: the exit code describes
+OUT as it stands), or a line of --nct-file was unusable; 2 bad input before any work (dates,
+an --nct-file without ids, an unwritable --out); 3 the search or the model is unavailable (the
+model for several trials in a row stops the batch); 130 interrupted (run it again to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from types import FrameType
+
+from drafter.batch import DEFAULT_CONCURRENCY, Batch, BatchOptions, StopRequest
+from drafter.batch_candidates import CandidateQuery, batch_candidates, read_nct_file
+from drafter.batch_progress import Progress, progress_for
+from drafter.batch_report import BatchSummary, ReportFiles, TrialOutcome, human, summarise
+from drafter.calllog import CallLog
+from drafter.claims import open_store
+from drafter.commands.common import (
+    add_as_of_flag,
+    add_offline_flag,
+    non_blank,
+    parse_day,
+    today_or,
+    write_json,
+    write_stdout,
+)
+from drafter.config import load_settings
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UPSTREAM, BadInput, StoreUnavailable
+from drafter.sources.http import HttpClient
+from drafter.terminal import tell
+from drafter.writer_choice import WRITERS, choose_writer
+
+EXIT_INTERRUPTED = 130
+LOCK_FILE = ".drafter-batch.lock"
+MAX_CONCURRENCY = 64
+
+
+_EPILOG = """examples:
+  drafter batch --since 2026-05-01 --out drafts          every trial stopped since May
+  drafter batch --since 2026-05-01 --out drafts          again: resumes, skips complete ones
+  drafter batch --nct-file trials.txt --writer offline --as-of 2026-05-20
+  drafter batch --since 2010-01-01 --offline --as-of 2026-05-20 --json | jq '.counts'
+
+OUT/NCT_ID/ holds each draft and its manifest.json (written last: a trial without one is
+redone); OUT/batch.jsonl and OUT/batch.md report the run. Ctrl-C stops taking trials and lets
+those under way finish (a second Ctrl-C exits at once); run the command again to resume.
+
+exit codes: 0 every trial drafted, nothing for an editor · 1 a trial failed, a draft needs an
+editor, or a line of --nct-file was unusable · 2 bad input (dates, --nct-file, --out) · 3 the
+search or the model unavailable, or another batch writing to OUT · 130 interrupted
+environment: DRAFTER_MODEL_CONCURRENCY (model calls in flight for the whole run, default 8),
+DRAFTER_DEADLINE (each trial's fetch budget, seconds), OPENAI_API_KEY, OPENAI_BASE_URL,
+DRAFTER_MODEL, DRAFTER_DB, DRAFTER_CACHE_DIR, DRAFTER_OFFLINE"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = _EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--since",
+        type=parse_day,
+        metavar="DATE",
+        help="stopped trials whose record changed since YYYY-MM-DD",
+    )
+    parser.add_argument(
+        "--until", type=parse_day, metavar="DATE", help="... and until YYYY-MM-DD (default: now)"
+    )
+    parser.add_argument(
+        "--nct-file",
+        type=Path,
+        metavar="FILE",
+        help="draft these trials instead: one NCT id a line (# comments, blank lines skipped)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        metavar="DIR",
+        help="drafts go to DIR/NCT_ID/ (default: out)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_count(MAX_CONCURRENCY),
+        metavar="N",
+        default=DEFAULT_CONCURRENCY,
+        help=f"trials drafted at once (default {DEFAULT_CONCURRENCY}); model calls in flight "
+        "are bounded for the whole run by DRAFTER_MODEL_CONCURRENCY (default 8)",
+    )
+    parser.add_argument(
+        "--limit", type=_count(None), metavar="N", help="only the first N trials found"
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch complete trials again and redo those whose sources changed",
+    )
+    parser.add_argument(
+        "--writer",
+        choices=WRITERS,
+        default="auto",
+        help="auto: the model when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline",
+    )
+    parser.add_argument(
+        "--model", type=non_blank, metavar="M", help="model name (also DRAFTER_MODEL)"
+    )
+    add_offline_flag(parser)
+    add_as_of_flag(parser)
+    parser.add_argument(
+        "--db", metavar="PATH", help="claims database (default: DRAFTER_DB or the user data dir)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the summary as one JSON document"
+    )
+
+
+def _count(maximum: int | None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < 1 or (maximum is not None and value > maximum):
+            bound = f" and at most {maximum}" if maximum is not None else ""
+            raise argparse.ArgumentTypeError(f"must be at least 1{bound}, not {value}")
+        return value
+
+    return parse
+
+
+def run(args: argparse.Namespace) -> int:
+    query = _query(args)
+    listed = read_nct_file(query.nct_file) if query.nct_file is not None else None
+    if listed is not None:
+        for problem in listed.problems:
+            tell(f"warning: {problem}")
+        if not listed.ids:
+            raise BadInput(f"{query.nct_file} holds no NCT id")
+    _check_writable(args.out)
+    with _only_batch_in(args.out):
+        return _run(args, query)
+
+
+def _run(args: argparse.Namespace, query: CandidateQuery) -> int:
+    settings = load_settings({"offline": args.offline, "db_path": args.db, "model": args.model})
+    writer = choose_writer(args.writer, settings)
+    options = BatchOptions(
+        out=args.out,
+        as_of=today_or(args.as_of),
+        concurrency=args.concurrency,
+        refresh=args.refresh,
+    )
+    stop = StopRequest()
+    progress = progress_for(sys.stderr)
+    log = nullcontext() if writer.name == "offline" else CallLog(settings.call_log_path)
+    try:
+        with HttpClient(settings) as client, open_store(settings) as store, log as call_log:
+            candidates = batch_candidates(client, query)
+            ids = candidates.nct_ids[: args.limit] if args.limit else candidates.nct_ids
+            batch = Batch(
+                settings,
+                writer,
+                options,
+                client=client,
+                store=store,
+                progress=progress,
+                call_log=call_log,
+                stop=stop,
+                report=ReportFiles(args.out),
+            )
+            with _interrupts(stop, progress, options.grace_seconds):
+                done = batch.run(ids)
+            code = _exit_code(done.outcomes, candidates.problems, stop)
+            summary = summarise(
+                done.outcomes,
+                out=str(args.out),
+                candidates=len(ids),
+                input_problems=candidates.problems,
+                stopped=done.stopped,
+                seconds=done.seconds,
+                peak=done.model_calls_peak,
+                exit_code=code,
+            )
+            batch.report.finish(summary)
+    finally:
+        progress.close()
+    _print(summary, args.json)
+    if done.abandoned:  # a worker is still inside a model call: do not wait for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _query(args: argparse.Namespace) -> CandidateQuery:
+    if (args.since is None) == (args.nct_file is None):
+        raise BadInput(
+            "give --since YYYY-MM-DD (stopped trials from ClinicalTrials.gov) or --nct-file "
+            "FILE (these trials), one of the two"
+        )
+    if args.until is not None and args.since is None:
+        raise BadInput("--until needs --since")
+    if args.until is not None and args.until < args.since:
+        raise BadInput(f"--until {args.until} is before --since {args.since}: an empty range")
+    return CandidateQuery(since=args.since, until=args.until, nct_file=args.nct_file)
+
+
+def _check_writable(out: Path) -> None:
+    """OUT exists or can be created, and a file can be written in it: known before any work."""
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out} is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".drafter-write-check-"):
+            pass
+    except OSError as error:
+        raise BadInput(f"cannot write to --out {out}: {error.strerror or error}") from None
+
+
+@contextmanager
+def _only_batch_in(out: Path) -> Iterator[None]:
+    """One batch at a time per OUT: two would draft the same trials and each write manifests
+    over the other's files. An advisory lock on OUT/.drafter-batch.lock, held for the run and
+    released by the system however the process ends (a kill included)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before there were batches
+        yield
+        return
+    handle = (out / LOCK_FILE).open("a")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StoreUnavailable(
+                f"another drafter batch is writing to {out}; wait for it, or give another --out"
+            ) from None
+        yield
+    finally:
+        handle.close()
+
+
+def _exit_code(outcomes: list[TrialOutcome], problems: list[str], stop: StopRequest) -> int:
+    if stop.interrupted:
+        return EXIT_INTERRUPTED
+    if stop.requested:
+        return EXIT_UPSTREAM
+    if problems or any(outcome.finding for outcome in outcomes):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@contextmanager
+def _interrupts(stop: StopRequest, progress: Progress, grace: float) -> Iterator[None]:
+    """SIGINT once: stop taking trials, let those under way finish (see drafter.batch);
+    twice: exit at once (every file is whole; the unfinished trials are redone next time)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard = 0
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        nonlocal heard
+        heard += 1
+        if heard == 1:
+            stop.request("interrupted", interrupt=True)
+            stop.interrupted = True
+            progress.note(
+                f"interrupted: no new trials; those under way get {grace:g} s to finish "
+                "(Ctrl-C again to stop at once)"
+            )
+            return
+        tell("aborted: the trials not finished are redone when the batch runs again")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _print(summary: BatchSummary, as_json: bool) -> None:
+    if as_json:
+        write_json(summary.model_dump(mode="json"))
+        return
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    write_stdout(human(summary, width))

@@ -1,0 +1,679 @@
+"""`drafter batch` end to end, on 127.0.0.1 only: the bundled snapshot offline (or served by a
+local server as the live APIs), a local chat-completions server for the model, and real
+subprocesses for SIGINT and SIGKILL."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drafter import bundled
+from drafter.batch import Batch, BatchOptions, StopRequest
+from drafter.batch_manifest import RunParameters, check
+from drafter.batch_progress import PlainProgress
+from drafter.batch_report import ReportFiles, TrialOutcome
+from drafter.claims import ClaimsStore
+from drafter.cli import main
+from drafter.draft_model import Draft
+from drafter.sources.http import HttpClient
+from drafter.writers.base import WriteRequest, WriteResult
+from drafter.writers.offline import OfflineWriter
+from tests.conftest import REPO, SNAPSHOT_DIR, fast_settings
+from tests.drafting_model import model
+from tests.openai_server import OpenAIServer, insufficient_quota
+from tests.servers import Reply, SnapshotServer
+
+AS_OF = "2026-05-20"
+# What the snapshot's search for stopped trials since 2010-01-01 lists, in its order.
+STOPPED = [
+    "NCT05591222",
+    "NCT02971839",
+    "NCT00973089",
+    "NCT00184067",
+    "NCT05540665",
+    "NCT02576665",
+]
+DRAFT_FILES = ("draft.json", "draft.md", "evidence.json", "review.html")
+FILES = (*DRAFT_FILES, "manifest.json")
+CLONE = "NCT05591299"  # a second trial of NCT05591222's pair (LILRA4, discoid lupus)
+
+
+def batch(out: Path, *argv: str) -> int:
+    return main(["batch", "--offline", "--as-of", AS_OF, "--out", str(out), *argv])
+
+
+def lines(out: Path) -> list[dict[str, Any]]:
+    text = (out / "batch.jsonl").read_text()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def by_trial(out: Path) -> dict[str, dict[str, Any]]:
+    return {line["nct_id"]: line for line in lines(out)}
+
+
+def complete(out: Path, nct: str, writer: str = "offline", model_name: str = "none") -> bool:
+    writer_ = OfflineWriter() if writer == "offline" else _Named(writer, model_name)
+    return check(out / nct, nct, RunParameters.of(writer_, AS_OF)).complete
+
+
+class _Named(OfflineWriter):
+    def __init__(self, name: str, model_name: str) -> None:
+        self.name = name
+        self.model = model_name
+
+
+def drafts(out: Path) -> dict[str, bytes]:
+    return {p.parent.name: p.read_bytes() for p in sorted(out.glob("NCT*/draft.json"))}
+
+
+def claims_of(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT key FROM claims ORDER BY key")]
+
+
+# --- offline, over the bundled snapshot ----------------------------------------------------------
+
+
+def test_an_offline_batch_drafts_every_stopped_trial_the_search_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = batch(out, "--since", "2010-01-01", "--writer", "offline")
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert [line["nct_id"] for line in lines(out)] == STOPPED
+    assert {line["status"] for line in lines(out)} == {"drafted"}
+    for nct in STOPPED:
+        assert sorted(p.name for p in (out / nct).iterdir()) == sorted(FILES), nct
+        Draft.model_validate_json((out / nct / "draft.json").read_text())
+        assert complete(out, nct)
+    # the summary table on stdout, progress on stderr, the report in OUT
+    assert captured.out.splitlines()[0].split() == [
+        "trial",
+        "status",
+        "detail",
+        "tokens",
+        "cost",
+        "seconds",
+    ]
+    assert all(nct in captured.out for nct in STOPPED)
+    assert "6 trials, 6 drafted, 0 need an editor, 0 failed, 0 skipped" in captured.out
+    assert "batch: 6/6 done, 0 failed" in captured.err
+    report = (out / "batch.md").read_text()
+    assert report.startswith("# Batch report") and report.count("| drafted |") == 6
+
+
+def test_json_prints_one_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = batch(out, "--since", "2010-01-01", "--writer", "offline", "--limit", "2", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert summary["candidates"] == 2 and summary["counts"]["drafted"] == 2
+    assert [t["nct_id"] for t in summary["trials"]] == STOPPED[:2]
+    assert summary["exit_code"] == 0 and summary["tokens"] == 0 and summary["cost_usd"] is None
+
+
+def test_drafts_do_not_depend_on_concurrency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The order rule: every draft of a run sees the claims of every trial of the run, so
+    one worker and four give byte-identical drafts."""
+    outs = []
+    for workers in ("1", "4"):
+        monkeypatch.setenv("DRAFTER_DB", str(tmp_path / f"claims-{workers}.sqlite3"))
+        out = tmp_path / f"out-{workers}"
+        assert (
+            batch(out, "--since", "2010-01-01", "--writer", "offline", "--concurrency", workers)
+            == 0
+        )
+        outs.append(drafts(out))
+    assert outs[0] == outs[1] and len(outs[0]) == len(STOPPED)
+
+
+def test_a_rerun_skips_complete_trials_and_redoes_broken_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline") == 0
+    first = {nct: {f: (out / nct / f).read_bytes() for f in DRAFT_FILES} for nct in STOPPED}
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline") == 0
+    assert {line["status"] for line in lines(out)} == {"skipped"}
+    assert {line["earlier"] for line in lines(out)} == {"drafted"}
+    # one draft.json deleted, one evidence.json cut half-way, litter of a killed write
+    (out / STOPPED[1] / "draft.json").unlink()
+    evidence = out / STOPPED[2] / "evidence.json"
+    evidence.write_bytes(evidence.read_bytes()[:1000])
+    litter = out / STOPPED[3] / ".draft.json.x1y2.tmp"
+    litter.write_text("{")
+    (out / STOPPED[3] / "manifest.json").unlink()
+    capsys.readouterr()
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline") == 0
+    found = by_trial(out)
+    redone = {nct for nct, line in found.items() if line["status"] == "drafted"}
+    assert redone == set(STOPPED[1:4])
+    assert "draft.json is missing" in found[STOPPED[1]]["reason"]
+    assert "evidence.json is not the file the draft wrote" in found[STOPPED[2]]["reason"]
+    assert "no finished draft" in found[STOPPED[3]]["reason"]
+    assert not litter.exists()
+    for nct in STOPPED:
+        assert {f: (out / nct / f).read_bytes() for f in DRAFT_FILES} == first[nct], nct
+    # another analysis date: every draft is stale
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline", "--as-of", "2026-06-01") == 0
+    reasons = {line["reason"] for line in lines(out)}
+    assert reasons == {
+        "drafted again: drafted with other parameters (as_of 2026-05-20 → 2026-06-01)"
+    }
+
+
+def test_refresh_redoes_only_trials_whose_sources_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = tmp_path / "snapshot"
+    copy_snapshot(snapshot)
+    monkeypatch.setenv("DRAFTER_SNAPSHOT_DIR", str(snapshot))
+    out = tmp_path / "out"
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline") == 0
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline", "--refresh") == 0
+    assert {line["reason"] for line in lines(out)} == {"sources unchanged since its draft"}
+    changed = "NCT00184067"  # no target: its claim is no one else's input
+    edit_study(
+        snapshot,
+        changed,
+        lambda s: s["protocolSection"]["statusModule"].update(
+            whyStopped="The sponsor ran out of funding."
+        ),
+    )
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline", "--refresh") == 0
+    statuses = {nct: line["status"] for nct, line in by_trial(out).items()}
+    assert statuses == {nct: "drafted" if nct == changed else "skipped" for nct in STOPPED}
+    assert "ran out of funding" in (out / changed / "draft.md").read_text()
+    assert complete(out, changed)
+
+
+# --- failures and bad input ----------------------------------------------------------------------
+
+
+def test_a_trial_that_fails_is_reported_and_the_others_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listed = tmp_path / "trials.txt"
+    listed.write_text(
+        "# trials to draft\n"
+        "NCT05591222\n"
+        "not-an-id\n"
+        "\n"
+        "nct00184067\n"  # any case
+        "NCT12345678\n"  # the snapshot has no answer for it
+        "NCT123\n"
+        "NCT05591222\n"  # once is enough
+    )
+    out = tmp_path / "out"
+    code = batch(out, "--nct-file", str(listed), "--writer", "offline", "--json")
+    captured = capsys.readouterr()
+    assert code == 1
+    summary = json.loads(captured.out)
+    assert summary["input_problems"] == [
+        f"{listed}:3: not an NCT id (NCT followed by 8 digits): 'not-an-id'",
+        f"{listed}:7: not an NCT id (NCT followed by 8 digits): 'NCT123'",
+    ]
+    assert f"{listed}:3: not an NCT id" in captured.err
+    found = by_trial(out)
+    assert list(found) == ["NCT05591222", "NCT00184067", "NCT12345678"]
+    failed = found["NCT12345678"]
+    assert (failed["status"], failed["stage"]) == ("failed", "fetch")
+    assert "offline: no cached or snapshot response" in failed["reason"]
+    assert found["NCT05591222"]["status"] == found["NCT00184067"]["status"] == "drafted"
+    assert not (out / "NCT12345678").exists()
+    report = (out / "batch.md").read_text()
+    assert "| NCT12345678 | failed | fetch: offline: no cached" in report
+    assert "## Unusable input" in report
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--since", "2021-01-01", "--until", "2020-12-31"], "is before --since"),
+        ([], "give --since"),
+        (["--until", "2020-12-31"], "give --since"),
+        (["--since", "2021-01-01", "--nct-file", "x.txt"], "one of the two"),
+        (["--since", "2021-13-01"], "not a YYYY-MM-DD date"),
+        (["--since", "2021-01-01", "--concurrency", "0"], "at least 1"),
+        (["--since", "2021-01-01", "--limit", "many"], "not a whole number"),
+    ],
+)
+def test_bad_input_exits_2_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    out = tmp_path / "out"
+    assert batch(out, *argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists() and not (tmp_path / "claims.sqlite3").exists()
+
+
+def test_an_nct_file_without_ids_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listed = tmp_path / "trials.txt"
+    listed.write_text("# nothing yet\nfoo\n")
+    assert batch(tmp_path / "out", "--nct-file", str(listed)) == 2
+    err = capsys.readouterr().err
+    assert f"{listed}:2: not an NCT id" in err and "holds no NCT id" in err
+
+
+def test_an_unwritable_out_is_bad_input_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out in (blocker, blocker / "out"):
+        assert batch(out, "--since", "2010-01-01") == 2
+        assert "--out" in capsys.readouterr().err
+    assert not (tmp_path / "claims.sqlite3").exists() and not (tmp_path / "cache").exists()
+
+
+def test_one_batch_at_a_time_per_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with (out / ".drafter-batch.lock").open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another batch is running
+        assert batch(out, "--since", "2010-01-01", "--writer", "offline") == 3
+        assert "another drafter batch is writing to" in capsys.readouterr().err
+    assert batch(out, "--since", "2010-01-01", "--writer", "offline", "--limit", "1") == 0
+
+
+def test_a_search_that_cannot_be_answered_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert batch(tmp_path / "out", "--since", "2011-01-01") == 3  # not in the snapshot
+    assert "offline: no cached or snapshot response" in capsys.readouterr().err
+
+
+# --- claims: the order rule ----------------------------------------------------------------------
+
+
+def test_every_draft_of_a_run_counts_the_claims_of_the_whole_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = tmp_path / "snapshot"
+    copy_snapshot(snapshot)
+    add_clone(snapshot, "NCT05591222", CLONE)
+    monkeypatch.setenv("DRAFTER_SNAPSHOT_DIR", str(snapshot))
+    listed = tmp_path / "trials.txt"
+    listed.write_text(f"NCT05591222\n{CLONE}\n")
+    out = tmp_path / "out"
+    db = tmp_path / "claims.sqlite3"
+    assert batch(out, "--nct-file", str(listed), "--writer", "offline", "--concurrency", "1") == 0
+    for nct in ("NCT05591222", CLONE):
+        evidence = json.loads((out / nct / "evidence.json").read_text())
+        counted = {c["nct_id"]: c["status"] for c in evidence["assessment"]["mrs"]["claims"]}
+        # the first drafted trial counts the second: it was filed before any draft began
+        assert counted == {"NCT05591222": "published", CLONE: "draft"}, nct
+        assert evidence["assessment"]["mrs"]["result"]["total"] == 50
+    keys = claims_of(db)
+    assert keys.count(CLONE) == 1
+    # a resumed run, and a run that redoes both, file nothing twice
+    assert batch(out, "--nct-file", str(listed), "--writer", "offline") == 0
+    assert (
+        batch(out, "--nct-file", str(listed), "--writer", "offline", "--as-of", "2026-06-01") == 0
+    )
+    assert claims_of(db) == keys
+
+
+# --- sharing: one model bound, one rate limit ----------------------------------------------------
+
+
+class Counting:
+    """A responder that holds each answer `seconds` and counts the answers in progress."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.answer = model()
+        self.now = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(self.seconds)
+            return self.answer(body)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+@pytest.fixture
+def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    server = OpenAIServer()
+    server.start()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch-0000")
+    yield server
+    server.stop()
+
+
+def test_one_bound_on_model_calls_holds_for_the_whole_batch(
+    tmp_path: Path,
+    model_server: OpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    counting = Counting(0.05)
+    model_server.responder = counting
+    monkeypatch.setenv("DRAFTER_MODEL_CONCURRENCY", "3")
+    out = tmp_path / "out"
+    code = batch(out, "--since", "2010-01-01", "--writer", "openai", "--concurrency", "4", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    # the stand-in model leaves sections of the thinner records to an editor: a finding
+    assert code == 1 and summary["counts"]["failed"] == 0
+    assert summary["counts"]["drafted"] + summary["counts"]["needs_editor"] == len(STOPPED)
+    assert 2 <= counting.peak <= 3 and summary["model_calls_peak"] <= 3
+    asked = len(model_server.requests)
+    assert asked >= 8 * len(STOPPED)
+    assert summary["tokens"] == asked * 160  # the server reports 120 + 40 a call
+    assert summary["cost_usd"] == pytest.approx(asked * (120 * 0.15 + 40 * 0.60) / 1e6)
+    with sqlite3.connect(tmp_path / "calls.sqlite3") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == asked
+    assert all(complete(out, nct, "openai", "gpt-4o-mini") for nct in STOPPED)
+
+
+def test_the_workers_share_each_sources_rate_limit(
+    tmp_path: Path, snapshot_server: SnapshotServer
+) -> None:
+    interval = 0.05
+    settings = fast_settings(
+        tmp_path,
+        **snapshot_server.base_urls(),
+        min_interval={"ctgov": interval, "opentargets": interval, "chembl": interval},
+    )
+    options = BatchOptions(out=tmp_path / "out", as_of=date(2026, 5, 20), concurrency=4)
+    stream = io.StringIO()
+    with (
+        HttpClient(settings) as client,
+        ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
+    ):
+        run = Batch(
+            settings,
+            OfflineWriter(),
+            options,
+            client=client,
+            store=store,
+            progress=PlainProgress(stream),
+        ).run(STOPPED)
+    # (online, the offline writer leaves NCT05591222's "What actually happened" to an editor,
+    # as `drafter draft` does: a paragraph names the NCT id without citing it)
+    assert {o.status for o in run.outcomes} <= {"drafted", "needs_editor"}
+    assert len(run.outcomes) == len(STOPPED)
+    for source in ("ctgov", "opentargets", "chembl"):
+        times = sorted(r.at for r in snapshot_server.received if r.path.startswith(f"/{source}"))
+        assert len(times) >= 4, source
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= interval - 0.03, (source, min(gaps))
+
+
+def test_the_batch_runs_against_the_live_api_urls(
+    tmp_path: Path,
+    snapshot_server: SnapshotServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not offline: every source at its configured URL (here the snapshot, served locally)."""
+    for name, url in snapshot_server.base_urls().items():
+        monkeypatch.setenv(f"DRAFTER_{name.upper()}", url)
+    out = tmp_path / "out"
+    code = main(["batch", "--since", "2010-01-01", "--as-of", AS_OF, "--out", str(out)])
+    assert code in (0, 1), capsys.readouterr().err  # 1: see the rate-limit test
+    assert {line["status"] for line in lines(out)} <= {"drafted", "needs_editor"}
+    assert len(lines(out)) == len(STOPPED)
+    assert any(r.path == "/ctgov/studies" for r in snapshot_server.received)
+
+
+def test_a_model_that_is_unavailable_stops_the_batch(
+    tmp_path: Path, model_server: OpenAIServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_server.default = insufficient_quota()
+    out = tmp_path / "out"
+    code = batch(out, "--since", "2010-01-01", "--writer", "openai", "--concurrency", "1", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert summary["counts"]["failed"] == 5 and summary["not_started"] == 1
+    assert "model was unavailable for 5 trials in a row" in summary["stopped"]
+    failed = lines(out)[0]
+    assert failed["stage"] == "draft" and "quota" in failed["reason"]
+    assert not any(out.glob("NCT*/draft.json"))
+
+
+HUNG = "NCT00973089"  # withdrawn, no target: no other trial's prompt names it
+
+
+class Hanging(OfflineWriter):
+    """The offline writer, except that every call about one trial hangs until released."""
+
+    def __init__(self, nct: str) -> None:
+        self.nct = nct
+        self.release = threading.Event()
+        self.hung = threading.Event()
+
+    def write(self, request: WriteRequest) -> WriteResult:
+        if any(self.nct in m.content for m in request.messages):
+            self.hung.set()
+            self.release.wait(30)
+        return super().write(request)
+
+
+def test_a_stopped_batch_leaves_a_hung_trial_behind_unwritten(tmp_path: Path) -> None:
+    """The other trial under way ends at its next model call (interrupted) or finishes; the
+    hung one is left, recorded once, and its late draft is never written."""
+    settings = fast_settings(tmp_path, offline=True)
+    options = BatchOptions(
+        out=tmp_path / "out",
+        as_of=date(2026, 5, 20),
+        concurrency=2,
+        grace_seconds=0.2,
+        abandon_seconds=1.5,
+    )
+    writer = Hanging(HUNG)
+    stop = StopRequest()
+    threading.Thread(
+        target=lambda: writer.hung.wait(30) and stop.request("test", interrupt=True)
+    ).start()
+    started = time.monotonic()
+    try:
+        with (
+            HttpClient(settings) as client,
+            ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
+        ):
+            run = Batch(
+                settings,
+                writer,
+                options,
+                client=client,
+                store=store,
+                progress=PlainProgress(io.StringIO()),
+                stop=stop,
+            ).run(STOPPED)
+        took = time.monotonic() - started
+    finally:
+        writer.release.set()  # the hung calls return: their draft finds the gate closed
+    assert took < 10 and run.interrupted and run.abandoned == 1
+    outcome = {o.nct_id: o for o in run.outcomes}[HUNG]
+    assert (outcome.status, outcome.stage) == ("interrupted", "draft")
+    assert len(run.outcomes) + len(run.not_started) == len(STOPPED)
+    time.sleep(0.5)
+    assert not (options.out / HUNG / "draft.json").exists()
+    assert [
+        json.loads(line)["nct_id"]
+        for line in (options.out / "batch.jsonl").read_text().splitlines()
+    ].count(HUNG) == 1
+
+
+# --- interrupts and kills, in a subprocess -------------------------------------------------------
+
+
+def start_batch(out: Path, *argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drafter.cli",
+            "batch",
+            "--offline",
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(out),
+            "--since",
+            "2010-01-01",
+            *argv,
+        ],
+        cwd=REPO,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_lines(out: Path, count: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        report = out / "batch.jsonl"
+        if report.exists() and len(report.read_text().splitlines()) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no {count} finished trials in time: {process.poll()}")
+
+
+def assert_all_complete(out: Path, db: Path) -> None:
+    assert {line["status"] for line in lines(out)} <= {"drafted", "needs_editor", "skipped"}
+    for nct in STOPPED:
+        assert complete(out, nct, "openai", "gpt-4o-mini"), nct
+        Draft.model_validate_json((out / nct / "draft.json").read_text())
+        assert not [p.name for p in (out / nct).iterdir() if p.name.startswith(".")], nct
+    keys = claims_of(db)
+    assert len(keys) == len(set(keys))
+
+
+def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
+    tmp_path: Path, model_server: OpenAIServer
+) -> None:
+    model_server.responder = Counting(0.15)
+    out = tmp_path / "out"
+    process = start_batch(out, "--writer", "openai", "--concurrency", "2")
+    wait_for_lines(out, 1, process)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "interrupted: no new trials" in stderr
+    assert "not started" in stdout  # the summary is printed all the same
+    report = (out / "batch.md").read_text()
+    assert "not started" in report and "Run the same command again" in report
+    finished = [line["nct_id"] for line in lines(out) if line["status"] != "interrupted"]
+    assert 1 <= len(finished) < len(STOPPED)
+    assert all(complete(out, nct, "openai", "gpt-4o-mini") for nct in finished)
+    model_server.responder = model()
+    rerun = start_batch(out, "--writer", "openai")
+    _, stderr = rerun.communicate(timeout=60)
+    assert rerun.returncode in (0, 1), stderr  # 1: a draft needs an editor (the stand-in model)
+    assert {n for n, line in by_trial(out).items() if line["status"] == "skipped"} == set(finished)
+    assert_all_complete(out, tmp_path / "claims.sqlite3")
+
+
+def test_a_second_interrupt_exits_at_once(tmp_path: Path, model_server: OpenAIServer) -> None:
+    model_server.responder = Counting(0.5)
+    out = tmp_path / "out"
+    process = start_batch(out, "--writer", "openai", "--concurrency", "2")
+    wait_for_lines(out, 0, process)
+    while not any(out.glob("NCT*")) and process.poll() is None:
+        time.sleep(0.02)  # phase 2 began: the workers are drafting
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130 and time.monotonic() - started < 3
+    assert "aborted" in stderr
+
+
+def test_a_killed_batch_resumes_to_complete_valid_drafts(
+    tmp_path: Path, model_server: OpenAIServer
+) -> None:
+    model_server.responder = Counting(0.1)
+    out = tmp_path / "out"
+    process = start_batch(out, "--writer", "openai", "--concurrency", "3")
+    wait_for_lines(out, 2, process)
+    process.kill()
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert not all(complete(out, nct, "openai", "gpt-4o-mini") for nct in STOPPED)
+    model_server.responder = model()
+    rerun = start_batch(out, "--writer", "openai")
+    _, stderr = rerun.communicate(timeout=60)
+    assert rerun.returncode in (0, 1), stderr  # 1: a draft needs an editor (the stand-in model)
+    assert_all_complete(out, tmp_path / "claims.sqlite3")
+
+
+# --- the pieces ----------------------------------------------------------------------------------
+
+
+def test_report_lines_are_appended_whole(tmp_path: Path) -> None:
+    files = ReportFiles(tmp_path)
+    files.start()
+    outcome = TrialOutcome(nct_id="NCT05591222", status="failed", stage="fetch", reason="x\ny|z")
+    files.append(outcome)
+    files.append(outcome)
+    assert [json.loads(line)["reason"] for line in files.jsonl.read_text().splitlines()] == [
+        "x\ny|z"
+    ] * 2
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def copy_snapshot(target: Path) -> None:
+    import shutil
+
+    shutil.copytree(SNAPSHOT_DIR, target)
+
+
+def edit_study(snapshot: Path, nct: str, change: Callable[[dict[str, Any]], None]) -> None:
+    manifest = json.loads((snapshot / "ctgov" / "manifest.json").read_text())
+    entry = next(e for e in manifest["entries"] if e["request"]["path"] == f"/studies/{nct}")
+    path = snapshot / "ctgov" / entry["file"]
+    study = json.loads(path.read_text())
+    change(study)
+    path.write_text(json.dumps(study))
+
+
+def add_clone(snapshot: Path, original: str, clone: str) -> None:
+    """A second record of the original's drug, target and disease under another NCT id."""
+    folder = snapshot / "ctgov"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    entry = next(e for e in manifest["entries"] if e["request"]["path"] == f"/studies/{original}")
+    text = (folder / entry["file"]).read_text().replace(original, clone)
+    (folder / f"study_{clone}.json").write_text(text)
+    copy = json.loads(json.dumps(entry))
+    copy["request"]["path"] = f"/studies/{clone}"
+    copy["file"] = f"study_{clone}.json"
+    copy["provenance"] = f"test double: {original} under another id"
+    manifest["entries"].append(copy)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
