@@ -197,7 +197,10 @@ def test_an_nct_file_is_read_line_by_line(tmp_path: Path) -> None:
     )
     found = read_nct_file(listed)
     assert found.ids == ["NCT05591222", "NCT00184067"]
-    assert found.problems == [f"{listed}:5: not an NCT id (NCT followed by 8 digits): 'NCT 0000'"]
+    assert found.problems == [
+        f"{listed}:5: not an NCT id (NCT followed by 8 digits): 'NCT 0000'",
+        f"{listed}:6: NCT05591222 repeats line 1",
+    ]
 
 
 def test_an_nct_file_that_cannot_be_read_is_bad_input(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ from drafter.commands.common import (
     write_stdout,
 )
 from drafter.config import load_settings
+from drafter.discovery import DiscoveryQuery
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UPSTREAM, BadInput, StoreUnavailable
 from drafter.sources.http import HttpClient
 from drafter.terminal import tell
@@ -79,6 +80,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--until", type=parse_day, metavar="DATE", help="... and until YYYY-MM-DD (default: now)"
+    )
+    parser.add_argument(
+        "--phase",
+        action="append",
+        metavar="PHASE",
+        help="only these phases (PHASE1 … PHASE4, EARLY_PHASE1; repeat or comma-separate)",
+    )
+    parser.add_argument("--condition", metavar="TEXT", help="only trials of this condition")
+    parser.add_argument(
+        "--sponsor-class", metavar="CLASS", help="only this lead sponsor class (INDUSTRY, NIH, …)"
+    )
+    parser.add_argument(
+        "--all-interventions",
+        action="store_true",
+        help="every intervention type (default: drug and biological only)",
     )
     parser.add_argument(
         "--nct-file",
@@ -169,8 +185,10 @@ def _run(args: argparse.Namespace, query: CandidateQuery) -> int:
     log = nullcontext() if writer.name == "offline" else CallLog(settings.call_log_path)
     try:
         with HttpClient(settings) as client, open_store(settings) as store, log as call_log:
-            candidates = batch_candidates(client, query)
-            ids = candidates.nct_ids[: args.limit] if args.limit else candidates.nct_ids
+            candidates = batch_candidates(client, query, args.limit)
+            ids = candidates.nct_ids
+            for reason, count in candidates.dropped.items():
+                tell(f"search: {count} record{'s' * (count != 1)} left out ({reason})")
             batch = Batch(
                 settings,
                 writer,
@@ -216,7 +234,17 @@ def _query(args: argparse.Namespace) -> CandidateQuery:
         raise BadInput("--until needs --since")
     if args.until is not None and args.until < args.since:
         raise BadInput(f"--until {args.until} is before --since {args.since}: an empty range")
-    return CandidateQuery(since=args.since, until=args.until, nct_file=args.nct_file)
+    if args.nct_file is not None:
+        return CandidateQuery(nct_file=args.nct_file)
+    search = DiscoveryQuery.checked(
+        since=args.since,
+        until=args.until,
+        phases=",".join(args.phase) if args.phase else (),
+        condition=args.condition,
+        sponsor_class=args.sponsor_class,
+        all_interventions=args.all_interventions,
+    )
+    return CandidateQuery(search=search)
 
 
 def _check_writable(out: Path) -> None:
