@@ -609,13 +609,30 @@ def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
     assert_all_complete(out, tmp_path / "claims.sqlite3")
 
 
+class StallingAfter(Counting):
+    """Answers the first `quick` calls at once, then holds every answer `seconds`: once a trial
+    is done the others are surely mid-call, whatever the machine's load."""
+
+    def __init__(self, quick: int, seconds: float) -> None:
+        super().__init__(seconds)
+        self.quick, self.calls = quick, 0
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        with self.lock:
+            self.calls += 1
+            if self.calls <= self.quick:
+                return self.answer(body)
+        return super().__call__(body)
+
+
 def test_a_second_interrupt_exits_at_once(tmp_path: Path, model_server: OpenAIServer) -> None:
-    model_server.responder = Counting(2.0)  # slower than the gap between the two interrupts
+    # one trial's calls answered at once, the rest held: the first interrupt finds calls in
+    # flight that last far longer than the gap before the second
+    model_server.responder = StallingAfter(quick=20, seconds=20.0)
     out = tmp_path / "out"
-    process = start_batch(out, "--writer", "openai", "--concurrency", "2")
-    wait_for_lines(out, 0, process)
-    while not any(out.glob("NCT*")) and process.poll() is None:
-        time.sleep(0.02)  # phase 2 began: the workers are drafting
+    process = start_batch(out, "--writer", "openai", "--concurrency", "1")
+    wait_for_lines(out, 1, process)
+    time.sleep(0.3)  # the next trial's calls are held
     process.send_signal(signal.SIGINT)
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)

@@ -320,7 +320,10 @@ def _interrupts(stop: StopRequest, progress: Progress, grace: float) -> Iterator
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # once interrupted, a Ctrl-C while the report is written or the process ends still
+        # means "stop at once" (exit 130), never a KeyboardInterrupt at interpreter shutdown
+        if not heard:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _print(summary: BatchSummary, as_json: bool) -> None:
