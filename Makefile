@@ -35,6 +35,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_writer.py
 	$(BIN)/python bench/bench_draft.py
 	$(BIN)/python bench/verify_eval.py
+	$(BIN)/python bench/bench_batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
