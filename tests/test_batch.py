@@ -7,11 +7,9 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,10 +30,11 @@ from drafter.draft_model import Draft
 from drafter.sources.http import HttpClient
 from drafter.writers.base import WriteRequest, WriteResult
 from drafter.writers.offline import OfflineWriter
-from tests.conftest import REPO, SNAPSHOT_DIR, fast_settings
+from tests.conftest import SNAPSHOT_DIR, fast_settings
 from tests.drafting_model import model
 from tests.openai_server import OpenAIServer, insufficient_quota
 from tests.servers import Reply, SnapshotServer
+from tests.subprocesses import start_drafter, wait_for_lines
 
 AS_OF = "2026-05-20"
 # What discovery finds in the snapshot for stopped drug/biological trials since 2010-01-01,
@@ -402,7 +401,7 @@ def test_one_bound_on_model_calls_holds_for_the_whole_batch(
 def test_the_workers_share_each_sources_rate_limit(
     tmp_path: Path, snapshot_server: SnapshotServer
 ) -> None:
-    interval = 0.05
+    interval = 0.15  # wide enough that a loaded machine's delivery jitter stays inside it
     settings = fast_settings(
         tmp_path,
         **snapshot_server.base_urls(),
@@ -430,7 +429,9 @@ def test_the_workers_share_each_sources_rate_limit(
         times = sorted(r.at for r in snapshot_server.received if r.path.startswith(f"/{source}"))
         assert len(times) >= 4, source
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert min(gaps) >= interval - 0.03, (source, min(gaps))
+        # unshared limits would let four workers send at once (gaps near 0); the server sees
+        # arrival times, which scheduling may shift by a few tens of milliseconds
+        assert min(gaps) >= interval - 0.1, (source, min(gaps))
 
 
 def test_the_batch_runs_against_the_live_api_urls(
@@ -541,37 +542,9 @@ def six_file(folder: Path) -> Path:
 
 def start_batch(out: Path, *argv: str) -> subprocess.Popen[str]:
     six = six_file(out.parent)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drafter.cli",
-            "batch",
-            "--offline",
-            "--as-of",
-            AS_OF,
-            "--out",
-            str(out),
-            "--nct-file",
-            str(six),
-            *argv,
-        ],
-        cwd=REPO,
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    return start_drafter(
+        "batch", "--offline", "--as-of", AS_OF, "--out", str(out), "--nct-file", str(six), *argv
     )
-
-
-def wait_for_lines(out: Path, count: int, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        report = out / "batch.jsonl"
-        if report.exists() and len(report.read_text().splitlines()) >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"no {count} finished trials in time: {process.poll()}")
 
 
 def assert_all_complete(out: Path, db: Path) -> None:

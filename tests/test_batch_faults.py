@@ -23,7 +23,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -35,7 +34,6 @@ import pytest
 
 from drafter.cli import main
 from drafter.draft_model import Draft
-from tests.conftest import REPO
 from tests.ctgov_fleet import CtgovFleet, running_fleet
 from tests.drafting_model import model
 from tests.openai_server import (
@@ -46,6 +44,7 @@ from tests.openai_server import (
     stalled,
 )
 from tests.servers import Reply
+from tests.subprocesses import start_drafter, wait_for_lines
 from tests.test_batch import AS_OF, complete
 
 SIZE = int(os.environ.get("DRAFTER_FAULT_TRIALS", "200"))
@@ -244,25 +243,7 @@ def test_a_faulty_model_leaves_every_trial_drafted_or_failed_and_a_rerun_complet
 
 
 def start_batch(out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "drafter.cli", *command(out)],
-        cwd=REPO,
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for_drafts(out: Path, count: int, process: subprocess.Popen[str]) -> None:
-    """Until `count` trials have ended (the fetch phase may take a minute on a cold cache)."""
-    deadline = time.monotonic() + 300
-    report_file = out / "batch.jsonl"
-    while time.monotonic() < deadline and process.poll() is None:
-        if report_file.exists() and len(report_file.read_text().splitlines()) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no {count} finished trials in time: {process.poll()}")
+    return start_drafter(*command(out))
 
 
 @pytest.mark.timeout(600)
@@ -272,7 +253,7 @@ def test_a_batch_killed_mid_way_resumes_to_200_complete_drafts(
     responder = faulty
     out = tmp_path / "out"
     process = start_batch(out)
-    wait_for_drafts(out, len(fleet.nct_ids) // 4, process)
+    wait_for_lines(out, len(fleet.nct_ids) // 4, process, timeout=300)  # a cold fetch is slow
     process.kill()
     process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL
