@@ -532,18 +532,14 @@ class Verifier:
         reason: str,
         binds: list[str] | None = None,
     ) -> _Found:
-        checked = CheckedAnchor(
-            kind=anchor.kind,
-            text=anchor.text,
-            start=anchor.start,
-            end=anchor.end,
-            value=str(anchor.value),
-            status=status,
-            fact_id=fact_id,
-            cited=cited,
-            reason=reason,
-        )
-        return _Found(checked, binds or [])
+        base = {
+            "kind": anchor.kind,
+            "text": anchor.text,
+            "start": anchor.start,
+            "end": anchor.end,
+            "value": str(anchor.value),
+        }
+        return _verdict(base, status, fact_id, cited, reason, binds or [])
 
     def _qualifier(
         self, text: str, anchor: Anchor, number: _Found, absorbed: Occupied
@@ -576,15 +572,14 @@ class Verifier:
         else:
             status = "mismatch"
             reason = f"{fact.id} is {fact.qualifier}, not {word}"
-        checked = CheckedAnchor(
-            **base,
-            value=wanted,
-            status=status,
-            fact_id=fact.id,
-            cited=number.anchor.cited,
-            reason=reason,
+        return _verdict(
+            base | {"value": wanted},
+            status,
+            fact.id,
+            number.anchor.cited,
+            reason,
+            [fact.id] if status == "verified" else [],
         )
-        return _Found(checked, [fact.id] if status == "verified" else [])
 
     def _enum(self, kind: _Enum, match: re.Match[str], group: str, cited_ids: set[str]) -> _Found:
         """A status, score band, archetype or results-posted word against its field's fact:
@@ -603,37 +598,22 @@ class Verifier:
         same = next((f for f in pool if str(f.value).upper() == wanted), None)
         if same is not None:
             status: VerifyStatus = "verified" if cited else "verified_uncited"
-            checked = CheckedAnchor(
-                **base,
-                value=wanted,
-                status=status,
-                fact_id=same.id,
-                cited=bool(cited),
-                reason=f"{same.id} is {same.value}",
+            return _verdict(
+                base | {"value": wanted},
+                status,
+                same.id,
+                bool(cited),
+                f"{same.id} is {same.value}",
+                [same.id] if cited else [],
             )
-            return _Found(checked, [same.id] if cited else [])
         if pool:
             other = pool[0]
             status = "mismatch" if cited else "untraceable"
             reason = f"{other.id} says {other.value}, not {wanted}"
-            checked = CheckedAnchor(
-                **base,
-                value=wanted,
-                status=status,
-                fact_id=other.id,
-                cited=bool(cited),
-                reason=reason,
-            )
-            return _Found(checked)
-        checked = CheckedAnchor(
-            **base,
-            value=wanted,
-            status="untraceable",
-            fact_id=None,
-            cited=False,
-            reason="no status fact in the evidence",
+            return _verdict(base | {"value": wanted}, status, other.id, bool(cited), reason)
+        return _verdict(
+            base | {"value": wanted}, "untraceable", None, False, "no status fact in the evidence"
         )
-        return _Found(checked)
 
     # -- quotations -----------------------------------------------------------------------
 
@@ -657,18 +637,14 @@ class Verifier:
         if nearest and nearest[1] >= 60:
             fact = nearest[0]
             reason = f"not verbatim: the cited {fact.id} says {_shown(fact)}"
-            checked = CheckedAnchor(
-                **base, status="mismatch", fact_id=fact.id, cited=True, reason=reason
-            )
-            return _Found(checked)
-        checked = CheckedAnchor(
-            **base,
-            status="untraceable",
-            fact_id=None,
-            cited=False,
-            reason="no source text holds these words: a quotation must be verbatim",
+            return _verdict(base, "mismatch", fact.id, True, reason)
+        return _verdict(
+            base,
+            "untraceable",
+            None,
+            False,
+            "no source text holds these words: a quotation must be verbatim",
         )
-        return _Found(checked)
 
     def _maybe_quoted(self, quoted: str) -> bool:
         """Whether every piece of the quotation occurs in some fact's text, case folded: one
@@ -703,10 +679,7 @@ class Verifier:
         )
         if elsewhere is not None:
             reason += f"; they are {elsewhere.id}'s"
-        checked = CheckedAnchor(
-            **base, status="mismatch", fact_id=fact.id, cited=True, reason=reason
-        )
-        return _Found(checked)
+        return _verdict(base, "mismatch", fact.id, True, reason)
 
     # -- names ----------------------------------------------------------------------------
 
@@ -734,10 +707,7 @@ class Verifier:
                 reason = f"{hit.type} named in {support[0]}"
                 if hit.how != "alias":
                     reason += f" as {group.label!r} ({hit.how} match)"
-                checked = CheckedAnchor(
-                    **base, status=status, fact_id=support[0], cited=True, reason=reason
-                )
-                return _Found(checked, support)
+                return _verdict(base, status, support[0], True, reason, support)
             others = [g for g in same_type if g.key != group.key]
             if others:
                 said = others[0]
@@ -745,28 +715,21 @@ class Verifier:
                     f"the paragraph cites {said.label!r} as the {hit.type}; {hit.text!r} is "
                     f"another {hit.type} of the evidence ({group.facts[0]}, not cited)"
                 )
-                checked = CheckedAnchor(
-                    **base, status="mismatch", fact_id=said.facts[0], cited=True, reason=reason
-                )
-                return _Found(checked)
+                return _verdict(base, "mismatch", said.facts[0], True, reason)
             if not any(self._about_trial(self.facts[f]) for f in group.facts):
                 reason = (
                     f"only another claim of the claims table names the {hit.type} "
                     f"{hit.text!r} ({group.facts[0]}): not a fact of this trial"
                 )
-                checked = CheckedAnchor(
-                    **base, status="untraceable", fact_id=None, cited=False, reason=reason
-                )
-                return _Found(checked)
+                return _verdict(base, "untraceable", None, False, reason)
             status = "verified_uncited" if hit.how == "alias" else "fuzzy"
-            checked = CheckedAnchor(
-                **base,
-                status=status,
-                fact_id=group.facts[0],
-                cited=False,
-                reason=f"{hit.type} named in {group.facts[0]}, which the paragraph does not cite",
+            return _verdict(
+                base,
+                status,
+                group.facts[0],
+                False,
+                f"{hit.type} named in {group.facts[0]}, which the paragraph does not cite",
             )
-            return _Found(checked)
         echoed = [
             f.id
             for f in cited
@@ -775,28 +738,21 @@ class Verifier:
         ]
         if echoed:  # a cited fact's own words name it ("reports naming …, VX-770, …")
             reason = f"named in the cited {echoed[0]}"
-            checked = CheckedAnchor(
-                **base, status="verified", fact_id=echoed[0], cited=True, reason=reason
-            )
-            return _Found(checked, echoed)
+            return _verdict(base, "verified", echoed[0], True, reason, echoed)
         if same_type:
             said = same_type[0]
             reason = (
                 f"the paragraph cites {said.label!r} as the {hit.type}; "
                 f"no source names {hit.text!r}"
             )
-            checked = CheckedAnchor(
-                **base, status="mismatch", fact_id=said.facts[0], cited=True, reason=reason
-            )
-            return _Found(checked)
-        checked = CheckedAnchor(
-            **base,
-            status="untraceable",
-            fact_id=None,
-            cited=False,
-            reason=f"no source of this trial names the {hit.type} {hit.text!r}",
+            return _verdict(base, "mismatch", said.facts[0], True, reason)
+        return _verdict(
+            base,
+            "untraceable",
+            None,
+            False,
+            f"no source of this trial names the {hit.type} {hit.text!r}",
         )
-        return _Found(checked)
 
     def _cited_support(self, group: NameGroup, written: str | None, cited: list[Fact]) -> list[str]:
         """Cited facts that name this thing: its own name facts, facts about its record (a
@@ -839,6 +795,20 @@ def _phase_bucket(anchor: Anchor, cited: FactIndex) -> str | None:
     return None
 
 
+def _verdict(
+    base: dict[str, Any],
+    status: VerifyStatus,
+    fact_id: str | None,
+    cited: bool,
+    reason: str,
+    binds: Sequence[str] = (),
+) -> _Found:
+    """An anchor (`base`: kind, text, offsets, value, name type) with its verdict, and the
+    cited facts it rests on (the citations it makes relevant)."""
+    checked = CheckedAnchor(**base, status=status, fact_id=fact_id, cited=cited, reason=reason)
+    return _Found(checked, list(binds))
+
+
 def _quoted_in(
     quotation: Quotation, pool: Sequence[Fact], in_cites: bool, base: dict[str, Any]
 ) -> _Found | None:
@@ -850,28 +820,22 @@ def _quoted_in(
         if how == "verbatim":
             status: VerifyStatus = "verified" if in_cites else "verified_uncited"
             reason = f"verbatim in {fact.id}" + ("" if in_cites else " (not cited)")
-            checked = CheckedAnchor(
-                **base, status=status, fact_id=fact.id, cited=in_cites, reason=reason
-            )
-            return _Found(checked, [fact.id] if in_cites else [])
+            return _verdict(base, status, fact.id, in_cites, reason, [fact.id] if in_cites else [])
         if how == "cut":  # the source's words without the "not" before them
             reason = f"leaves out a negation of {fact.id}, which says {_shown(fact)}"
-            checked = CheckedAnchor(
-                **base, status="mismatch", fact_id=fact.id, cited=in_cites, reason=reason
-            )
-            return _Found(checked)
+            return _verdict(base, "mismatch", fact.id, in_cites, reason)
         if how == "case" and near is None:
             near = fact
     if near is None:
         return None
-    checked = CheckedAnchor(
-        **base,
-        status="fuzzy",
-        fact_id=near.id,
-        cited=in_cites,
-        reason=f"in {near.id} only when case is ignored: quote it as written",
+    return _verdict(
+        base,
+        "fuzzy",
+        near.id,
+        in_cites,
+        f"in {near.id} only when case is ignored: quote it as written",
+        [near.id] if in_cites else [],
     )
-    return _Found(checked, [near.id] if in_cites else [])
 
 
 _WORDING_REACH = 300  # how far back the words that name a value's field may stand
