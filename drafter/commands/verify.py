@@ -136,15 +136,17 @@ def check(path: Path) -> tuple[VerifyReport, Draft]:
             return verify_draft(draft, evidence, path=str(folder / DRAFT_JSON)), draft
         raise BadInput(f"not a draft directory or a draft.md: {path}")
     if path.is_file() or markdown_path.exists():
-        markdown = read_markdown(markdown_path)
-        if path.is_file() or markdown != render_markdown(draft):
-            return verify_markdown(markdown, draft, evidence, markdown_path), draft
+        markdown, unedited = read_markdown(markdown_path), render_markdown(draft)
+        if path.is_file() or markdown != unedited:
+            return verify_markdown(markdown, unedited, draft, evidence, markdown_path), draft
     return verify_draft(draft, evidence, path=str(folder / DRAFT_JSON)), draft
 
 
-def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -> VerifyReport:
-    """An edited draft.md, its paragraphs re-aligned to draft.json's sections by heading."""
-
+def verify_markdown(
+    markdown: str, unedited: str, draft: Draft, evidence: Bundle, path: Path
+) -> VerifyReport:
+    """An edited draft.md, its paragraphs re-aligned to draft.json's sections by heading;
+    `unedited` is the article draft.json renders (what the editor started from)."""
     if "\x00" in markdown:
         raise BadInput(f"{path} holds NUL bytes: not a text file")
     aligned = align_markdown(markdown, draft)
@@ -152,7 +154,7 @@ def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -
         raise BadInput(f"{path} holds no article: nothing to check")
     numbers = SourceNumbers(draft)
     known = {source.number for source in draft.sources}
-    rendered = _computed_lines(draft)
+    rendered = _computed_lines(unedited, draft)
     paragraphs: list[ParagraphInput] = []
     problems: dict[int, list[str]] = {}
     for p in aligned.paragraphs:
@@ -190,7 +192,7 @@ def verify_markdown(markdown: str, draft: Draft, evidence: Bundle, path: Path) -
     )
     for index, found in problems.items():
         report.paragraphs[index].problems.extend(found)
-    report.problems.extend(_front_matter_edits(markdown, draft))
+    report.problems.extend(_front_matter_edits(markdown, unedited))
     return report
 
 
@@ -201,15 +203,15 @@ _HAND_EDIT = (
 )
 
 
-def _computed_lines(draft: Draft) -> set[str]:
+def _computed_lines(unedited: str, draft: Draft) -> set[str]:
     """The listing lines of the unedited article, as the parser reads them back."""
-    unedited = align_markdown(render_markdown(draft), draft)
-    return {" ".join(p.text.split()) for p in unedited.paragraphs if p.section_key in _LISTINGS}
+    aligned = align_markdown(unedited, draft)
+    return {" ".join(p.text.split()) for p in aligned.paragraphs if p.section_key in _LISTINGS}
 
 
-def _front_matter_edits(markdown: str, draft: Draft) -> list[str]:
+def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
     """Front-matter lines an editor changed (title, nct_id, mrs, mrs_band ... a CMS reads them)."""
-    written, drafted = _front_matter(markdown), _front_matter(render_markdown(draft))
+    written, drafted = _front_matter(markdown), _front_matter(unedited)
     return [
         f"front matter {key}: {written[key]} where the draft says {drafted.get(key, '(nothing)')}"
         for key in written
