@@ -314,13 +314,9 @@ class Verifier:
         self.index = FactIndex(own)
         self.names = NameFinder(every)
         self.quotable = [f for f in own if f.kind in QUOTABLE_KINDS]
-        self._quotable_text = "\x00".join(
-            normal_quote(str(f.value)).casefold().replace("_", " ")
-            + "\x00"
-            + normal_quote(str(f.value)).casefold()
-            for f in every
-            if f.kind in QUOTABLE_KINDS
-        )
+        # every quotable text case folded, and codes again with "_" read as " "
+        folded = [normal_quote(str(f.value)).casefold() for f in every if f.kind in QUOTABLE_KINDS]
+        self._quotable_text = "\x00".join([*folded, *(t.replace("_", " ") for t in folded)])
         self.enum_facts = {
             kind.field: [f for f in every if f.id.endswith(kind.field)] for kind in _ENUMS
         }
