@@ -9,9 +9,9 @@ table and the severity order of `drafter.rulebook` (the MRS's order), so any oth
 (an LLM, say) can reuse `rulebook.archetype_for`.
 
 How the rules run, and why:
-* Text is case-folded, accents stripped, contractions expanded and tokenised; a few long key
-  words get a light difflib typo correction ("recrutiment" → "recruitment"). Common misspellings
-  and British spellings are also spelled out in the rules themselves.
+* Text is case-folded, accents stripped, contractions expanded and tokenised; a misspelt key
+  word is read as the word it stands for by edit distance (drafter.stop_words_fuzzy:
+  "recrutiment" → "recruitment", "saftey" → "safety"), so misspellings need not be listed.
 * Every rule is a regex over the space-joined tokens. Where matches overlap, the longest wins, so
   "death of the PI" is a staff change, not a safety death, and "Data Safety Monitoring Board"
   (a shield rule with no category) is not a safety reason.
@@ -45,13 +45,11 @@ How the rules run, and why:
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -64,6 +62,14 @@ from drafter.rulebook import (
     archetype_for,
     is_non_failure,
 )
+from drafter.stop_stance import (
+    UNDIRECTED_EFFICACY,
+    UNDIRECTED_INTERIM_STOP,
+    UNNAMED_REASON,
+    is_pause,
+    states_no_reason,
+)
+from drafter.stop_words_fuzzy import correct
 
 # Categories whose cue words are negated by absence words too ("no safety issues").
 CONCERN_CATEGORIES: frozenset[Category] = frozenset(
@@ -92,6 +98,10 @@ class StopClassification(BaseModel):
     explanation: str
     matched: list[RuleMatch] = Field(default_factory=list)
     negated: list[RuleMatch] = Field(default_factory=list)
+    # How sure the decision is (1.0: a text with nothing to read, or a rule naming the reason;
+    # lower for the stances of drafter.stop_stance) and what decided it: a rule id or a stance.
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    decided_by: str = ""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -126,7 +136,8 @@ _W = (
 )
 _EFFICACY = r"(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness)"
 _EFFECT = (
-    rf"(?:{_EFFICACY}|benefits?|responses?|(?<!side )(?<!adverse )effects?"
+    rf"(?:{_EFFICACY}|benefits?|responses?|responders?|(?:added|additional|clinical) value"
+    r"|(?<!side )(?<!adverse )effects?"
     r"|improvements?|differences?|(?:statistical )?significance"
     r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
 )
@@ -236,6 +247,23 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     # --- shields: no category; they only hide phrases that contain a cue word
     ("shield.dsmb", None, rf"\b{_DSMB}\b"),
     (
+        # Futility of the operation, not of the drug: "operational futility", "futility of
+        # recruitment" (the guide's futility-vs-low-power rule).
+        "shield.operational_futility",
+        None,
+        rf"\b(?:operational|{_ENROLMENT}|feasibility|logistic(?:al|s)?) futil(?:e|ity)\b"
+        rf"|\bfutil(?:e|ity) (?:of|in|for) (?:the )?(?:{_ENROLMENT}|{_ENROL_VERB}|accrual"
+        r"|feasibility)\b",
+    ),
+    (
+        # The pandemic's risk to participants is not the drug's safety: "safety concerns
+        # surrounding COVID-19", "the safety risk of the COVID 19 virus".
+        "shield.pandemic_safety",
+        None,
+        r"\b(?:safety|health) (?:\w+ ){0,3}?(?:surrounding|of|from|due to|related to|regarding"
+        r"|during|with|amid) (?:the )?(?:covid\w*|coronavirus|pandemic|sars|sars cov 2|virus)\b",
+    ),
+    (
         "shield.good_safety",
         None,
         r"\b(?:good|acceptable|favou?rable|excellent|benign|clean|reassuring|manageable)"
@@ -289,8 +317,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Safety_Sideeffects",
         r"\b(?:harm(?:ful)?|hazard(?:s|ous)?|(?:unacceptable|increased|elevated|excess) risks?"
         r"|risks? to (?:\w+ )?(?:patients?|participants?|subjects?|volunteers?)"
-        r"|(?:unfavou?rable|negative|poor|inadequate|unacceptable|changed?) (?:\w+ )?"
-        r"(?:benefit ?risk|risk ?benefit|benefit to risk|risk to benefit))\b",
+        r"|(?:benefit ?risk|risk ?benefit|benefit to risk|risk to benefit|benefit and risk)"
+        r"(?! (?:assessments? )?(?:remains?|is|was) (?:\w+ )?(?:positive|favou?rable))"
+        r"|clinical holds?|partial holds?)\b",
     ),
     (
         "safety.events",
@@ -328,9 +357,11 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|failure to|failing to|unable to|could not|can not|not able to|unlikely to|will not"
         r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achieve|show"
         r"|demonstrate|confirm|establish|prove"
-        rf"|detect|improve|reduce|separate|beat|outperform)\w* {_W}{{0,3}}?(?:end ?points?"
+        rf"|detect|improve|reduce|separate|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
         r"|objectives?|outcomes?|goals?|efficacy|benefit|superiority|non ?inferiority|effect"
-        r"|difference|significance|improvement|response|activity|proof of concept|separation)\b",
+        r"|difference|significance|improvement|response|activity|proof of concept|separation"
+        r"|expectations?|(?<!inclusion )(?<!eligibility )(?<!entry )(?<!enrollment )"
+        r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)(?! for))\b",
     ),
     (
         "efficacy.endpoint_not_met",
@@ -342,10 +373,20 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "efficacy.negative_results",
         "Negative",
-        r"\b(?:negative|disappointing|discouraging|unfavou?rable|inconclusive|unsatisfactory"
+        r"\b(?:negatives?|disappointing|discouraging|unfavou?rable|inconclusive|unsatisfactory"
         rf"|poor) (?:{_W}|{_EFFICACY} ){{0,2}}?(?:results?|outcomes?|data|findings|trends?"
         r"|readouts?)\b"
         r"|\bnegative (?:study|trial)\b",
+    ),
+    (
+        # A failed trial or program named as such: "following phase 3 failure", "the pivotal
+        # study failed", "failed trials of the same class".
+        "efficacy.failed_trial",
+        "Negative",
+        r"\b(?:phase (?:[1-4]|i{1,3}|iv)[ab]?|pivotal|registration(?:al)?|confirmatory|study"
+        r"|trial|clinical|program(?:me)?) (?:(?:\w+ )?(?:study|trial) )?(?:failures?|failed)\b"
+        r"|\bfailed (?:(?:phase (?:[1-4]|i{1,3}|iv)[ab]?|pivotal|confirmatory|clinical) )?"
+        r"(?:study|studies|trials?)\b",
     ),
     (
         # Words that are a failure by themselves; bare "efficacy" is not one of them.
@@ -742,7 +783,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "data.insufficient",
         "Insufficient_Data",
         r"\b(?:insufficient|inadequate|not enough|lack of|limited|incomplete|missing|unreliable"
-        rf"|no) (?:{_W}|{_EFFICACY} )?(?:data|information|evidence)\b|\b(?:too few|few"
+        rf"|no|low|poor) (?:{_W}|{_EFFICACY} )?(?:data|information|evidence)\b|\b(?:too few|few"
         r"|insufficient|inadequate|not enough|lack of|low|small|limited|reduced)(?: numbers? of"
         r"| amount of)? (?:\w+ )?(?:evaluable|analy[sz]able|assessable)\b"
         r"|\b(?:non|not|un|in) ?(?:evaluable|assessable|analy[sz]able|interpretable)\b"
@@ -793,7 +834,15 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         rf"|{_ENROLMENT} (?:target |goal )?(?:(?:was|has been|is) )?(?:complete|completed"
         r"|finished|reached|achieved|met)|(?:target|planned|required|full|expected) (?:\w+ )?"
         rf"(?:{_ENROLMENT}|sample size|number of (?:\w+ )?{_PEOPLE}) (?:(?:was|has been|is) )?"
-        r"(?:reached|achieved|met|completed|obtained))\b",
+        r"(?:reached|achieved|met|completed|obtained)"
+        rf"|{_ENROLMENT} (?:goal |target )?got (?:met|reached|completed)"
+        rf"|(?:number of )?(?:required|needed|planned|targeted|expected) (?:number of )?{_PEOPLE}"
+        r" (?:(?:was|were|has been|have been|is|are) )?(?:met|reached|achieved|collected"
+        r"|obtained|included|enrol+ed|recruited)"
+        rf"|{_PEOPLE} (?:needed|required) (?:\w+ ){{0,3}}?(?:(?:was|were|has been|have been) )?"
+        r"(?:collected|enrol+ed|recruited|included|reached)"
+        r"|(?:study|trial) period (?:\w+ )?(?:ended|expired|over|finished)"
+        r"|as (?:anticipated|planned|scheduled|foreseen|specified) (?:by|in) the protocol)\b",
     ),
     # --- No_Context (weak): a pointer elsewhere, or an admitted non-reason
     (
@@ -867,41 +916,6 @@ _CONTRACTIONS = (
     (re.compile(r"(?<=\w)['’]s\b"), ""),  # possessive: "sponsor's decision"
 )
 _TOKEN = re.compile(r"[a-z0-9]+|[.;:!?()\[\]{},]")
-
-# Long key words worth a typo correction. Not "funding" (→ "finding"), "futility" (← "utility"),
-# "insufficient" (← "sufficient") or "administrative" (← "administration"): real words sit
-# one edit away from those. Short words ("safety") rely on spelled-out variants instead.
-_FUZZY_KEYWORDS = (
-    "enrollment",
-    "enrolment",
-    "recruitment",
-    "business",
-    "efficacy",
-    "toxicity",
-    "accrual",
-    "strategic",
-    "investigator",
-    "regulatory",
-    "pandemic",
-    "portfolio",
-    "sponsor",
-    "adverse",
-)
-_FUZZY_KNOWN = frozenset(_FUZZY_KEYWORDS) | {"tonicity", "adverts"}
-
-
-@lru_cache(maxsize=1 << 16)
-def _correct(token: str) -> str:
-    """A deterministic typo fix for one token: difflib ratio ≥ 0.85 to a long key word with the
-    same first letter and a length within two (typos rarely change either; the check also keeps
-    texts full of unfamiliar words fast)."""
-    if len(token) < 7 or token in _FUZZY_KNOWN or not token.isalpha():
-        return token
-    candidates = [
-        word for word in _FUZZY_KEYWORDS if word[0] == token[0] and abs(len(word) - len(token)) <= 2
-    ]
-    close = difflib.get_close_matches(token, candidates, n=1, cutoff=0.85)
-    return close[0] if close else token
 
 
 def tokenize(text: str) -> list[str]:
@@ -1132,7 +1146,7 @@ class RuleClassifier:
         if _NON_ALNUM.sub(" ", raw.casefold()).strip() in _PLACEHOLDERS:
             return _no_context("no reason given (empty or placeholder text)")
         shown = tokenize(raw)
-        tokens = [_correct(token) for token in shown]
+        tokens = [correct(token) for token in shown]
         joined = " ".join(tokens)
         starts: list[int] = []
         offset = 0
@@ -1144,13 +1158,18 @@ class RuleClassifier:
         taken = [False] * len(tokens)
         strong = _claim(hits, taken, weak=False)
         consumed = {i for hit in strong for i in range(hit.start, hit.end)}
-        counted, negated, mentioned = _split_negated(tokens, shown, strong, consumed, post)
+        denied: set[int] = set()
+        counted, negated, mentioned = _split_negated(tokens, shown, strong, consumed, post, denied)
         if not counted:
             weak = _claim(hits, taken, weak=True)
             consumed |= {i for hit in weak for i in range(hit.start, hit.end)}
-            counted, weak_negated, _ = _split_negated(tokens, shown, weak, consumed, post)
+            counted, weak_negated, _ = _split_negated(tokens, shown, weak, consumed, post, denied)
             negated += weak_negated
-        return _result(counted, negated, mentioned)
+        # Words a shield claimed or a denial covered are no reason for the stances to read.
+        unread = {i for hit in hits if not hit.rule.category for i in range(hit.start, hit.end)}
+        unread |= denied
+        rest = [token for i, token in enumerate(tokens) if i not in unread]
+        return _result(counted, negated, mentioned, rest)
 
     def _hits(self, joined: str, starts: Sequence[int]) -> list[_Hit]:
         hits: list[_Hit] = []
@@ -1184,9 +1203,11 @@ def _split_negated(
     hits: Sequence[_Hit],
     consumed: set[int],
     post: Sequence[_PostNegation],
+    denied: set[int],
 ) -> tuple[list[RuleMatch], list[RuleMatch], list[RuleMatch]]:
     """Counted, negated and merely mentioned matches; `shown` are the tokens before typo
-    correction. A cue before the match is looked for first, then a predicate after it."""
+    correction. A cue before the match is looked for first, then a predicate after it. The
+    tokens of negated matches are added to `denied`."""
     counted: list[RuleMatch] = []
     negated: list[RuleMatch] = []
     mentioned: list[RuleMatch] = []
@@ -1202,6 +1223,7 @@ def _split_negated(
             if cue is None:
                 cue = _post_negation_cue(tokens, hit.start, hit.end, consumed, concern, post)
         if cue is not None:
+            denied.update(range(hit.start, hit.end))
             negated.append(
                 RuleMatch(rule=hit.rule.id, category=category, text=words, negated_by=shown[cue])
             )
@@ -1213,7 +1235,10 @@ def _split_negated(
 
 
 def _result(
-    counted: list[RuleMatch], negated: list[RuleMatch], mentioned: Sequence[RuleMatch] = ()
+    counted: list[RuleMatch],
+    negated: list[RuleMatch],
+    mentioned: Sequence[RuleMatch],
+    tokens: Sequence[str],
 ) -> StopClassification:
     ignored = "".join(
         f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'
@@ -1221,20 +1246,56 @@ def _result(
     ) + "".join(
         f'; ignored "{m.text}" ({m.rule}: a mention that states no direction)' for m in mentioned
     )
+    if not counted and mentioned:
+        stance = UNDIRECTED_EFFICACY
+        words = "; ".join(f'"{m.text}"' for m in mentioned)
+        return StopClassification(
+            archetype="efficacy",
+            categories=["Negative"],
+            explanation=f"efficacy (stance {stance.rule}): {words}; {stance.why}{ignored}",
+            negated=negated,
+            confidence=stance.confidence,
+            decided_by=stance.rule,
+        )
     if not counted:
-        verb = "counted" if mentioned else "matched"
-        reason = f"no rule {verb}, so the text gives no interpretable reason" + ignored
-        return _no_context(reason, negated)
+        if states_no_reason(tokens):
+            return _no_context(
+                "the text gives no reason (a status, a hold or a placeholder)" + ignored, negated
+            )
+        return StopClassification(
+            archetype="operational",
+            categories=["No_Context"],
+            explanation=(
+                f"operational (stance {UNNAMED_REASON.rule}): no rule matched, but the text states"
+                f" a reason; {UNNAMED_REASON.why}{ignored}"
+            ),
+            negated=negated,
+            confidence=UNNAMED_REASON.confidence,
+            decided_by=UNNAMED_REASON.rule,
+        )
     categories = sorted({m.category for m in counted}, key=_CATEGORY_RANK.__getitem__)
-    archetype = archetype_for(categories)
-    lead = next(c for c in categories if CATEGORY_ARCHETYPE[c] == archetype)
     found = "; ".join(f'{m.category} by {m.rule} "{m.text}"' for m in counted)
+    archetype = archetype_for(categories)
+    if archetype == "unknown" and "Interim_Analysis" in categories and not is_pause(tokens):
+        stance = UNDIRECTED_INTERIM_STOP
+        return StopClassification(
+            archetype="efficacy",
+            categories=categories,
+            explanation=f"efficacy (stance {stance.rule}): {found}; {stance.why}{ignored}",
+            matched=counted,
+            negated=negated,
+            confidence=stance.confidence,
+            decided_by=stance.rule,
+        )
+    lead = next(c for c in categories if CATEGORY_ARCHETYPE[c] == archetype)
+    deciding = next(m for m in counted if m.category == lead)
     return StopClassification(
         archetype=archetype,
         categories=categories,
         explanation=f"{archetype} (from {lead}): {found}{ignored}",
         matched=counted,
         negated=negated,
+        decided_by=deciding.rule,
     )
 
 
@@ -1244,6 +1305,7 @@ def _no_context(reason: str, negated: list[RuleMatch] | None = None) -> StopClas
         categories=["No_Context"],
         explanation=f"unknown (No_Context): {reason}",
         negated=negated or [],
+        decided_by="no_reason",
     )
 
 
