@@ -63,6 +63,7 @@ from drafter.rulebook import (
     is_non_failure,
 )
 from drafter.stop_stance import (
+    INTERIM_PAUSE,
     UNDIRECTED_EFFICACY,
     UNDIRECTED_INTERIM_STOP,
     UNNAMED_REASON,
@@ -1276,12 +1277,16 @@ def _result(
     categories = sorted({m.category for m in counted}, key=_CATEGORY_RANK.__getitem__)
     found = "; ".join(f'{m.category} by {m.rule} "{m.text}"' for m in counted)
     archetype = archetype_for(categories)
-    if archetype == "unknown" and "Interim_Analysis" in categories and not is_pause(tokens):
-        stance = UNDIRECTED_INTERIM_STOP
+    if archetype == "unknown" and "Interim_Analysis" in categories:
+        stance, archetype = (
+            (INTERIM_PAUSE, "operational")
+            if is_pause(tokens)
+            else (UNDIRECTED_INTERIM_STOP, "efficacy")
+        )
         return StopClassification(
-            archetype="efficacy",
+            archetype=archetype,
             categories=categories,
-            explanation=f"efficacy (stance {stance.rule}): {found}; {stance.why}{ignored}",
+            explanation=f"{archetype} (stance {stance.rule}): {found}; {stance.why}{ignored}",
             matched=counted,
             negated=negated,
             confidence=stance.confidence,

@@ -37,6 +37,7 @@ from drafter.rulebook import (
     Category,
     archetype_for,
 )
+from drafter.stop_stance import STANCES
 
 CASES_FILE = Path(__file__).parent / "data" / "classify_cases.jsonl"
 CASES: list[dict[str, Any]] = [
@@ -393,9 +394,10 @@ def test_what_follows_no_efficacy_decides(text: str, negative: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "archetype", "categories"),
     [
-        # Bare "efficacy" names no direction; a negative context does.
-        ("Efficacy", "unknown", ["No_Context"]),
-        ("Terminated for efficacy", "unknown", ["No_Context"]),
+        # Bare "efficacy" names no direction: read as efficacy by a low-confidence stance (a
+        # stop for benefit says so); a negative context decides by a rule.
+        ("Efficacy", "efficacy", ["Negative"]),
+        ("Terminated for efficacy", "efficacy", ["Negative"]),
         ("Efficacy; sponsor decision", "operational", ["Business_Administrative"]),
         ("Efficacy concerns", "efficacy", ["Negative"]),
         ("Efficacy was insufficient", "efficacy", ["Negative"]),
@@ -416,10 +418,12 @@ def test_efficacy_needs_a_negative_context(
     assert (result.archetype, result.categories) == (archetype, categories)
 
 
-def test_bare_efficacy_is_reported_as_a_mention() -> None:
+def test_bare_efficacy_is_read_by_a_stance_not_a_rule() -> None:
     result = classify_stop_reason("Efficacy")
     assert result.matched == [] and result.negated == []
-    assert "efficacy.mention" in result.explanation
+    assert result.decided_by == "efficacy.undirected" and result.confidence < 0.9
+    assert "efficacy.undirected" in result.explanation and '"efficacy"' in result.explanation
+    assert classify_stop_reason("Efficacy concerns").confidence == 1.0
 
 
 @pytest.mark.parametrize(
@@ -579,10 +583,51 @@ def test_placeholders_are_no_context(text: str | None) -> None:
     assert result.explanation
 
 
-def test_unmatched_text_is_no_context_and_says_so() -> None:
-    result = classify_stop_reason("The moon was full")
-    assert (result.archetype, result.categories) == ("unknown", ["No_Context"])
+def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
+    result = classify_stop_reason("Changes to cardiac surgery program")
+    assert (result.archetype, result.categories) == ("operational", ["No_Context"])
+    assert result.decided_by == "default.stated_reason" and result.confidence < 0.9
     assert "no rule matched" in result.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Temporary on hold.",
+        "The study was never started",
+        "Study halted prematurely",
+        "Other",
+        "Recruitment has been suspended and will not resume",
+        "Not related to safety",
+        "Terminated 2021-03-04",
+    ],
+)
+def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories, result.decided_by) == (
+        "unknown",
+        ["No_Context"],
+        "no_reason",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "archetype"),
+    [
+        ("Terminated after the interim analysis", "efficacy"),
+        ("Study was stopped on the recommendation of the DSMB", "efficacy"),
+        ("Enrollment on hold pending the interim analysis", "operational"),
+        ("Scheduled interim monitoring", "operational"),
+    ],
+)
+def test_an_undirected_interim_stop_is_efficacy_but_a_pause_is_not(
+    text: str, archetype: str
+) -> None:
+    result = classify_stop_reason(text)
+    assert result.archetype == archetype
+    assert "Interim_Analysis" in result.categories
+    stance = "interim.undirected_stop" if archetype == "efficacy" else "interim.pause"
+    assert result.decided_by == stance and result.confidence < 0.9
 
 
 # --- output model and interface ---------------------------------------------------------------
@@ -648,7 +693,11 @@ def _check_valid(result: StopClassification) -> None:
     assert result.categories, "never empty: No_Context when nothing matched"
     assert len(set(result.categories)) == len(result.categories)
     assert result.categories == sorted(result.categories, key=CATEGORIES.index)
-    assert result.archetype == archetype_for(result.categories)
+    if result.decided_by in STANCES:  # a stance decides only where the categories give no direction
+        assert archetype_for(result.categories) in {"unknown", result.archetype}
+        assert result.confidence < 1.0
+    else:
+        assert result.archetype == archetype_for(result.categories)
     assert result.explanation and "\n" not in result.explanation
 
 
