@@ -250,8 +250,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         # Futility of the operation, not of the drug: "operational futility", "futility of
         # recruitment" (the guide's futility-vs-low-power rule).
-        "shield.operational_futility",
-        None,
+        "logistics.operational_futility",
+        "Logistics_Resources",
         rf"\b(?:operational|{_ENROLMENT}|feasibility|logistic(?:al|s)?) futil(?:e|ity)\b"
         rf"|\bfutil(?:e|ity) (?:of|in|for) (?:the )?(?:{_ENROLMENT}|{_ENROL_VERB}|accrual"
         r"|feasibility)\b",
@@ -259,8 +259,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         # The pandemic's risk to participants is not the drug's safety: "safety concerns
         # surrounding COVID-19", "the safety risk of the COVID 19 virus".
-        "shield.pandemic_safety",
-        None,
+        "covid.pandemic_safety",
+        "Covid19",
         r"\b(?:safety|health) (?:\w+ ){0,3}?(?:surrounding|of|from|due to|related to|regarding"
         r"|during|with|amid) (?:the )?(?:covid\w*|coronavirus|pandemic|sars|sars cov 2|virus)\b",
     ),
