@@ -728,6 +728,15 @@ def test_speed_guards_never_change_an_answer(case: dict[str, Any]) -> None:
     assert _UNGUARDED.classify(case["text"]) == classify_stop_reason(case["text"])
 
 
+def test_speed_guards_never_change_an_answer_on_real_texts() -> None:
+    """The 800 real texts of the development set, read with and without the guards."""
+    path = Path(__file__).parent / "data" / "stop-reasons" / "sample.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) == 800
+    changed = [t for t in texts if _UNGUARDED.classify(t) != classify_stop_reason(t)]
+    assert changed == []
+
+
 @given(st.lists(st.sampled_from(_VOCABULARY + _GUARD_WORDS), min_size=1, max_size=14).map(" ".join))
 def test_speed_guards_never_change_an_answer_on_phrases(text: str) -> None:
     assert _UNGUARDED.classify(text) == classify_stop_reason(text)
