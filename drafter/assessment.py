@@ -567,6 +567,17 @@ def assess(
     return updated
 
 
+def _archetype_derivation(rules: str, classification: StopClassification) -> str:
+    """How the archetype was reached: a rule naming the reason, or one of the classifier's
+    low-confidence stances (drafter.stop_stance), which an editor should confirm."""
+    if classification.confidence < 1.0:
+        return (
+            f"{rules}: stance {classification.decided_by} (confidence"
+            f" {classification.confidence:.2f}; an editor should confirm)"
+        )
+    return f"{rules}: the most severe archetype of the categories the text states"
+
+
 def _classification_facts(
     nct: str, classification: StopClassification, why: Fact | None
 ) -> list[Fact]:
@@ -581,7 +592,7 @@ def _classification_facts(
             "Stop archetype",
             classification.archetype,
             inputs,
-            f"{rules}: the most severe archetype of the categories the text states",
+            _archetype_derivation(rules, classification),
             note=classification.explanation,
         )
     ]

@@ -821,3 +821,12 @@ def test_cli_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "cannot read" in capsys.readouterr().err
     assert main(["classify", "--file", str(tmp_path), "--json"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_stance_is_named_in_the_archetype_fact_of_a_draft() -> None:
+    from drafter.assessment import _archetype_derivation
+
+    stance = _archetype_derivation("rules", classify_stop_reason("Stopped after interim analysis"))
+    assert "interim.undirected_stop" in stance and "editor should confirm" in stance
+    rule = _archetype_derivation("rules", classify_stop_reason("Slow accrual"))
+    assert "stance" not in rule
