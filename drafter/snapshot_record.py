@@ -79,10 +79,10 @@ def record_trial(
         except DrafterError as error:
             raise RecordFailed(str(error), error) from None
     if client.failures:
-        request, error = client.failures[0]
+        first = client.failures[0][1]
         more = len(client.failures) - 1
         also = f" (and {more} more failed request{'s' * (more > 1)})" if more else ""
-        raise RecordFailed(f"{error}{also}", error)
+        raise RecordFailed(f"{first}{also}", first)
     unique: dict[str, RecordedAnswer] = {}
     for request, response in answers:
         unique.setdefault(

@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 def _record(settings: Settings, nct_ids: list[str], as_json: bool) -> int:
     results: list[dict[str, object]] = []
     failures: list[RecordFailed] = []
-    with RecordingClient(settings) as client, open_store(settings) as store:
+    client = RecordingClient(settings)
+    with client, open_store(settings) as store:
         for nct_id in nct_ids:
             try:
                 with client.deadline(settings.command_deadline, DEADLINE):
