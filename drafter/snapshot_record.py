@@ -75,7 +75,7 @@ def record_trial(
     with client.recording() as answers:
         try:
             evidence = build_bundle(client, EvidenceQuery(nct_id=nct_id, as_of=as_of))
-            assess(evidence, store)
+            assess(evidence, store, client=client)
         except DrafterError as error:
             raise RecordFailed(str(error), error) from None
     if client.failures:

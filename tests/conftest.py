@@ -87,11 +87,13 @@ def bundle_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Bundl
         if nct_id not in built:
             tmp = tmp_path_factory.mktemp(f"bundle-{nct_id}")
             settings = fast_settings(tmp, offline=True)
-            with HttpClient(settings) as client:
+            with (
+                HttpClient(settings) as client,
+                ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store,
+            ):
                 query = EvidenceQuery(nct_id=nct_id, as_of=date(2026, 5, 20))
                 evidence = build_bundle(client, query)
-            with ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store:
-                built[nct_id] = assess(evidence, store)
+                built[nct_id] = assess(evidence, store, client=client)
         return built[nct_id]
 
     return build

@@ -43,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
     query = EvidenceQuery(
         nct_id=nct_id, as_of=today_or(args.as_of), target=args.target, disease=args.disease
     )
-    with HttpClient(settings) as client, client.deadline(settings.command_deadline, DEADLINE):
-        evidence = build_bundle(client, query)
-    with open_store(settings) as store:
-        bundle = assess(evidence, store)
+    with HttpClient(settings) as client, open_store(settings) as store:
+        with client.deadline(settings.command_deadline, DEADLINE):
+            evidence = build_bundle(client, query)
+        bundle = assess(evidence, store, client=client)
     if args.json:
         write_json(bundle.model_dump(mode="json"))
     else:

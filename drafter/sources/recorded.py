@@ -79,10 +79,19 @@ def recording_path(root: Path, nct_id: str) -> Path:
 
 
 def recording_files(root: Path) -> list[Path]:
-    """The recording files in `root`, by name (a missing directory holds none)."""
+    """The recording files in `root`, by name (a missing directory holds none; one that
+    cannot be read is told once and holds none: recorded trials are an addition, offline
+    work without them goes on)."""
     try:
         return sorted(p for p in root.iterdir() if RECORDING_FILE.match(p.name) and p.is_file())
     except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as error:
+        log.warning(
+            "drafter: warning: recorded trials in %s cannot be read (%s); continuing without them",
+            root,
+            error.strerror or error,
+        )
         return []
 
 
