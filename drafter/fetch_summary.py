@@ -209,7 +209,7 @@ def _entities(bundle: Bundle, out: _Lines) -> None:
         )
     else:
         out.text("not resolved")
-    out.heading("Disease (Open Targets)", _disease_url(bundle))
+    out.heading("Disease", _disease_url(bundle))
     if disease is not None:
         out.text(
             f"{disease.name} · {disease.ontology_id or 'no ontology id'} · "
