@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +32,8 @@ from drafter.bundle import (
 from drafter.claim_files import claim_record
 from drafter.claims import ClaimsStore
 from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
+from drafter.evidence.pipeline import PairEvidence
+from drafter.evidence.related import RelatedPairs
 from drafter.facts import (
     Fact,
     FactKind,
@@ -49,6 +51,7 @@ from drafter.facts import (
 from drafter.models import Claim, Gap, fold_text
 from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
 from drafter.prose import phase_text
+from drafter.sources.http import HttpClient
 
 CLAIMS_SOURCE = "drafter claims table"
 PARAMETERS_SOURCE = "drafter MRS parameters"
@@ -210,24 +213,9 @@ def score_pair(
 ) -> PairScore:
     """The MRS of the pair and its facts. `evidence` holds the source facts it reads (the
     association score, the drugs on the target); their ids become `derived_from`."""
-    target_names = [n for n in (target.symbol, target.ensembl_id) if n]
-    disease_names = [
-        n for n in dict.fromkeys((disease.name, disease.ontology_id, disease.query)) if n
-    ]
-    claims = as_evidence(store.for_pair_names(target_names, disease_names))
-    target_drugs = [
-        ProgramRef(name=name, chembl_id=chembl_id)
-        for name, chembl_id in store.drugs_for_targets(target_names)
-    ]
-    refs = None
-    if programs is not None:
-        refs = [
-            ProgramRef(chembl_id=p.chembl_id, name=p.name or p.chembl_id or "unnamed")
-            for p in programs
-        ]
-    result = compute_mrs(
-        claims, association.score if association else None, refs, as_of, target_drugs=target_drugs
-    )
+    inputs = pair_inputs(store, target, disease)
+    target_names, disease_names, claims = inputs.target_names, inputs.disease_names, inputs.claims
+    result = inputs.compute(association, programs, as_of)
     target_name = target.symbol or target.ensembl_id or "?"
     summary = summarize(result, target_name, disease.name)
     pair = pair_entity(target.ensembl_id or target_name, disease.query)
@@ -266,6 +254,62 @@ def score_pair(
         facts=list(facts),
         gaps=conflict_gaps(facts),
     )
+
+
+@dataclass(frozen=True)
+class PairInputs:
+    """What the claims table holds for a pair known under several names (symbol and Ensembl
+    id; disease name, ontology id and the name asked for)."""
+
+    target_names: list[str]
+    disease_names: list[str]
+    claims: list[Claim]
+    target_drugs: list[ProgramRef]
+
+    def compute(
+        self,
+        association: AssociationRecord | None,
+        programs: Sequence[TargetProgram] | None,
+        as_of: date,
+    ) -> MrsResult:
+        refs = None
+        if programs is not None:
+            refs = [
+                ProgramRef(chembl_id=p.chembl_id, name=p.name or p.chembl_id or "unnamed")
+                for p in programs
+            ]
+        score = association.score if association else None
+        return compute_mrs(self.claims, score, refs, as_of, target_drugs=self.target_drugs)
+
+
+def pair_inputs(store: ClaimsStore, target: TargetRecord, disease: DiseaseRecord) -> PairInputs:
+    target_names = [n for n in (target.symbol, target.ensembl_id) if n]
+    disease_names = [
+        n for n in dict.fromkeys((disease.name, disease.ontology_id, disease.query)) if n
+    ]
+    return PairInputs(
+        target_names,
+        disease_names,
+        as_evidence(store.for_pair_names(target_names, disease_names)),
+        [
+            ProgramRef(name=name, chembl_id=chembl_id)
+            for name, chembl_id in store.drugs_for_targets(target_names)
+        ],
+    )
+
+
+def source_inputs(
+    evidence: Mapping[str, Fact], target: TargetRecord, pair: str
+) -> tuple[list[Fact], list[Fact]]:
+    """The association score fact of the pair and the Open Targets program id facts of the
+    target, where the evidence holds them."""
+    ensembl = target.ensembl_id
+    if not ensembl:
+        return [], []
+    association = evidence.get(fact_id("opentargets", pair, "association_score"))
+    prefix = fact_id("opentargets", ensembl, "clinical_programs") + "."
+    programs = [f for i, f in evidence.items() if i.startswith(prefix) and i.endswith(".chembl_id")]
+    return ([association] if association else []), programs
 
 
 @dataclass
@@ -335,15 +379,7 @@ class _ScoreFacts:
 
     def source_inputs(self) -> tuple[list[Fact], list[Fact]]:
         """The association score fact and the Open Targets program id facts, if fetched."""
-        ensembl = self.target.ensembl_id
-        if not ensembl:
-            return [], []
-        association = self.evidence.get(fact_id("opentargets", self.pair, "association_score"))
-        prefix = fact_id("opentargets", ensembl, "clinical_programs") + "."
-        programs = [
-            f for i, f in self.evidence.items() if i.startswith(prefix) and i.endswith(".chembl_id")
-        ]
-        return ([association] if association else []), programs
+        return source_inputs(self.evidence, self.target, self.pair)
 
     def build(self) -> list[Fact]:
         result = self.result
@@ -504,9 +540,15 @@ def _value(facts: dict[str, Fact], name: str) -> FactValue | None:
 
 
 def assess(
-    bundle: Bundle, store: ClaimsStore, classifier: StopReasonClassifier | None = None
+    bundle: Bundle,
+    store: ClaimsStore,
+    classifier: StopReasonClassifier | None = None,
+    *,
+    client: HttpClient | None = None,
 ) -> Bundle:
-    """The bundle with what drafter computes from it: classification, MRS, related claims."""
+    """The bundle with what drafter computes from it: classification, MRS, related claims.
+    With a `client`, each related claim's own pair is looked up (live, cached or recorded) and
+    scored; without one, or where its evidence cannot be had, the claim says why it is not."""
     facts = FactSet(bundle.facts)
     gaps = list(bundle.gaps)
     classification = (classifier.classify if classifier else classify_stop_reason)(
@@ -536,9 +578,14 @@ def assess(
             date.fromisoformat(bundle.as_of),
             bundle.facts,
         )
-    related = _related(store, bundle, classification, score)
+    related = _related(store, bundle, classification, score, RelatedPairs(client))
     bodies = dict(bundle._bodies)
     sources = list(bundle.sources)
+    known = {s.id for s in sources}
+    for record in related.sources:
+        if record.id not in known:
+            known.add(record.id)
+            sources.append(record)
     for fact in [*(score.facts if score else []), *related.facts]:
         facts.add(fact)
     records: list[tuple[SourceRecord, dict[str, Any]]] = []
@@ -631,6 +678,7 @@ class _Related:
     claims: list[Claim]
     facts: list[Fact]
     record: SourceRecord
+    sources: list[SourceRecord]  # the answers the related pairs' scores read
 
 
 def _related(
@@ -638,6 +686,7 @@ def _related(
     bundle: Bundle,
     classification: StopClassification,
     score: PairScore | None,
+    pairs: RelatedPairs,
 ) -> _Related:
     """Claims on the same target (other indications), in the same indication (other targets)
     and of the same failure type (elsewhere), newest first; the pair's own claims are the
@@ -683,6 +732,7 @@ def _related(
     body = claims_record_body(claims, related.totals)
     record = claims_source_record(query, body)
     facts: list[Fact] = []
+    sources: list[SourceRecord] = []
     for group, members in shown.items():
         description = RELATED_GROUPS[group]
         if group == "same_failure_type":
@@ -715,32 +765,45 @@ def _related(
                 cited.values(),
                 f"{description}, newest first",
             )
-            field_name = f"{group}.{i}.mrs_upper_bound"
-            facts += [named, _related_score(store, claim, named, as_of, bundle.nct_id, field_name)]
-    return _Related(related, body, claims, facts, record)
+            facts.append(named)
+            pair_found = pairs.lookup(claim.target_symbol, claim.disease_name)
+            if isinstance(pair_found, str):
+                related.not_scored[claim.key] = pair_found
+                continue
+            facts += pair_found.facts
+            sources += [s for s in pair_found.sources if s not in sources]
+            field_name = f"{group}.{i}.mrs"
+            facts.append(_related_score(store, pair_found, named, as_of, bundle.nct_id, field_name))
+    return _Related(related, body, claims, facts, record, sources)
 
 
 def _related_score(
-    store: ClaimsStore, claim: Claim, named: Fact, as_of: date, nct_id: str, field_name: str
+    store: ClaimsStore,
+    evidence: PairEvidence,
+    named: Fact,
+    as_of: date,
+    nct_id: str,
+    field_name: str,
 ) -> Fact:
-    """The MRS of a related claim's own pair, from the claims table alone: its association
-    score is not looked up, so s counts as 0 and the genetic deficit at its maximum, which
-    makes this an upper bound (said in the formula and rendered as such)."""
-    pair = as_evidence(store.for_pair(claim.target_symbol, claim.disease_name))
-    drugs = [
-        ProgramRef(name=n, chembl_id=c) for n, c in store.drugs_for_target(claim.target_symbol)
-    ]
-    result = compute_mrs(pair, None, None, as_of, target_drugs=drugs)
+    """The MRS of a related claim's own pair, as `drafter mrs` computes it: the claims table
+    for the pair and the association score and programs its evidence holds."""
+    target, disease = evidence.target, evidence.disease
+    result = pair_inputs(store, target, disease).compute(
+        evidence.association, evidence.target_programs, as_of
+    )
+    pair = pair_entity(target.ensembl_id or target.symbol or "?", disease.query)
+    association, programs = source_inputs({f.id: f for f in evidence.facts}, target, pair)
     return computed_fact(
         "related",
         nct_id,
         field_name,
         "score",
-        "MRS of the related claim's pair, at most (association score not looked up)",
+        "MRS of the related claim's pair",
         result.total,
-        [named],
-        "MRS v1 over the claims table for the claim's target and indication, with the "
-        "association score not looked up (s = 0): an upper bound",
+        [named, *association, *programs],
+        "MRS v1 over the claims table for the claim's target and indication, with the Open "
+        "Targets association score of the pair (0 where Open Targets lists none) and the "
+        "clinical-stage programs on the target",
         unit="points",
     )
 

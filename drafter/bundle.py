@@ -141,6 +141,11 @@ class RelatedClaims(BaseModel):
     same_indication: list[str] = Field(default_factory=list)
     same_failure_type: list[str] = Field(default_factory=list)
     totals: dict[str, int] = Field(default_factory=dict)
+    not_scored: dict[str, str] = Field(
+        default_factory=dict,
+        description="claim key → why its pair's MRS is not shown (e.g. not scored offline: "
+        "evidence not recorded)",
+    )
 
 
 class PairScore(FactTable):

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "verify": "Check every number, date, id, quote and name of a draft against its sources.",
     "diff": "Compare two drafts or two evidence bundles, or a draft with its sources now.",
     "batch": "Draft every trial stopped since a date (or listed in a file), resumably.",
+    "record": "Record the upstream answers a draft of a trial needs, for offline work.",
 }
 
 

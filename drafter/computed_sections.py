@@ -88,7 +88,8 @@ def related_groups(bundle: Bundle) -> list[RelatedGroup]:
                     event_date=event.value if event else None,
                     status=claim.status,
                     fact=named,
-                    mrs_upper_bound=_int(bundle.fact_value(f"{named}.mrs_upper_bound")),
+                    mrs=_int(bundle.fact_value(f"{named}.mrs")),
+                    mrs_note=assessment.related.not_scored.get(claim.key),
                 )
             )
         groups.append(

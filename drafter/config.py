@@ -24,6 +24,7 @@ ENVIRONMENT: dict[str, str] = {
     "DRAFTER_DB": "db_path",
     "DRAFTER_CACHE_DIR": "cache_dir",
     "DRAFTER_SNAPSHOT_DIR": "snapshot_dir",
+    "DRAFTER_RECORDED_DIR": "recorded_dir",
     "DRAFTER_CACHE_TTL": "cache_ttl_seconds",
     "DRAFTER_CTGOV_URL": "ctgov_url",
     "DRAFTER_OPENTARGETS_URL": "opentargets_url",
@@ -67,6 +68,10 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
     snapshot_dir: Path | None = Field(
         default=None, description="offline answers; None: the snapshot bundled with drafter"
+    )
+    recorded_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "recorded",
+        description="trials recorded by `drafter record`, read offline after the snapshot",
     )
     cache_ttl_seconds: float = Field(default=7 * 24 * 3600.0, ge=0)
 

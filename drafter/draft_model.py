@@ -106,8 +106,12 @@ class RelatedClaim(BaseModel):
     event_date: str | None
     status: str
     fact: str = Field(description="the related: fact naming this claim")
-    mrs_upper_bound: int | None = Field(
-        default=None, description="its pair's MRS with the association score not looked up"
+    mrs: int | None = Field(
+        default=None, description="its pair's MRS, where its pair's evidence was looked up"
+    )
+    mrs_note: str | None = Field(
+        default=None,
+        description="why no MRS is shown (e.g. not scored offline: evidence not recorded)",
     )
 
 

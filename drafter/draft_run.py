@@ -176,7 +176,7 @@ def draft_one(
     folder = out_dir / query.nct_id
     try:
         with _stage("claims"):
-            bundle = assess(filing.evidence, store)
+            bundle = assess(filing.evidence, store, client=client)
         if unchanged is not None and unchanged(bundle):
             return None
         with _stage("draft"), budgets.within(settings.model_deadline, "drafting deadline"):

@@ -32,6 +32,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "DRAFTER_DB",
         "DRAFTER_CACHE_DIR",
         "DRAFTER_SNAPSHOT_DIR",
+        "DRAFTER_RECORDED_DIR",
         "DRAFTER_CTGOV_URL",
         "DRAFTER_OPENTARGETS_URL",
         "DRAFTER_CHEMBL_URL",
@@ -55,6 +56,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("DRAFTER_CONFIG", str(empty_config))
     monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("DRAFTER_DB", str(tmp_path / "claims.sqlite3"))
+    monkeypatch.setenv("DRAFTER_RECORDED_DIR", str(tmp_path / "recorded"))
     unreachable = "http://127.0.0.1:9"  # discard port: any accidental live call fails fast
     for name in ("CTGOV", "OPENTARGETS", "CHEMBL", "OPENFDA", "PUBMED"):
         monkeypatch.setenv(f"DRAFTER_{name}_URL", f"{unreachable}/{name.lower()}")
@@ -85,11 +87,13 @@ def bundle_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Bundl
         if nct_id not in built:
             tmp = tmp_path_factory.mktemp(f"bundle-{nct_id}")
             settings = fast_settings(tmp, offline=True)
-            with HttpClient(settings) as client:
+            with (
+                HttpClient(settings) as client,
+                ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store,
+            ):
                 query = EvidenceQuery(nct_id=nct_id, as_of=date(2026, 5, 20))
                 evidence = build_bundle(client, query)
-            with ClaimsStore(tmp / "claims.sqlite3", seed=bundled.SEED_CLAIMS) as store:
-                built[nct_id] = assess(evidence, store)
+                built[nct_id] = assess(evidence, store, client=client)
         return built[nct_id]
 
     return build

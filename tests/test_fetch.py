@@ -122,9 +122,9 @@ def test_offline_bundle_is_reproducible(capsys: pytest.CaptureFixture[str]) -> N
 def test_readable_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "fetch", NCT, "--offline")
     assert code == 0
-    assert "LILRA4 (ENSG00000239961)" in out
-    assert "Open Targets association score: 0.092" in out
-    assert "enrollment 72" in out
+    assert "LILRA4 · ENSG00000239961" in out
+    assert "overall score 0.092" in out
+    assert "enrollment  72 participants (actual)" in out
 
 
 def seed_trial_ids() -> list[str]:

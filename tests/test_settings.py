@@ -59,6 +59,7 @@ def test_user_settings_are_the_documented_ones() -> None:
         "db_path",
         "cache_dir",
         "snapshot_dir",
+        "recorded_dir",
         "cache_ttl_seconds",
         "ctgov_url",
         "opentargets_url",

@@ -20,7 +20,8 @@ def add_offline_flag(parser: argparse.ArgumentParser) -> None:
         "--offline",
         action="store_true",
         default=None,
-        help="serve only from the cache and the bundled snapshot (also DRAFTER_OFFLINE=1)",
+        help="serve only from the cache, the bundled snapshot and the trials recorded with "
+        "`drafter record` (also DRAFTER_OFFLINE=1)",
     )
 
 

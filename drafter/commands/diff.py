@@ -130,10 +130,10 @@ def _refetch(args: argparse.Namespace) -> int:
     same_trial(draft, saved, str(folder / "draft.json"), str(folder / "evidence.json"))
     settings = load_settings({"offline": args.offline, "db_path": args.db})
     query = original_query(saved, args.as_of or _day(saved.as_of, folder / "evidence.json"))
-    with HttpClient(settings) as client, client.deadline(settings.command_deadline, DEADLINE):
-        evidence = build_bundle(client, query)
-    with open_store(settings) as store:
-        fresh = assess(evidence, store)
+    with HttpClient(settings) as client, open_store(settings) as store:
+        with client.deadline(settings.command_deadline, DEADLINE):
+            evidence = build_bundle(client, query)
+        fresh = assess(evidence, store, client=client)
     report = refetch_report(draft, saved, fresh, label=str(folder), offline=settings.offline)
     _print(report, args.json)
     return EXIT_FINDINGS if report.stale_facts else EXIT_OK

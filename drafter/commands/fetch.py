@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import sys
 
 from drafter.assessment import assess
-from drafter.bundle import Bundle
 from drafter.claims import open_store
 from drafter.commands.common import (
     DEADLINE,
@@ -14,13 +16,12 @@ from drafter.commands.common import (
     non_blank,
     today_or,
     write_json,
-    write_stdout,
 )
 from drafter.config import load_settings
 from drafter.evidence import EvidenceQuery, build_bundle
+from drafter.fetch_summary import Style, summarise
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
-from drafter.terminal import one_line
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,69 +44,23 @@ def run(args: argparse.Namespace) -> int:
     query = EvidenceQuery(
         nct_id=nct_id, as_of=today_or(args.as_of), target=args.target, disease=args.disease
     )
-    with HttpClient(settings) as client, client.deadline(settings.command_deadline, DEADLINE):
-        evidence = build_bundle(client, query)
-    with open_store(settings) as store:
-        bundle = assess(evidence, store)
+    with HttpClient(settings) as client, open_store(settings) as store:
+        with client.deadline(settings.command_deadline, DEADLINE):
+            evidence = build_bundle(client, query)
+        bundle = assess(evidence, store, client=client)
     if args.json:
         write_json(bundle.model_dump(mode="json"))
     else:
-        write_stdout(summarise(bundle))
+        # every source value in it has been through one_line; only the summary's own colour
+        # codes (on a terminal, without NO_COLOR) are escape sequences
+        sys.stdout.write(summarise(bundle, terminal_style()))
+        sys.stdout.flush()
     return 0
 
 
-def summarise(bundle: Bundle) -> str:
-    """A few lines an editor can read at a glance; every value is also a Fact in --json.
-    Source text goes through `one_line`, so no value can break a line or the terminal."""
-    trial = bundle.trial
-    status = trial.status
-    design = trial.design
-    enrollment = design.enrollment_info
-    title = trial.protocol_section.identification_module.brief_title or ""
-    parts = (
-        status.overall_status or "status unknown",
-        "/".join(design.phases) or "phase unknown",
-        f"enrollment {enrollment.count}" if enrollment and enrollment.count else "",
-        f"sponsor {trial.lead_sponsor}" if trial.lead_sponsor else "",
-    )
-    lines = [f"{bundle.nct_id} — {title}", "  " + " · ".join(p for p in parts if p)]
-    if status.why_stopped:
-        lines.append(f'  why stopped: "{one_line(status.why_stopped)}"')
-    for drug in bundle.drugs:
-        molecule = (
-            f"{drug.chembl_id} ({drug.molecule_type or 'type unknown'}, "
-            f"max phase {drug.max_phase or 'unknown'})"
-            if drug.chembl_id
-            else "no ChEMBL molecule"
-        )
-        lines.append(f"  drug: {drug.intervention_name} → {molecule}")
-    if bundle.target:
-        target = bundle.target
-        lines.append(
-            f"  target: {target.symbol or '?'} ({target.ensembl_id or 'no Ensembl id'}), "
-            f"from {target.resolved_by}"
-        )
-    if bundle.disease:
-        disease = bundle.disease
-        lines.append(f"  disease: {disease.name} ({disease.ontology_id or 'no ontology id'})")
-    if bundle.association:
-        lines.append(f"  Open Targets association score: {bundle.association.score:.3f}")
-    if bundle.target_programs is not None:
-        names = ", ".join(p.name or p.chembl_id or "?" for p in bundle.target_programs)
-        lines.append(f"  clinical programs on target: {len(bundle.target_programs)} ({names})")
-    if bundle.safety is not None:
-        lines.append(f"  FAERS reports: {bundle.safety.total_reports}")
-    if bundle.assessment is not None:
-        stop = bundle.assessment.classification
-        lines.append(f"  stop classification: {stop.archetype} ({', '.join(stop.categories)})")
-        if bundle.assessment.mrs is not None:
-            score = bundle.assessment.mrs
-            lines.append(f"  {score.summary.headline}, as of {score.result.as_of.isoformat()}")
-    origins = sorted({s.origin for s in bundle.sources})
-    lines.append(
-        f"  {len(bundle.facts)} facts · {len(bundle.gaps)} gaps · "
-        f"{len(bundle.sources)} sources ({', '.join(origins)})"
-    )
-    lines += [f"  gap — {gap.step}: {gap.reason}" for gap in bundle.gaps]
-    # every line is one line: a value holding a newline or an escape cannot forge another
-    return "\n".join("  " * (line.startswith("  ")) + one_line(line) for line in lines) + "\n"
+def terminal_style() -> Style:
+    """The terminal's width (COLUMNS, else the terminal's, else 100), and colour only on a
+    terminal and never with NO_COLOR set (https://no-color.org)."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return Style(width=width, colour=colour)

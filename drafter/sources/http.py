@@ -49,6 +49,7 @@ from drafter.sources.api import SOURCE_NAMES, ApiRequest, ApiResponse
 from drafter.sources.cache import ResponseCache
 from drafter.sources.deadline import Deadline
 from drafter.sources.ratelimit import RateLimiter
+from drafter.sources.recorded import RecordedSnapshot
 from drafter.sources.redact import mask, register_secrets
 from drafter.sources.snapshot import Snapshot
 
@@ -66,9 +67,10 @@ MAX_REDIRECTS = 5
 # Read size: small enough that a drip-fed body is checked against its deadline often.
 _CHUNK = 64 * 1024
 
-# Answers that parsed in the current fetch (per thread / task), so a bundle can list its sources.
-_RECORDER: ContextVar[list[tuple[ApiRequest, ApiResponse]] | None] = ContextVar(
-    "drafter_http_recorder", default=None
+# Answers that parsed in the current fetch (per thread / task), so a bundle can list its sources;
+# recorders nest (`drafter record` keeps every answer of a draft, whose bundle keeps its own).
+_RECORDER: ContextVar[tuple[list[tuple[ApiRequest, ApiResponse]], ...]] = ContextVar(
+    "drafter_http_recorder", default=()
 )
 
 
@@ -117,6 +119,7 @@ class HttpClient:
         )
         self._cache = ResponseCache(settings.cache_dir / "http-cache.sqlite3")
         self._snapshot = Snapshot(settings.snapshot_dir)
+        self._recorded = RecordedSnapshot(settings.recorded_dir)
         keys = [
             k.get_secret_value() for k in (settings.ncbi_api_key, settings.openfda_api_key) if k
         ]
@@ -170,9 +173,10 @@ class HttpClient:
 
     @contextmanager
     def recording(self) -> Iterator[list[tuple[ApiRequest, ApiResponse]]]:
-        """Collect every (request, answer) that parsed in this context, whatever its origin."""
+        """Collect every (request, answer) that parsed in this context, whatever its origin
+        (an enclosing recording collects them too)."""
         answers: list[tuple[ApiRequest, ApiResponse]] = []
-        token = _RECORDER.set(answers)
+        token = _RECORDER.set((*_RECORDER.get(), answers))
         try:
             yield answers
         finally:
@@ -189,8 +193,7 @@ class HttpClient:
         except DrafterError as error:
             failure = type(error)(mask(str(error)))
         else:
-            answers = _RECORDER.get()
-            if answers is not None:
+            for answers in _RECORDER.get():
                 answers.append((request, response))
             return value
         raise failure
@@ -215,11 +218,13 @@ class HttpClient:
     def _offline(
         self, request: ApiRequest, key: str, parse: Callable[[ApiResponse], T]
     ) -> tuple[T, ApiResponse]:
-        """The cached answer if it parses, else the snapshot's if it parses, else why not."""
+        """The cached answer if it parses, else the snapshot's, else the one recorded by
+        `drafter record`, else why not."""
         problem: MalformedResponse | None = None
         loaders: list[Callable[[], ApiResponse | None]] = [
             lambda: self._cache.get(key, max_age=None),
             lambda: self._snapshot.get(request, url=self.url_for(request)),
+            lambda: self._recorded.get(request),
         ]
         for load in loaders:
             candidate = load()
@@ -233,7 +238,7 @@ class HttpClient:
             raise problem
         raise OfflineMiss(
             f"offline: no cached or snapshot response for {request.describe()} "
-            f"({self._snapshot_name()})"
+            f"({self._snapshot_name()}; none recorded by drafter record)"
         )
 
     def _snapshot_name(self) -> str:
