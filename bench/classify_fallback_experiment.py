@@ -11,8 +11,8 @@ split is never read. Needs scikit-learn, which drafter does not depend on:
 
 Result on the 400 dev texts (2026-11-29): at every threshold from 0.4 to 0.7 the model overrules
 no unnamed-reason answer and one stance answer in all five folds together, and macro-F1 stays
-0.897 = rules alone, so the fallback was not shipped: the texts the rules miss have phrasings the 27 efficacy and 12 safety training
-texts do not contain.
+0.897 = rules alone, so the fallback was not shipped: the texts the rules miss have phrasings
+the 27 efficacy and 12 safety training texts do not contain.
 """
 
 from __future__ import annotations
