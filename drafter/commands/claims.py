@@ -123,13 +123,14 @@ def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
         raise BadInput("--json-claim must be a JSON object")
     data = {k: v for k, v in data.items() if k not in ("created", "updated")}  # store-owned
     problems = claim_problems(data)
-    if problems:  # every one, so the editor fixes them in one go
+    if len(problems) == 1:
+        raise BadInput(f"--json-claim: {problems[0]}")
+    if problems:  # every one, a line each, so the editor fixes them in one go
         for problem in problems:
             tell(f"--json-claim: {problem}")
-        count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
         raise BadInput(
-            f"--json-claim: {count}, nothing stored (`drafter claims add --help` lists the "
-            "fields and their values)"
+            f"--json-claim: {len(problems)} problems, nothing stored (`drafter claims add "
+            "--help` lists the fields and their values)"
         )
     claim = Claim.model_validate(data)
     existed = store.get(claim.key) is not None
