@@ -55,6 +55,8 @@ class Variables:
 
 @dataclass(frozen=True)
 class CommandHelp:
+    """What `drafter PATH --help` shows after the flags."""
+
     examples: tuple[Example, ...]
     exit_codes: Mapping[int, str]
     environment: tuple[Variables, ...]
@@ -124,7 +126,7 @@ _SOURCES_DOWN = "a source unavailable: network, offline snapshot miss, deadline 
 
 # --- the claim, as `claims add` takes it ------------------------------------------------------
 
-_CLAIM_MEANINGS: dict[str, str] = {
+CLAIM_MEANINGS: dict[str, str] = {
     "nct_id": "the trial; the claim's key when given",
     "drug": "the drug, as the trial or the report names it",
     "drug_chembl_id": "its ChEMBL id",
@@ -141,7 +143,7 @@ _CLAIM_MEANINGS: dict[str, str] = {
     "primary_completion": "the primary completion date",
     "event_date_override": "a program-level event without a trial stop (a partnership ended)",
     "headline": "the post-mortem's headline",
-    "status": "published claims need a source",
+    "status": "whether an editor has published it",
     "sources": "http(s) URLs a reviewer can open",
 }
 STORE_OWNED = ("created", "updated")  # set by the store; `claims add` ignores them
@@ -157,7 +159,8 @@ def claim_fields_guide() -> str:
         if name in STORE_OWNED:
             continue
         label = f"{name}{' *' if name in required else ''}"
-        lines += _field_lines(label, _CLAIM_MEANINGS[name], _allowed(name, spec))
+        meaning = CLAIM_MEANINGS.get(name, name)  # tests check every field has its meaning
+        lines += _field_lines(label, meaning, _allowed(name, spec))
     any_archetype = [c for c in CATEGORY_ARCHETYPE if allowed_archetypes(c) == ARCHETYPES]
     lines.append("rules:")
     lines += _wrapped(
