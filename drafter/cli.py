@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 
-from drafter import __version__
+from drafter import __version__, command_help
 from drafter.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, DrafterError
 from drafter.terminal import one_line, tell
 
@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "diff": "Compare two drafts or two evidence bundles, or a draft with its sources now.",
     "batch": "Draft every trial stopped since a date (or listed in a file), resumably.",
     "record": "Record the upstream answers a draft of a trial needs, for offline work.",
+    "config": "Show every setting in effect and where it came from; keys only as set / not set.",
 }
 
 
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="drafter", description=__doc__)
+    parser = _Parser(prog="drafter", description=command_help.ABOUT)
     parser.add_argument("--version", action="version", version=f"drafter {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, help_text in COMMANDS.items():
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(command_parser)
         command_parser.set_defaults(_run=module.run)
+    command_help.attach(parser, "")  # examples, exit codes, environment (drafter.command_help)
     return parser
 
 

@@ -4,10 +4,11 @@ command-line flags. Every base URL is a setting so tests point the real clients 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -17,8 +18,8 @@ from drafter.errors import BadInput, first_problem
 
 APP_NAME = "drafter"
 
-# Environment variable → setting name. The same names, lower-cased without the prefix, are the
-# keys of the config file (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`.
+# Environment variable → setting name. The setting names are the keys of the config file
+# (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`, `db_path = "claims.sqlite3"`.
 ENVIRONMENT: dict[str, str] = {
     "DRAFTER_OFFLINE": "offline",
     "DRAFTER_DB": "db_path",
@@ -180,6 +181,18 @@ class Settings(BaseModel):
         return urls[source].rstrip("/")
 
 
+# A setting named like a credential is a secret even if a later one is not typed SecretStr.
+_CREDENTIAL_NAME = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
+
+
+def is_secret(name: str) -> bool:
+    """Whether a setting's value must never be shown (only whether it is set): typed
+    SecretStr, or named like a credential."""
+    field = Settings.model_fields.get(name)
+    typed = field is not None and "SecretStr" in str(field.annotation)
+    return typed or bool(_CREDENTIAL_NAME.search(name))
+
+
 def config_file_path(environ: Mapping[str, str]) -> Path:
     explicit = environ.get("DRAFTER_CONFIG")
     if explicit:
@@ -187,36 +200,77 @@ def config_file_path(environ: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+# Where a setting's value came from, lowest priority first (`drafter config` shows it).
+Origin = Literal["default", "config file", "environment", "command line"]
+
+
+class EffectiveSettings(NamedTuple):
+    """The settings in effect, where each user setting came from, and the config file read."""
+
+    settings: Settings
+    origins: dict[str, Origin]
+    config_file: Path
+    config_file_origin: Origin  # "environment" when DRAFTER_CONFIG names it
+    config_file_found: bool
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Defaults ← config file ← environment ← overrides (command-line flags, non-None only)."""
+    return load_effective_settings(overrides, environ).settings
+
+
+def load_effective_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> EffectiveSettings:
+    """`load_settings`, keeping the layer each value came from: one loader, so what
+    `drafter config` reports is what every other command runs with."""
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
     path = config_file_path(env)
+    layers: list[tuple[Origin, dict[str, Any]]] = [
+        ("config file", _file_values(path, env)),
+        ("environment", _environment_values(env)),
+        ("command line", {k: v for k, v in (overrides or {}).items() if v is not None}),
+    ]
+    values: dict[str, Any] = {}
+    origins: dict[str, Origin] = dict.fromkeys(sorted(USER_SETTINGS), "default")
+    for origin, layer in layers:
+        values.update(layer)
+        origins.update(dict.fromkeys(layer, origin))
+    try:
+        settings = Settings(**values)
+    except ValidationError as error:
+        raise BadInput(f"invalid setting {first_problem(error)}") from error
+    named: Origin = "environment" if env.get("DRAFTER_CONFIG") else "default"
+    return EffectiveSettings(settings, origins, path, named, path.is_file())
+
+
+def _file_values(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     if env.get("DRAFTER_CONFIG") and not path.is_file():
         raise BadInput(f"config file {path} (DRAFTER_CONFIG) does not exist or is not a file")
-    if path.is_file():
-        try:
-            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise BadInput(f"config file {path}: {error}") from error
-        refused = sorted(set(values) - USER_SETTINGS)
-        if refused:
-            raise BadInput(
-                f"config file {path}: {refused[0]!r} is not a setting drafter reads from a "
-                f"config file (settings: {', '.join(sorted(USER_SETTINGS))})"
-            )
+    if not path.is_file():
+        return {}
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise BadInput(f"config file {path}: {error}") from error
+    refused = sorted(set(values) - USER_SETTINGS)
+    if refused:
+        raise BadInput(
+            f"config file {path}: {refused[0]!r} is not a setting drafter reads from a "
+            f"config file (settings: {', '.join(sorted(USER_SETTINGS))})"
+        )
+    return values
+
+
+def _environment_values(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for variable, name in ENVIRONMENT.items():
         raw = env.get(variable)
         if raw is not None and raw != "":
             values[name] = _parse_env(name, raw)
-    if overrides:
-        values.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return Settings(**values)
-    except ValidationError as error:
-        raise BadInput(f"invalid setting {first_problem(error)}") from error
+    return values
 
 
 def _parse_env(name: str, raw: str) -> Any:

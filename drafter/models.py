@@ -5,12 +5,27 @@ from __future__ import annotations
 import calendar
 import functools
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
-from drafter.rulebook import CATEGORY_ARCHETYPE, Archetype, Category, allowed_archetypes
+from drafter.rulebook import (
+    CATEGORY_ARCHETYPE,
+    Archetype,
+    Category,
+    allowed_archetypes,
+)
 
 Precision = Literal["year", "month", "day"]
 
@@ -179,13 +194,9 @@ class Claim(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Claim:
-        if self.archetype not in allowed_archetypes(self.category):
-            raise ValueError(
-                f"archetype {self.archetype!r} contradicts category {self.category!r}, "
-                f"which means {CATEGORY_ARCHETYPE[self.category]}"
-            )
-        if self.status == "published" and not self.sources:
-            raise ValueError("a published claim needs at least one source URL")
+        problems = claim_rule_problems(self.archetype, self.category, self.status, self.sources)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -209,6 +220,66 @@ class Claim(BaseModel):
             completed.earliest(),
         )
         return posted if later_or_same else completed
+
+
+def claim_rule_problems(
+    archetype: Archetype | None,
+    category: Category | None,
+    status: ClaimStatus | None,
+    sources: object,
+) -> list[str]:
+    """The rules across a claim's fields, each broken one a line; a value given as None (not
+    given, or invalid on its own) is not checked against the others."""
+    problems: list[str] = []
+    if archetype and category and archetype not in allowed_archetypes(category):
+        problems.append(
+            f"archetype {archetype!r} contradicts category {category!r}, "
+            f"which means {CATEGORY_ARCHETYPE[category]}"
+        )
+    if status == "published" and not sources:
+        problems.append("a published claim needs at least one source URL")
+    return problems
+
+
+def claim_problems(data: Mapping[str, Any]) -> list[str]:
+    """Every problem of a claim given as data, one line each: each field pydantic refuses and
+    each rule broken (`claim_rule_problems`, on the values that are valid on their own), so an
+    editor fixes them all in one go rather than one per attempt. Empty when it validates."""
+    try:
+        Claim.model_validate(data)
+    except ValidationError as error:
+        problems = [_field_problem(e) for e in error.errors() if e["loc"]]
+    else:
+        return []
+    status = _valid(_STATUS, data.get("status", "draft"))
+    archetype = _valid(_ARCHETYPE, data.get("archetype"))
+    category = _valid(_CATEGORY, data.get("category"))
+    return problems + claim_rule_problems(archetype, category, status, data.get("sources"))
+
+
+_T = TypeVar("_T")
+_ARCHETYPE: TypeAdapter[Archetype] = TypeAdapter(Archetype)
+_CATEGORY: TypeAdapter[Category] = TypeAdapter(Category)
+_STATUS: TypeAdapter[ClaimStatus] = TypeAdapter(ClaimStatus)
+
+
+def _valid(adapter: TypeAdapter[_T], value: object) -> _T | None:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _field_problem(error: ErrorDetails) -> str:
+    """ "phase: Input should be 'EARLY_PHASE1', … (got 'PHASE9')": where, what, and the value
+    given when it is short enough to read."""
+    where = ".".join(str(part) for part in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    given = error.get("input")
+    readable = isinstance(given, str | int | float) and len(str(given)) <= 60
+    if error["type"] != "missing" and readable:
+        message += f" (got {given!r})"
+    return f"{where}: {message}"
 
 
 def fold_text(text: str) -> str:

@@ -51,27 +51,7 @@ LOCK_FILE = ".drafter-batch.lock"
 MAX_CONCURRENCY = 64
 
 
-_EPILOG = """examples:
-  drafter batch --since 2026-05-01 --out drafts          every trial stopped since May
-  drafter batch --since 2026-05-01 --out drafts          again: resumes, skips complete ones
-  drafter batch --nct-file trials.txt --writer offline --as-of 2026-05-20
-  drafter batch --since 2010-01-01 --offline --as-of 2026-05-20 --json | jq '.counts'
-
-OUT/NCT_ID/ holds each draft and its manifest.json (written last: a trial without one is
-redone); OUT/batch.jsonl and OUT/batch.md report the run. Ctrl-C stops taking trials and lets
-those under way finish (a second Ctrl-C exits at once); run the command again to resume.
-
-exit codes: 0 every trial drafted, nothing for an editor · 1 a trial failed, a draft needs an
-editor, or a line of --nct-file was unusable · 2 bad input (dates, --nct-file, --out) · 3 the
-search or the model unavailable, or another batch writing to OUT · 130 interrupted
-environment: DRAFTER_MODEL_CONCURRENCY (model calls in flight for the whole run, default 8),
-DRAFTER_DEADLINE (each trial's fetch budget, seconds), OPENAI_API_KEY, OPENAI_BASE_URL,
-DRAFTER_MODEL, DRAFTER_DB, DRAFTER_CACHE_DIR, DRAFTER_OFFLINE"""
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = _EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--since",
         type=parse_day,

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import get_args
 
-from pydantic import ValidationError
-
 from drafter.atomic_write import write_atomically
 from drafter.claim_files import (
     FORMATS,
@@ -31,8 +29,8 @@ from drafter.claim_files import (
 )
 from drafter.claims import ClaimsStore, normalise_key, open_store
 from drafter.config import load_settings
-from drafter.errors import BadInput, first_problem
-from drafter.models import Claim
+from drafter.errors import BadInput
+from drafter.models import Claim, claim_problems
 from drafter.rulebook import Archetype
 from drafter.terminal import json_text, one_line, tell, text_table
 
@@ -124,10 +122,17 @@ def _add(store: ClaimsStore, args: argparse.Namespace) -> int:
     if not isinstance(data, dict):
         raise BadInput("--json-claim must be a JSON object")
     data = {k: v for k, v in data.items() if k not in ("created", "updated")}  # store-owned
-    try:
-        claim = Claim.model_validate(data)
-    except ValidationError as error:
-        raise BadInput(f"--json-claim: {first_problem(error, 'claim')}") from error
+    problems = claim_problems(data)
+    if len(problems) == 1:
+        raise BadInput(f"--json-claim: {problems[0]}")
+    if problems:  # every one, a line each, so the editor fixes them in one go
+        for problem in problems:
+            tell(f"--json-claim: {problem}")
+        raise BadInput(
+            f"--json-claim: {len(problems)} problems, nothing stored (`drafter claims add "
+            "--help` lists the fields and their values)"
+        )
+    claim = Claim.model_validate(data)
     existed = store.get(claim.key) is not None
     stored = store.upsert(claim)
     _note(f"{'updated' if existed else 'added'} claim {stored.key}")

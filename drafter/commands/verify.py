@@ -47,19 +47,7 @@ _MARKS = {
 }
 
 
-_EPILOG = """examples:
-  drafter verify out/NCT05591222              the draft directory (draft.md if edited)
-  drafter verify out/NCT05591222/draft.md --html
-  drafter verify out/NCT05591222 --json | jq '.counts'
-
-exit codes: 0 no anchor fails · 1 an anchor is a mismatch, untraceable or more precise than
-its fact · 2 bad input (missing or invalid files, two trials, too large) · 4 a bug
-environment: DRAFTER_DEADLINE (the command's time budget, seconds)"""
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = _EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "path", metavar="PATH", type=Path, help="a draft directory, or an edited draft.md in one"
     )
