@@ -107,8 +107,8 @@ class Match:
         entity's own name, else which name it is and where that name is written."""
         if self.is_canonical:
             return flag
-        said = "" if self.name.text == self.typed else f" ({self.name.text})"
-        return f"{flag} {self.typed!r}{said}, a name of {self.entity.name} in {self.name.source}"
+        said = "" if self.name.text == self.typed else f" = {self.name.text}"
+        return f"{flag} {self.typed!r}{said}, a name of {self.entity.name} ({self.name.source})"
 
 
 class AmbiguousName(BadInput):
