@@ -223,7 +223,8 @@ def _target_by_name(builder: BundleBuilder, text: str) -> TargetRecord:
             ) from None
         found = _typed_hit(mapping, text, "target", known)
         if found is not None:
-            return _mapped_target(builder, text, found, _via_mapping("--target", text, found[1]))
+            how = _via_mapping("--target", text, found[1], exact="--target")
+            return _mapped_target(builder, text, found, how)
     if known is not None:
         return _known_target(builder, known)
     raise names.not_a_name("target", text) or BadInput(
@@ -263,10 +264,10 @@ def _mapped_target(
     return TargetRecord(symbol=hit.name or term, ensembl_id=hit.id, resolved_by=how)
 
 
-def _via_mapping(flag: str, typed: str, hit: opentargets.MappingHit) -> str:
-    """`flag` alone when Open Targets' hit is the name as typed, else what it mapped it to."""
+def _via_mapping(flag: str, typed: str, hit: opentargets.MappingHit, exact: str) -> str:
+    """`exact` when Open Targets' hit is the name as typed, else what was mapped."""
     if name_key(hit.name or "") == name_key(typed) or hit.id.lower() == typed.lower():
-        return flag
+        return exact
     return f"{flag} {typed!r} via Open Targets mapIds"
 
 
@@ -374,6 +375,9 @@ def _disease_page_url(disease_id: str) -> str:
     return f"https://platform.opentargets.org/disease/{disease_id}"
 
 
+_MAPPED_DISEASE = "--disease via Open Targets mapIds"
+
+
 def _disease_by_name(builder: BundleBuilder, text: str) -> DiseaseRecord:
     """A disease name as typed, resolved like a target's (_target_by_name), except that a name
     Open Targets cannot map is kept as typed with a gap: claims and the association's name
@@ -386,7 +390,7 @@ def _disease_by_name(builder: BundleBuilder, text: str) -> DiseaseRecord:
         mapping, missed = _optional_map_ids(builder, text)
         found = _typed_hit(mapping, text, "disease", known) if mapping else None
         if found is not None:
-            how = _via_mapping("--disease", text, found[1])
+            how = _via_mapping("--disease", text, found[1], exact=_MAPPED_DISEASE)
             return _mapped_disease(builder, text, found, how, query=text)
         answered = mapping is not None
         if known is None:
@@ -436,7 +440,8 @@ def _known_disease(builder: BundleBuilder, match: Match, answered: bool) -> Dise
         mapping, _ = _optional_map_ids(builder, term)
         found = _typed_hit(mapping, term, "disease", match) if mapping else None
         if found is not None:
-            return _mapped_disease(builder, term, found, how, query=entity.name)
+            mapped = _MAPPED_DISEASE if match.is_canonical else f"{how}, via Open Targets mapIds"
+            return _mapped_disease(builder, term, found, mapped, query=entity.name)
         answered = answered or mapping is not None
     if answered and not offline:
         builder.gap("disease ontology id", f"Open Targets maps no disease to {entity.name!r}")
