@@ -54,6 +54,8 @@ from drafter.sqlite_db import (
 from drafter.terminal import tell
 
 PhaseArchetypeCounts = dict[tuple[str | None, str], int]
+# A filter: one name, or the names one target or disease is known by (any of them matches).
+Names = str | Sequence[str]
 
 
 class Deletion(NamedTuple):
@@ -368,12 +370,13 @@ class ClaimsStore:
     def query(
         self,
         *,
-        target: str | None = None,
-        disease: str | None = None,
+        target: Names | None = None,
+        disease: Names | None = None,
         archetype: str | None = None,
     ) -> list[Claim]:
         """Claims matching every filter given; target = symbol or Ensembl id, disease = name or
-        ontology id (EFO_… or EFO:…), all case-insensitive. Newest event first, undated last."""
+        ontology id (EFO_… or EFO:…), all case-insensitive, each one name or any of several
+        (the names of one entity). Newest event first, undated last."""
         where, params = _filters(target, disease, archetype)
         rows = self._db.rows(f"SELECT * FROM claims{where}{_ORDER}", params)
         return [_claim_from_row(row) for row in rows]
@@ -589,20 +592,33 @@ def _check_version(path: Path, version: int) -> None:
 
 
 def _filters(
-    target: str | None, disease: str | None, archetype: str | None
+    target: Names | None, disease: Names | None, archetype: str | None
 ) -> tuple[str, list[str]]:
     clauses: list[str] = []
     params: list[str] = []
     if target is not None:
-        clauses.append("(target_norm = ? OR target_ensembl_norm = ?)")
-        params += [fold_text(target), normalise_ensembl_id(target)]
+        names = _listed(target)
+        marks = ", ".join("?" * len(names))
+        clauses.append(f"(target_norm IN ({marks}) OR target_ensembl_norm IN ({marks}))")
+        params += [fold_text(n) for n in names] + [normalise_ensembl_id(n) for n in names]
     if disease is not None:
-        clauses.append("(disease_norm = ? OR disease_id_norm = ?)")
-        params += [fold_text(disease), normalise_ontology_id(disease)]
+        names = _listed(disease)
+        marks = ", ".join("?" * len(names))
+        clauses.append(f"(disease_norm IN ({marks}) OR disease_id_norm IN ({marks}))")
+        params += [fold_text(n) for n in names] + [normalise_ontology_id(n) for n in names]
     if archetype is not None:
         clauses.append("archetype = ?")
         params.append(archetype.strip().lower())
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _listed(names: Names) -> list[str]:
+    """One name, or every name of one entity (a symbol, its aliases and its id): an empty
+    list would match nothing and is refused as a programming error."""
+    listed = [names] if isinstance(names, str) else list(dict.fromkeys(names))
+    if not listed:
+        raise ValueError("a filter needs at least one name")
+    return listed
 
 
 def _upsert_rows(

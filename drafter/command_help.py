@@ -114,7 +114,10 @@ MODEL_CONCURRENCY = Variables(
 )
 CONFIG = Variables(("DRAFTER_CONFIG",), "the TOML config file (`drafter config` shows it)")
 DEBUG = Variables(("DRAFTER_DEBUG",), "1: a traceback instead of an internal error line")
-NO_COLOR = Variables(("NO_COLOR",), "set: no colour even on a terminal (no-color.org)")
+TERMINAL = Variables(
+    ("COLUMNS", "NO_COLOR", "TERM"),
+    "the width to fit; NO_COLOR set or TERM=dumb: no colour even on a terminal",
+)
 
 RECORDED = Variables(
     ("DRAFTER_RECORDED_DIR",), "trials kept by `drafter record`, read offline after the snapshot"
@@ -325,7 +328,7 @@ HELP: dict[str, CommandHelp] = {
             EXIT_UPSTREAM: _SOURCES_DOWN,
             EXIT_INTERNAL: _BUG,
         },
-        environment=(*SOURCES, DB, CONFIG, NO_COLOR, DEBUG),
+        environment=(*SOURCES, DB, CONFIG, TERMINAL, DEBUG),
     ),
     "classify": CommandHelp(
         examples=(
@@ -372,7 +375,18 @@ HELP: dict[str, CommandHelp] = {
             EXIT_UPSTREAM: f"{_SOURCES_DOWN}; {_STORE_BUSY}",
             EXIT_INTERNAL: _BUG,
         },
-        environment=(OFFLINE, CACHE, SNAPSHOT, OPENTARGETS_URL, DEADLINES, DB, CONFIG, DEBUG),
+        environment=(
+            OFFLINE,
+            CACHE,
+            SNAPSHOT,
+            RECORDED,
+            OPENTARGETS_URL,
+            DEADLINES,
+            DB,
+            CONFIG,
+            TERMINAL,
+            DEBUG,
+        ),
     ),
     "claims": CommandHelp(
         examples=(

@@ -6,10 +6,12 @@ written with the same characters escaped, so the data is unchanged but inert."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from drafter.errors import mask_secrets
 
@@ -72,3 +74,41 @@ def text_table(
 
 def _fit(cell: str, size: int) -> str:
     return cell if len(cell) <= size else cell[: size - 1] + "…"
+
+
+# --- width and colour of human output --------------------------------------------------------
+
+_MIN_WIDTH = 40
+_COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1"}
+
+
+def output_width(stream: TextIO) -> int | None:
+    """Columns human output may fill: COLUMNS when set (a user or a test fixes it), the
+    terminal's when `stream` is one, else None (a pipe or a file keeps whole lines)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(_MIN_WIDTH, int(columns))
+    if _is_terminal(stream):
+        return max(_MIN_WIDTH, shutil.get_terminal_size().columns)
+    return None
+
+
+def colour_wanted(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return _is_terminal(stream)
+
+
+def coloured(text: str, colour: str) -> str:
+    """`text` in one of _COLOURS; callers add it only after the text was made safe, and only
+    when colour_wanted."""
+    return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False

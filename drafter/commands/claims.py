@@ -30,6 +30,7 @@ from drafter.claim_files import (
 from drafter.claims import ClaimsStore, normalise_key, open_store
 from drafter.config import load_settings
 from drafter.errors import BadInput
+from drafter.evidence.aliases import EntityKind, name_index
 from drafter.models import Claim, claim_problems
 from drafter.rulebook import Archetype
 from drafter.terminal import json_text, one_line, tell, text_table
@@ -106,7 +107,7 @@ def _open(args: argparse.Namespace) -> ClaimsStore:
 
 
 def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
-    claims = store.query(target=args.target, disease=args.disease, archetype=args.archetype)
+    claims = _filtered(store, args)
     if args.json:
         write_claims(claims, sys.stdout, "json")
         return 0
@@ -114,6 +115,30 @@ def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
         sys.stdout.write(render_table(claims))
     _note(f"{len(claims)} claim(s) in {store.path}")
     return 0
+
+
+def _filtered(store: ClaimsStore, args: argparse.Namespace) -> list[Claim]:
+    """Claims of the --target and --disease as editors type them, matched the way `drafter
+    mrs` resolves them: a symbol, synonym or abbreviation stands for every name (and the id)
+    of what it names. A name that matches nothing but resembles known names lists them."""
+    given: tuple[tuple[EntityKind, str | None], ...] = (
+        ("target", args.target),
+        ("disease", args.disease),
+    )
+    typed = {kind: text for kind, text in given if text is not None}
+    if not typed:
+        return store.query(archetype=args.archetype)
+    names = name_index(load_settings({"db_path": args.db}).snapshot_dir)
+    wanted = {kind: names.names_for(kind, text) for kind, text in typed.items()}
+    claims = store.query(
+        target=wanted.get("target"), disease=wanted.get("disease"), archetype=args.archetype
+    )
+    for kind, text in typed.items():
+        if not claims and names.resolve(kind, text) is None:
+            resembling = names.not_a_name(kind, text)
+            if resembling is not None:
+                raise resembling
+    return claims
 
 
 def _add(store: ClaimsStore, args: argparse.Namespace) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 
 from drafter.assessment import assess
@@ -22,6 +20,7 @@ from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.fetch_summary import Style, summarise
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
+from drafter.terminal import colour_wanted, output_width
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -59,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def terminal_style() -> Style:
-    """The terminal's width (COLUMNS, else the terminal's, else 100), and colour only on a
-    terminal and never with NO_COLOR set (https://no-color.org)."""
-    width = shutil.get_terminal_size((100, 24)).columns
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return Style(width=width, colour=colour)
+    """The width of drafter.terminal.output_width (a pipe or a file: 100), and colour by its
+    colour_wanted (a terminal, never with NO_COLOR or TERM=dumb)."""
+    width = output_width(sys.stdout) or 100
+    return Style(width=width, colour=colour_wanted(sys.stdout))

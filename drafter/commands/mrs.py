@@ -1,11 +1,16 @@
 """`drafter mrs --target T --disease D`: the Mechanism Risk Score, recomputed live from the
-claims table and the association score the evidence layer fetches."""
+claims table and the association score the evidence layer fetches. Names are taken as editors
+type them (evidence/aliases.py); the human report shows what the score rests on
+(mrs_report.py), --json the same data in full."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from drafter.assessment import score_pair
+from drafter.claim_files import claim_record
 from drafter.claims import open_store
 from drafter.commands.common import (
     DEADLINE,
@@ -14,13 +19,13 @@ from drafter.commands.common import (
     non_blank,
     today_or,
     write_json,
-    write_stdout,
 )
 from drafter.config import load_settings
 from drafter.evidence import pair_evidence
-from drafter.mrs import MrsResult
+from drafter.models import Claim
+from drafter.mrs_report import render_mrs
 from drafter.sources.http import HttpClient
-from drafter.terminal import one_line
+from drafter.terminal import colour_wanted, coloured, output_width, safe_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +57,6 @@ def run(args: argparse.Namespace) -> int:
             evidence.facts,
         )
     result = score.result
-    target_name = evidence.target.symbol or evidence.target.ensembl_id or args.target
     if args.json:
         document = {
             "target": evidence.target.model_dump(mode="json"),
@@ -65,27 +69,34 @@ def run(args: argparse.Namespace) -> int:
                 for s in [*evidence.sources, score.record, score.parameters]
             ],
             "gaps": [gap.model_dump(mode="json") for gap in [*evidence.gaps, *score.gaps]],
+            "claims": [_claim_used(claim) for claim in score.claims],
         }
         write_json(document)
-    else:
-        table = render_table(result, target_name, evidence.disease.name, score.summary.text)
-        gaps = "".join(
-            f"gap — {one_line(f'{gap.step}: {gap.reason}')}\n"
-            for gap in [*evidence.gaps, *score.gaps]
+        return 0
+    report = safe_text(
+        render_mrs(
+            evidence, score, as_of_given=args.as_of is not None, width=output_width(sys.stdout)
         )
-        write_stdout(table + gaps)
+    )
+    if colour_wanted(sys.stdout):
+        report = _band_in_colour(report, result.band)
+    sys.stdout.write(report)
+    sys.stdout.flush()
     return 0
 
 
-def render_table(result: MrsResult, target: str, disease: str, sentence: str) -> str:
-    target, disease, sentence = one_line(target), one_line(disease), one_line(sentence)
-    lines = [
-        f"MRS {result.total}/100 ({result.band}) — {target} in {disease}, as of {result.as_of}",
-        "",
-        "| Component | Points |",
-        "|---|---|",
-    ]
-    lines += [f"| {c.heading} | {c.points:.1f} / {c.max} |" for c in result.components]
-    lines += ["", sentence]
-    lines += [f"note: {one_line(note)}" for note in result.notes]
-    return "\n".join(lines) + "\n"
+def _claim_used(claim: Claim) -> dict[str, Any]:
+    """A claim the score read, with its key and the event date the score dated it by."""
+    event = claim.event_date
+    return {"key": claim.key, **claim_record(claim), "event_date": event.value if event else None}
+
+
+_BAND_COLOURS = {"GREEN": "green", "YELLOW": "yellow", "RED": "red"}
+
+
+def _band_in_colour(report: str, band: str) -> str:
+    """The band of the first line in its colour: added after the text was made safe, so the
+    only escape codes on screen are drafter's own."""
+    first, _, rest = report.partition("\n")
+    marked = first.replace(f"({band})", f"({coloured(band, _BAND_COLOURS[band])})", 1)
+    return f"{marked}\n{rest}"

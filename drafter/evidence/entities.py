@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 
 from drafter.bundle import DiseaseRecord, DrugRecord, TargetRecord
-from drafter.errors import BadInput, UpstreamError
+from drafter.errors import BadInput, OfflineMiss, UpstreamError
+from drafter.evidence.aliases import (
+    AmbiguousName,
+    EntityKind,
+    Match,
+    NameIndex,
+    counted,
+    name_index,
+    name_key,
+)
 from drafter.evidence.reading import BundleBuilder, Reader
 from drafter.facts import FactKind, json_pointer
 from drafter.sources import chembl, ctgov, opentargets
@@ -176,7 +185,7 @@ def target_from_override(builder: BundleBuilder, override: str) -> TargetRecord:
         )
 
 
-def _target_by_id(builder: BundleBuilder, ensembl_id: str) -> TargetRecord:
+def _target_by_id(builder: BundleBuilder, ensembl_id: str, how: str = "--target") -> TargetRecord:
     known = opentargets.get_target(builder.client, ensembl_id)
     if known is None:
         raise BadInput(f"unknown target: Open Targets has no {ensembl_id}")
@@ -194,38 +203,132 @@ def _target_by_id(builder: BundleBuilder, ensembl_id: str) -> TargetRecord:
         ensembl_id=known.id,
         symbol=known.approved_symbol,
         name=known.approved_name,
-        resolved_by="--target",
+        resolved_by=how,
     )
 
 
 def _target_by_name(builder: BundleBuilder, text: str) -> TargetRecord:
-    found = _best_hit(opentargets.map_ids(builder.client, [text], "target"), text, "target")
-    if found is None:
-        raise BadInput(f"unknown target: Open Targets maps no target to {text!r}")
+    """A symbol or synonym as typed. Offline a name drafter knows (aliases.py) is looked up
+    through the answer it was recorded from; live Open Targets maps the name first, and the
+    known names break its ties or stand in where it maps nothing."""
+    names = _names(builder)
+    known = names.resolve("target", text)
+    if known is None or not builder.client.settings.offline:
+        try:
+            mapping = opentargets.map_ids(builder.client, [text], "target")
+        except OfflineMiss as miss:  # offline, and a name no recorded answer holds
+            raise names.not_a_name("target", text) or OfflineMiss(
+                f"{miss}; drafter knows no target named {text!r} offline (it knows "
+                f"{names.sample('target')}); run without --offline to ask Open Targets"
+            ) from None
+        found = _typed_hit(mapping, text, "target", known)
+        if found is not None:
+            how = _via_mapping("--target", text, found[1], exact="--target")
+            return _mapped_target(builder, text, found, how)
+    if known is not None:
+        return _known_target(builder, known)
+    raise names.not_a_name("target", text) or BadInput(
+        f"unknown target: Open Targets maps no target to {text!r}"
+    )
+
+
+def _known_target(builder: BundleBuilder, match: Match) -> TargetRecord:
+    """A target the typed name names, confirmed by Open Targets: live by mapping its symbol,
+    offline by the recorded answers it was read from (the symbol's mapping first)."""
+    entity, how = match.entity, match.explained("--target")
+    asked = [entity.name] if not builder.client.settings.offline else []
+    asked += [term for operation, term in entity.asked if operation == "MapIds"]
+    for term in dict.fromkeys(asked):
+        found = _typed_hit(
+            opentargets.map_ids(builder.client, [term], "target"), term, "target", match
+        )
+        if found is not None:
+            return _mapped_target(builder, term, found, how)
+    ids = [term for operation, term in entity.asked if operation == "Target"]
+    if ids or (entity.id and not builder.client.settings.offline):
+        return _target_by_id(builder, ids[0] if ids else entity.id or "", how)
+    raise OfflineMiss(
+        f"offline: {match.typed!r} names {entity.describe()}, but no recorded Open Targets "
+        "answer confirms it; run without --offline"
+    )
+
+
+def _mapped_target(
+    builder: BundleBuilder, term: str, found: tuple[str, opentargets.MappingHit], how: str
+) -> TargetRecord:
     pointer, hit = found
     read = builder.reader(
-        opentargets.map_ids_request([text], "target"), opentargets.target_page_url(hit.id)
+        opentargets.map_ids_request([term], "target"), opentargets.target_page_url(hit.id)
     )
     _target_facts(read, hit.id, f"{pointer}/id", f"{pointer}/name", None)
-    return TargetRecord(symbol=hit.name or text, ensembl_id=hit.id, resolved_by="--target")
+    return TargetRecord(symbol=hit.name or term, ensembl_id=hit.id, resolved_by=how)
 
 
-def _best_hit(
-    mapping: opentargets.MapIdsResult, term: str, entity: str
+def _via_mapping(flag: str, typed: str, hit: opentargets.MappingHit, exact: str) -> str:
+    """`exact` when Open Targets' hit is the name as typed, else what was mapped."""
+    if name_key(hit.name or "") == name_key(typed) or hit.id.lower() == typed.lower():
+        return exact
+    return f"{flag} {typed!r} via Open Targets mapIds"
+
+
+def _names(builder: BundleBuilder) -> NameIndex:
+    return name_index(builder.client.settings.snapshot_dir)
+
+
+def _typed_hit(
+    mapping: opentargets.MapIdsResult, term: str, entity: EntityKind, known: Match | None
 ) -> tuple[str, opentargets.MappingHit] | None:
-    """An exact (case-insensitive) name or id match of the right entity, else the top hit,
-    with the hit's JSON pointer in the mapIds answer."""
-    hits = [
+    """The hit a typed name means: the one named exactly so, else the one drafter knows the
+    name belongs to, else the only one. Several and none of these is ambiguous: the hits are
+    listed, none is guessed."""
+    hits = _hits(mapping, entity)
+    if not hits:
+        return None
+    wanted = name_key(term)
+    exact = [
+        h for h in hits if name_key(h[1].name or "") == wanted or h[1].id.lower() == term.lower()
+    ]
+    if not exact and known is not None:
+        exact = [
+            h
+            for h in hits
+            if h[1].id == known.entity.id or known.entity.called(name_key(h[1].name or ""))
+        ]
+    chosen = exact or hits
+    ids = {hit.id for _, hit in chosen}
+    if len(ids) > 1:
+        raise AmbiguousName(
+            entity,
+            term,
+            f"is ambiguous: Open Targets maps it to {counted(len(ids), entity)}",
+            list(dict.fromkeys(f"{hit.name or '?'} ({hit.id})" for _, hit in chosen)),
+        )
+    return chosen[0]
+
+
+def _hits(
+    mapping: opentargets.MapIdsResult, entity: str
+) -> list[tuple[str, opentargets.MappingHit]]:
+    """The hits of the right entity, each with its JSON pointer in the mapIds answer."""
+    return [
         (json_pointer("data", "mapIds", "mappings", m, "hits", h), hit)
         for m, mapped in enumerate(mapping.mappings)
         for h, hit in enumerate(mapped.hits)
         if hit.entity in (None, entity)
     ]
-    wanted = term.strip().lower()
+
+
+def _best_hit(
+    mapping: opentargets.MapIdsResult, term: str, entity: str
+) -> tuple[str, opentargets.MappingHit] | None:
+    """A trial's condition: an exact (case-insensitive) name or id match of the right entity,
+    else the top hit (a draft never stops at an ambiguous condition; its gap says so)."""
+    hits = _hits(mapping, entity)
+    wanted = name_key(term)
     exact = [
         (pointer, hit)
         for pointer, hit in hits
-        if (hit.name or "").lower() == wanted or hit.id.lower() == wanted
+        if name_key(hit.name or "") == wanted or hit.id.lower() == term.strip().lower()
     ]
     if exact:
         return exact[0]
@@ -247,34 +350,138 @@ def disease_from_override(builder: BundleBuilder, override: str) -> DiseaseRecor
     text = override.strip()
     if ONTOLOGY_ID.match(text):
         return _disease_from_id(builder, ontology_key(text), text)
-    return _map_disease_name(builder, text, "--disease")
+    return _disease_by_name(builder, text)
 
 
-def _disease_from_id(builder: BundleBuilder, disease_id: str, query: str) -> DiseaseRecord:
+def _disease_from_id(
+    builder: BundleBuilder, disease_id: str, query: str, how: str = "--disease"
+) -> DiseaseRecord:
     try:
         known = opentargets.get_disease(builder.client, disease_id)
     except UpstreamError as error:
         if "disease" in builder.required:
             raise
         builder.gap("disease", f"--disease {disease_id} not verified: {error}")
-        return DiseaseRecord(
-            name=disease_id, query=query, ontology_id=disease_id, resolved_by="--disease"
-        )
+        return DiseaseRecord(name=disease_id, query=query, ontology_id=disease_id, resolved_by=how)
     if known is None:
         raise BadInput(f"unknown disease: Open Targets has no {disease_id}")
     read = builder.reader(opentargets.disease_request(disease_id), _disease_page_url(known.id))
     read.add(known.id, "ontology_id", "/data/disease/id", "id", "Disease ontology id")
     read.add(known.id, "name", "/data/disease/name", "text", "Disease name (Open Targets)")
-    return DiseaseRecord(
-        name=known.name, query=query, ontology_id=known.id, resolved_by="--disease"
-    )
+    return DiseaseRecord(name=known.name, query=query, ontology_id=known.id, resolved_by=how)
 
 
 def _disease_page_url(disease_id: str) -> str:
     return f"https://platform.opentargets.org/disease/{disease_id}"
 
 
+_MAPPED_DISEASE = "--disease via Open Targets mapIds"
+
+
+def _disease_by_name(builder: BundleBuilder, text: str) -> DiseaseRecord:
+    """A disease name as typed, resolved like a target's (_target_by_name), except that a name
+    Open Targets cannot map is kept as typed with a gap: claims and the association's name
+    filter still match it. Offline, a name drafter knows is never sent as a mapping request
+    that was not recorded."""
+    names = _names(builder)
+    known = names.resolve("disease", text)
+    answered = False  # Open Targets answered for the typed name, with no usable hit
+    if known is None or not builder.client.settings.offline:
+        mapping, missed = _optional_map_ids(builder, text)
+        found = _typed_hit(mapping, text, "disease", known) if mapping else None
+        if found is not None:
+            how = _via_mapping("--disease", text, found[1], exact=_MAPPED_DISEASE)
+            return _mapped_disease(builder, text, found, how, query=text)
+        answered = mapping is not None
+        if known is None:
+            return _unknown_disease(builder, names, text, mapping, missed)
+    return _known_disease(builder, known, answered)
+
+
+def _unknown_disease(
+    builder: BundleBuilder,
+    names: NameIndex,
+    text: str,
+    mapping: opentargets.MapIdsResult | None,
+    missed: OfflineMiss | None,
+) -> DiseaseRecord:
+    """A name neither Open Targets nor drafter's names map: one that resembles known names
+    lists them; one the score needs offline is a snapshot miss; else it is kept with a gap."""
+    resembling = names.not_a_name("disease", text)
+    if resembling is not None:
+        raise resembling
+    if missed is not None:
+        if "disease" in builder.required:
+            raise OfflineMiss(
+                f"{missed}; drafter knows no disease named {text!r} offline (it knows "
+                f"{names.sample('disease')}); run without --offline to ask Open Targets"
+            )
+        builder.gap("disease ontology id", str(missed))
+    elif mapping is not None:
+        builder.gap("disease ontology id", f"Open Targets maps no disease to {text!r}")
+    return DiseaseRecord(name=text, query=text, resolved_by="--disease")
+
+
+def _known_disease(builder: BundleBuilder, match: Match, answered: bool) -> DiseaseRecord:
+    """A disease the typed name names, under its own name: by the recorded answer that gives
+    its id, else mapped by name (live; offline only as recorded). Offline with nothing recorded
+    it is the name drafter's reference facts give, without an ontology id and without a gap:
+    nothing was missing but a mapping no one recorded."""
+    entity, how = match.entity, match.explained("--disease")
+    offline = builder.client.settings.offline
+    for operation, disease_id in entity.asked:
+        if operation == "Disease":
+            return _disease_from_id(builder, disease_id, entity.name, how)
+    terms = [] if offline else [entity.name]
+    terms += [term for operation, term in entity.asked if operation == "MapIds"]
+    if answered:  # the typed name was asked already
+        terms = [t for t in terms if name_key(t) != name_key(match.typed)]
+    for term in dict.fromkeys(terms):
+        mapping, _ = _optional_map_ids(builder, term)
+        found = _typed_hit(mapping, term, "disease", match) if mapping else None
+        if found is not None:
+            mapped = _MAPPED_DISEASE if match.is_canonical else f"{how}, via Open Targets mapIds"
+            return _mapped_disease(builder, term, found, mapped, query=entity.name)
+        answered = answered or mapping is not None
+    if answered and not offline:
+        builder.gap("disease ontology id", f"Open Targets maps no disease to {entity.name!r}")
+    return DiseaseRecord(name=entity.name, query=entity.name, resolved_by=how)
+
+
+def _optional_map_ids(
+    builder: BundleBuilder, term: str
+) -> tuple[opentargets.MapIdsResult | None, OfflineMiss | None]:
+    """mapIds for a disease name as an optional step (a failure is a gap), except that an
+    offline miss is handed back, not made a gap: drafter's own names may answer instead."""
+    missed: list[OfflineMiss] = []
+
+    def ask() -> opentargets.MapIdsResult | None:
+        try:
+            return opentargets.map_ids(builder.client, [term], "disease")
+        except OfflineMiss as miss:
+            missed.append(miss)
+            return None
+
+    return builder.attempt("disease ontology id", ask), (missed[0] if missed else None)
+
+
+def _mapped_disease(
+    builder: BundleBuilder,
+    term: str,
+    found: tuple[str, opentargets.MappingHit],
+    how: str,
+    *,
+    query: str,
+) -> DiseaseRecord:
+    pointer, hit = found
+    read = builder.reader(opentargets.map_ids_request([term], "disease"), _disease_page_url(hit.id))
+    read.add(hit.id, "ontology_id", f"{pointer}/id", "id", "Disease ontology id")
+    read.add(hit.id, "name", f"{pointer}/name", "text", "Disease name (Open Targets)")
+    return DiseaseRecord(name=hit.name or term, query=query, ontology_id=hit.id, resolved_by=how)
+
+
 def _map_disease_name(builder: BundleBuilder, name: str, how: str) -> DiseaseRecord:
+    """A trial's condition: its best Open Targets mapping, or the name as listed with a gap."""
     mapping = builder.attempt(
         "disease ontology id", opentargets.map_ids, builder.client, [name], "disease"
     )
@@ -283,13 +490,4 @@ def _map_disease_name(builder: BundleBuilder, name: str, how: str) -> DiseaseRec
         builder.gap("disease ontology id", f"Open Targets maps no disease to {name!r}")
     if found is None:
         return DiseaseRecord(name=name, query=name, resolved_by=how)
-    pointer, hit = found
-    read = builder.reader(opentargets.map_ids_request([name], "disease"), _disease_page_url(hit.id))
-    read.add(hit.id, "ontology_id", f"{pointer}/id", "id", "Disease ontology id")
-    read.add(hit.id, "name", f"{pointer}/name", "text", "Disease name (Open Targets)")
-    return DiseaseRecord(
-        name=hit.name or name,
-        query=name,
-        ontology_id=hit.id,
-        resolved_by=f"{how} via Open Targets mapIds",
-    )
+    return _mapped_disease(builder, name, found, f"{how} via Open Targets mapIds", query=name)
