@@ -281,8 +281,8 @@ class ModelClassifier:
             return self._ruled(text, self._unavailable)
         if answer is not None:
             return _classification(answer, self.model)
-        tries = f"{self._max_attempts} answer" + ("s" if self._max_attempts > 1 else "")
-        return self._ruled(text, f"no usable answer in {tries}: {'; '.join(problems)}")
+        asks = f"{self._max_attempts} ask" + ("s" if self._max_attempts > 1 else "")
+        return self._ruled(text, f"no usable answer after {asks}: {'; '.join(problems)}")
 
     def _ask(self, text: str) -> tuple[StopReasonAnswer | None, list[str]]:
         messages = list(prompt_for(text, Fence.new()).messages)

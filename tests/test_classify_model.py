@@ -267,7 +267,7 @@ def test_invalid_categories_are_asked_again_then_the_rules_decide(
         rules.categories,
         rules.matched,
     )
-    assert result.classifier.startswith("rules (model fallback: no usable answer in 3 answers:")
+    assert result.classifier.startswith("rules (model fallback: no usable answer after 3 asks:")
     assert "(schema)" in result.classifier
     assert result.explanation.startswith(f"model {MODEL} not used (no usable answer")
     assert result.explanation.endswith(rules.explanation)
@@ -410,8 +410,12 @@ def test_classify_with_model_file(
 ) -> None:
     listing = tmp_path / "reasons.txt"
     listing.write_text(f"{TWO_REASONS}\n\n{MISSPELT}\n", encoding="utf-8")
-    configured.script(GOOD, answer([("Negative", "futilty of the treatment")], "efficacy"))
-    configured.default = answer([("Negative", "futilty of the treatment")], "efficacy")
+    by_text = {TWO_REASONS: GOOD, MISSPELT: answer([("Negative", "futilty")], "efficacy")}
+    # lines are classified concurrently: answered by what is asked, not by arrival order
+    configured.responder = lambda body: next(
+        reply for text, reply in by_text.items() if text in user_messages(body)[0]
+    )
+    configured.default = completion(None)
     assert main(["classify", "--with-model", "--json", "--file", str(listing)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["classifier"] for line in lines] == [f"model {MODEL}", "rules", f"model {MODEL}"]
