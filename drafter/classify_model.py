@@ -229,6 +229,7 @@ def _classification(answer: StopReasonAnswer, model: str) -> StopClassification:
         explanation=f"{answer.archetype} (model {model}): {found}" + (f"; {said}" if said else ""),
         matched=matched,
         classifier=f"model {model}",
+        decided_by=_RULE_ID,  # the model, on words checked to be in the text
     )
 
 

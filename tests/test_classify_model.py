@@ -185,6 +185,7 @@ def test_a_good_answer_is_the_classification_with_its_quotes(
         ("Negative", "Lack of efficacy"),
         ("Insufficient_Enrollment", "slow accrual"),
     ]
+    assert result.decided_by == "model.quote" and result.confidence == 1.0
     assert result.explanation.startswith(f"efficacy (model {MODEL}): ")
     assert '"Lack of efficacy"' in result.explanation and not result.non_failure
     (sent,) = server.requests
