@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_draft.py
 	$(BIN)/python bench/verify_eval.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_classify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

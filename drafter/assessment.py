@@ -629,7 +629,7 @@ def _classification_facts(
     nct: str, classification: StopClassification, why: Fact | None
 ) -> list[Fact]:
     inputs = [why] if why else []
-    rules = "stop-reason rules (drafter.classify)"
+    rules = _classified_by(classification)
     facts = [
         computed_fact(
             "classify",
@@ -669,6 +669,15 @@ def _classification_facts(
         )
     )
     return facts
+
+
+def _classified_by(classification: StopClassification) -> str:
+    """Who decided, as the classification facts' formula says it."""
+    if classification.classifier.startswith("model"):
+        return f"stop-reason {classification.classifier} (drafter.classify_model)"
+    if classification.classifier != "rules":  # the model was asked; its answer was not used
+        return "stop-reason rules (drafter.classify; the model's answer was not used)"
+    return "stop-reason rules (drafter.classify)"
 
 
 @dataclass

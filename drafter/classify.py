@@ -97,6 +97,11 @@ class StopClassification(BaseModel):
     archetype: Archetype
     categories: list[Category] = Field(min_length=1)
     explanation: str
+    classifier: str = Field(
+        default="rules",
+        description='who decided: "rules", "model <name>" (drafter.classify_model), or '
+        '"rules (model fallback: <why>)" when the model was asked and its answer not used',
+    )
     matched: list[RuleMatch] = Field(default_factory=list)
     negated: list[RuleMatch] = Field(default_factory=list)
     # How sure the decision is (1.0: a text with nothing to read, or a rule naming the reason;

@@ -371,6 +371,9 @@ def _assemble(bundle: Bundle, shared: _Shared, runs: dict[str, _Run]) -> Draft:
             sources={s.id: s.sha256 for s in bundle.sources},
             as_of=bundle.as_of,
             offline=bundle.offline,
+            stop_classifier=(
+                bundle.assessment.classification.classifier if bundle.assessment else "rules"
+            ),
         ),
     )
 

@@ -132,6 +132,11 @@ class Provenance(BaseModel):
     sources: dict[str, str] = Field(description="source record id → sha256 of its body")
     as_of: str
     offline: bool
+    stop_classifier: str = Field(
+        default="rules",
+        description='who classified the stop reason: "rules", "model <name>", or "rules '
+        '(model fallback: <why>)" (drafter.classify_model; --classify-with-model)',
+    )
 
 
 class Draft(BaseModel):

@@ -32,7 +32,7 @@ from drafter.bundle import Bundle
 from drafter.calllog import CallLog
 from drafter.calllog import CallRecord as LoggedCall
 from drafter.claims import ClaimsStore
-from drafter.classify import classify_stop_reason
+from drafter.classify import DEFAULT_CLASSIFIER, StopReasonClassifier
 from drafter.config import Settings
 from drafter.draft import CallEntry, CallHook, draft_trial
 from drafter.draft_files import DRAFT_JSON, DRAFT_MD, EVIDENCE_JSON, REVIEW_HTML
@@ -137,13 +137,14 @@ def file_trial(
     store: ClaimsStore,
     settings: Settings,
     fetch_label: str = FETCH_DEADLINE,
+    classifier: StopReasonClassifier = DEFAULT_CLASSIFIER,
 ) -> Filing:
     """Fetch the trial's evidence and file it as a draft claim (unless a published claim holds
     its key, or it makes no claim: not stopped, no target or disease)."""
     with _stage("fetch"), client.deadline(settings.command_deadline, fetch_label):
         evidence = build_bundle(client, query.evidence())
     with _stage("claims"):
-        claim = claim_for_trial(evidence, classify_stop_reason(evidence.trial.status.why_stopped))
+        claim = claim_for_trial(evidence, classifier.classify(evidence.trial.status.why_stopped))
         filed = record_trial(store, claim) if claim is not None else None
     return Filing(evidence, claim, filed)
 
@@ -161,6 +162,7 @@ def draft_one(
     unchanged: Callable[[Bundle], bool] | None = None,
     writing: Callable[[], AbstractContextManager[object]] = nullcontext,
     finish: Callable[[DraftResult], None] | None = None,
+    classifier: StopReasonClassifier = DEFAULT_CLASSIFIER,
 ) -> DraftResult | None:
     """Draft one trial into OUT/NCT_ID/ and return what was written.
 
@@ -168,15 +170,22 @@ def draft_one(
     says the inputs are those of the draft on disk, nothing is drafted or written and the
     result is None. `writing()` is entered around the write stage (a batch refuses new writes
     once it is stopping, and waits for those under way); `finish(result)` runs inside it, after
-    the four files are written (a batch writes its manifest there, last)."""
+    the four files are written (a batch writes its manifest there, last). `classifier` reads
+    the stop reason (the rules unless the user asked for the model: `--classify-with-model`);
+    it is asked twice, to file the claim and to assess, and a model's answers it remembers."""
     started = time.monotonic()
     filing = file_trial(
-        query, client=client, store=store, settings=settings, fetch_label=fetch_label
+        query,
+        client=client,
+        store=store,
+        settings=settings,
+        fetch_label=fetch_label,
+        classifier=classifier,
     )
     folder = out_dir / query.nct_id
     try:
         with _stage("claims"):
-            bundle = assess(filing.evidence, store, client=client)
+            bundle = assess(filing.evidence, store, classifier, client=client)
         if unchanged is not None and unchanged(bundle):
             return None
         with _stage("draft"), budgets.within(settings.model_deadline, "drafting deadline"):

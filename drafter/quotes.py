@@ -114,6 +114,21 @@ def _drops_negation(parts: Sequence[str], source: str) -> bool:
     return any(_NEGATION.search(text) for text in [before, *gaps])
 
 
+def _verbatim_cut_or_case(parts: Sequence[str], source: str) -> str | None:
+    if _in_order(parts, source):
+        return "cut" if _drops_negation(parts, source) else "verbatim"
+    if _in_order([p.casefold() for p in parts], source.casefold()):
+        return "case"
+    return None
+
+
+def text_quote_match(quoted: str, text: str) -> str | None:
+    """As quote_match, for a quotation of a plain text rather than a fact's: the stop-reason
+    model's quoted words are checked against the why-stopped text with it."""
+    parts = quote_parts(quoted)
+    return _verbatim_cut_or_case(parts, normal_quote(text)) if parts else None
+
+
 def quote_match(quoted: str, fact: Fact) -> str | None:
     """ "verbatim", "cut" (verbatim, but leaving out a negation right before or inside it),
     "case" (equal only with case folded) or None, for one fact's text."""
@@ -123,10 +138,9 @@ def quote_match(quoted: str, fact: Fact) -> str | None:
     parts = quote_parts(quoted)
     if not parts:
         return None
-    if _in_order(parts, source):
-        return "cut" if _drops_negation(parts, source) else "verbatim"
-    if _in_order([p.casefold() for p in parts], source.casefold()):
-        return "case"
+    found = _verbatim_cut_or_case(parts, source)
+    if found is not None:
+        return found
     if fact.kind == "code" and _in_order(
         [p.casefold().replace(" ", "_") for p in parts], source.casefold()
     ):

@@ -2,6 +2,11 @@
 
 File mode reads one text per line and writes one result per line, in order, so a line's answer
 can be joined back by line number: a blank line still gets its (No_Context) answer.
+
+--with-model asks the configured model (drafter.classify_model; OPENAI_API_KEY or
+OPENAI_BASE_URL, DRAFTER_MODEL), at most DRAFTER_MODEL_CONCURRENCY texts at once in file mode;
+each result says in `classifier` whether the model or the rules decided. Without a configured
+model it is exit 3, one line.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
-from drafter.classify import StopClassification, classify_stop_reason
+from drafter.classify import DEFAULT_CLASSIFIER, StopClassification, StopReasonClassifier
+from drafter.classify_model import classify_each, model_classifier
+from drafter.config import load_settings
 from drafter.errors import BadInput
 from drafter.terminal import json_text, one_line
 
@@ -24,19 +31,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="classify each line of FILE ('-' for stdin); one result per line, same order",
     )
     parser.add_argument("--json", action="store_true", help="JSON output (JSON lines with --file)")
+    parser.add_argument(
+        "--with-model",
+        action="store_true",
+        help="ask the configured model (OPENAI_API_KEY or OPENAI_BASE_URL); the rules decide "
+        "when its answer cannot be used, and each result says which did",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.file is None):
         raise BadInput("classify takes either TEXT or --file FILE (exactly one of them)")
+    classifier: StopReasonClassifier = DEFAULT_CLASSIFIER
+    workers = 0  # the rules classify in this thread
+    if args.with_model:
+        settings = load_settings()
+        classifier, workers = model_classifier(settings), settings.model_concurrency
     if args.text is not None:
-        result = classify_stop_reason(args.text)
+        result = classifier.classify(args.text)
         sys.stdout.write(json_text(_document(result)) if args.json else _human(result))
         sys.stdout.write("\n")
         return 0
     out = sys.stdout
-    for line in _lines(args.file):
-        result = classify_stop_reason(line)
+    lines = _lines(args.file)
+    results = (
+        classify_each(classifier, lines, workers) if workers else map(classifier.classify, lines)
+    )
+    for result in results:
         out.write(json_text(_document(result), indent=None) if args.json else _human(result))
         out.write("\n")
     out.flush()

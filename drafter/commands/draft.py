@@ -7,6 +7,10 @@ the stop, file the trial as a draft claim (so its own score counts it), compute 
 the related claims, write the sections, validate them, and write the four files atomically.
 Exit 0 when every section validated and verified, 1 when some need an editor or an anchor
 fails verification, 2 on bad input, 3 when a source or the model is unavailable.
+
+The stop reason is classified by the rules (deterministic: the same record, the same draft);
+--classify-with-model asks the configured model instead (drafter.classify_model), and
+draft.json's provenance.stop_classifier records which decided.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from pathlib import Path
 
 from drafter.calllog import CallLog
 from drafter.claims import open_store
+from drafter.classify import DEFAULT_CLASSIFIER, StopReasonClassifier
+from drafter.classify_model import model_classifier
 from drafter.commands.common import (
     DEADLINE,
     add_as_of_flag,
@@ -33,6 +39,7 @@ from drafter.draft_run import TrialQuery, draft_one
 from drafter.errors import EXIT_FINDINGS, EXIT_OK
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.sources.http import HttpClient
+from drafter.terminal import tell
 from drafter.verify_model import FAILING, VerifyReport
 from drafter.writer_choice import WRITERS, choose_writer
 from drafter.writers.base import Writer
@@ -56,12 +63,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--disease", type=non_blank, help="disease name or ontology id")
     parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    parser.add_argument(
+        "--classify-with-model",
+        action="store_true",
+        help="classify the stop reason with the configured model, not the rules (recorded in "
+        "draft.json; the rules decide when the model's answer cannot be used)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     nct_id = normalise_nct_id(args.nct_id)
     settings = load_settings({"offline": args.offline, "db_path": args.db, "model": args.model})
     writer = choose_writer(args.writer, settings)
+    classifier = _stop_classifier(args.classify_with_model, settings)
     query = TrialQuery(nct_id, today_or(args.as_of), target=args.target, disease=args.disease)
     with (
         HttpClient(settings) as client,
@@ -77,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             out_dir=args.out,
             call_log=log,
             fetch_label=DEADLINE,
+            classifier=classifier,
         )
     assert result is not None  # None only when asked whether the inputs are unchanged
     summary = _summary(result.draft, result.folder, result.report)
@@ -86,6 +101,15 @@ def run(args: argparse.Namespace) -> int:
         write_stdout(_human(summary))
     # findings: a section an editor must write, or an anchor verify cannot trace or match
     return EXIT_FINDINGS if result.draft.needs_editor or result.report.failed else EXIT_OK
+
+
+def _stop_classifier(with_model: bool, settings: Settings) -> StopReasonClassifier:
+    """The rules, or the model when asked (exit 3 when none is configured)."""
+    if not with_model:
+        return DEFAULT_CLASSIFIER
+    classifier = model_classifier(settings)
+    tell(f"classifying the stop reason with the model {classifier.model} at {classifier.host}")
+    return classifier
 
 
 def _log(writer: Writer, settings: Settings) -> CallLog | nullcontext[None]:
@@ -109,6 +133,7 @@ def _summary(draft: Draft, folder: Path, report: VerifyReport) -> dict[str, obje
         "record_history": sum(c.kind == "history" for c in draft.conflicts),
         "writer": draft.provenance.writer,
         "model": draft.provenance.model,
+        "stop_classifier": draft.provenance.stop_classifier,
     }
 
 
@@ -124,6 +149,8 @@ def _human(summary: dict[str, object]) -> str:
         f"({summary['model']})",
         f"  verified: {_verified_line(summary['verified'])} · review page: {summary['review']}",
     ]
+    if summary["stop_classifier"] != "rules":
+        lines.append(f"  stop reason classified by the {summary['stop_classifier']}")
     return "\n".join(lines) + "\n"
 
 
