@@ -337,21 +337,30 @@ HELP: dict[str, CommandHelp] = {
                 "NCT05591222's stop reason: archetype, categories and the rules that matched",
             ),
             Example(
-                'drafter classify "Decision by Sponsor." --json',
-                "the same as JSON",
-            ),
-            Example(
                 "drafter classify --file why-stopped.txt --json",
                 "one text a line in, one JSON line out, in the same order",
+                offline=False,
+            ),
+            Example(
+                'drafter classify --with-model "Study halted after the DSMB review"',
+                "the configured model decides, quoting the words that decided; the rules when "
+                "its answer is unusable (the result says which)",
                 offline=False,
             ),
         ),
         exit_codes={
             EXIT_OK: "classified",
             EXIT_BAD_INPUT: "TEXT and --file both or neither, an unreadable file, a too long line",
+            EXIT_UPSTREAM: "--with-model and no model configured",
             EXIT_INTERNAL: _BUG,
         },
-        environment=(DEBUG,),
+        environment=(MODEL_ENDPOINT, MODEL, MODEL_CONCURRENCY, CONFIG, DEBUG),
+        notes=(
+            "Each answer says what decided it: a rule naming the reason (confidence 1.00), or one "
+            "of the stances of the labelling guide (lower confidence: a reason no rule names is "
+            "operational, an undirected interim stop is efficacy), or the model. Unknown only "
+            "when the text gives no reason at all.",
+        ),
     ),
     "mrs": CommandHelp(
         examples=(

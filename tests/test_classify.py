@@ -278,11 +278,13 @@ def test_non_failure_is_in_json_and_human_output(capsys: pytest.CaptureFixture[s
     assert document["non_failure"] is True
     assert document["categories"] == ["Success"]
     assert main(["classify", "Stopped early for overwhelming efficacy"]) == 0
-    assert capsys.readouterr().out.startswith("operational [Success] non-failure ")
+    assert capsys.readouterr().out.startswith(
+        "archetype: operational (a stop for success: not a failure)\n"
+    )
     assert main(["classify", "Slow accrual", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["non_failure"] is False
     assert main(["classify", "Slow accrual"]) == 0
-    assert "non-failure" not in capsys.readouterr().out
+    assert "not a failure" not in capsys.readouterr().out
 
 
 # --- negation ---------------------------------------------------------------------------------
@@ -757,12 +759,35 @@ def test_fast_on_many_texts_and_on_a_pathological_one() -> None:
 # --- CLI --------------------------------------------------------------------------------------
 
 
-def test_cli_single_text_human_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["classify", "Slow accrual"]) == 0
+def test_cli_single_text_explains_its_decision(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["classify", "Slow accrual, not related to safety"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        "archetype: operational",
+        "categories: Insufficient_Enrollment",
+        "confidence: 1.00",
+        "decided by: enrollment.poor",
+    ]
+    assert 'matched: Insufficient_Enrollment by enrollment.poor: "slow accrual"' in lines
+    assert 'set aside: Safety_Sideeffects by safety.word: "safety" (negated by "not")' in lines
+    assert main(["classify", "Terminated after the interim analysis"]) == 0
     out = capsys.readouterr().out
-    assert out.count("\n") == 1
-    assert out.startswith("operational [Insufficient_Enrollment]")
-    assert "enrollment.poor" in out
+    assert "confidence: 0.60 (a stance decided: an editor should confirm)" in out
+    assert "decided by: interim.undirected_stop" in out
+
+
+def test_cli_file_human_output_is_one_line_a_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "reasons.txt"
+    path.write_text("Slow accrual\nPlaced on hold\n", encoding="utf-8")
+    assert main(["classify", "--file", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(
+        "operational [Insufficient_Enrollment] (confidence 1.00, enrollment.poor)"
+    )
+    assert lines[1].startswith("unknown [No_Context] (confidence 1.00, no_reason)")
+    assert len(lines) == 2
 
 
 def test_cli_file_json_lines_keep_order_and_count(

@@ -400,10 +400,9 @@ def test_classify_with_model_text(
     assert printed["classifier"] == f"model {MODEL}"
     assert printed["categories"] == ["Negative", "Insufficient_Enrollment"]
     assert main(["classify", "--with-model", TWO_REASONS]) == 0
-    human = capsys.readouterr().out
-    assert human.startswith(
-        f"efficacy [Negative, Insufficient_Enrollment] efficacy (model {MODEL})"
-    )
+    human = capsys.readouterr().out.splitlines()
+    assert human[:2] == ["archetype: efficacy", "categories: Negative, Insufficient_Enrollment"]
+    assert f"decided by: model.quote (model {MODEL})" in human
 
 
 def test_classify_with_model_file(

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         classifier, workers = model_classifier(settings), settings.model_concurrency
     if args.text is not None:
         result = classifier.classify(args.text)
-        sys.stdout.write(json_text(_document(result)) if args.json else _human(result))
+        sys.stdout.write(json_text(_document(result)) if args.json else _explained(result))
         sys.stdout.write("\n")
         return 0
     out = sys.stdout
@@ -69,10 +69,37 @@ def _document(result: StopClassification) -> dict[str, object]:
 
 
 def _human(result: StopClassification) -> str:
+    """One line a text (file mode keeps line numbers aligned)."""
     flag = " non-failure" if result.non_failure else ""
     return one_line(
-        f"{result.archetype} [{', '.join(result.categories)}]{flag} {result.explanation}"
+        f"{result.archetype} [{', '.join(result.categories)}]{flag}"
+        f" (confidence {result.confidence:.2f}, {_decider(result)}) {result.explanation}"
     )
+
+
+def _explained(result: StopClassification) -> str:
+    """One text's answer, a line for each thing a reader checks: what, how sure, what decided,
+    the words that counted and those set aside."""
+    lines = [
+        f"archetype: {result.archetype}"
+        + (" (a stop for success: not a failure)" if result.non_failure else ""),
+        f"categories: {', '.join(result.categories)}",
+        f"confidence: {result.confidence:.2f}"
+        + ("" if result.confidence >= 1.0 else " (a stance decided: an editor should confirm)"),
+        f"decided by: {_decider(result)}",
+    ]
+    lines += [f'matched: {m.category} by {m.rule}: "{m.text}"' for m in result.matched]
+    lines += [
+        f'set aside: {m.category} by {m.rule}: "{m.text}" (negated by "{m.negated_by}")'
+        for m in result.negated
+    ]
+    lines.append(f"why: {result.explanation}")
+    return "\n".join(one_line(line) for line in lines)
+
+
+def _decider(result: StopClassification) -> str:
+    by = result.decided_by or "rules"
+    return by if result.classifier == "rules" else f"{by} ({result.classifier})"
 
 
 def _lines(path: str) -> Iterator[str]:
