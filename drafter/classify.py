@@ -142,7 +142,8 @@ _W = (
 )
 _EFFICACY = r"(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness)"
 _EFFECT = (
-    rf"(?:{_EFFICACY}|benefits?|responses?|responders?|(?:added|additional|clinical) value"
+    rf"(?:{_EFFICACY}|benefits?|advantages?|responses?|responders?"
+    r"|(?:added|additional|clinical) value"
     r"|(?<!side )(?<!adverse )effects?"
     r"|improvements?|differences?|(?:statistical )?significance"
     r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
@@ -151,7 +152,8 @@ _EFFECT = (
 # given by a verb (_VERDICT_VERB) then a negative word (_VERDICT).
 _EFFECT_SUBJECT = (
     rf"(?:{_EFFICACY}|(?:clinical |therapeutic |treatment )?benefits?|(?:(?:overall|objective"
-    r"|clinical|tumou?r) )?response(?: rates?)?|responses|treatment effects?"
+    r"|clinical|tumou?r) )?response(?: rates?)?|responses|(?:treatment|therapeutic|clinical|drug)"
+    r" effects?"
     r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
 )
 _VERDICT_VERB = (
@@ -203,7 +205,7 @@ _BIOMARKER = (
     r"|mutation (?:status|testing|prevalence|frequency)|molecular (?:markers?|testing|selection))"
 )
 _DSMB = (
-    r"(?:dsmb|dsmc|dmc|idmc|data (?:and )?(?:safety )?monitoring (?:board|committee)"
+    r"(?:dsmb|idsmb|dsmc|dmc|idmc|smc|data (?:and )?(?:safety )?monitoring (?:board|committee)"
     r"|safety monitoring (?:board|committee)|(?:independent )?data monitoring committee"
     r"|steering committee|safety review (?:board|committee))"
 )
@@ -247,6 +249,18 @@ _NOT_BAD = (
     r"(?:(?!(?:not|no|never|lack|lacking|absence|without|futil\w*|insufficient|inadequate"
     r"|poor|low|lower|limited|negative|disappointing|unfavou?rable|reduced|modest|minimal"
     r"|marginal|inferior|weak|failed|failure|harm\w*|safety|toxic\w*|loss)\b)\w+ )"
+)
+
+# A word between a cause and the data it names that leaves the data's direction to the stop
+# itself: not an absence, news from elsewhere, good news, or another kind of data.
+_DATA_FILLER = (
+    r"(?:(?!(?:lack|insufficient|limited|missing|poor|incomplete|no|low|sparse|inadequate"
+    r"|unreliable|not|enough|sufficient|more|additional|new|emerging|recent|external|published"
+    r"|other|another|positive|favou?rable|encouraging|promising|good|strong|safety|saftey|pk"
+    r"|pharmacokinetic|pharmacodynamic|biomarker|enrol\w*|recruit\w*|accrual|funding|covid\w*"
+    r"|interim|preliminary|final|mature|baseline|delay\w*|collect\w*|receipt|toxic\w*"
+    r"|tolerability|animal|preclinical|pre|nonclinical|carcinogenicity|laboratory|lab|emergent"
+    r"|current|qualitative|early)\b)\w+ )"
 )
 
 _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
@@ -323,9 +337,14 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Safety_Sideeffects",
         r"\b(?:harm(?:ful)?|hazard(?:s|ous)?|(?:unacceptable|increased|elevated|excess) risks?"
         r"|risks? to (?:\w+ )?(?:patients?|participants?|subjects?|volunteers?)"
-        r"|(?:benefit ?risk|risk ?benefit|benefit to risk|risk to benefit|benefit and risk)"
+        r"|(?:benefit (?:: |/ )?risk|risk (?:: |/ )?benefit|benefit to risk|risk to benefit"
+        r"|benefit and risk)"
         r"(?! (?:assessments? )?(?:remains?|is|was) (?:\w+ )?(?:positive|favou?rable))"
-        r"|clinical holds?|partial holds?)\b",
+        r"|clinical holds?|partial holds?"
+        r"|risks? (?:\w+ ){0,6}?outweighs? (?:the |its |any )?(?:potential )?benefits?"
+        r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
+        r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
+        r"|cardiovascular \w+|cardiac \w+))\b",
     ),
     (
         "safety.events",
@@ -333,7 +352,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:liver (?:injury|damage|failure|enzyme elevations?)|(?:elevated|increased)"
         r" (?:liver enzymes|transaminases?|alt|ast|lfts?)|qtc? prolongation|prolonged qtc?"
         r"|anaphyla(?:xis|ctic)|hypersensitivity|infusion (?:related )?reactions?"
-        r"|cytokine release|unexpected (?:\w+ )?(?:events?|findings?|reactions?))\b",
+        r"|cytokine release|unexpected (?:\w+ )?(?:events?|findings?|reactions?)"
+        r"|(?:important medical|serious|reportable|unanticipated|medical|safety) events?"
+        r"|toxicolog\w*(?: \w+)? (?:findings?|signals?|results?|concerns?|issues?)"
+        r"|carcinogen\w*)\b",
     ),
     # --- Negative (efficacy)
     ("efficacy.futility", "Negative", r"\bfutil(?:e|ity)\b"),
@@ -362,19 +384,25 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:did not|does not|do not|(?:has|have|had|was|were|is) not|failed to|fails? to"
         r"|failure to|failing to|unable to|could not|can not|not able to|unlikely to|will not"
         r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achieve|show"
-        r"|demonstrate|confirm|establish|prove"
+        r"|demonstrate|confirm|establish|prove|reveal|yield|produce|see|find|indicate"
         rf"|detect|improve|reduce|separate|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
-        r"|objectives?|outcomes?|goals?|efficacy|benefit|superiority|non ?inferiority|effect"
-        r"|difference|significance|improvement|response|activity|proof of concept|separation"
+        r"|objectives?|outcomes?|goals?|efficacy|benefits?|superiority|non ?inferiority|effects?"
+        r"|differences?|significance|improvements?|responses?|activity|proof of concept"
+        r"|separation|associations?|advantages?"
+        r"|(?:different|positive|significant|meaningful|favou?rable|better) results?"
         r"|expectations?|(?<!inclusion )(?<!eligibility )(?<!entry )(?<!enrollment )"
         r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)(?! for))\b",
     ),
     (
         "efficacy.endpoint_not_met",
         "Negative",
-        r"\b(?:(?:primary|secondary|main|key|study) )?(?:end ?points?|objectives?|outcomes?)"
+        r"\b(?:(?:primary|secondary|main|key|study) )?(?:end ?points?|objectives?|outcomes?"
+        r"|(?:statistically )?significant differences?|statistical significance)"
+        r"(?: (?:of|in|for) (?:the )?(?:\w+ ){1,3}?)?"
         r" (?:(?:was|were|has|have|had|been|is|are|could|would|will|be) ){0,3}(?:not|never)"
-        r" (?:likely to )?(?:be )?(?:met|reached|achieved|attained|demonstrated|achievable)\b",
+        r" (?:likely to )?(?:be )?(?:met|reached|achieved|attained|demonstrated|achievable)\b"
+        r"|\b(?:primary|secondary|main|key) (?:end ?points?|objectives?|outcomes?)"
+        r" (?:(?:was|were|is|are|proved|turned out) )?(?:to be )?(?:negative|missed)\b",
     ),
     (
         "efficacy.negative_results",
@@ -391,8 +419,20 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Negative",
         r"\b(?:phase (?:[1-4]|i{1,3}|iv)[ab]?|pivotal|registration(?:al)?|confirmatory|study"
         r"|trial|clinical|program(?:me)?) (?:(?:\w+ )?(?:study|trial) )?(?:failures?|failed)\b"
-        r"|\bfailed (?:(?:phase (?:[1-4]|i{1,3}|iv)[ab]?|pivotal|confirmatory|clinical) )?"
-        r"(?:study|studies|trials?)\b",
+        r"|\b(?:failed|unsuccessful) (?:(?:phase (?:[1-4]|i{1,3}|iv)[ab]?|pivotal|confirmatory"
+        r"|clinical) )?(?:study|studies|trials?)\b",
+    ),
+    (
+        # A stop stated to follow the data ("based on the available data", "after unblinding",
+        # "following review of the clinical data"): the labelling guide reads a data-driven
+        # stop that names no harm as efficacy. Not data that were missing, new or elsewhere
+        # ("due to lack of data", "based on emerging data": no direction), nor good news.
+        "efficacy.data_driven",
+        "Negative",
+        r"\b(?:based on|on the basis of|following|after|in light of|in view of|according to"
+        rf"|given|due to|because of) (?:the )?{_DATA_FILLER}{{0,4}}?(?:(?:data|results?|findings)"
+        r"(?! (?:collection|quality|management|entry|protection|monitoring|sharing"
+        r"|base|set|safety|analyst|were (?:not|never)|was (?:not|never))\b)|unblinding)\b",
     ),
     (
         # Words that are a failure by themselves; bare "efficacy" is not one of them.
@@ -400,7 +440,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Negative",
         r"\b(?:ineffective(?:ness)?|inefficacy|inefficacious|(?:not|non) efficacious"
         r"|(?:not|non) (?:(?:very|sufficiently|as|particularly) )?effective|less effective"
-        r"|no longer effective|lack of effect)\b",
+        r"|no longer effective|lack of effect"
+        r"|(?:was|were|is|are|be|been|proved|proven|found to be|shown to be|appeared|potentially"
+        r"|clinically|significantly) inferior)\b",
     ),
     (
         # A worry about efficacy is a reason ("efficacy concerns"); denied, it is not one ("no
@@ -866,6 +908,13 @@ _WEAK_RULES = frozenset(
 _NOT_NEGATABLE = frozenset({"no_context.pointer"})
 # Mention rules never count; they are matched to report a denial and to claim their words.
 _MENTION_RULES = frozenset({"efficacy.mention"})
+# Rules that read a direction into a decision ("decided based on the data"): they count only
+# beside a decision, another study or an interim look, never against a reason the text names
+# ("funding withdrawn after the data were collected", "toxicity findings").
+_DECISION_RULES = frozenset({"efficacy.data_driven"})
+_DECISION_COMPANIONS: frozenset[Category] = frozenset(
+    {"Negative", "Business_Administrative", "Another_Study", "Interim_Analysis"}
+)
 # Speed only: a rule runs only on texts holding one of these substrings, each of which every
 # match of the rule contains (tests check the answers are the same without them).
 _GUARDS: dict[str, tuple[str, ...]] = {
@@ -897,6 +946,7 @@ _GUARDS: dict[str, tuple[str, ...]] = {
         "significan",
         "activity",
         "value",
+        "advantag",
     ),
     "efficacy.not_shown": ("not", "fail", "unable", "unlikely"),
     "enrollment.few_people": (
@@ -1299,11 +1349,25 @@ def _result(
     mentioned: Sequence[RuleMatch],
     tokens: Sequence[str],
 ) -> StopClassification:
-    ignored = "".join(
-        f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'
-        for m in negated
-    ) + "".join(
-        f'; ignored "{m.text}" ({m.rule}: a mention that states no direction)' for m in mentioned
+    named = {m.category for m in counted if m.rule not in _DECISION_RULES}
+    read_into = [m for m in counted if m.rule in _DECISION_RULES]
+    if read_into and named - _DECISION_COMPANIONS:
+        counted = [m for m in counted if m.rule not in _DECISION_RULES]
+    else:
+        read_into = []
+    ignored = (
+        "".join(
+            f'; ignored {m.category} "{m.text}" ({m.rule}: the text names its own reason)'
+            for m in read_into
+        )
+        + "".join(
+            f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'
+            for m in negated
+        )
+        + "".join(
+            f'; ignored "{m.text}" ({m.rule}: a mention that states no direction)'
+            for m in mentioned
+        )
     )
     if not counted and mentioned:
         stance = UNDIRECTED_EFFICACY

@@ -70,7 +70,8 @@ _NO_REASON_WORDS = frozenset(
     delayed internal review administrative status current recruiting enrolling recruitment
     enrollment enrolment accrual participants patients subjects resume resumed resumption
     related unrelated due because any reason reasons concern concerns issue issues signal
-    signals role played led factor neither nor
+    signals role played led factor neither nor patient participant subject results time moment
+    further notice until indefinitely currently
     """.split()  # noqa: SIM905 - a word list reads better as words
 )
 # Two-letter words that carry a reason ("PI", "AE"); other one- and two-letter tokens are noise.
