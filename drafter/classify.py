@@ -146,7 +146,8 @@ _EFFECT = (
     r"|(?:added|additional|clinical) value"
     r"|(?<!side )(?<!adverse )effects?"
     r"|improvements?|differences?|(?:statistical )?significance"
-    r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
+    r"|(?:anti ?(?:tumou?r|viral|bacterial|microbial|fungal|cancer|leuka?emic|inflammatory)"
+    r"|clinical|biological|biologic|therapeutic|pharmacological) activity)"
 )
 # What a trial hoped to see; a verdict after it ("efficacy was insufficient") is a failure,
 # given by a verb (_VERDICT_VERB) then a negative word (_VERDICT).
@@ -154,7 +155,8 @@ _EFFECT_SUBJECT = (
     rf"(?:{_EFFICACY}|(?:clinical |therapeutic |treatment )?benefits?|(?:(?:overall|objective"
     r"|clinical|tumou?r) )?response(?: rates?)?|responses|(?:treatment|therapeutic|clinical|drug)"
     r" effects?"
-    r"|(?:anti ?tumou?r|clinical|biological|therapeutic) activity)"
+    r"|(?:anti ?(?:tumou?r|viral|bacterial|microbial|fungal|cancer|leuka?emic|inflammatory)"
+    r"|clinical|biological|biologic|therapeutic|pharmacological) activity)"
 )
 _VERDICT_VERB = (
     r"(?:(?:was|were|is|are|has|have|had|been|be|appeared|appears|seemed|seems|remained|proved"
@@ -260,12 +262,23 @@ _DATA_FILLER = (
     r"|pharmacokinetic|pharmacodynamic|biomarker|enrol\w*|recruit\w*|accrual|funding|covid\w*"
     r"|interim|preliminary|final|mature|baseline|delay\w*|collect\w*|receipt|toxic\w*"
     r"|tolerability|animal|preclinical|pre|nonclinical|carcinogenicity|laboratory|lab|emergent"
-    r"|current|qualitative|early)\b)\w+ )"
+    r"|current|qualitative|early|efficacy)\b)\w+ )"
 )
 
 _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     # --- shields: no category; they only hide phrases that contain a cue word
     ("shield.dsmb", None, rf"\b{_DSMB}\b"),
+    (
+        # Safety as a planned step of the design, not a finding: "to assess safety in the first
+        # six patients", "safety assessments completed", "to clarify the DLT definitions".
+        "shield.safety_evaluation",
+        None,
+        r"\b(?:assess|assessing|evaluate|evaluating|establish|establishing|determine"
+        r"|determining|confirm|confirming) (?:the )?(?:\w+ )?(?:safety|tolerability)\b"
+        r"|\b(?:safety|tolerability) (?:assessments?|evaluations?|run ?in|lead ?in"
+        r"|(?:data )?review committee)\b|\bdlts? (?:definitions?|period|evaluation|window)\b"
+        r"|\bdefinitions? of (?:the )?dlts?\b",
+    ),
     (
         # Futility of the operation, not of the drug: "operational futility", "futility of
         # recruitment" (the guide's futility-vs-low-power rule).
@@ -280,8 +293,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         # surrounding COVID-19", "the safety risk of the COVID 19 virus".
         "covid.pandemic_safety",
         "Covid19",
-        r"\b(?:safety|health) (?:\w+ ){0,3}?(?:surrounding|of|from|due to|related to|regarding"
-        r"|during|with|amid) (?:the )?(?:covid\w*|coronavirus|pandemic|sars|sars cov 2|virus)\b",
+        r"\b(?:safety|health|risks?) (?:\w+ ){0,5}?(?:surrounding|of|from|due to|related to"
+        r"|regarding|during|with|amid|in view of|because of) (?:\w+ ){0,10}?(?:covid\w*"
+        r"|coronavirus|pandemic|sars|sars cov 2|virus|transmission|infections?)\b"
+        r"|\b(?:covid\w*|coronavirus|pandemic|sars cov 2) (?:\w+ ){0,3}?(?:safety|risks?)\b",
     ),
     (
         "shield.good_safety",
@@ -340,7 +355,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|(?:benefit (?:: |/ )?risk|risk (?:: |/ )?benefit|benefit to risk|risk to benefit"
         r"|benefit and risk)"
         r"(?! (?:assessments? )?(?:remains?|is|was) (?:\w+ )?(?:positive|favou?rable))"
-        r"|clinical holds?|partial holds?"
+        r"|(?:partial )?clinical holds?(?! (?:\w+ ){0,2}?(?:due to|because of|for) (?:the )?"
+        r"(?:covid\w*|pandemic|coronavirus))|partial holds?"
         r"|risks? (?:\w+ ){0,6}?outweighs? (?:the |its |any )?(?:potential )?benefits?"
         r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
         r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
@@ -355,7 +371,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|cytokine release|unexpected (?:\w+ )?(?:events?|findings?|reactions?)"
         r"|(?:important medical|serious|reportable|unanticipated|medical|safety) events?"
         r"|toxicolog\w*(?: \w+)? (?:findings?|signals?|results?|concerns?|issues?)"
-        r"|carcinogen\w*)\b",
+        r"|carcinogen\w*|\w*toxins?|narrow therapeutic (?:window|index|margin)"
+        r"|contaminat\w* (?:of )?(?:the |one |a )?(?:\w+ )?(?:lots?|batch\w*|products?|drugs?"
+        r"|supply|supplies|vials?|doses?)|(?:lots?|batch\w*|products?|drugs?|vials?)"
+        r" (?:\w+ )?contaminat\w*)\b",
     ),
     # --- Negative (efficacy)
     ("efficacy.futility", "Negative", r"\bfutil(?:e|ity)\b"),
@@ -383,12 +402,13 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Negative",
         r"\b(?:did not|does not|do not|(?:has|have|had|was|were|is) not|failed to|fails? to"
         r"|failure to|failing to|unable to|could not|can not|not able to|unlikely to|will not"
-        r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achieve|show"
-        r"|demonstrate|confirm|establish|prove|reveal|yield|produce|see|find|indicate"
-        rf"|detect|improve|reduce|separate|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
+        r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achiev|show"
+        r"|demonstrat|confirm|establish|prov|reveal|yield|produc|see|find|indicat"
+        rf"|detect|improv|reduc|separat|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
         r"|objectives?|outcomes?|goals?|efficacy|benefits?|superiority|non ?inferiority|effects?"
         r"|differences?|significance|improvements?|responses?|activity|proof of concept"
-        r"|separation|associations?|advantages?"
+        r"|separation|associations?|advantages?|equivalence|(?:progression free |overall )?survival"
+        r"|pfs|orr|response rates?"
         r"|(?:different|positive|significant|meaningful|favou?rable|better) results?"
         r"|expectations?|(?<!inclusion )(?<!eligibility )(?<!entry )(?<!enrollment )"
         r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)(?! for))\b",
@@ -433,6 +453,27 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         rf"|given|due to|because of) (?:the )?{_DATA_FILLER}{{0,4}}?(?:(?:data|results?|findings)"
         r"(?! (?:collection|quality|management|entry|protection|monitoring|sharing"
         r"|base|set|safety|analyst|were (?:not|never)|was (?:not|never))\b)|unblinding)\b",
+    ),
+    (
+        # Outcome data that do not carry the programme on: "the totality of the data does not
+        # support continuation", "results not clinically significant", "low probability of
+        # achieving the mortality benefit", "a higher recurrence rate in the intervention group".
+        "efficacy.data_against",
+        "Negative",
+        r"\b(?:data|results?|findings|evidence|activity|analys[ie]s) (?:\w+ ){0,3}?(?:do|does|did"
+        r"|would|could) not (?:\w+ )?support\b"
+        r"|\b(?:showed|shows|show|was|were|is|are|found|proved|remained|appeared|be) (?:to be )?"
+        r"(?:not|non|in) ?(?:clinically |statistically )?significant\b(?! (?:adverse|safety|side"
+        r"|toxicit\w*|events?|risks?|concerns?|issues?|changes?)\b)"
+        r"|\b(?:low|small|limited|insufficient|minimal|poor) (?:\w+ )?(?:probability|likelihood"
+        r"|chance|power) (?:of|to) (?:\w+ ){0,3}?(?:success|benefit|efficacy|achiev\w*|reach\w*"
+        r"|demonstrat\w*|show\w*|detect\w*)\b"
+        r"|\b(?:higher|increased|more|excess) (?:\w+ )?(?:recurrences?|relapses?|failures?"
+        r"|progressions?|reinfections?)(?: rates?)? (?:in|among|with|for) (?:the )?(?:intervention"
+        r"|treatment|experimental|study|active|investigational|test) (?:\w+ )?(?:arms?|groups?"
+        r"|patients|participants)\b"
+        r"|\b(?:treatment )?failures? in the (?:experimental|intervention|treatment|active"
+        r"|investigational) (?:arms?|groups?)\b",
     ),
     (
         # Words that are a failure by themselves; bare "efficacy" is not one of them.
@@ -724,7 +765,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "logistics.operational",
         "Logistics_Resources",
         r"\b(?:logistic(?:s|al|ally)?|operational (?:\w+ )?(?:reasons|issues|problems|challenges"
-        r"|difficulties|constraints)|(?:not|un|in) ?feasib(?:le|ility)|feasibility"
+        r"|difficulties|constraints)|(?:not|un|in|no longer) ?feasib(?:le|ility)|feasibility"
         r"|impracticab\w*|impractical|sites? (?:\w+ ){0,2}?(?:closed|closure|closing|closes"
         r"|issues?|problems?|withdrew|withdrawal)|closure of (?:the |a )?(?:\w+ )?(?:sites?"
         r"|cent(?:er|re)s?|units?|clinics?|facilit(?:y|ies)|hospitals?|labs?|laborator(?:y|ies))"
@@ -890,7 +931,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         rf"|{_PEOPLE} (?:needed|required) (?:\w+ ){{0,3}}?(?:(?:was|were|has been|have been) )?"
         r"(?:collected|enrol+ed|recruited|included|reached)"
         r"|(?:study|trial) period (?:\w+ )?(?:ended|expired|over|finished)"
-        r"|as (?:anticipated|planned|scheduled|foreseen|specified) (?:by|in) the protocol)\b",
+        r"|as (?:anticipated|planned|scheduled|foreseen|specified) (?:by|in) the protocol"
+        r"|sample size (?:(?:was|has been|had been) )?(?:achieved|reached|met|attained|obtained)"
+        r"|end of (?:the )?(?:inclusions?|inclusion period|enrol+ment|recruitment|accrual)"
+        r"(?= [.;:!?]|$))\b",
     ),
     # --- No_Context (weak): a pointer elsewhere, or an admitted non-reason
     (
@@ -1399,7 +1443,10 @@ def _result(
     categories = sorted({m.category for m in counted}, key=_CATEGORY_RANK.__getitem__)
     found = "; ".join(f'{m.category} by {m.rule} "{m.text}"' for m in counted)
     archetype = archetype_for(categories)
-    if archetype == "unknown" and "Interim_Analysis" in categories:
+    # A decision at an interim look gives no direction of its own ("at the interim analysis,
+    # the sponsor decided to stop"): the interim stances read it.
+    undirected = [c for c in categories if c != "Business_Administrative"]
+    if "Interim_Analysis" in categories and archetype_for(undirected) == "unknown":
         stance, archetype = (
             (INTERIM_PAUSE, "operational")
             if is_pause(tokens)
