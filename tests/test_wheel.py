@@ -44,7 +44,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "wheel",
             "--no-deps",
             "--no-build-isolation",
-            "--quiet",
+            "--verbose",  # the build backend's warnings, kept in build.log beside the wheel
             "--wheel-dir",
             str(out),
             str(source),
@@ -55,6 +55,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={**os.environ, "PIP_NO_INDEX": "1"},
     )
     assert built.returncode == 0, built.stderr
+    (out / "build.log").write_text(built.stdout + built.stderr)
     [found] = out.glob("drafter-*.whl")
     return found
 
@@ -185,6 +186,15 @@ def test_every_python_package_on_disk_is_listed_for_the_wheel() -> None:
         for init in (REPO / "prompts").rglob("__init__.py")
     }
     assert listed == on_disk
+
+
+def test_the_build_warns_of_no_data_directory(wheel: Path) -> None:
+    """`make demo` and `make test` install with pip, which shows the build backend's warnings:
+    data directories (drafter/data/snapshot/ctgov, drafter/templates) read as packages missing
+    from the list printed a screenful of setuptools warnings before the demo's first line."""
+    log = (wheel.parent / "build.log").read_text()
+    assert "is absent from the `packages` configuration" not in log
+    assert "Package would be ignored" not in log
 
 
 def test_the_wheel_holds_the_prompts(wheel: Path) -> None:
