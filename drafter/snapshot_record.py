@@ -10,6 +10,7 @@ recording incomplete: the trial is then reported as failed and nothing of it is 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from drafter.assessment import assess
 from drafter.atomic_write import write_atomically
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
-from drafter.errors import DrafterError, UpstreamError
+from drafter.errors import BadInput, DrafterError, UpstreamError
 from drafter.evidence import EvidenceQuery, build_bundle
 from drafter.sources.api import ApiRequest, ApiResponse
 from drafter.sources.http import HttpClient
@@ -94,6 +95,19 @@ def record_trial(
         drafter_version=__version__,
         answers=list(unique.values()),
     )
+
+
+def check_writable(root: Path) -> None:
+    """BadInput unless recordings can be written in `root`: it, or the nearest folder above it
+    that exists (the rest is created on the first save), is a directory drafter may write in.
+    Checked before any request, so a mistyped --snapshot costs no fetch."""
+    existing = root
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BadInput(f"the recorded directory {root} cannot be made: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(f"the recorded directory {root} cannot be written: {existing} is read-only")
 
 
 def save_recording(root: Path, recording: TrialRecording) -> Path:

@@ -230,3 +230,57 @@ def test_the_demo_related_claims_say_they_are_not_scored_offline(
     for line in [line for line in markdown.splitlines() if "zodasiran / ANGPTL3" in line]:
         assert line.endswith(f"— MRS {NOT_RECORDED}")
     assert "MRS ≤" not in markdown
+
+
+def test_list_is_whole_when_piped_and_says_what_is_damaged_in_a_line(
+    fleet: CtgovFleet,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Piped (capsys is no terminal) and without COLUMNS, every cell is whole, for grep; a
+    damaged file's problem is one short line, not pydantic's report with the file's bytes."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    nct_id = fleet.nct_ids[0]
+    assert run_cli(capsys, "record", nct_id)[0] == 0
+    recorded = tmp_path / "recorded"
+    truncated, not_an_object = fleet.nct_ids[1], fleet.nct_ids[2]
+    (recorded / f"{truncated}.json").write_text('{"format": 1')
+    (recorded / f"{not_an_object}.json").write_text("[]")
+    code, out, err = run_cli(capsys, "record", "--list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith(f"1 trial recorded in {recorded} (")
+    assert lines[0].endswith("; 2 damaged, skipped offline)")
+    [row] = [line for line in lines if line.startswith(nct_id)]
+    listed = json.loads(run_cli(capsys, "record", "--list", "--json")[1])["trials"]
+    sources = next(t["sources"] for t in listed if t["nct_id"] == nct_id)
+    assert "…" not in out and row.endswith(f"PubMed E-utilities {sources['pubmed']}")
+    problems = {t["nct_id"]: t["problem"] for t in listed}
+    assert problems[truncated].startswith("not a recording: the file: Invalid JSON: EOF")
+    assert problems[not_an_object] == "not a recording: the file: Input should be an object"
+    for noise in ("pydantic", "input_value", "For further information", "validation error"):
+        assert noise not in out + err
+    assert err.count("\n") == 2 and all(line.endswith("again") for line in err.splitlines())
+
+
+def test_a_recorded_directory_that_cannot_be_written_is_refused_before_any_request(
+    fleet: CtgovFleet, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A mistyped --snapshot used to cost every fetch of the trial before the write failed."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a directory\n")
+    for folder in (a_file, a_file / "recorded"):
+        code, out, err = run_cli(capsys, "record", fleet.nct_ids[0], "--snapshot", str(folder))
+        assert (code, out) == (2, "")
+        assert (
+            err == f"drafter: the recorded directory {folder} cannot be made: {a_file} is a file\n"
+        )
+    assert fleet.received == []
+    code, out, err = run_cli(capsys, "record", "--list", "--snapshot", str(a_file))
+    assert (code, out) == (2, "")
+    assert err == f"drafter: the recorded directory {a_file} is not a directory\n"
+    new = tmp_path / "new" / "deeper"  # a folder that does not exist yet is made on saving
+    code, _, err = run_cli(capsys, "record", fleet.nct_ids[0], "--snapshot", str(new))
+    assert code == 0, err
+    assert (new / f"{fleet.nct_ids[0]}.json").is_file()

@@ -11,7 +11,7 @@ trial."""
 from __future__ import annotations
 
 import argparse
-import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -23,13 +23,14 @@ from drafter.snapshot_record import (
     RecordedTrial,
     RecordFailed,
     RecordingClient,
+    check_writable,
     list_recordings,
     record_trial,
     save_recording,
 )
 from drafter.sources.api import SOURCE_NAMES
 from drafter.sources.ctgov import normalise_nct_id
-from drafter.terminal import tell, text_table
+from drafter.terminal import output_width, tell, text_table
 
 DESCRIPTION = (
     "Record every upstream answer a draft of each trial needs, so `drafter draft NCT_ID "
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         if args.nct_ids:
             raise BadInput("--list takes no NCT ids: it shows every recorded trial")
         settings = load_settings({"recorded_dir": args.snapshot})
+        if settings.recorded_dir.exists() and not settings.recorded_dir.is_dir():
+            raise BadInput(f"the recorded directory {settings.recorded_dir} is not a directory")
         return _list(settings.recorded_dir, args.json)
     if not args.nct_ids:
         raise BadInput("name at least one NCT id to record (or --list to see what is recorded)")
@@ -74,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(
             "drafter record fetches from the sources; unset DRAFTER_OFFLINE (or set it to 0)"
         )
+    check_writable(settings.recorded_dir)  # before any request, not after every fetch
     return _record(settings, nct_ids, args.json)
 
 
@@ -149,14 +153,16 @@ def _list(root: Path, as_json: bool) -> int:
     if not recorded:
         write_stdout(f"no trials recorded in {root}\n")
         return EXIT_OK
-    width = shutil.get_terminal_size().columns
+    # fitted to a terminal (or COLUMNS); piped or redirected, every cell whole
     rows = [_row(r) for r in recorded]
-    table = text_table(["trial", "recorded (UTC)", "answers", "size", "sources"], rows, width=width)
+    header = ["trial", "recorded (UTC)", "answers", "size", "sources"]
+    table = text_table(header, rows, width=output_width(sys.stdout))
     total = sum(r.size for r in recorded)
-    write_stdout(
-        f"{len(recorded)} trial{'s' * (len(recorded) != 1)} recorded in {root} "
-        f"({_size(total)})\n{table}"
-    )
+    intact = sum(1 for r in recorded if not r.problem)
+    damaged = len(recorded) - intact
+    skipped = f"; {damaged} damaged, skipped offline" if damaged else ""
+    heading = f"{intact} trial{'s' * (intact != 1)} recorded in {root} ({_size(total)}{skipped})"
+    write_stdout(f"{heading}\n{table}")
     for r in recorded:
         if r.problem:
             tell(f"warning: {r.path} is damaged ({r.problem}); record {r.nct_id} again")

@@ -24,6 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from drafter.errors import first_problem
 from drafter.sources.api import ApiRequest, ApiResponse
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,10 @@ def read_recording(path: Path) -> TrialRecording:
     """A recording file, validated; ValueError (naming what is wrong) when it is damaged."""
     try:
         recording = TrialRecording.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as error:
-        raise ValueError(" ".join(str(error).split())[:200]) from None
+    except OSError as error:
+        raise ValueError(f"cannot be read: {error.strerror or error}") from None
+    except ValidationError as error:  # one line, not pydantic's report with the raw bytes
+        raise ValueError(f"not a recording: {first_problem(error, 'the file')}") from None
     if recording.nct_id != path.stem:
         raise ValueError(f"it records {recording.nct_id}, not {path.stem}")
     damaged = next((a for a in recording.answers if not a.intact()), None)
