@@ -5,7 +5,6 @@ table supplied is folded to one line, so none can drive the terminal."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ from drafter.evidence import PairEvidence
 from drafter.facts import Fact
 from drafter.models import Claim
 from drafter.mrs import Component, MrsResult
-from drafter.terminal import one_line, text_table
+from drafter.terminal import fitted_table, one_line, wrapped
 
 CAVEAT = (
     "The MRS is a failure-burden index for the target–disease pair (0–100: how much documented "
@@ -47,7 +46,7 @@ def _heading(
     if not as_of_given:
         when += " (today; --as-of YYYY-MM-DD fixes the date)"
     first = f"MRS {result.total}/100 ({result.band}) — {target} in {evidence.disease.name}"
-    return _paragraph(f"{first}, as of {when}", width) + _paragraph(CAVEAT, width)
+    return wrapped(f"{first}, as of {when}", width) + wrapped(CAVEAT, width)
 
 
 def _names(evidence: PairEvidence, width: int | None) -> str:
@@ -58,7 +57,7 @@ def _names(evidence: PairEvidence, width: int | None) -> str:
         _labelled("Target", target.symbol or target.ensembl_id or "?", ids, target.resolved_by),
         _labelled("Disease", disease.name, disease.ontology_id or "", disease.resolved_by),
     ]
-    return "".join(_paragraph(line, width) for line in lines)
+    return "".join(wrapped(line, width) for line in lines)
 
 
 def _labelled(label: str, name: str, ids: str, how: str) -> str:
@@ -81,7 +80,7 @@ def _components(result: MrsResult, width: int | None) -> str:
     others = ", ".join(f"{band} {span}" for band, span in bands.items() if band != result.band)
     legend = f"{result.band} ({bands[result.band]}); {others}"
     rows.append(("Total", f"{result.total} / 100", legend))
-    return _table(("COMPONENT", "POINTS", "RESTS ON"), rows, width)
+    return fitted_table(("COMPONENT", "POINTS", "RESTS ON"), rows, width)
 
 
 def _rests_on(component: Component, result: MrsResult) -> str:
@@ -125,9 +124,9 @@ def _claims(claims: Sequence[Claim], result: MrsResult, width: int | None) -> st
         )
         for claim in claims
     ]
-    title = _paragraph(f"Claims behind the score ({len(claims)}, from the claims table):", width)
+    title = wrapped(f"Claims behind the score ({len(claims)}, from the claims table):", width)
     header = ("KEY", "DRUG", "PHASE", "ARCHETYPE", "EVENT", "STATUS", "SCORED")
-    return title + _table(header, rows, width)
+    return title + fitted_table(header, rows, width)
 
 
 def _evidence_lines(evidence: PairEvidence, score: PairScore, width: int | None) -> str:
@@ -141,7 +140,7 @@ def _evidence_lines(evidence: PairEvidence, score: PairScore, width: int | None)
         if failure.headline:
             text += f": {one_line(failure.headline)}"
         lines.append(text)
-    return "".join(_paragraph(line, width) for line in lines)
+    return "".join(wrapped(line, width) for line in lines)
 
 
 def _association(evidence: PairEvidence, pair: str) -> str:
@@ -164,25 +163,7 @@ def _closing(score: PairScore, evidence: PairEvidence, width: int | None) -> str
     lines = [score.summary.text]
     lines += [f"note: {note}" for note in score.result.notes]
     lines += [f"gap — {gap.step}: {gap.reason}" for gap in [*evidence.gaps, *score.gaps]]
-    return "".join(_paragraph(line, width) for line in lines)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None) -> str:
-    """An aligned table when it fits the width whole; else one wrapped line a row ("KEY:
-    drug …, phase …"), so a narrow terminal loses no claim key or figure to a cut."""
-    table = text_table(header, rows)
-    if width is None or all(len(line) <= width for line in table.splitlines()):
-        return table
-    return "".join(
-        _paragraph(
-            f"{row[0]}: "
-            + ", ".join(
-                f"{name.lower()} {cell}" for name, cell in zip(header[1:], row[1:], strict=True)
-            ),
-            width,
-        )
-        for row in rows
-    )
+    return "".join(wrapped(line, width) for line in lines)
 
 
 def _fact(facts: Sequence[Fact], fact_id: str) -> Fact | None:
@@ -196,21 +177,3 @@ def _record(sources: Sequence[SourceRecord], record_id: str | None) -> SourceRec
 def _number(value: Any) -> str:
     """Sums and scores to three significant decimals: enough to check, short to read."""
     return f"{float(value):.3g}" if isinstance(value, int | float) else str(value)
-
-
-def _paragraph(text: str, width: int | None) -> str:
-    """One line of prose folded to one line, wrapped at `width` with an indent (a URL is never
-    broken, so it may pass the width alone on its line)."""
-    flat = one_line(text)
-    if width is None:
-        return flat + "\n"
-    return (
-        textwrap.fill(
-            flat,
-            width,
-            subsequent_indent="  ",
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        + "\n"
-    )

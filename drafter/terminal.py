@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -74,6 +75,43 @@ def text_table(
 
 def _fit(cell: str, size: int) -> str:
     return cell if len(cell) <= size else cell[: size - 1] + "…"
+
+
+def fitted_table(header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None) -> str:
+    """An aligned table when it fits `width` whole (or `width` is None: a pipe or a file);
+    else one wrapped line a row ("KEY: drug …, phase …"), so a narrow terminal loses no key
+    or figure to a cut."""
+    table = text_table(header, rows)
+    if width is None or all(len(line) <= width for line in table.splitlines()):
+        return table
+    return "".join(
+        wrapped(
+            f"{row[0]}: "
+            + ", ".join(
+                f"{name.lower()} {cell}" for name, cell in zip(header[1:], row[1:], strict=True)
+            ),
+            width,
+        )
+        for row in rows
+    )
+
+
+def wrapped(text: str, width: int | None) -> str:
+    """One line of prose folded to one line, wrapped at `width` with an indent (a URL is never
+    broken, so it may pass the width alone on its line); whole when `width` is None."""
+    flat = one_line(text)
+    if width is None:
+        return flat + "\n"
+    return (
+        textwrap.fill(
+            flat,
+            width,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        + "\n"
+    )
 
 
 # --- width and colour of human output --------------------------------------------------------

@@ -577,6 +577,28 @@ def test_cli_list_human_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert out[1].index("daxdilimab") == out[0].index("DRUG")  # aligned columns
 
 
+def test_cli_list_keeps_cells_whole_when_piped_and_fits_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped, every cell whole (a 41-character disease of the seed claims was cut at 40); on a
+    terminal too narrow for the table, one wrapped line a claim, no NCT id cut."""
+    db = str(tmp_path / "t.sqlite3")
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["claims", "--db", db, "list"]) == 0
+    captured = capsys.readouterr()
+    assert "EGFR-mutant non-small cell lung carcinoma" in captured.out
+    assert "…" not in captured.out
+    assert captured.err == f"drafter: {len(SEED_KEYS)} claims in {db}\n"
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["claims", "--db", db, "list"]) == 0
+    narrow = capsys.readouterr().out
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert "NCT05591222: drug daxdilimab, target LILRA4, disease Discoid lupus" in narrow
+    assert "…" not in narrow
+    assert main(["claims", "--db", db, "list", "--target", "LILRA4"]) == 0
+    assert capsys.readouterr().err == f"drafter: 1 claim in {db}\n"
+
+
 def test_cli_uses_drafter_db_when_no_flag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

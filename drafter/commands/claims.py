@@ -33,9 +33,7 @@ from drafter.errors import BadInput
 from drafter.evidence.aliases import EntityKind, name_index
 from drafter.models import Claim, claim_problems
 from drafter.rulebook import Archetype
-from drafter.terminal import json_text, one_line, tell, text_table
-
-_MAX_CELL = 40
+from drafter.terminal import fitted_table, json_text, output_width, tell
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         claims = _read_import(args.file, args.format)
         with _open(args) as store:
             count = store.upsert_many(claims, keep_timestamps=True)
-            _note(f"imported {count} claim(s) into {store.path}")
+            _note(f"imported {_counted(count)} into {store.path}")
             if args.json:
                 _print_json({"imported": count, "db": str(store.path)})
         return 0
@@ -112,8 +110,8 @@ def _list(store: ClaimsStore, args: argparse.Namespace) -> int:
         write_claims(claims, sys.stdout, "json")
         return 0
     if claims:
-        sys.stdout.write(render_table(claims))
-    _note(f"{len(claims)} claim(s) in {store.path}")
+        sys.stdout.write(render_table(claims, width=output_width(sys.stdout)))
+    _note(f"{_counted(len(claims))} in {store.path}")
     return 0
 
 
@@ -193,7 +191,7 @@ def _export(store: ClaimsStore, args: argparse.Namespace) -> int:
         sys.stdout.write(buffer.getvalue())
     else:
         write_atomically(out, buffer.getvalue())
-        _note(f"exported {count} claim(s) to {out}")
+        _note(f"exported {_counted(count)} to {out}")
     return 0
 
 
@@ -205,8 +203,9 @@ def _read_import(file: str, fmt_flag: str | None) -> list[Claim]:
     return read_claims_file(path, format_for(path, fmt_flag))
 
 
-def render_table(claims: Sequence[Claim]) -> str:
-    """Aligned plain-text table, one claim a line; long or multi-line cells are shortened."""
+def render_table(claims: Sequence[Claim], *, width: int | None = None) -> str:
+    """Aligned plain-text table, one claim a line, every cell whole; when it does not fit
+    `width` (a terminal's), one wrapped line a claim instead, so no key is cut."""
     header = (
         "NCT",
         "DRUG",
@@ -232,12 +231,12 @@ def render_table(claims: Sequence[Claim]) -> str:
             event.value if event else "-",
             claim.status,
         )
-        rows.append(tuple(_cell(cell) for cell in cells))
-    return text_table(header, rows)
+        rows.append(cells)
+    return fitted_table(header, rows, width)
 
 
-def _cell(text: str) -> str:
-    return one_line(text, _MAX_CELL)
+def _counted(count: int) -> str:
+    return f"{count} claim" if count == 1 else f"{count} claims"
 
 
 def _print_json(document: object) -> None:
