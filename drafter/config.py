@@ -241,9 +241,28 @@ def load_effective_settings(
     try:
         settings = Settings(**values)
     except ValidationError as error:
-        raise BadInput(f"invalid setting {first_problem(error)}") from error
+        where = _origin_of(error, origins, path)
+        problem = first_problem(error).replace(": Value error, ", ": ", 1)
+        raise BadInput(f"invalid setting {problem}{where}") from error
     named: Origin = "environment" if env.get("DRAFTER_CONFIG") else "default"
     return EffectiveSettings(settings, origins, path, named, path.is_file())
+
+
+_VARIABLE = {name: variable for variable, name in ENVIRONMENT.items()}
+
+
+def _origin_of(error: ValidationError, origins: Mapping[str, Origin], path: Path) -> str:
+    """Where the first invalid value was set, for its message: the variable or the file a
+    user has to change (a setting's name alone does not say which)."""
+    name = str(error.errors()[0]["loc"][0]) if error.errors()[0]["loc"] else ""
+    origin = origins.get(name)
+    if origin == "environment":
+        return f" (from {_VARIABLE[name]} in the environment)"
+    if origin == "config file":
+        return f" (from the config file {path})"
+    if origin == "command line":
+        return " (from the command line)"
+    return ""
 
 
 def _file_values(path: Path, env: Mapping[str, str]) -> dict[str, Any]:

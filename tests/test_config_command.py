@@ -165,3 +165,33 @@ def test_a_bad_config_file_is_one_line_and_exit_2(
     monkeypatch.setenv("DRAFTER_CONFIG", str(tmp_path / "missing.toml"))
     code, out, err = run_config(capsys, "--json")
     assert code == 2 and out == "" and "does not exist" in err
+
+
+def test_an_invalid_value_names_the_variable_or_the_file_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'invalid setting model_timeout' alone left the user to guess which of the environment,
+    the config file or a flag held it; pydantic's 'Value error, ' prefix is not for users."""
+    monkeypatch.setenv("DRAFTER_MODEL_TIMEOUT", "soon")
+    code, out, err = run_config(capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        "drafter: invalid setting model_timeout: Input should be a valid number, unable to "
+        "parse string as a number (from DRAFTER_MODEL_TIMEOUT in the environment)\n"
+    )
+    monkeypatch.delenv("DRAFTER_MODEL_TIMEOUT")
+    monkeypatch.setenv("DRAFTER_CTGOV_URL", "ftp://mirror.example")
+    code, _, err = run_config(capsys)
+    assert code == 2
+    assert err == (
+        "drafter: invalid setting ctgov_url: must be an http(s) URL with a host: "
+        "'ftp://mirror.example' (from DRAFTER_CTGOV_URL in the environment)\n"
+    )
+    monkeypatch.delenv("DRAFTER_CTGOV_URL")
+    path = write_config(tmp_path, monkeypatch, 'offline = "yes"\n')
+    code, _, err = run_config(capsys, "--json")
+    assert code == 2
+    assert err == (
+        f"drafter: invalid setting offline: Input should be a valid boolean "
+        f"(from the config file {path})\n"
+    )
