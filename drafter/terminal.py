@@ -23,6 +23,13 @@ _UNSAFE_RE = re.compile(f"[{_UNSAFE}]")
 _UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE}\u2028\u2029]")
 
 
+def control_character(text: str) -> str | None:
+    """The first control character of `text` (a newline or tab included), if any: a name,
+    an id or a flag's value never holds one, and an echo of it could drive the terminal."""
+    found = _UNSAFE_RE.search(text) or re.search("[\t\n]", text)
+    return found.group() if found else None
+
+
 def safe_text(text: str) -> str:
     """A block of text with every control character except tab and newline removed."""
     return _UNSAFE_RE.sub("", text)

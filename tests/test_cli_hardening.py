@@ -96,6 +96,25 @@ def test_blank_names_are_usage_errors_before_any_lookup(
     assert err.count("must not be empty") == 2
 
 
+@pytest.mark.parametrize("flag", ["--target", "--disease"])
+@pytest.mark.parametrize(
+    "value", ["LILRA4\nFAKE LINE", "ilt7\x1b[2J", "ilt\u202e7", "discoid\tlupus"]
+)
+def test_names_holding_control_characters_are_usage_errors_before_any_lookup(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pasted escape sequence or newline was sent upstream as a name (offline: exit 3, 'no
+    cached response'); a bidi override even resolved ('ilt\u202e7' read as ILT7)."""
+    other = "--disease" if flag == "--target" else "--target"
+    assert main(["mrs", flag, value, other, "LILRA4", "--offline"]) == 2
+    assert main(["fetch", "NCT05591222", "--offline", flag, value]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 2 and all("holds a control character (U+" in line for line in lines)
+    assert all(value not in line for line in lines)
+
+
 def test_closed_stdout_is_one_line_and_exit_2() -> None:
     closed = run("classify", "Sponsor decision", stdout=None, preexec_fn=lambda: os.close(1))
     assert closed.returncode == 2

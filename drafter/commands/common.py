@@ -9,7 +9,7 @@ from datetime import date
 
 from drafter.config import Settings, load_settings
 from drafter.errors import BadInput
-from drafter.terminal import json_text, safe_text
+from drafter.terminal import control_character, json_text, safe_text
 
 # How a command's overall time budget is named when it runs out (DRAFTER_DEADLINE).
 DEADLINE = "command deadline (DRAFTER_DEADLINE)"
@@ -67,9 +67,15 @@ def write_json(document: object) -> None:
 
 def non_blank(text: str) -> str:
     """argparse type for names: an empty or blank --target or --disease is a usage error,
-    not a query for the empty string."""
+    not a query for the empty string, and so is one holding a control character (a pasted
+    escape sequence or newline is no name, and would be sent upstream as one)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty")
+    control = control_character(text.strip())  # a pasted trailing newline or tab is fine
+    if control is not None:
+        raise argparse.ArgumentTypeError(
+            f"holds a control character (U+{ord(control):04X}): type the name as plain text"
+        )
     return text
 
 
