@@ -350,7 +350,8 @@ HELP: dict[str, CommandHelp] = {
         ),
         exit_codes={
             EXIT_OK: "classified",
-            EXIT_BAD_INPUT: "TEXT and --file both or neither, an unreadable file, a too long line",
+            EXIT_BAD_INPUT: "TEXT and --file both or neither, an unreadable or binary file, a "
+            "too long line (nothing is printed)",
             EXIT_UPSTREAM: "--with-model and no model configured",
             EXIT_INTERNAL: _BUG,
         },

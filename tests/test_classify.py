@@ -857,3 +857,31 @@ def test_a_stance_is_named_in_the_archetype_fact_of_a_draft() -> None:
     assert "interim.undirected_stop" in stance and "editor should confirm" in stance
     rule = _archetype_derivation("rules", classify_stop_reason("Slow accrual"))
     assert "stance" not in rule
+
+
+def test_cli_file_that_is_binary_is_refused_not_classified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A binary file's lines were classified: random bytes read as 'operational: the text
+    states a reason'. A NUL byte is in no text: the file is refused, naming the line, and
+    the lines before it are not answered (no partial output with exit 2)."""
+    path = tmp_path / "model.bin"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    assert main(["classify", "--file", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"drafter: {path} line 3 holds NUL bytes: not a text file\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"Futility\x00\n")))
+    assert main(["classify", "--file", "-"]) == 2
+    assert capsys.readouterr().err == "drafter: stdin line 1 holds NUL bytes: not a text file\n"
+
+
+def test_cli_file_with_a_bad_line_late_prints_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "reasons.txt"
+    path.write_text("Slow accrual\nFutility\n" + "x" * 70_000 + "\n", encoding="utf-8")
+    assert main(["classify", "--file", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"drafter: {path} line 3 is longer than 65,536 characters\n"

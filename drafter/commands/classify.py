@@ -1,7 +1,9 @@
 """`drafter classify TEXT | --file FILE`: why-stopped text → archetype and stop-reason categories.
 
 File mode reads one text per line and writes one result per line, in order, so a line's answer
-can be joined back by line number: a blank line still gets its (No_Context) answer.
+can be joined back by line number: a blank line still gets its (No_Context) answer. The whole
+file is read before the first answer, so a bad line (too long, a NUL byte: a binary file) is
+exit 2 with nothing on stdout, never a partial list.
 
 --with-model asks the configured model (drafter.classify_model; OPENAI_API_KEY or
 OPENAI_BASE_URL, DRAFTER_MODEL), at most DRAFTER_MODEL_CONCURRENCY texts at once in file mode;
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     out = sys.stdout
-    lines = _lines(args.file)
+    lines = list(_lines(args.file))  # all read first: a bad line leaves no partial output
     results = (
         classify_each(classifier, lines, workers) if workers else map(classifier.classify, lines)
     )
@@ -124,7 +126,8 @@ MAX_LINE = 65_536
 
 def _decoded(handle: BinaryIO | TextIO, name: str) -> Iterator[str]:
     """Lines of at most MAX_LINE bytes (characters for a text-only stdin), read in bounded
-    pieces; invalid UTF-8 is replaced, and a longer line is bad input naming its number."""
+    pieces; invalid UTF-8 is replaced, and a longer line or one holding a NUL byte (a binary
+    file) is bad input naming its number."""
     number = 0
     try:
         while True:
@@ -135,6 +138,8 @@ def _decoded(handle: BinaryIO | TextIO, name: str) -> Iterator[str]:
             if len(raw) > MAX_LINE:
                 raise BadInput(f"{name} line {number} is longer than {MAX_LINE:,} characters")
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            if "\x00" in text:  # a binary file: its bytes read as 'a reason stated'
+                raise BadInput(f"{name} line {number} holds NUL bytes: not a text file")
             yield text.rstrip("\r\n")
     except OSError as error:
         raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
