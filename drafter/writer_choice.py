@@ -19,7 +19,7 @@ def choose_writer(choice: str, settings: Settings) -> Writer:
     or a base URL) and the run is not --offline, and says which it took on stderr."""
     configured = writer_settings_present(os.environ, settings)
     if choice == "auto" and settings.offline:  # offline asks no one, a model included
-        tell("writing with the offline writer (--offline: no model is asked; --writer openai to)")
+        tell("writing with the offline writer (--offline asks no model; --writer openai asks one)")
         return OfflineWriter()
     if choice == "offline" or (choice == "auto" and not configured):
         if choice == "auto":
