@@ -71,7 +71,9 @@ def _default(name: str) -> Any:
 
 # --- the environment, grouped as commands read it -------------------------------------------
 
-OFFLINE = Variables(("DRAFTER_OFFLINE",), "1: only the cache and the bundled snapshot")
+OFFLINE = Variables(
+    ("DRAFTER_OFFLINE",), "1: only the cache, the bundled snapshot and the recorded trials"
+)
 DB = Variables(("DRAFTER_DB",), "the claims database (--db)")
 CACHE = Variables(
     ("DRAFTER_CACHE_DIR", "DRAFTER_CACHE_TTL"),
@@ -123,6 +125,15 @@ RECORDED = Variables(
     ("DRAFTER_RECORDED_DIR",), "trials kept by `drafter record`, read offline after the snapshot"
 )
 SOURCES = (OFFLINE, CACHE, SNAPSHOT, RECORDED, SOURCE_URLS, SOURCE_KEYS, DEADLINES)
+# `drafter record` fetches: it refuses offline mode and reads no snapshot.
+RECORDING = (
+    Variables(("DRAFTER_OFFLINE",), "unset or 0: record fetches from the sources"),
+    CACHE,
+    Variables(("DRAFTER_RECORDED_DIR",), "where recordings go (--snapshot)"),
+    SOURCE_URLS,
+    SOURCE_KEYS,
+    DEADLINES,
+)
 DRAFTING = (*SOURCES, DB, MODEL_ENDPOINT, MODEL, MODEL_CONCURRENCY, CONFIG, DEBUG)
 
 # --- exit codes: what each means, said per command ------------------------------------------
@@ -592,8 +603,8 @@ HELP: dict[str, CommandHelp] = {
             Example("drafter record --list", "the trials recorded so far: when, answers, size"),
             Example(
                 "drafter record NCT05591222 --snapshot ~/train-trials",
-                "into a directory of your choice (point DRAFTER_RECORDED_DIR at it to draft "
-                "offline from it later: drafter draft NCT05591222 --offline)",
+                "into a directory of your choice; to draft from it offline later, point "
+                "DRAFTER_RECORDED_DIR at it",
                 offline=False,
             ),
         ),
@@ -604,10 +615,13 @@ HELP: dict[str, CommandHelp] = {
             EXIT_UPSTREAM: "the sources were unavailable for every trial",
             EXIT_INTERNAL: _BUG,
         },
-        environment=(*SOURCES, DB, CONFIG, DEBUG),
+        environment=(*RECORDING, DB, CONFIG, DEBUG),
         notes=(
-            "A trial with any failed request is not written at all, and an older recording of it "
-            "stays. A damaged recording (sha256 mismatch) is skipped offline with a warning.",
+            "Answers come from the network or the response cache and are kept with their URL, "
+            "request, fetch time and sha256, one file per trial; offline mode reads them after "
+            "the bundled snapshot. A trial with any failed request is not written at all, and an "
+            "older recording of it stays. A damaged recording (sha256 mismatch) is skipped "
+            "offline with a warning.",
         ),
     ),
     "config": CommandHelp(
@@ -643,7 +657,7 @@ def epilog(path: str) -> str | None:
     lines = ["start here:" if path == "" else "examples:"]
     for example in entry.examples:
         first, *more = example.command.split("\n")
-        lines += [f"  # {example.says}", f"  {first}", *(f"    {line}" for line in more)]
+        lines += [*_wrapped(example.says, "  # "), f"  {first}", *(f"    {line}" for line in more)]
     if entry.guide:
         lines += ["", entry.guide]
     lines += ["", "exit codes:"]

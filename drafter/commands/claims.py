@@ -44,7 +44,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     listing = sub.add_parser("list", help="Show claims, optionally filtered.")
     listing.add_argument("--target", help="target symbol or Ensembl id (any case)")
     listing.add_argument("--disease", help="disease name or ontology id (EFO_… or EFO:…)")
-    listing.add_argument("--archetype", choices=get_args(Archetype))
+    listing.add_argument(
+        "--archetype",
+        choices=get_args(Archetype),
+        metavar="ARCHETYPE",  # the choices in the help, so the usage line fits 80 columns
+        help=f"only this archetype: {', '.join(get_args(Archetype))}",
+    )
     listing.add_argument("--json", action="store_true", help="one JSON list on stdout")
 
     add = sub.add_parser("add", help="Add or update one claim (upsert by its key).")

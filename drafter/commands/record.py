@@ -32,19 +32,8 @@ from drafter.sources.api import SOURCE_NAMES
 from drafter.sources.ctgov import normalise_nct_id
 from drafter.terminal import output_width, tell, text_table
 
-DESCRIPTION = (
-    "Record every upstream answer a draft of each trial needs, so `drafter draft NCT_ID "
-    "--offline` works later without a network. Answers come from the network or the response "
-    "cache and are kept with their URL, request, fetch time and sha256, one file per trial, in "
-    "the recorded directory (DRAFTER_RECORDED_DIR; default: the user data dir), which offline "
-    "mode reads after the bundled snapshot. A trial whose answers cannot all be fetched is not "
-    "recorded at all. Exit codes: 0 all recorded, 1 some failed, 2 bad input, 3 sources "
-    "unavailable for every trial."
-)
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.description = DESCRIPTION
     parser.add_argument(
         "nct_ids", nargs="*", metavar="NCT_ID", help="ClinicalTrials.gov ids, e.g. NCT05591222"
     )
