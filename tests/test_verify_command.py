@@ -86,12 +86,14 @@ def test_html_writes_the_review_page_for_the_edited_draft(
     markdown = folder / "draft.md"
     markdown.write_text(markdown.read_text().replace("Amgen ran", "Pfizer ran"))
     (folder / "review.html").unlink()
-    code, _, _ = verify(capsys, folder, "--html")
+    code, _, err = verify(capsys, folder, "--html")
     page = (folder / "review.html").read_text()
     assert code == 1
     assert "Pfizer" in page and "Content-Security-Policy" in page
+    assert err == f"drafter: review page written: {folder / 'review.html'}\n"  # it said nothing
     elsewhere = tmp_path / "page.html"
-    assert verify(capsys, markdown, "--html", elsewhere)[0] == 1
+    code, _, err = verify(capsys, markdown, "--html", elsewhere)
+    assert code == 1 and err == f"drafter: review page written: {elsewhere}\n"
     assert "Pfizer" in elsewhere.read_text()
 
 

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             ) from None
     if target is not None:
         write_review_page(target, draft, report)
+        tell(f"review page written: {target}")  # stderr: the report on stdout stays as it is
     elif report.checked == "draft.md" and (draft_folder(args.path) / REVIEW_HTML).exists():
         page = draft_folder(args.path) / REVIEW_HTML
         tell(f"{page} shows draft.json, not the edited draft.md: add --html to refresh it")
