@@ -258,6 +258,12 @@ class ModelClassifier:
         self._answers: dict[str, StopClassification] = {}
         self._unavailable: str | None = None
 
+    @property
+    def unavailable(self) -> str | None:
+        """Why the endpoint could not answer at all, once it could not (the rules classified
+        every text from then on); None while it answers."""
+        return self._unavailable
+
     def classify(self, text: str | None) -> StopClassification:
         raw = text or ""
         if not raw.strip():  # nothing to ask about: the rules say "no reason given"

@@ -433,6 +433,28 @@ def test_classify_with_model_never_prints_the_key(
     assert KEY not in captured.out + captured.err
 
 
+def test_classify_with_a_model_that_cannot_answer_says_so_once(
+    configured: OpenAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The endpoint rejects the key: every text goes to the rules. stderr says so once, and
+    each human line names the decider without nesting the reason a second time ('no_reason
+    (rules (model fallback: … (…)))') next to the explanation that already gives it."""
+    configured.default = invalid_api_key()  # texts are asked concurrently: every ask
+    listing = tmp_path / "reasons.txt"
+    listing.write_text(f"{TWO_REASONS}\n{MISSPELT}\n", encoding="utf-8")
+    assert main(["classify", "--with-model", "--file", str(listing)]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        assert "(the rules: the model's answer was not used))" in line
+        assert line.count("rejected the API key") == 1
+    [warning] = captured.err.splitlines()
+    assert "rejected the API key" in warning
+    assert warning.endswith(f": the rules classified the texts, not the model {MODEL}")
+    assert KEY not in captured.out + captured.err
+
+
 NCT = "NCT05591222"
 
 

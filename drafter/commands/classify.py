@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from drafter.classify import DEFAULT_CLASSIFIER, StopClassification, StopReasonClassifier
-from drafter.classify_model import classify_each, model_classifier
+from drafter.classify_model import ModelClassifier, classify_each, model_classifier
 from drafter.config import load_settings
 from drafter.errors import BadInput
-from drafter.terminal import json_text, one_line
+from drafter.terminal import json_text, one_line, tell
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         result = classifier.classify(args.text)
         sys.stdout.write(json_text(_document(result)) if args.json else _explained(result))
         sys.stdout.write("\n")
+        _tell_unavailable(classifier)
         return 0
     out = sys.stdout
     lines = list(_lines(args.file))  # all read first: a bad line leaves no partial output
@@ -63,7 +64,18 @@ def run(args: argparse.Namespace) -> int:
         out.write(json_text(_document(result), indent=None) if args.json else _human(result))
         out.write("\n")
     out.flush()
+    _tell_unavailable(classifier)
     return 0
+
+
+def _tell_unavailable(classifier: StopReasonClassifier) -> None:
+    """One stderr line when the model could not answer at all: its reason is in every result,
+    but a user who asked for the model should not have to find it there."""
+    if isinstance(classifier, ModelClassifier) and classifier.unavailable:
+        tell(
+            f"{classifier.unavailable}: the rules classified the texts, not the model "
+            f"{classifier.model}"
+        )
 
 
 def _document(result: StopClassification) -> dict[str, object]:
@@ -100,8 +112,14 @@ def _explained(result: StopClassification) -> str:
 
 
 def _decider(result: StopClassification) -> str:
+    """The rule, stance or model that decided; a fallback's reason is left to the explanation
+    (it was shown twice, nested: 'no_reason (rules (model fallback: … (connection failed)))')."""
     by = result.decided_by or "rules"
-    return by if result.classifier == "rules" else f"{by} ({result.classifier})"
+    if result.classifier == "rules":
+        return by
+    if result.classifier.startswith("rules"):
+        return f"{by} (the rules: the model's answer was not used)"
+    return f"{by} ({result.classifier})"
 
 
 def _lines(path: str) -> Iterator[str]:
