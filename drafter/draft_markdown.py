@@ -252,7 +252,11 @@ def _targets(draft: Draft) -> dict[str, list[_Target]]:
     targets["sources"] = _source_targets(draft)
     targets["related_claims"] = [
         _Target(
-            f"{c.event_date or 'undated'} {c.headline or c.key} {c.drug} {c.target} {c.disease}",
+            " ".join(
+                part
+                for part in (c.event_date or "undated", c.title, c.drug, c.target, c.disease)
+                if part
+            ),
             [c.fact],
             "list",
         )

@@ -114,6 +114,13 @@ class RelatedClaim(BaseModel):
         description="why no MRS is shown (e.g. not scored offline: evidence not recorded)",
     )
 
+    @property
+    def title(self) -> str | None:
+        """What its related-claims line names it by: the headline, else its NCT id. A claim
+        keyed drug|target|disease without a headline has neither: its key, lower-cased, only
+        repeated the drug / target / disease the line gives next."""
+        return self.headline or (self.key if self.key.startswith("NCT") else None)
+
 
 class RelatedGroup(BaseModel):
     key: str

@@ -425,3 +425,24 @@ def test_an_oversized_file_is_refused_as_bad_input(
     with pytest.raises(MarkdownTooLarge, match=says) as raised:
         align_markdown(text, draft)
     assert isinstance(raised.value, DrafterError) and raised.value.exit_code == EXIT_BAD_INPUT
+
+
+def test_a_related_claim_without_a_headline_is_named_once(reference: tuple[Draft, str]) -> None:
+    """rocatinlimab's seed claim has no headline: its line showed the claim key in its place,
+    lower-cased with escaped bars ('rocatinlimab\\|ox40\\|atopic dermatitis — rocatinlimab /
+    OX40 / Atopic dermatitis'). It is named by its drug / target / disease alone, and the line
+    still aligns to the claim's fact."""
+    draft, markdown = reference
+    related = markdown.split("## Related failure claims", 1)[1]
+    [line] = [line for line in related.splitlines() if "rocatinlimab" in line]
+    assert line.startswith("- 2026-01-30 — rocatinlimab / OX40 / Atopic dermatitis — ")
+    assert "|" not in line and line.count("rocatinlimab") == 1
+    [claim] = [c for g in draft.related for c in g.claims if c.drug == "rocatinlimab"]
+    listed = [
+        p
+        for p in align_markdown(markdown, draft).paragraphs
+        if p.section_key == "related_claims" and "rocatinlimab" in p.text
+    ]
+    assert [p.cites for p in listed] == [[claim.fact]]
+    headlined = [c for g in draft.related for c in g.claims if c.headline]
+    assert headlined and all(f"— {c.headline} — " in markdown for c in headlined)
