@@ -218,8 +218,8 @@ def _target_by_name(builder: BundleBuilder, text: str) -> TargetRecord:
             mapping = opentargets.map_ids(builder.client, [text], "target")
         except OfflineMiss as miss:  # offline, and a name no recorded answer holds
             raise names.not_a_name("target", text) or OfflineMiss(
-                f"{miss}; drafter knows no target named {text!r} offline (it knows "
-                f"{names.sample('target')}); run without --offline to ask Open Targets"
+                f"target {text!r} is not a name drafter knows offline (it knows "
+                f"{names.sample('target')}): run without --offline to ask Open Targets ({miss})"
             ) from None
         found = _typed_hit(mapping, text, "target", known)
         if found is not None:
@@ -413,8 +413,9 @@ def _unknown_disease(
     if missed is not None:
         if "disease" in builder.required:
             raise OfflineMiss(
-                f"{missed}; drafter knows no disease named {text!r} offline (it knows "
-                f"{names.sample('disease')}); run without --offline to ask Open Targets"
+                f"disease {text!r} is not a name drafter knows offline (it knows "
+                f"{names.sample('disease')}): run without --offline to ask Open Targets "
+                f"({missed})"
             )
         builder.gap("disease ontology id", str(missed))
     elif mapping is not None:
