@@ -126,6 +126,25 @@ def test_live_and_offline_builds_give_the_same_facts(
     assert live.fact_value("pubmed:NCT05591222:article_count") == 0
 
 
+def test_a_live_draft_by_the_offline_writer_needs_no_editor(
+    tmp_path: Path, snapshot_server: SnapshotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, PubMed answers (0 articles), and the offline writer lists that fact by its label
+    in an 'On file' paragraph. The label read 'PubMed articles mentioning NCT05591222': an id
+    no cited fact holds, so 'what actually happened' needed an editor in every live draft (and
+    in every draft of a trial recorded with `drafter record`)."""
+    for name, url in snapshot_server.base_urls().items():
+        monkeypatch.setenv(f"DRAFTER_{name.upper()}", url)
+    out = tmp_path / "out"
+    argv = ["NCT05591222", "--writer", "offline", "--as-of", "2026-05-20", "--out", str(out)]
+    code = main(["draft", *argv])
+    draft = json.loads((out / "NCT05591222" / "draft.json").read_text("utf-8"))
+    assert [s["key"] for s in draft["sections"] if s["status"] == "needs_editor"] == []
+    assert code == 0
+    evidence = Bundle.model_validate_json((out / "NCT05591222" / "evidence.json").read_bytes())
+    assert evidence.fact_value("pubmed:NCT05591222:article_count") == 0  # it was drafted from
+
+
 def test_lists_become_one_fact_per_element(tmp_path: Path) -> None:
     bundle, _ = build(tmp_path, "NCT05591222", offline=True)
     secondary = bundle.facts_with_prefix("ctgov:NCT05591222:secondary_ids.")

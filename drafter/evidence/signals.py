@@ -230,7 +230,9 @@ def find_publications(builder: BundleBuilder, study: Study) -> list[Publication]
             "article_count",
             "/esearchresult/count",
             "count",
-            f"PubMed articles mentioning {study.nct_id}",
+            # no id in a label: a paragraph listing the fact by its label would state an id
+            # it does not cite (the fact's id and its search URL name the trial)
+            "PubMed articles mentioning the trial",
             unit="articles",
             convert=int,
         )
