@@ -12,10 +12,12 @@ set of drafts with one version of the code, render them again with another, comp
 
 `compare A B` compares every evidence.json, draft.json, draft.md, review.html and manifest
 of A with B's and exits 1 when any differs (or one side lacks it). Two things are not the
-drafts' content and are made equal first, on both sides alike: the local servers' port
-(source URLs name http://127.0.0.1:PORT) and, in a model-written draft.json, each call's
-latency_seconds (a wall-clock time), with the sha256 the manifest records of that draft.json;
-and every manifest's seconds. From the repo root:
+drafts' content and are made equal first, on both sides alike: in the fleet's drafts, the local
+servers' port (source URLs name http://127.0.0.1:PORT), each record's fetched_at (the time
+of the run's fetch) and so the sha256 of each file that a manifest records, and, in a
+model-written draft.json, each call's latency_seconds (a wall-clock time) and request_id (the
+server numbers requests in the order they arrive); every manifest's seconds. Everything of
+the bundled drafts is compared as it is, their manifests' hashes included. From the repo root:
 
     .venv/bin/python bench/same_drafts.py render /tmp/before [--trials 40]
     (change the code)
@@ -43,9 +45,11 @@ REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-05-20"
 COMPARED = ("evidence.json", "draft.json", "draft.md", "review.html", "manifest.json")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
+_FETCHED_AT = re.compile(r'"fetched_at": "[0-9T:.+-]+"')
 _LATENCY = re.compile(r'"latency_seconds": [0-9.e-]+')
 _SECONDS = re.compile(r'"seconds": [0-9.e-]+')
-_DRAFT_SHA = re.compile(r'"draft\.json": "[0-9a-f]{64}"')
+_FILE_SHA = re.compile(r'"(evidence\.json|draft\.json|draft\.md|review\.html)": "[0-9a-f]{64}"')
+_REQUEST_ID = re.compile(r'"request_id": "req_\d+"')
 
 
 def bundled_trials() -> list[str]:
@@ -112,15 +116,16 @@ def render(out: Path, trials: int) -> None:
 
 def comparable(path: Path) -> bytes:
     data = path.read_bytes()
-    if path.name in ("evidence.json", "draft.json", "review.html", "manifest.json"):
+    if path.parts[-3].startswith("fleet"):
         text = _PORT.sub("127.0.0.1:PORT", data.decode("utf-8"))
+        text = _FETCHED_AT.sub('"fetched_at": "…"', text)
+        text = _FILE_SHA.sub(r'"\1": "…"', text)
         if "fleet-openai" in path.parts:
+            text = _REQUEST_ID.sub('"request_id": "req_N"', text)
             text = _LATENCY.sub('"latency_seconds": 0', text)
-        if path.name == "manifest.json":
-            text = _SECONDS.sub('"seconds": 0', text)
-            if "fleet-openai" in path.parts:
-                text = _DRAFT_SHA.sub('"draft.json": "…"', text)
         data = text.encode("utf-8")
+    if path.name == "manifest.json":
+        data = _SECONDS.sub('"seconds": 0', data.decode("utf-8")).encode("utf-8")
     return data
 
 
