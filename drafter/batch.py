@@ -17,6 +17,11 @@ drafted them). Claims are keyed by NCT id, so filing again never duplicates one.
 draft then fails keeps its draft claim: other drafts of the run counted it, and the re-run that
 redoes the trial files it again.
 
+Phase 2 drafts from the evidence phase 1 fetched (the same Bundle object: nothing is fetched,
+classified or filed twice), for the first KEPT_EVIDENCE trials of the run; a bundle is a few
+hundred KB in memory, so beyond that a trial's evidence is fetched again (from the response
+cache, which phase 1 filled) and its claim filed again, as every trial's once was.
+
 Resume: see drafter.batch_manifest (a trial is complete when its manifest, written last,
 matches this run's parameters and its files).
 
@@ -36,7 +41,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -57,7 +62,7 @@ from drafter.bundle import Bundle
 from drafter.calllog import CallLog
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
-from drafter.draft_run import DraftResult, TrialQuery, draft_one, file_trial, stage_of
+from drafter.draft_run import DraftResult, Filing, TrialQuery, draft_one, file_trial, stage_of
 from drafter.errors import DrafterError, mask_secrets
 from drafter.sources.http import HttpClient
 from drafter.terminal import one_line
@@ -70,6 +75,7 @@ DEFAULT_CONCURRENCY = 4
 GRACE_SECONDS = 15.0  # after an interrupt, trials under way may finish this long
 ABANDON_SECONDS = 10.0  # then, with no new model call, this long more before they are left
 MODEL_DOWN_TRIALS = 5  # trials in a row failing because the model is unavailable: stop
+KEPT_EVIDENCE = 256  # phase 1's bundles kept for phase 2 (0.2-0.7 MB each in memory)
 FETCH_DEADLINE = "trial fetch deadline (DRAFTER_DEADLINE)"
 _POLL_SECONDS = 0.1
 REASON_CHARS = 500
@@ -188,6 +194,7 @@ class Batch:
         self.gate = WriteGate()
         self._outcomes: dict[str, TrialOutcome] = {}
         self._fetch_seconds: dict[str, float] = {}
+        self._filings: dict[str, Filing] = {}  # phase 1's, until phase 2 drafts the trial
         self._model_down = 0
         self._abandoned: set[str] = set()
         self._lock = threading.Lock()
@@ -301,7 +308,7 @@ class Batch:
         """Phase 1: fetch and file the claim. False (and a failed outcome) when it failed."""
         started = time.monotonic()
         try:
-            file_trial(
+            filing = file_trial(
                 self._query(nct),
                 client=self.client,
                 store=self.store,
@@ -311,7 +318,11 @@ class Batch:
         except Exception as error:
             self._record(self._failed(nct, error, time.monotonic() - started))
             return False
-        self._fetch_seconds[nct] = time.monotonic() - started
+        with self._lock:
+            self._fetch_seconds[nct] = time.monotonic() - started
+            if len(self._filings) < KEPT_EVIDENCE:
+                # kept without its undo: a draft that fails keeps its claim (see above)
+                self._filings[nct] = replace(filing, filed=None)
         return True
 
     def _draft(self, nct: str, plan: _Plan) -> bool:
@@ -331,6 +342,8 @@ class Batch:
             write_manifest(folder, manifest)
             finished.append(manifest)
 
+        with self._lock:
+            filed = self._filings.pop(nct, None)
         try:
             result = draft_one(
                 self._query(nct),
@@ -344,6 +357,7 @@ class Batch:
                 unchanged=unchanged if previous is not None else None,
                 writing=lambda: self.gate.writing(folder),
                 finish=finish,
+                filed=filed,
             )
         except Exception as error:
             self._record(self._failed(nct, error, self._seconds(nct, started)))

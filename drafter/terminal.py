@@ -11,6 +11,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import pydantic_core
+from pydantic import BaseModel
+
 from drafter.errors import mask_secrets
 
 # C0 controls except tab and newline, DEL, C1 controls (U+009B is a one-byte CSI), and the
@@ -34,10 +37,55 @@ def one_line(text: str, limit: int | None = None) -> str:
     return flat
 
 
+# pydantic-core writes a float below 1e-4 unlike Python's repr (what json.dumps writes):
+# 0.0000999 for 9.99e-05, 1e-9 for 1e-09; anywhere else its text is repr's (both are the
+# shortest that reads back as the same float). A hint of such a float, and the line of
+# indented JSON that would hold it: strings hold no raw newline, so a number stands alone on
+# its line, after its key if it has one.
+# (two hints, each found by its literal start: one pattern of both would try every character)
+_FLOAT_HINTS = (re.compile(r"0\.0000"), re.compile(r"e-\d(?!\d)"))
+_NUMBER_LINE = re.compile(r' *(?:"(?:[^"\\\n]|\\.)*": )?-?\d+(?:\.\d+)?(?:e[-+]?\d+)?,?')
+
+
 def json_text(document: Any, *, indent: int | None = 2) -> str:
     """JSON as drafter prints it: UTF-8 kept readable, but every character `safe_text` would
     drop escaped as \\uXXXX, so the data is intact and a terminal shows it as text."""
     text = json.dumps(document, indent=indent, ensure_ascii=False)
+    return _inert(text)
+
+
+def model_json(model: BaseModel) -> str:
+    """`json_text(model.model_dump(mode="json"))`, byte for byte, several times faster: with an
+    indent, json.dumps runs its pure-Python encoder, which costs a large draft or bundle
+    milliseconds. The dumped data is written by pydantic-core instead (same layout, same string
+    escapes, NaN and Infinity as Python writes them); in the rare text where its floats could
+    read unlike repr's, or data it cannot write, json.dumps writes it as before."""
+    document = model.model_dump(mode="json")
+    try:
+        text = pydantic_core.to_json(document, indent=2, inf_nan_mode="constants").decode()
+    except (pydantic_core.PydanticSerializationError, UnicodeDecodeError):
+        return json_text(document)
+    if _float_unlike_repr(text):
+        return json_text(document)
+    return _inert(text)
+
+
+def _float_unlike_repr(text: str) -> bool:
+    """Whether some line of indented JSON is a number that repr may write otherwise (each
+    line is looked at once per hint, however many it holds: a hostile text stays linear)."""
+    for hints in _FLOAT_HINTS:
+        at = 0
+        while (hint := hints.search(text, at)) is not None:
+            start = text.rfind("\n", 0, hint.start()) + 1
+            end = text.find("\n", hint.end())
+            end = len(text) if end < 0 else end
+            if _NUMBER_LINE.fullmatch(text, start, end):
+                return True
+            at = end
+    return False
+
+
+def _inert(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
