@@ -17,10 +17,14 @@ drafted them). Claims are keyed by NCT id, so filing again never duplicates one.
 draft then fails keeps its draft claim: other drafts of the run counted it, and the re-run that
 redoes the trial files it again.
 
-Phase 2 drafts from the evidence phase 1 fetched (the same Bundle object: nothing is fetched,
-classified or filed twice), for the first KEPT_EVIDENCE trials of the run; a bundle is a few
-hundred KB in memory, so beyond that a trial's evidence is fetched again (from the response
-cache, which phase 1 filled) and its claim filed again, as every trial's once was.
+Phase 2 fetches each trial's evidence again (from the response cache phase 1 filled) and files
+its claim again, unless fetching again would read back exactly what phase 1 read: every record
+from the response cache (and young enough to be read from it again), the bundled snapshot or
+drafter's own data. Then phase 2 drafts from phase 1's evidence itself, the same Bundle object,
+and nothing is fetched, classified or filed twice. Records fetched from the network would come
+back as the cache's ("origin": "cache"), so their evidence is fetched again: a draft's files
+are the same bytes either way. At most KEPT_EVIDENCE bundles are kept (a bundle is a few
+hundred KB in memory); beyond that, trials are fetched again.
 
 Resume: see drafter.batch_manifest (a trial is complete when its manifest, written last,
 matches this run's parameters and its files).
@@ -42,7 +46,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 
@@ -76,6 +80,10 @@ GRACE_SECONDS = 15.0  # after an interrupt, trials under way may finish this lon
 ABANDON_SECONDS = 10.0  # then, with no new model call, this long more before they are left
 MODEL_DOWN_TRIALS = 5  # trials in a row failing because the model is unavailable: stop
 KEPT_EVIDENCE = 256  # phase 1's bundles kept for phase 2 (0.2-0.7 MB each in memory)
+# A record's origins that fetching again reads back unchanged (a network answer is read back
+# from the cache, so its origin would change); a cached answer, unless it is about to expire.
+REREAD_UNCHANGED = frozenset({"cache", "snapshot", "bundled", "claims table"})
+EXPIRY_MARGIN_SECONDS = 60.0
 FETCH_DEADLINE = "trial fetch deadline (DRAFTER_DEADLINE)"
 _POLL_SECONDS = 0.1
 REASON_CHARS = 500
@@ -320,9 +328,27 @@ class Batch:
             return False
         with self._lock:
             self._fetch_seconds[nct] = time.monotonic() - started
-            if len(self._filings) < KEPT_EVIDENCE:
+            if len(self._filings) < KEPT_EVIDENCE and self._reads_back(filing.evidence):
                 # kept without its undo: a draft that fails keeps its claim (see above)
                 self._filings[nct] = replace(filing, filed=None)
+        return True
+
+    def _reads_back(self, evidence: Bundle) -> bool:
+        """Whether fetching `evidence` again now would read back every record unchanged (see
+        the module docstring): phase 2 then drafts from it rather than fetching it again."""
+        ttl = None if self.settings.offline else self.settings.cache_ttl_seconds
+        now = datetime.now(UTC)
+        for record in evidence.sources:
+            if record.origin not in REREAD_UNCHANGED:
+                return False
+            if record.origin == "cache" and ttl is not None:
+                try:
+                    fetched = datetime.fromisoformat(record.fetched_at)
+                    age = (now - fetched).total_seconds()
+                except (ValueError, TypeError):  # (TypeError: a time without its zone)
+                    return False
+                if age > ttl - EXPIRY_MARGIN_SECONDS:
+                    return False
         return True
 
     def _draft(self, nct: str, plan: _Plan) -> bool:
@@ -344,6 +370,8 @@ class Batch:
 
         with self._lock:
             filed = self._filings.pop(nct, None)
+        if filed is not None and not self._reads_back(filed.evidence):
+            filed = None  # a cached answer expired since phase 1: fetched again, as it was
         try:
             result = draft_one(
                 self._query(nct),
