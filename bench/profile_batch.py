@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import gc
 import importlib
 import json
 import pstats
@@ -46,10 +47,17 @@ TIMED: list[tuple[str, str, str]] = [
     ("  assess", "drafter.draft_run", "assess"),
     ("  draft_trial (its thread)", "drafter.draft_run", "draft_trial"),
     ("  sections (their threads)", "drafter.draft", "_write_section"),
-    ("    model client (SDK)", "drafter.writers.openai_writer:OpenAIWriter", "write"),
+    ("    select_facts", "drafter.draft", "select_facts"),
+    ("    prompt (render_section)", "drafter.draft", "render_section"),
+    ("    model call (writer.write)", "drafter.writers.openai_writer:OpenAIWriter", "write"),
+    ("      openai SDK (_send)", "drafter.writers.openai_writer:OpenAIWriter", "_send"),
+    ("      reply (judge)", "drafter.writers.openai_writer", "judge"),
     ("    validation", "drafter.draft", "_problems"),
     ("    call log", "drafter.calllog:CallLog", "add"),
+    ("  assess: score_pair", "drafter.assessment", "score_pair"),
+    ("  assess: related claims", "drafter.assessment", "_related"),
     ("  verify_draft", "drafter.draft_run", "verify_draft"),
+    ("    Verifier built", "drafter.verify:Verifier", "__init__"),
     ("    NameFinder.find", "drafter.names:NameFinder", "find"),
     ("  model_dump (draft)", "drafter.draft_model:Draft", "model_dump"),
     ("  model_dump (bundle)", "drafter.bundle:Bundle", "model_dump"),
@@ -63,12 +71,23 @@ TIMED: list[tuple[str, str, str]] = [
 
 
 class StageClock:
-    """CPU seconds per stage, from every thread; a stage re-entered in one thread counts once."""
+    """CPU seconds per stage, from every thread; a stage re-entered in one thread counts once.
+    Garbage collection is a stage too (gc.callbacks): it runs inside whichever stage
+    allocated when a generation filled up."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
         self._depth = threading.local()
+        self._collecting = 0.0
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting = time.thread_time()
+        else:
+            spent = time.thread_time() - self._collecting
+            stage = f"garbage collection (gen {info['generation']})"
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + spent
 
     def wrap(self, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
@@ -89,6 +108,7 @@ class StageClock:
         return timed
 
     def install(self) -> None:
+        gc.callbacks.append(self._gc)
         for stage, where, attribute in TIMED:
             module_name, _, class_name = where.partition(":")
             holder: Any = importlib.import_module(module_name)
@@ -217,7 +237,8 @@ def main() -> None:
     print(f"{'start-up (--version, once)':<32} {startup * 1000:>12.1f}")
     print(f"{'process CPU after imports':<32} {timed['cpu'] / drafts * 1000:>12.1f}")
     print(f"{'  of which system (whole run)':<32} {timed['system'] / drafts * 1000:>12.1f}")
-    for stage in dict.fromkeys(stage for stage, _, _ in TIMED):
+    collections = sorted(s for s in timed["stages"] if s.startswith("garbage"))
+    for stage in dict.fromkeys([*(stage for stage, _, _ in TIMED), *collections]):
         seconds = timed["stages"].get(stage, 0.0)
         print(f"{stage:<32} {seconds / drafts * 1000:>12.1f}")
     if stats is None:
