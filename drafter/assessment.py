@@ -641,11 +641,9 @@ def _related(
     )
     archetype = classification.archetype
     queries = {
-        "same_target": [as_evidence(store.query(target=n)) for n in target_names],
-        "same_indication": [as_evidence(store.query(disease=n)) for n in disease_names],
-        "same_failure_type": (
-            [as_evidence(store.query(archetype=archetype))] if archetype != "unknown" else []
-        ),
+        "same_target": [store.query(target=n) for n in target_names],
+        "same_indication": [store.query(disease=n) for n in disease_names],
+        "same_failure_type": [store.query(archetype=archetype)] if archetype != "unknown" else [],
     }
     groups: dict[str, list[Claim]] = {}
     for group, answers in queries.items():
@@ -655,7 +653,8 @@ def _related(
                 found.setdefault(claim.key, claim)
         groups[group] = sorted(found.values(), key=_newest_first)
         taken |= set(found)
-    shown = {group: claims[:RELATED_LIMIT] for group, claims in groups.items()}
+    # as evidence only those shown (the order and the totals do not read the stamps it drops)
+    shown = {group: as_evidence(claims[:RELATED_LIMIT]) for group, claims in groups.items()}
     as_of = date.fromisoformat(bundle.as_of)
     related = RelatedClaims(
         same_target=[c.key for c in shown["same_target"]],
@@ -672,6 +671,7 @@ def _related(
     body = claims_record_body(claims, related.totals)
     record = claims_source_record(query, body)
     facts: list[Fact] = []
+    upper_bounds: dict[tuple[str, str], int] = {}  # a pair's, once per assessment
     for group, members in shown.items():
         description = RELATED_GROUPS[group]
         if group == "same_failure_type":
@@ -705,28 +705,37 @@ def _related(
                 f"{description}, newest first",
             )
             field_name = f"{group}.{i}.mrs_upper_bound"
-            facts += [named, _related_score(store, claim, named, as_of, bundle.nct_id, field_name)]
+            total = _pair_upper_bound(store, claim, as_of, upper_bounds)
+            facts += [named, _related_score(total, named, bundle.nct_id, field_name)]
     return _Related(related, body, claims, facts, record)
 
 
-def _related_score(
-    store: ClaimsStore, claim: Claim, named: Fact, as_of: date, nct_id: str, field_name: str
-) -> Fact:
+def _pair_upper_bound(
+    store: ClaimsStore, claim: Claim, as_of: date, known: dict[tuple[str, str], int]
+) -> int:
     """The MRS of a related claim's own pair, from the claims table alone: its association
     score is not looked up, so s counts as 0 and the genetic deficit at its maximum, which
-    makes this an upper bound (said in the formula and rendered as such)."""
-    pair = as_evidence(store.for_pair(claim.target_symbol, claim.disease_name))
-    drugs = [
-        ProgramRef(name=n, chembl_id=c) for n, c in store.drugs_for_target(claim.target_symbol)
-    ]
-    result = compute_mrs(pair, None, None, as_of, target_drugs=drugs)
+    makes this an upper bound (said in the formula and rendered as such). Related claims
+    often share a pair: `known` holds the pairs this assessment scored already."""
+    key = (claim.target_symbol, claim.disease_name)
+    if key not in known:
+        pair = as_evidence(store.for_pair(claim.target_symbol, claim.disease_name))
+        drugs = [
+            ProgramRef(name=n, chembl_id=c) for n, c in store.drugs_for_target(claim.target_symbol)
+        ]
+        known[key] = compute_mrs(pair, None, None, as_of, target_drugs=drugs).total
+    return known[key]
+
+
+def _related_score(total: int, named: Fact, nct_id: str, field_name: str) -> Fact:
+    """A related claim's pair's upper-bound MRS as a fact (see _pair_upper_bound)."""
     return computed_fact(
         "related",
         nct_id,
         field_name,
         "score",
         "MRS of the related claim's pair, at most (association score not looked up)",
-        result.total,
+        total,
         [named],
         "MRS v1 over the claims table for the claim's target and indication, with the "
         "association score not looked up (s = 0): an upper bound",

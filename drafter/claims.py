@@ -11,6 +11,7 @@ Exchange formats (import/export and the seed file) live in `drafter.claim_files`
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import re
 import sqlite3
@@ -635,18 +636,38 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
 
 def _record_of_row(row: sqlite3.Row) -> dict[str, Any]:
     """The row as a claim record (the shape of `claim_record`), unvalidated."""
-    record = {name: row[name] for name in CLAIM_FIELDS}
+    return _record_of(_claim_values(row))
+
+
+def _claim_values(row: sqlite3.Row) -> tuple[Any, ...]:
+    return tuple(row[name] for name in CLAIM_FIELDS)
+
+
+def _record_of(values: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip(CLAIM_FIELDS, values, strict=True))
     with suppress(ValueError):
-        record["sources"] = json.loads(row["sources"])
+        record["sources"] = json.loads(record["sources"])
     return record
 
 
 def _claim_from_row(row: sqlite3.Row) -> Claim:
     try:
-        return Claim.model_validate(_record_of_row(row))
+        values = _claim_values(row)
+        claim = _validated(values, tuple(map(type, values)))
     except ValidationError as error:
         key = row["key"]
         raise BadInput(
             f"claims database row {key}: {reason_of(error)}; correct it with `drafter claims"
             f" add` or remove it with `drafter claims delete {key}`"
         ) from error
+    # a copy of its own for each caller (its one list too): the remembered model stays as read
+    return claim.model_copy(update={"sources": list(claim.sources)})
+
+
+@functools.lru_cache(maxsize=8192)
+def _validated(values: tuple[Any, ...], types: tuple[type, ...]) -> Claim:
+    """The Claim of one row's values, remembered: every draft of a batch reads the claims the
+    run filed (related claims, the pair's claims) and validated each again. Keyed by every
+    value the claim is made of and its type (1, 1.0 and True stay apart), so a changed row
+    is a new key, never a stale claim."""
+    return Claim.model_validate(_record_of(values))
