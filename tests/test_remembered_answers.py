@@ -1,15 +1,21 @@
-"""What verification remembers between drafts (a bundle's compiled alias alternations, keyed
-by the alias set; normalised names) answers for the bundle at hand, never for the last one;
-and the second name pass, which skips the aliases the first pass claimed, finds what a pass
-over everything finds."""
+"""What drafting remembers between drafts answers for the draft at hand, never for the last
+one: verification's compiled alias alternations (keyed by the alias set) and normalised names,
+the sections' compiled fact globs, the prompt templates' hashes (of the text Jinja renders);
+and verification's second name pass, which skips the aliases the first pass claimed, finds
+what a pass over everything finds. (The claims table's remembered rows: test_claims_reads.py;
+a batch's reused evidence: test_batch_evidence_reuse.py.)"""
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 from collections.abc import Callable
 
 from drafter.bundle import Bundle
 from drafter.draft import draft_trial
 from drafter.names import NameFinder, Occupied
+from drafter.prompting import PROMPTS, template_hash, templates_of
+from drafter.sections import Placeholders, model_sections, select_facts
 from drafter.verify import paragraphs_of_draft, verify_draft
 from drafter.writers.offline import OfflineWriter
 
@@ -51,3 +57,25 @@ def test_the_second_name_pass_finds_what_a_whole_pass_finds(
             assert finder.find(text, whole, aliases_only=True) == first
             assert finder.find(text, skipping, aliases_found=True) == finder.find(text, whole)
         assert verify_draft(draft, bundle).counts.anchors > 0
+
+
+def test_section_globs_select_what_fnmatch_selects(bundle_of: Callable[[str], Bundle]) -> None:
+    for nct in ("NCT05591222", "NCT00184067", "NCT05540665"):
+        bundle = bundle_of(nct)
+        placeholders = Placeholders.of(bundle)
+        for spec in model_sections():
+            expected: dict[str, object] = {}
+            for pattern in spec.selects:
+                for glob in placeholders.expand(pattern):
+                    for fact in bundle.facts:
+                        if fnmatch.fnmatchcase(fact.id, glob):
+                            expected.setdefault(fact.id, fact)
+            assert select_facts(spec, bundle) == list(expected.values())
+
+
+def test_template_hashes_are_of_the_templates_as_installed() -> None:
+    for spec in model_sections():
+        assert spec.template is not None
+        for name in templates_of(spec.template):
+            source = PROMPTS.joinpath(*name.split("/")).read_text(encoding="utf-8")
+            assert template_hash(name) == hashlib.sha256(source.encode("utf-8")).hexdigest()
