@@ -97,8 +97,10 @@ def _one_line(text: str) -> str:
 
 
 def fact_rows(handled: dict[str, Fact], fence: Fence) -> list[FactRow]:
+    # built unvalidated: every value is a validated Fact's, of the type FactRow declares
+    # (a prompt's table is built for every section of every draft)
     return [
-        FactRow(
+        FactRow.model_construct(
             handle=handle,
             label=_one_line(fact.label),
             value=_one_line(fence.scrub(str(fact.value))),
