@@ -652,8 +652,8 @@ def _record_of(values: tuple[Any, ...]) -> dict[str, Any]:
 
 def _claim_from_row(row: sqlite3.Row) -> Claim:
     try:
-        values = _claim_values(row)
-        claim = _validated(values, tuple(map(type, values)))
+        values = tuple(row)  # every column: the claim's own and what is derived from them
+        claim = _validated(tuple(row.keys()), values, tuple(map(type, values)))
     except ValidationError as error:
         key = row["key"]
         raise BadInput(
@@ -665,9 +665,10 @@ def _claim_from_row(row: sqlite3.Row) -> Claim:
 
 
 @functools.lru_cache(maxsize=8192)
-def _validated(values: tuple[Any, ...], types: tuple[type, ...]) -> Claim:
-    """The Claim of one row's values, remembered: every draft of a batch reads the claims the
-    run filed (related claims, the pair's claims) and validated each again. Keyed by every
-    value the claim is made of and its type (1, 1.0 and True stay apart), so a changed row
-    is a new key, never a stale claim."""
-    return Claim.model_validate(_record_of(values))
+def _validated(columns: tuple[str, ...], values: tuple[Any, ...], types: tuple[type, ...]) -> Claim:
+    """The Claim of one row, remembered: every draft of a batch reads the claims the run filed
+    (related claims, the pair's claims) and validated each again. Keyed by every column of
+    the row, its value and its type (1, 1.0 and True stay apart), so a changed row is a new
+    key, never a stale claim."""
+    row = dict(zip(columns, values, strict=True))
+    return Claim.model_validate(_record_of(tuple(row[name] for name in CLAIM_FIELDS)))
