@@ -634,19 +634,11 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
     return row
 
 
-def _record_of_row(row: sqlite3.Row) -> dict[str, Any]:
+def _record_of_row(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
     """The row as a claim record (the shape of `claim_record`), unvalidated."""
-    return _record_of(_claim_values(row))
-
-
-def _claim_values(row: sqlite3.Row) -> tuple[Any, ...]:
-    return tuple(row[name] for name in CLAIM_FIELDS)
-
-
-def _record_of(values: tuple[Any, ...]) -> dict[str, Any]:
-    record = dict(zip(CLAIM_FIELDS, values, strict=True))
+    record = {name: row[name] for name in CLAIM_FIELDS}
     with suppress(ValueError):
-        record["sources"] = json.loads(record["sources"])
+        record["sources"] = json.loads(row["sources"])
     return record
 
 
@@ -670,5 +662,4 @@ def _validated(columns: tuple[str, ...], values: tuple[Any, ...], types: tuple[t
     (related claims, the pair's claims) and validated each again. Keyed by every column of
     the row, its value and its type (1, 1.0 and True stay apart), so a changed row is a new
     key, never a stale claim."""
-    row = dict(zip(columns, values, strict=True))
-    return Claim.model_validate(_record_of(tuple(row[name] for name in CLAIM_FIELDS)))
+    return Claim.model_validate(_record_of_row(dict(zip(columns, values, strict=True))))
