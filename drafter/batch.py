@@ -369,9 +369,9 @@ class Batch:
             finished.append(manifest)
 
         with self._lock:
-            filed = self._filings.pop(nct, None)
-        if filed is not None and not self._reads_back(filed.evidence):
-            filed = None  # a cached answer expired since phase 1: fetched again, as it was
+            kept = self._filings.pop(nct, None)
+        if kept is not None and not self._reads_back(kept.evidence):
+            kept = None  # a cached answer expired since phase 1: fetched again, as it was
         try:
             result = draft_one(
                 self._query(nct),
@@ -385,7 +385,7 @@ class Batch:
                 unchanged=unchanged if previous is not None else None,
                 writing=lambda: self.gate.writing(folder),
                 finish=finish,
-                filed=filed,
+                filing=kept,
             )
         except Exception as error:
             self._record(self._failed(nct, error, self._seconds(nct, started)))

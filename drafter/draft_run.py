@@ -161,11 +161,11 @@ def draft_one(
     unchanged: Callable[[Bundle], bool] | None = None,
     writing: Callable[[], AbstractContextManager[object]] = nullcontext,
     finish: Callable[[DraftResult], None] | None = None,
-    filed: Filing | None = None,
+    filing: Filing | None = None,
 ) -> DraftResult | None:
     """Draft one trial into OUT/NCT_ID/ and return what was written.
 
-    `filed`: the trial's evidence as `file_trial` fetched and filed it already (a batch's
+    `filing`: the trial's evidence as `file_trial` fetched and filed it already (a batch's
     fetching phase), so it is not fetched again; when no draft is written, its withdraw()
     runs as a filing of this call's would (a batch hands one that keeps the claim).
 
@@ -175,7 +175,7 @@ def draft_one(
     once it is stopping, and waits for those under way); `finish(result)` runs inside it, after
     the four files are written (a batch writes its manifest there, last)."""
     started = time.monotonic()
-    filing = filed or file_trial(
+    filing = filing or file_trial(
         query, client=client, store=store, settings=settings, fetch_label=fetch_label
     )
     folder = out_dir / query.nct_id
