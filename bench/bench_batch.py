@@ -26,6 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,13 @@ from tests.openai_server import OpenAIServer
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-05-20"
 MODEL_CONCURRENCY = 64  # the highest Settings allows: the model bound is not the limiter
+
+
+@dataclass(frozen=True)
+class BenchEnvironment:
+    env: dict[str, str]  # the child's environment: fleet, model server, shared warm cache
+    work: Path  # a temporary folder for OUT directories and claims databases
+    server: OpenAIServer
 
 
 def child_cpu() -> float:
@@ -62,25 +72,15 @@ def run_batch(env: dict[str, str], work: Path, name: str, *argv: str) -> dict[st
     return summary
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=200)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--levels", default="1,4,16,32")
-    parser.add_argument(
-        "--trials-at-1",
-        type=int,
-        default=None,
-        help="fewer trials for concurrency 1 only (default: all of them)",
-    )
-    args = parser.parse_args()
-    levels = [int(level) for level in args.levels.split(",")]
-
-    with tempfile.TemporaryDirectory() as folder, running_fleet(size=args.trials) as fleet:
+@contextmanager
+def bench_environment(trials: int, latency: float) -> Iterator[BenchEnvironment]:
+    """The fleet, the model server and a response cache warmed by an offline-writer run: what
+    every measured run (and bench/profile_batch.py) shares."""
+    with tempfile.TemporaryDirectory() as folder, running_fleet(size=trials) as fleet:
         work = Path(folder)
         config = work / "config.toml"
         config.write_text("")
-        server = OpenAIServer(latency=args.latency, responder=model())
+        server = OpenAIServer(latency=latency, responder=model())
         server.start()
         env = {
             **os.environ,
@@ -97,31 +97,50 @@ def main() -> None:
             warm = run_batch(env, work, "warm-up", "--writer", "offline", "--concurrency", "16")
             print(
                 f"warm-up (offline writer, cold cache, rate-limited fetch): "
-                f"{warm['wall']:.0f} s for {args.trials} trials",
+                f"{warm['wall']:.0f} s for {trials} trials",
                 flush=True,
             )
-            rows = []
-            for level in levels:
-                limit = args.trials_at_1 if level == 1 and args.trials_at_1 else args.trials
-                asked = len(server.completion_requests)
-                summary = run_batch(
-                    env,
-                    work,
-                    f"c{level}",
-                    "--writer",
-                    "openai",
-                    "--concurrency",
-                    str(level),
-                    "--limit",
-                    str(limit),
-                )
-                calls = len(server.completion_requests) - asked
-                counts = summary["counts"]
-                drafts = counts["drafted"] + counts["needs_editor"]
-                rows.append((level, limit, drafts, counts["failed"], summary, calls))
-                print(f"  concurrency {level}: {summary['wall']:.1f} s", flush=True)
+            yield BenchEnvironment(env, work, server)
         finally:
             server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--levels", default="1,4,16,32")
+    parser.add_argument(
+        "--trials-at-1",
+        type=int,
+        default=None,
+        help="fewer trials for concurrency 1 only (default: all of them)",
+    )
+    args = parser.parse_args()
+    levels = [int(level) for level in args.levels.split(",")]
+
+    rows = []
+    with bench_environment(args.trials, args.latency) as bench:
+        server = bench.server
+        for level in levels:
+            limit = args.trials_at_1 if level == 1 and args.trials_at_1 else args.trials
+            asked = len(server.completion_requests)
+            summary = run_batch(
+                bench.env,
+                bench.work,
+                f"c{level}",
+                "--writer",
+                "openai",
+                "--concurrency",
+                str(level),
+                "--limit",
+                str(limit),
+            )
+            calls = len(server.completion_requests) - asked
+            counts = summary["counts"]
+            drafts = counts["drafted"] + counts["needs_editor"]
+            rows.append((level, limit, drafts, counts["failed"], summary, calls))
+            print(f"  concurrency {level}: {summary['wall']:.1f} s", flush=True)
 
     latency = args.latency
     print()

@@ -710,11 +710,9 @@ def _related(
     )
     archetype = classification.archetype
     queries = {
-        "same_target": [as_evidence(store.query(target=n)) for n in target_names],
-        "same_indication": [as_evidence(store.query(disease=n)) for n in disease_names],
-        "same_failure_type": (
-            [as_evidence(store.query(archetype=archetype))] if archetype != "unknown" else []
-        ),
+        "same_target": [store.query(target=n) for n in target_names],
+        "same_indication": [store.query(disease=n) for n in disease_names],
+        "same_failure_type": [store.query(archetype=archetype)] if archetype != "unknown" else [],
     }
     groups: dict[str, list[Claim]] = {}
     for group, answers in queries.items():
@@ -724,7 +722,8 @@ def _related(
                 found.setdefault(claim.key, claim)
         groups[group] = sorted(found.values(), key=_newest_first)
         taken |= set(found)
-    shown = {group: claims[:RELATED_LIMIT] for group, claims in groups.items()}
+    # as evidence only those shown (the order and the totals do not read the stamps it drops)
+    shown = {group: as_evidence(claims[:RELATED_LIMIT]) for group, claims in groups.items()}
     as_of = date.fromisoformat(bundle.as_of)
     related = RelatedClaims(
         same_target=[c.key for c in shown["same_target"]],

@@ -17,6 +17,15 @@ drafted them). Claims are keyed by NCT id, so filing again never duplicates one.
 draft then fails keeps its draft claim: other drafts of the run counted it, and the re-run that
 redoes the trial files it again.
 
+Phase 2 fetches each trial's evidence again (from the response cache phase 1 filled) and files
+its claim again, unless fetching again would read back exactly what phase 1 read: every record
+from the response cache (and young enough to be read from it again), the bundled snapshot or
+drafter's own data. Then phase 2 drafts from phase 1's evidence itself, the same Bundle object,
+and nothing is fetched, classified or filed twice. Records fetched from the network would come
+back as the cache's ("origin": "cache"), so their evidence is fetched again: a draft's files
+are the same bytes either way. At most KEPT_EVIDENCE bundles are kept (a bundle is a few
+hundred KB in memory); beyond that, trials are fetched again.
+
 Resume: see drafter.batch_manifest (a trial is complete when its manifest, written last,
 matches this run's parameters and its files).
 
@@ -36,8 +45,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 
@@ -57,7 +66,7 @@ from drafter.bundle import Bundle
 from drafter.calllog import CallLog
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
-from drafter.draft_run import DraftResult, TrialQuery, draft_one, file_trial, stage_of
+from drafter.draft_run import DraftResult, Filing, TrialQuery, draft_one, file_trial, stage_of
 from drafter.errors import DrafterError, mask_secrets
 from drafter.sources.http import HttpClient
 from drafter.terminal import one_line
@@ -70,6 +79,11 @@ DEFAULT_CONCURRENCY = 4
 GRACE_SECONDS = 15.0  # after an interrupt, trials under way may finish this long
 ABANDON_SECONDS = 10.0  # then, with no new model call, this long more before they are left
 MODEL_DOWN_TRIALS = 5  # trials in a row failing because the model is unavailable: stop
+KEPT_EVIDENCE = 256  # phase 1's bundles kept for phase 2 (0.2-0.7 MB each in memory)
+# A record's origins that fetching again reads back unchanged (a network answer is read back
+# from the cache, so its origin would change); a cached answer, unless it is about to expire.
+REREAD_UNCHANGED = frozenset({"cache", "snapshot", "bundled", "claims table"})
+EXPIRY_MARGIN_SECONDS = 60.0
 FETCH_DEADLINE = "trial fetch deadline (DRAFTER_DEADLINE)"
 _POLL_SECONDS = 0.1
 REASON_CHARS = 500
@@ -188,6 +202,7 @@ class Batch:
         self.gate = WriteGate()
         self._outcomes: dict[str, TrialOutcome] = {}
         self._fetch_seconds: dict[str, float] = {}
+        self._filings: dict[str, Filing] = {}  # phase 1's, until phase 2 drafts the trial
         self._model_down = 0
         self._abandoned: set[str] = set()
         self._lock = threading.Lock()
@@ -301,7 +316,7 @@ class Batch:
         """Phase 1: fetch and file the claim. False (and a failed outcome) when it failed."""
         started = time.monotonic()
         try:
-            file_trial(
+            filing = file_trial(
                 self._query(nct),
                 client=self.client,
                 store=self.store,
@@ -311,7 +326,29 @@ class Batch:
         except Exception as error:
             self._record(self._failed(nct, error, time.monotonic() - started))
             return False
-        self._fetch_seconds[nct] = time.monotonic() - started
+        with self._lock:
+            self._fetch_seconds[nct] = time.monotonic() - started
+            if len(self._filings) < KEPT_EVIDENCE and self._reads_back(filing.evidence):
+                # kept without its undo: a draft that fails keeps its claim (see above)
+                self._filings[nct] = replace(filing, filed=None)
+        return True
+
+    def _reads_back(self, evidence: Bundle) -> bool:
+        """Whether fetching `evidence` again now would read back every record unchanged (see
+        the module docstring): phase 2 then drafts from it rather than fetching it again."""
+        ttl = None if self.settings.offline else self.settings.cache_ttl_seconds
+        now = datetime.now(UTC)
+        for record in evidence.sources:
+            if record.origin not in REREAD_UNCHANGED:
+                return False
+            if record.origin == "cache" and ttl is not None:
+                try:
+                    fetched = datetime.fromisoformat(record.fetched_at)
+                    age = (now - fetched).total_seconds()
+                except (ValueError, TypeError):  # (TypeError: a time without its zone)
+                    return False
+                if age > ttl - EXPIRY_MARGIN_SECONDS:
+                    return False
         return True
 
     def _draft(self, nct: str, plan: _Plan) -> bool:
@@ -331,6 +368,10 @@ class Batch:
             write_manifest(folder, manifest)
             finished.append(manifest)
 
+        with self._lock:
+            kept = self._filings.pop(nct, None)
+        if kept is not None and not self._reads_back(kept.evidence):
+            kept = None  # a cached answer expired since phase 1: fetched again, as it was
         try:
             result = draft_one(
                 self._query(nct),
@@ -344,6 +385,7 @@ class Batch:
                 unchanged=unchanged if previous is not None else None,
                 writing=lambda: self.gate.writing(folder),
                 finish=finish,
+                filing=kept,
             )
         except Exception as error:
             self._record(self._failed(nct, error, self._seconds(nct, started)))

@@ -11,6 +11,7 @@ Exchange formats (import/export and the seed file) live in `drafter.claim_files`
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import re
 import sqlite3
@@ -649,7 +650,7 @@ def _row_of(claim: Claim, now: str, keep_timestamps: bool) -> dict[str, Any]:
     return row
 
 
-def _record_of_row(row: sqlite3.Row) -> dict[str, Any]:
+def _record_of_row(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
     """The row as a claim record (the shape of `claim_record`), unvalidated."""
     record = {name: row[name] for name in CLAIM_FIELDS}
     with suppress(ValueError):
@@ -659,10 +660,22 @@ def _record_of_row(row: sqlite3.Row) -> dict[str, Any]:
 
 def _claim_from_row(row: sqlite3.Row) -> Claim:
     try:
-        return Claim.model_validate(_record_of_row(row))
+        values = tuple(row)  # every column: the claim's own and what is derived from them
+        claim = _validated(tuple(row.keys()), values, tuple(map(type, values)))
     except ValidationError as error:
         key = row["key"]
         raise BadInput(
             f"claims database row {key}: {reason_of(error)}; correct it with `drafter claims"
             f" add` or remove it with `drafter claims delete {key}`"
         ) from error
+    # a copy of its own for each caller (its one list too): the remembered model stays as read
+    return claim.model_copy(update={"sources": list(claim.sources)})
+
+
+@functools.lru_cache(maxsize=8192)
+def _validated(columns: tuple[str, ...], values: tuple[Any, ...], types: tuple[type, ...]) -> Claim:
+    """The Claim of one row, remembered: every draft of a batch reads the claims the run filed
+    (related claims, the pair's claims) and validated each again. Keyed by every column of
+    the row, its value and its type (1, 1.0 and True stay apart), so a changed row is a new
+    key, never a stale claim."""
+    return Claim.model_validate(_record_of_row(dict(zip(columns, values, strict=True))))

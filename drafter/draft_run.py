@@ -43,7 +43,7 @@ from drafter.render import render_markdown
 from drafter.review_page import render_review_page
 from drafter.sources import deadline as budgets
 from drafter.sources.http import HttpClient
-from drafter.terminal import json_text
+from drafter.terminal import model_json
 from drafter.trial_claim import Filed, claim_for_trial, record_trial, withdraw_trial
 from drafter.verify import verify_draft
 from drafter.verify_model import VerifyReport
@@ -163,8 +163,13 @@ def draft_one(
     writing: Callable[[], AbstractContextManager[object]] = nullcontext,
     finish: Callable[[DraftResult], None] | None = None,
     classifier: StopReasonClassifier = DEFAULT_CLASSIFIER,
+    filing: Filing | None = None,
 ) -> DraftResult | None:
     """Draft one trial into OUT/NCT_ID/ and return what was written.
+
+    `filing`: the trial's evidence as `file_trial` fetched and filed it already (a batch's
+    fetching phase), so it is not fetched again; when no draft is written, its withdraw()
+    runs as a filing of this call's would (a batch hands one that keeps the claim).
 
     `unchanged(bundle)` (a batch's --refresh) is asked once the bundle is assessed: when it
     says the inputs are those of the draft on disk, nothing is drafted or written and the
@@ -174,7 +179,7 @@ def draft_one(
     the stop reason (the rules unless the user asked for the model: `--classify-with-model`);
     it is asked twice, to file the claim and to assess, and a model's answers it remembers."""
     started = time.monotonic()
-    filing = file_trial(
+    filing = filing or file_trial(
         query,
         client=client,
         store=store,
@@ -194,8 +199,8 @@ def draft_one(
         with _stage("verify"):
             report = verify_draft(draft, bundle, path=str(folder / DRAFT_JSON))
             texts = {
-                EVIDENCE_JSON: json_text(bundle.model_dump(mode="json")) + "\n",
-                DRAFT_JSON: json_text(draft.model_dump(mode="json")) + "\n",
+                EVIDENCE_JSON: model_json(bundle) + "\n",
+                DRAFT_JSON: model_json(draft) + "\n",
                 DRAFT_MD: render_markdown(draft),
                 REVIEW_HTML: render_review_page(draft, report),
             }

@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 # Environment variables whose values are secrets: never printed, whatever carries them.
 SECRET_VARIABLES = ("NCBI_API_KEY", "OPENFDA_API_KEY", "OPENAI_API_KEY")
-_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+# "user:pw@" after a scheme's "://" (matched from the "://", which the search finds fast: a
+# pattern starting with a lookbehind is tried at every character of a long prompt)
+_URL_CREDENTIALS = re.compile(r"://[^/@\s]+@")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -90,4 +92,4 @@ def mask_secrets(text: str) -> str:
         secret = os.environ.get(name)
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
-    return _URL_CREDENTIALS.sub("***@", text)
+    return _URL_CREDENTIALS.sub("://***@", text)

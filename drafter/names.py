@@ -122,8 +122,12 @@ _SALT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16384)
 def normal_name(text: str) -> str:
-    """A name as aliases are compared: NFKC, case folded, one space for any hyphen or space."""
+    """A name as aliases are compared: NFKC, case folded, one space for any hyphen or space.
+    (Remembered: verification normalises every name against every cited fact's label and
+    text, the same few hundred strings a draft; a pure function of its text, so a remembered
+    answer is never stale, and lru_cache is safe across the threads of a batch.)"""
     folded = unicodedata.normalize("NFKC", text).casefold().replace("&", " and ")
     return _HYPHEN_SPACE.sub(" ", folded).strip(" .,;:")
 
@@ -309,6 +313,14 @@ def _compile(aliases: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(
         r"(?<![\w\-\u2010\u2011])(?:" + "|".join(branches) + r")(?![\w\u2010\u2011]|-\w)"
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(aliases: frozenset[str]) -> re.Pattern[str] | None:
+    """`_compile` of one set of aliases, remembered: compiling an alternation of a bundle's
+    names costs a draft milliseconds, and a batch's trials share sponsors, drugs and
+    conditions (the answer depends on the set alone; re's own cache is small and shared)."""
+    return _compile(aliases)
 
 
 _INN = re.compile(
@@ -563,7 +575,7 @@ class NameFinder:
                 self._by_alias.setdefault((group.type, _compact(alias)), group)
                 self._by_loose.setdefault((group.type, loose_name(alias).replace(" ", "")), group)
         self._patterns: dict[NameType, re.Pattern[str] | None] = {
-            t: _compile(a for g in self.groups if g.type == t for a in g.aliases)
+            t: _compiled(frozenset(a for g in self.groups if g.type == t for a in g.aliases))
             for t in _NAME_FIELDS
         }
         self.group_of_fact = {fact_id: g for g in self.groups for fact_id in g.facts}
@@ -601,11 +613,19 @@ class NameFinder:
         return None, "other"
 
     def find(
-        self, text: str, taken: Occupied | None = None, *, aliases_only: bool = False
+        self,
+        text: str,
+        taken: Occupied | None = None,
+        *,
+        aliases_only: bool = False,
+        aliases_found: bool = False,
     ) -> list[NameHit]:
         """Every name in `text` outside the `taken` spans, the bundle's aliases first, then
         the lexicon, then the shapes; overlaps keep the first. `aliases_only`: the bundle's
-        aliases alone (found before typed anchors, so "Montanide ISA 51" is a name, not 51)."""
+        aliases alone (found before typed anchors, so "Montanide ISA 51" is a name, not 51).
+        `aliases_found`: an `aliases_only` pass over this text already claimed its aliases in
+        `taken`, so they are not searched again (an alias match that pass left, for a span
+        taken or a generic word, is left again: `taken` only grows)."""
         hits: list[NameHit] = []
         spans = taken if taken is not None else Occupied(len(text))
 
@@ -620,7 +640,7 @@ class NameFinder:
             hits.append(NameHit(start, end, written, name_type, group, how))
             spans.claim(start, end)
 
-        for name_type, pattern in self._patterns.items():
+        for name_type, pattern in () if aliases_found else self._patterns.items():
             for found in pattern.finditer(text) if pattern else ():  # bundle aliases
                 add(found.start(), found.end(), name_type)
         if aliases_only:

@@ -9,6 +9,7 @@ Every rendering records the hash of each template it used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from importlib.resources import files
@@ -76,7 +77,11 @@ _ENV = jinja2.Environment(
 )
 
 
+@functools.lru_cache(maxsize=64)
 def template_hash(name: str) -> str:
+    """The sha256 of a template's source, read once a process, as Jinja reads the template
+    itself once (its loader says every template stays up to date): the hash recorded is
+    always that of the text rendered, and a draft's 24 renderings read no file."""
     return hashlib.sha256(_load(name)[0].encode("utf-8")).hexdigest()
 
 
@@ -92,8 +97,10 @@ def _one_line(text: str) -> str:
 
 
 def fact_rows(handled: dict[str, Fact], fence: Fence) -> list[FactRow]:
+    # built unvalidated: every value is a validated Fact's, of the type FactRow declares
+    # (a prompt's table is built for every section of every draft)
     return [
-        FactRow(
+        FactRow.model_construct(
             handle=handle,
             label=_one_line(fact.label),
             value=_one_line(fence.scrub(str(fact.value))),

@@ -109,7 +109,8 @@ def _drops_negation(parts: Sequence[str], source: str) -> bool:
     spans = _spans(parts, source)
     if not spans:
         return False
-    before = " ".join(source[: spans[0][0]].split()[-3:])
+    # the last three words before (split from the right: a long source is not split whole)
+    before = " ".join(source[: spans[0][0]].rsplit(None, 3)[-3:])
     gaps = [source[a[1] : b[0]] for a, b in itertools.pairwise(spans)]
     return any(_NEGATION.search(text) for text in [before, *gaps])
 

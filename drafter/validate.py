@@ -195,9 +195,11 @@ def character_problems(text: str) -> list[str]:
         )
     normal = unicodedata.normalize("NFKC", text)
     # as written and after NFKC: "Ⅻ" becomes the letters "XII", "〸" the ideograph 十
+    # (each distinct character looked at once: a paragraph has a few dozen of them)
+    written = set(text)
     numerals = sorted(
-        {c for c in text + normal if unicodedata.category(c) in ("No", "Nl")}
-        - {c for c in text if _ascii_digits(unicodedata.normalize("NFKC", c))}
+        {c for c in written | set(normal) if unicodedata.category(c) in ("No", "Nl")}
+        - {c for c in written if _ascii_digits(unicodedata.normalize("NFKC", c))}
     )
     if numerals:
         problems.append(f"writes numbers as {' '.join(numerals)}; write them in digits")
@@ -221,13 +223,14 @@ def invisible_characters(text: str) -> list[str]:
     letter or a digit after NFKC (which composes every real accent of those)."""
     found = {
         f"U+{ord(c):04X}"
-        for c in text
+        for c in set(text)
         if c not in _ALLOWED_CONTROLS and unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs")
     }
     found.update(f"U+{ord(m.group()):04X}" for m in _IGNORABLE.finditer(text))
     normal = unicodedata.normalize("NFKC", text)
-    for before, mark in itertools.pairwise(normal):
-        if unicodedata.category(mark) in ("Mn", "Me") and (before.isdigit() or _latin(before)):
+    marks = {c for c in set(normal) if unicodedata.category(c) in ("Mn", "Me")}
+    for before, mark in itertools.pairwise(normal) if marks else ():
+        if mark in marks and (before.isdigit() or _latin(before)):
             found.add(f"U+{ord(mark):04X}")
     return sorted(found)
 
@@ -246,18 +249,24 @@ _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
 def mixed_script_words(text: str) -> list[str]:
     """Words that mix Latin, Cyrillic and Greek letters: no real word does."""
+    if len(_scripts(set(text))) < 2:  # (a text of one script has no word of two)
+        return []
     mixed = []
     for word in _WORD.findall(text):
-        scripts = {
-            script
-            for char in word
-            if char.isalpha()
-            for script in _SCRIPTS
-            if unicodedata.name(char, "").startswith(script)
-        }
-        if len(scripts) > 1:
+        if len(_scripts(word)) > 1:
             mixed.append(word)
     return mixed
+
+
+def _scripts(chars: Iterable[str]) -> set[str]:
+    """Which of Latin, Cyrillic and Greek the letters are written in."""
+    return {
+        script
+        for char in chars
+        if char.isalpha()
+        for script in _SCRIPTS
+        if unicodedata.name(char, "").startswith(script)
+    }
 
 
 def without_verbatim_quotes(text: str, cited: Sequence[Fact]) -> str:

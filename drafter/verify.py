@@ -410,7 +410,7 @@ class Verifier:
                     continue
                 found.append(self._enum(kind, match, group, cited_ids))
                 taken.claim(match.start(group), match.end(group))
-        for hit in self.names.find(text, taken):
+        for hit in self.names.find(text, taken, aliases_found=True):
             found.append(self._name(hit, cited))
         found.sort(key=lambda item: item.anchor.start)
         return found

@@ -8,8 +8,8 @@ import os
 from drafter.config import Settings
 from drafter.terminal import tell
 from drafter.writers.base import Writer
+from drafter.writers.endpoint import writer_settings_present
 from drafter.writers.offline import OfflineWriter
-from drafter.writers.openai_writer import OpenAIWriter, writer_settings_present
 
 WRITERS = ("auto", "openai", "offline")
 
@@ -25,6 +25,9 @@ def choose_writer(choice: str, settings: Settings) -> Writer:
         if choice == "auto":
             tell("writing with the offline writer (no OPENAI_API_KEY or OPENAI_BASE_URL set)")
         return OfflineWriter()
+    # imported only now: the openai package is the heaviest import of all, and only this needs it
+    from drafter.writers.openai_writer import OpenAIWriter
+
     writer = OpenAIWriter(settings)
     if choice == "auto":
         tell(f"writing with the model {writer.model} at {writer.endpoint}")

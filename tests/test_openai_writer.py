@@ -24,13 +24,8 @@ from drafter.errors import BadInput
 from drafter.section_models import HeadlineText, SectionText
 from drafter.sources import deadline as budgets
 from drafter.writers.base import Message, ModelUnavailable, Usage, WriteRequest, WriteResult
-from drafter.writers.openai_writer import (
-    MAX_REPLY_BYTES,
-    PLACEHOLDER_KEY,
-    OpenAIWriter,
-    endpoint_host,
-    writer_settings_present,
-)
+from drafter.writers.endpoint import endpoint_host, writer_settings_present
+from drafter.writers.openai_writer import MAX_REPLY_BYTES, PLACEHOLDER_KEY, OpenAIWriter
 from drafter.writers.pricing import PRICES, cost_usd
 from drafter.writers.retries import server_wait
 from drafter.writers.structured import output_schema

@@ -19,9 +19,8 @@ cannot); the SDK alone plus pydantic covers the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -34,6 +33,7 @@ from drafter.sources.deadline import Deadline
 from drafter.sources.redact import mask, register_secrets
 from drafter.writers import failures, retries
 from drafter.writers.base import ModelUnavailable, WriteRequest, WriteResult
+from drafter.writers.endpoint import endpoint_host
 from drafter.writers.replies import ChatReply, judge
 from drafter.writers.structured import chat_messages, response_format
 
@@ -42,29 +42,6 @@ OPENAI_URL = "https://api.openai.com/v1"
 MAX_REPLY_BYTES = 1 << 20
 # Sent when no key is configured: local servers want some bearer token and check none.
 PLACEHOLDER_KEY = "drafter-no-key"  # not a secret
-
-
-def writer_settings_present(environ: Mapping[str, str], settings: Settings | None = None) -> bool:
-    """Whether a model endpoint is configured: OPENAI_API_KEY or OPENAI_BASE_URL set in the
-    environment (or, given `settings`, in the config file). What `--writer auto` asks."""
-    if any(environ.get(name, "").strip() for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL")):
-        return True
-    return settings is not None and (
-        settings.openai_api_key is not None or settings.openai_base_url is not None
-    )
-
-
-def endpoint_host(base_url: str) -> str:
-    """host[:port] of a base URL, without credentials or path: what provenance may show."""
-    parts = urlsplit(base_url)
-    host = parts.hostname or "unknown-host"
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return f"{host}:{port}" if port is not None else host
 
 
 class _RawResponse(BaseModel):

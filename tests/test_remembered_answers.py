@@ -1,0 +1,81 @@
+"""What drafting remembers between drafts answers for the draft at hand, never for the last
+one: verification's compiled alias alternations (keyed by the alias set) and normalised names,
+the sections' compiled fact globs, the prompt templates' hashes (of the text Jinja renders);
+and verification's second name pass, which skips the aliases the first pass claimed, finds
+what a pass over everything finds. (The claims table's remembered rows: test_claims_reads.py;
+a batch's reused evidence: test_batch_evidence_reuse.py.)"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from collections.abc import Callable
+
+from drafter.bundle import Bundle
+from drafter.draft import draft_trial
+from drafter.names import NameFinder, Occupied
+from drafter.prompting import PROMPTS, template_hash, templates_of
+from drafter.sections import Placeholders, model_sections, select_facts
+from drafter.verify import paragraphs_of_draft, verify_draft
+from drafter.writers.offline import OfflineWriter
+
+
+def named(finder: NameFinder, text: str) -> set[tuple[str, str, bool]]:
+    return {(h.text, h.type, h.group is not None) for h in finder.find(text)}
+
+
+def test_each_bundle_finds_its_own_aliases_whatever_was_built_before(
+    bundle_of: Callable[[str], Bundle],
+) -> None:
+    # aliases each bundle has and the other lacks: VIB-7734 (NCT05591222's drug) and
+    # Montanide ISA 51 (NCT00184067's), University of Southern California (its sponsor)
+    text = "VIB-7734 and Montanide ISA 51, run by University of Southern California."
+    daxdilimab, montanide = bundle_of("NCT05591222"), bundle_of("NCT00184067")
+    first = named(NameFinder(daxdilimab.facts), text)
+    other = named(NameFinder(montanide.facts), text)
+    again = named(NameFinder(daxdilimab.facts), text)
+    assert ("VIB-7734", "drug", True) in first
+    assert ("VIB-7734", "drug", True) not in other
+    assert ("Montanide ISA 51", "drug", True) in other
+    assert ("Montanide ISA 51", "drug", True) not in first
+    assert ("University of Southern California", "sponsor", True) in other
+    assert ("University of Southern California", "sponsor", True) not in first
+    assert first == again
+
+
+def test_the_second_name_pass_finds_what_a_whole_pass_finds(
+    bundle_of: Callable[[str], Bundle],
+) -> None:
+    for nct in ("NCT05591222", "NCT00184067", "NCT05540665"):
+        bundle = bundle_of(nct)
+        draft = draft_trial(bundle, OfflineWriter())
+        finder = NameFinder([*bundle.facts, *draft.facts])
+        for paragraph in paragraphs_of_draft(draft):
+            text = paragraph.text
+            skipping, whole = Occupied(len(text)), Occupied(len(text))
+            first = finder.find(text, skipping, aliases_only=True)
+            assert finder.find(text, whole, aliases_only=True) == first
+            assert finder.find(text, skipping, aliases_found=True) == finder.find(text, whole)
+        assert verify_draft(draft, bundle).counts.anchors > 0
+
+
+def test_section_globs_select_what_fnmatch_selects(bundle_of: Callable[[str], Bundle]) -> None:
+    for nct in ("NCT05591222", "NCT00184067", "NCT05540665"):
+        bundle = bundle_of(nct)
+        placeholders = Placeholders.of(bundle)
+        for spec in model_sections():
+            expected: dict[str, object] = {}
+            for pattern in spec.selects:
+                for glob in placeholders.expand(pattern):
+                    for fact in bundle.facts:
+                        if fnmatch.fnmatchcase(fact.id, glob):
+                            expected.setdefault(fact.id, fact)
+            assert select_facts(spec, bundle) == list(expected.values())
+
+
+def test_template_hashes_are_of_the_templates_as_installed() -> None:
+    for spec in model_sections():
+        assert spec.template is not None
+        for name in templates_of(spec.template):
+            source = PROMPTS.joinpath(*name.split("/")).read_text(encoding="utf-8")
+            assert template_hash(name) == hashlib.sha256(source.encode("utf-8")).hexdigest()
