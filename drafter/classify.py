@@ -67,6 +67,7 @@ from drafter.stop_stance import (
     UNDIRECTED_EFFICACY,
     UNDIRECTED_INTERIM_STOP,
     UNNAMED_REASON,
+    Stance,
     is_pause,
     states_no_reason,
 )
@@ -1414,32 +1415,17 @@ def _result(
         )
     )
     if not counted and mentioned:
-        stance = UNDIRECTED_EFFICACY
         words = "; ".join(f'"{m.text}"' for m in mentioned)
-        return StopClassification(
-            archetype="efficacy",
-            categories=["Negative"],
-            explanation=f"efficacy (stance {stance.rule}): {words}; {stance.why}{ignored}",
-            negated=negated,
-            confidence=stance.confidence,
-            decided_by=stance.rule,
+        return _by_stance(
+            UNDIRECTED_EFFICACY, "efficacy", ["Negative"], words, ignored, [], negated
         )
     if not counted:
         if states_no_reason(tokens):
             return _no_context(
                 "the text gives no reason (a status, a hold or a placeholder)" + ignored, negated
             )
-        return StopClassification(
-            archetype="operational",
-            categories=["No_Context"],
-            explanation=(
-                f"operational (stance {UNNAMED_REASON.rule}): no rule matched, but the text states"
-                f" a reason; {UNNAMED_REASON.why}{ignored}"
-            ),
-            negated=negated,
-            confidence=UNNAMED_REASON.confidence,
-            decided_by=UNNAMED_REASON.rule,
-        )
+        said = "no rule matched, but the text states a reason"
+        return _by_stance(UNNAMED_REASON, "operational", ["No_Context"], said, ignored, [], negated)
     categories = sorted({m.category for m in counted}, key=_CATEGORY_RANK.__getitem__)
     found = "; ".join(f'{m.category} by {m.rule} "{m.text}"' for m in counted)
     archetype = archetype_for(categories)
@@ -1447,19 +1433,12 @@ def _result(
     # the sponsor decided to stop"): the interim stances read it.
     undirected = [c for c in categories if c != "Business_Administrative"]
     if "Interim_Analysis" in categories and archetype_for(undirected) == "unknown":
-        stance, archetype = (
-            (INTERIM_PAUSE, "operational")
-            if is_pause(tokens)
-            else (UNDIRECTED_INTERIM_STOP, "efficacy")
-        )
-        return StopClassification(
-            archetype=archetype,
-            categories=categories,
-            explanation=f"{archetype} (stance {stance.rule}): {found}; {stance.why}{ignored}",
-            matched=counted,
-            negated=negated,
-            confidence=stance.confidence,
-            decided_by=stance.rule,
+        if is_pause(tokens):
+            return _by_stance(
+                INTERIM_PAUSE, "operational", categories, found, ignored, counted, negated
+            )
+        return _by_stance(
+            UNDIRECTED_INTERIM_STOP, "efficacy", categories, found, ignored, counted, negated
         )
     lead = next(c for c in categories if CATEGORY_ARCHETYPE[c] == archetype)
     deciding = next(m for m in counted if m.category == lead)
@@ -1470,6 +1449,27 @@ def _result(
         matched=counted,
         negated=negated,
         decided_by=deciding.rule,
+    )
+
+
+def _by_stance(
+    stance: Stance,
+    archetype: Archetype,
+    categories: list[Category],
+    found: str,
+    ignored: str,
+    matched: list[RuleMatch],
+    negated: list[RuleMatch],
+) -> StopClassification:
+    """An answer one of drafter.stop_stance's stances decided, with its lower confidence."""
+    return StopClassification(
+        archetype=archetype,
+        categories=categories,
+        explanation=f"{archetype} (stance {stance.rule}): {found}; {stance.why}{ignored}",
+        matched=matched,
+        negated=negated,
+        confidence=stance.confidence,
+        decided_by=stance.rule,
     )
 
 
