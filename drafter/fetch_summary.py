@@ -124,23 +124,18 @@ def _conflicts(bundle: Bundle, out: _Lines) -> None:
     conflicts = find_conflicts(bundle)
     disputes = [c for c in conflicts if c.kind == "dispute"]
     history = [c for c in conflicts if c.kind == "history"]
-    if disputes:
-        out.heading(
-            f"CONFLICTING EVIDENCE ({len(disputes)}): the sources disagree; state neither "
-            "side as settled",
-            code=_BOLD_RED,
-        )
-        for conflict in disputes:
-            out.text(f"! {conflict.note(facts)}", "  ", "    ")
-            out.sources(facts[i] for i in conflict.facts)
-    if history:
-        out.heading(
-            f"Record history ({len(history)}): earlier versions of the record differ; "
-            "confirm the current value",
-            code=_YELLOW,
-        )
-        for conflict in history:
-            out.text(f"- {conflict.note(facts)}", "  ", "    ")
+    blocks = (
+        (disputes, "CONFLICTING EVIDENCE", "the sources disagree; state neither side as settled",
+         _BOLD_RED, "!"),
+        (history, "Record history", "earlier versions of the record differ; confirm the "
+         "current value", _YELLOW, "-"),
+    )  # fmt: skip
+    for group, title, advice, code, mark in blocks:
+        if not group:
+            continue
+        out.heading(f"{title} ({len(group)}): {advice}", code=code)
+        for conflict in group:
+            out.text(f"{mark} {conflict.note(facts)}", "  ", "    ")
             out.sources(facts[i] for i in conflict.facts)
 
 
