@@ -47,7 +47,8 @@ from drafter.rulebook import ARCHETYPES
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS = REPO / "tests" / "data" / "stop-reasons" / "labels.jsonl"
-POOL = Path("/work/shared/data/why-stopped-pool/ctcovidstop_why_stopped.tsv")
+# the shared pool beside the repository checkout (../shared)
+POOL = REPO.parent / "shared" / "data" / "why-stopped-pool" / "ctcovidstop_why_stopped.tsv"
 SPLITS = ("dev", "test")
 MACRO_F1_TARGET = 0.90  # on the test split
 COVID_F1_TARGET = 0.95  # on the whole pool

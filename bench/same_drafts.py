@@ -19,10 +19,10 @@ model-written draft.json, each call's latency_seconds (a wall-clock time) and re
 server numbers requests in the order they arrive); every manifest's seconds. Everything of
 the bundled drafts is compared as it is, their manifests' hashes included. From the repo root:
 
-    .venv/bin/python bench/same_drafts.py render /tmp/before [--trials 40]
+    .venv/bin/python bench/same_drafts.py render out/same-before [--trials 40]
     (change the code)
-    .venv/bin/python bench/same_drafts.py render /tmp/after [--trials 40]
-    .venv/bin/python bench/same_drafts.py compare /tmp/before /tmp/after
+    .venv/bin/python bench/same_drafts.py render out/same-after [--trials 40]
+    .venv/bin/python bench/same_drafts.py compare out/same-before out/same-after
 """
 
 from __future__ import annotations
