@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from drafter import __version__, command_help
-from drafter.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, DrafterError
+from drafter.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    DrafterError,
+)
 from drafter.terminal import one_line, tell
 
 # Subcommand name → module under drafter.commands exposing configure(parser) and run(args) -> int.
@@ -71,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
         _silence_stdout()
         return EXIT_OK

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from drafter.config import Settings
-from drafter.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UPSTREAM
+from drafter.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UPSTREAM,
+)
 from drafter.models import Claim
 from drafter.rulebook import (
     ARCHETYPES,
@@ -24,7 +31,6 @@ from drafter.rulebook import (
 )
 
 _WIDTH = 80  # help lines are wrapped to this (example commands stay whole)
-EXIT_INTERRUPTED = 130  # Ctrl-C (cli.main; batch lets the trials under way finish first)
 
 ABOUT = textwrap.fill(
     "drafter drafts post-mortems of terminated clinical trials for editor review: the trial "

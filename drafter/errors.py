@@ -18,6 +18,7 @@ EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_UPSTREAM = 3
 EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130  # Ctrl-C, the shell's 128 + SIGINT (batch: run it again to resume)
 
 
 class DrafterError(Exception):

@@ -42,12 +42,18 @@ from drafter.commands.common import (
 )
 from drafter.config import load_settings
 from drafter.discovery import DiscoveryQuery
-from drafter.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UPSTREAM, BadInput, StoreUnavailable
+from drafter.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UPSTREAM,
+    BadInput,
+    StoreUnavailable,
+)
 from drafter.sources.http import HttpClient
 from drafter.terminal import tell
 from drafter.writer_choice import WRITERS, choose_writer
 
-EXIT_INTERRUPTED = 130
 LOCK_FILE = ".drafter-batch.lock"
 MAX_CONCURRENCY = 64
 
