@@ -25,26 +25,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from drafter.classify import StopClassification, classify_stop_reason  # noqa: E402
+from drafter.classify_eval import SCORED_ARCHETYPES, class_scores, macro_f1  # noqa: E402
+from drafter.stop_stance import UNNAMED_REASON  # noqa: E402
 
-CLASSES = ("efficacy", "safety", "operational")
 
-
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
-    scores = []
-    for label in CLASSES:
-        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
-        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        total = precision + recall
-        scores.append(2 * precision * recall / total if total else 0.0)
-    return sum(scores) / len(scores)
+def dev_macro_f1(gold: list[str], predicted: list[str]) -> float:
+    return macro_f1(class_scores(gold, predicted))
 
 
 def overrulable(answer: StopClassification, mode: str) -> bool:
     if mode == "unnamed-reason":
-        return answer.decided_by == "default.stated_reason"
+        return answer.decided_by == UNNAMED_REASON.rule
     return answer.confidence < 1.0 and answer.archetype != "unknown"
 
 
@@ -61,9 +52,9 @@ def main() -> None:
     dev = [row for row in rows if row["split"] == "dev"]
     texts = np.array([row["text"] for row in dev])
     gold = [row["archetype"] for row in dev]
-    three = np.array([label if label in CLASSES else "operational" for label in gold])
+    three = np.array([label if label in SCORED_ARCHETYPES else "operational" for label in gold])
     rules = [classify_stop_reason(text) for text in texts]
-    alone = macro_f1(gold, [answer.archetype for answer in rules])
+    alone = dev_macro_f1(gold, [answer.archetype for answer in rules])
     print(f"rules alone, dev macro-F1 {alone:.3f}")
     for mode in ("unnamed-reason", "any-stance"):
         for threshold in (0.4, 0.5, 0.6, 0.7):
@@ -88,7 +79,7 @@ def main() -> None:
                     ):
                         predicted[index] = label
                         flipped += 1
-            combined = macro_f1(gold, predicted)
+            combined = dev_macro_f1(gold, predicted)
             print(
                 f"{mode:>15} threshold {threshold:.1f}: rules + model {combined:.3f}"
                 f" ({flipped} answers overruled)"
