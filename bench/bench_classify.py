@@ -23,7 +23,6 @@ CC BY 4.0 (see tests/data/stop-reasons/PROVENANCE.md).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -43,6 +42,7 @@ from drafter.classify_eval import (
     confusion,
     macro_f1,
 )
+from drafter.classify_eval import read_pool as pool_rows
 from drafter.rulebook import ARCHETYPES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,9 +69,7 @@ def read_labels(path: Path) -> list[dict[str, Any]]:
 
 def read_pool(path: Path) -> list[tuple[str, bool]]:
     """(text, covid19_explicit) of every row of the pool TSV."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [(row["why_stopped"], row["covid19_explicit"] == "TRUE") for row in reader]
+    return [(row["why_stopped"], row["covid19_explicit"] == "TRUE") for row in pool_rows(path)]
 
 
 def classify_all(

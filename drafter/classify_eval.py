@@ -12,8 +12,10 @@ gold has recall 0.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from drafter.rulebook import ARCHETYPES, Archetype
 
@@ -22,6 +24,14 @@ from drafter.rulebook import ARCHETYPES, Archetype
 SCORED_ARCHETYPES: tuple[Archetype, ...] = tuple(
     a for a in ARCHETYPES if a not in ("biomarker", "unknown")
 )
+
+
+def read_pool(path: Path) -> list[dict[str, str]]:
+    """Every row of the pool of real why-stopped texts (ctcovidstop_why_stopped.tsv: nct_id,
+    stop_date, stop_status, why_stopped, covid19_explicit), which the development set is drawn
+    from and the Covid19 category is scored on."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def _ratio(part: int, whole: int) -> float:
