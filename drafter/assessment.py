@@ -33,7 +33,7 @@ from drafter.claim_files import claim_record
 from drafter.claims import ClaimsStore
 from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
 from drafter.evidence.pipeline import PairEvidence
-from drafter.evidence.related import RelatedPairs
+from drafter.evidence.related import RelatedPairs, pair_key
 from drafter.facts import (
     Fact,
     FactKind,
@@ -741,6 +741,8 @@ def _related(
     record = claims_source_record(query, body)
     facts: list[Fact] = []
     sources: list[SourceRecord] = []
+    # a pair's score and the facts it rests on, computed once however many shown claims share it
+    scored: dict[tuple[str, str], tuple[int, list[Fact]]] = {}
     for group, members in shown.items():
         description = RELATED_GROUPS[group]
         if group == "same_failure_type":
@@ -778,37 +780,40 @@ def _related(
             if isinstance(pair_found, str):
                 related.not_scored[claim.key] = pair_found
                 continue
-            facts += pair_found.facts
-            sources += [s for s in pair_found.sources if s not in sources]
+            key = pair_key(claim.target_symbol, claim.disease_name)
+            if key not in scored:
+                facts += pair_found.facts
+                sources += [s for s in pair_found.sources if s not in sources]
+                scored[key] = _pair_score(store, pair_found, as_of)
+            total, inputs = scored[key]
             field_name = f"{group}.{i}.mrs"
-            facts.append(_related_score(store, pair_found, named, as_of, bundle.nct_id, field_name))
+            facts.append(_related_score(total, [named, *inputs], bundle.nct_id, field_name))
     return _Related(related, body, claims, facts, record, sources)
 
 
-def _related_score(
-    store: ClaimsStore,
-    evidence: PairEvidence,
-    named: Fact,
-    as_of: date,
-    nct_id: str,
-    field_name: str,
-) -> Fact:
-    """The MRS of a related claim's own pair, as `drafter mrs` computes it: the claims table
-    for the pair and the association score and programs its evidence holds."""
+def _pair_score(store: ClaimsStore, evidence: PairEvidence, as_of: date) -> tuple[int, list[Fact]]:
+    """The MRS of a related claim's own pair, as `drafter mrs` computes it (the claims table
+    for the pair and the association score and programs its evidence holds), and the facts of
+    that evidence it rests on."""
     target, disease = evidence.target, evidence.disease
     result = pair_inputs(store, target, disease).compute(
         evidence.association, evidence.target_programs, as_of
     )
     pair = pair_entity(target.ensembl_id or target.symbol or "?", disease.query)
     association, programs = source_inputs({f.id: f for f in evidence.facts}, target, pair)
+    return result.total, [*association, *programs]
+
+
+def _related_score(total: int, inputs: list[Fact], nct_id: str, field_name: str) -> Fact:
+    """A related claim's pair's MRS as a fact, resting on the claim and its pair's inputs."""
     return computed_fact(
         "related",
         nct_id,
         field_name,
         "score",
         "MRS of the related claim's pair",
-        result.total,
-        [named, *association, *programs],
+        total,
+        inputs,
         "MRS v1 over the claims table for the claim's target and indication, with the Open "
         "Targets association score of the pair (0 where Open Targets lists none) and the "
         "clinical-stage programs on the target",

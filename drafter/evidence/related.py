@@ -15,6 +15,11 @@ NOT_RECORDED = "not scored offline: evidence not recorded"
 NOT_LOOKED_UP = "not scored: its pair's evidence was not looked up"
 
 
+def pair_key(target: str, disease: str) -> tuple[str, str]:
+    """One pair however its names are cased."""
+    return (target.casefold(), disease.casefold())
+
+
 class RelatedPairs:
     """Each pair looked up once per assessment; `client=None` looks nothing up."""
 
@@ -24,7 +29,7 @@ class RelatedPairs:
 
     def lookup(self, target: str, disease: str) -> PairEvidence | str:
         """The pair's evidence, or why it is not scored (one short line)."""
-        key = (target.casefold(), disease.casefold())
+        key = pair_key(target, disease)
         if key not in self._found:
             self._found[key] = self._fetch(target, disease)
         return self._found[key]
