@@ -28,7 +28,7 @@ from drafter.writers.endpoint import endpoint_host, writer_settings_present
 from drafter.writers.openai_writer import MAX_REPLY_BYTES, PLACEHOLDER_KEY, OpenAIWriter
 from drafter.writers.pricing import PRICES, cost_usd
 from drafter.writers.retries import server_wait
-from drafter.writers.structured import output_schema
+from drafter.writers.structured import chat_messages, output_schema, response_format
 from tests import openai_server as replies
 from tests.conftest import fast_settings
 from tests.http_helpers import SleepRecorder
@@ -252,6 +252,34 @@ def test_strict_mode_sends_a_schema_that_keeps_openais_strict_rules(
     assert response_format["json_schema"]["name"] == output.__name__
     assert strict_schema_problems(response_format["json_schema"]["schema"]) == []
     assert sent["messages"][0]["content"] == "You draft one section."
+
+
+@pytest.mark.parametrize("mode", ["strict", "json_schema", "json_object"])
+def test_the_request_is_the_json_the_sdks_own_calls_send(
+    server: OpenAIServer, tmp_path: Path, mode: str
+) -> None:
+    """The writer hands messages and response_format to the SDK untransformed (extra_body) and
+    builds the strict format once per model: the JSON on the wire must still be, key for key,
+    what the SDK's parse() (strict) or create() sends for the same request."""
+    import openai
+
+    writer = make_writer(server, tmp_path, structured_output=mode)
+    writer.write(ask(SectionText))
+    writer.write(ask(SectionText))  # the remembered format, second time round
+    client = openai.OpenAI(api_key="k", base_url=server.base_url, max_retries=0)
+    request = ask(SectionText)
+    messages = chat_messages(mode, request.messages, SectionText)  # type: ignore[arg-type]
+    if mode == "strict":
+        client.chat.completions.parse(
+            model=writer.model, messages=messages, response_format=SectionText
+        )
+    else:
+        wanted = response_format(mode, SectionText)  # type: ignore[arg-type]
+        client.chat.completions.create(
+            model=writer.model, messages=messages, response_format=wanted, stream=False
+        )
+    first, second, by_the_sdk = server.requests
+    assert first == second == by_the_sdk
 
 
 def test_the_strict_rule_check_catches_what_openai_rejects() -> None:

@@ -1,8 +1,8 @@
 """How a model is asked for a reply of the output model's shape, per DRAFTER_STRUCTURED_OUTPUT.
 
-* strict: OpenAI's `json_schema` with `strict: true`. The schema is built by the openai SDK's
-  `chat.completions.parse` (its `to_strict_json_schema` is OpenAI's own reading of the strict
-  rules), so this module adds nothing to the request.
+* strict: OpenAI's `json_schema` with `strict: true`, built by the openai SDK's
+  `type_to_response_format_param` (what `chat.completions.parse` sends: OpenAI's own reading of
+  the strict rules), once per output model rather than on every call as parse() does.
 * json_schema: the same envelope without `strict`, for servers that constrain decoding by a
   schema but reject or ignore OpenAI's strict rules (vLLM, llama.cpp, Ollama, LM Studio).
 * json_object: only "some JSON" is enforced, so the schema is written into the system message;
@@ -14,9 +14,11 @@ servers accept a schema and silently ignore it).
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
+from openai.lib import type_to_response_format_param
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import BaseModel
@@ -52,8 +54,13 @@ def _inline(node: Any, definitions: dict[str, Any], path: tuple[str, ...]) -> An
     return {**target, **_inline(siblings, definitions, path)}
 
 
-def response_format(mode: StructuredOutput, output: type[BaseModel]) -> ResponseFormat | None:
-    """The `response_format` for `create()`; None in strict mode, where `parse()` builds it."""
+@functools.cache
+def response_format(mode: StructuredOutput, output: type[BaseModel]) -> ResponseFormat:
+    """The request's `response_format`, built once per mode and output model (a schema takes
+    pydantic a few milliseconds to write, and a draft asks for the same few models again and
+    again). Callers only read it: it goes to the wire as JSON."""
+    if mode == "strict":
+        return type_to_response_format_param(output)  # type: ignore[return-value]
     if mode == "json_schema":
         return {
             "type": "json_schema",
@@ -63,9 +70,7 @@ def response_format(mode: StructuredOutput, output: type[BaseModel]) -> Response
                 "strict": False,
             },
         }
-    if mode == "json_object":
-        return {"type": "json_object"}
-    return None
+    return {"type": "json_object"}
 
 
 def schema_instruction(output: type[BaseModel]) -> str:
