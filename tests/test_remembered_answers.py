@@ -3,16 +3,24 @@ one: verification's compiled alias alternations (keyed by the alias set) and nor
 the sections' compiled fact globs, the prompt templates' hashes (of the text Jinja renders);
 and verification's second name pass, which skips the aliases the first pass claimed, finds
 what a pass over everything finds. (The claims table's remembered rows: test_claims_reads.py;
-a batch's reused evidence: test_batch_evidence_reuse.py.)"""
+a batch's reused evidence: test_batch_evidence_reuse.py.) The curated facts and the name
+index built from them are remembered per content of the curated file."""
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+
+from drafter import bundled
 from drafter.bundle import Bundle
 from drafter.draft import draft_trial
+from drafter.evidence.aliases import name_index
+from drafter.evidence.curated import load_curated_facts
 from drafter.names import NameFinder, Occupied
 from drafter.prompting import PROMPTS, template_hash, templates_of
 from drafter.sections import Placeholders, model_sections, select_facts
@@ -79,3 +87,27 @@ def test_template_hashes_are_of_the_templates_as_installed() -> None:
         for name in templates_of(spec.template):
             source = PROMPTS.joinpath(*name.split("/")).read_text(encoding="utf-8")
             assert template_hash(name) == hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def test_the_name_index_follows_the_curated_file_it_was_built_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = name_index(None)
+    assert name_index(None) is before  # remembered, not rebuilt
+    match = before.resolve("target", "CD85g")
+    assert match is not None and match.entity.name == "LILRA4"
+    curated = json.loads(bundled.CURATED_FACTS.read_text(encoding="utf-8"))
+    aliases = curated["facts"]["reference:ENSG00000239961:aliases"]
+    aliases["value"] = [name for name in aliases["value"] if name != "CD85g"]
+    edited = tmp_path / "curated_facts.json"
+    edited.write_text(json.dumps(curated), encoding="utf-8")
+    monkeypatch.setattr(bundled, "CURATED_FACTS", edited)
+    after = name_index(None)
+    assert after is not before
+    assert after.resolve("target", "CD85g") is None
+    assert after.resolve("target", "ILT7") is not None
+    facts, sha256 = load_curated_facts()
+    assert "CD85g" not in facts.facts["reference:ENSG00000239961:aliases"].value  # type: ignore[operator]
+    assert sha256 == hashlib.sha256(edited.read_bytes()).hexdigest()
+    monkeypatch.undo()
+    assert name_index(None) is before

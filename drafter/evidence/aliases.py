@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drafter.errors import BadInput
-from drafter.evidence.curated import CuratedEntry, load_curated_facts
+from drafter.evidence.curated import CuratedEntry, CuratedFacts, load_curated_facts
 from drafter.sources.api import ApiRequest
 from drafter.sources.snapshot import Snapshot
 
@@ -195,18 +195,27 @@ class NameIndex:
 
 def name_index(snapshot_dir: Path | None) -> NameIndex:
     """The names of the curated reference facts and of the Open Targets answers recorded in
-    the snapshot the client reads (the bundled one when `snapshot_dir` is None)."""
-    recorded = _recorded_entities(str(snapshot_dir) if snapshot_dir else None)
-    return NameIndex(_merged([*(_copy(e) for e in recorded), *_curated_entities()]))
+    the snapshot the client reads (the bundled one when `snapshot_dir` is None). Built once per
+    snapshot and curated file (each trial of a batch asks, several times); callers only read
+    it."""
+    _, curated_sha256 = load_curated_facts()
+    return _built_index(str(snapshot_dir) if snapshot_dir else None, curated_sha256)
+
+
+@functools.lru_cache(maxsize=8)
+def _built_index(snapshot_dir: str | None, curated_sha256: str) -> NameIndex:
+    """The index for one snapshot and one content of the curated file (named by its sha256)."""
+    curated, _ = load_curated_facts()
+    recorded = _recorded_entities(snapshot_dir)
+    return NameIndex(_merged([*(_copy(e) for e in recorded), *_curated_entities(curated)]))
 
 
 # --- where names come from -----------------------------------------------------------------------
 
 
-def _curated_entities() -> list[KnownEntity]:
+def _curated_entities(curated: CuratedFacts) -> list[KnownEntity]:
     """Targets (subjects with a gene symbol) and diseases (subjects with a disease name) of the
     curated reference facts, with their aliases."""
-    curated, _ = load_curated_facts()
     by_subject: dict[str, dict[str, CuratedEntry]] = {}
     for key, entry in curated.facts.items():
         by_subject.setdefault(entry.subject, {})[key.rsplit(":", 1)[1]] = entry
