@@ -4,6 +4,7 @@ subprocesses for SIGINT and SIGKILL."""
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import json
@@ -116,6 +117,29 @@ def test_an_offline_batch_drafts_every_stopped_trial_the_search_lists(
     assert "batch: 4/4 done, 0 failed" in captured.err
     report = (out / "batch.md").read_text()
     assert report.startswith("# Batch report") and report.count("| drafted |") == 4
+
+
+def test_the_collector_is_set_for_the_batch_and_set_back_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch freezes what is alive and collects the young generation less often while it
+    drafts; whoever called it (a test session, an embedding program) gets the collector back as
+    it was."""
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    real_run = Batch.run
+
+    def observed(self: Batch, ids: list[str]) -> Any:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return real_run(self, ids)
+
+    monkeypatch.setattr(Batch, "run", observed)
+    before, frozen_before = gc.get_threshold(), gc.get_freeze_count()
+    listed = tmp_path / "ids.txt"
+    listed.write_text("NCT05591222\n")
+    assert batch(tmp_path / "out", "--nct-file", str(listed), "--writer", "offline") == 0
+    ((during, frozen_during),) = seen
+    assert during[0] > before[0] and frozen_during > frozen_before
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen_before
 
 
 def test_json_prints_one_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
