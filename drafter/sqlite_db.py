@@ -176,7 +176,17 @@ def _kind(error: sqlite3.Error) -> str:
 
 
 class Database:
-    """Connections to one target, one per thread, all closed by `close()`."""
+    """Connections to one target: each thread uses its own, lent from a pool and handed back
+    when the thread ends, and `close()` closes them all.
+
+    Threads come and go (a draft's sections each get one): a connection per thread kept until
+    close() held two file descriptors per thread ever seen, so a batch of a few hundred drafts
+    ran out of them. A lent connection comes back when its thread's local storage is freed, at
+    thread exit; at most MAX_IDLE wait to be lent again, the rest are closed. The first
+    connection is never closed before close() (an in-memory database lives as long as one
+    connection to it)."""
+
+    MAX_IDLE = 32
 
     def __init__(
         self, path: Path, target: Target, busy_timeout: float, first: sqlite3.Connection
@@ -185,31 +195,55 @@ class Database:
         self.target = target
         self.busy_timeout = busy_timeout
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections = [first]
+        self._lock = threading.RLock()  # a lease may come back while its thread holds the lock
+        self._open: set[sqlite3.Connection] = {first}
+        self._idle: list[sqlite3.Connection] = []
+        self._first = first
         self._closed = False
-        self._local.conn = first
+        self._local.lease = _Lease(self, first)
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        """This thread's connection: lent on first use, kept until the thread ends."""
+        lease: _Lease | None = getattr(self._local, "lease", None)
+        if lease is None:
             with self._lock:
                 self._check_open()
-                try:
-                    conn = connect(self.target, self.busy_timeout)
-                except sqlite3.Error as error:
-                    raise translate(self.path, error, self.busy_timeout) from error
-                self._connections.append(conn)
-            self._local.conn = conn
+                conn = self._idle.pop() if self._idle else None
+                if conn is None:
+                    try:
+                        conn = connect(self.target, self.busy_timeout)
+                    except sqlite3.Error as error:
+                        raise translate(self.path, error, self.busy_timeout) from error
+                    self._open.add(conn)
+            lease = self._local.lease = _Lease(self, conn)
         self._check_open()
-        return conn
+        return lease.conn
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections are open now (lent or idle)."""
+        with self._lock:
+            return len(self._open)
+
+    def give_back(self, conn: sqlite3.Connection) -> None:
+        """A thread is done with `conn`: lend it again, or close it when enough wait already,
+        when a transaction was left open on it, or when the database is closed."""
+        with self._lock:
+            keep = not self._closed and (
+                conn is self._first or (len(self._idle) < self.MAX_IDLE and not conn.in_transaction)
+            )
+            if keep:
+                self._idle.append(conn)
+                return
+            self._open.discard(conn)
+        if conn is not self._first or self._closed:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            connections, self._connections = self._connections, []
+            connections, self._open, self._idle = self._open, set(), []
         for conn in connections:
             conn.close()
 
@@ -238,3 +272,20 @@ class Database:
     def _check_open(self) -> None:
         if self._closed:
             raise InternalError(f"claims database {self.path} used after close()")
+
+
+class _Lease:
+    """One thread's hold on a connection. Only that thread's local storage refers to it, so it
+    is freed when the thread ends, and hands the connection back then."""
+
+    __slots__ = ("_database", "conn")
+
+    def __init__(self, database: Database, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._database = database
+
+    def __del__(self) -> None:
+        try:
+            self._database.give_back(self.conn)
+        except Exception:
+            self.conn.close()

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -302,4 +303,78 @@ def test_the_seed_fallback_serves_every_thread(tmp_path: Path) -> None:
     assert counts == [SEED_COUNT] * 8
     with pytest.raises(StoreUnavailable, match="read-only"):
         store.upsert(make_claim(4))
+    store.close()
+
+
+def test_short_lived_threads_do_not_pile_up_connections(tmp_path: Path) -> None:
+    """A batch's sections each run in a thread of their own: a connection kept per thread ever
+    seen held two file descriptors each until close(), and a few hundred drafts ran out."""
+    store = ClaimsStore(tmp_path / "claims.sqlite3")
+    database = store._db  # the pool is what is measured
+    for n in range(300):  # one after another: each thread's connection is lent to the next
+        thread = threading.Thread(target=lambda n=n: store.upsert(make_claim(n % 50 + 1)))
+        thread.start()
+        thread.join()
+    assert database.open_connections <= 2
+    for _ in range(5):  # 24 at once, five rounds: what is lent comes back and is lent again
+        threads = [threading.Thread(target=store.all) for _ in range(24)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert database.open_connections <= 25
+    assert len(store.all()) == 50
+    store.close()
+    assert database.open_connections == 0
+
+
+def test_a_connection_is_never_lent_to_two_threads_at_once(tmp_path: Path) -> None:
+    """Sixteen threads write and read in turn, each holding its connection across its own
+    transaction while others start and end: every row lands once and no thread ever sees a
+    connection another live thread holds."""
+    store = ClaimsStore(tmp_path / "claims.sqlite3")
+    database = store._db
+    held: dict[int, int] = {}
+    clash: list[str] = []
+    guard = threading.Lock()
+
+    def work(n: int) -> None:
+        conn = database.conn
+        with guard:
+            if id(conn) in held.values():
+                clash.append(f"thread {n}")
+            held[threading.get_ident()] = id(conn)
+        store.upsert(make_claim(n + 1))
+        assert database.conn is conn  # the same connection for the thread's whole life
+        with guard:
+            del held[threading.get_ident()]
+
+    for round_ in range(4):
+        threads = [threading.Thread(target=work, args=(16 * round_ + i,)) for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert clash == []
+    assert len(store.all()) == 64
+    store.close()
+
+
+def test_the_in_memory_fallback_outlives_the_threads_that_used_it(tmp_path: Path) -> None:
+    """The fallback lives as long as one connection to it: the first is never closed early."""
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    opened: list[ClaimsStore] = []
+    thread = threading.Thread(
+        target=lambda: opened.append(
+            ClaimsStore(directory / "claims.sqlite3", seed=DEFAULT_SEED_CLAIMS, in_memory=True)
+        )
+    )
+    thread.start()
+    thread.join()  # the thread that opened it has ended
+    (store,) = opened
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        counts = list(pool.map(lambda _: len(store.all()), range(80)))
+    assert counts == [SEED_COUNT] * 80
+    assert len(store.all()) == SEED_COUNT
     store.close()
