@@ -1,8 +1,9 @@
 """One SQLite database shared by the threads of a process and by other processes, and SQLite's
 errors turned into one-line messages that say which file and what to do.
 
-* A connection per thread (sqlite3 connections are not meant to be shared between threads),
-  all of them closed by `Database.close()`, from any thread.
+* A connection per thread at a time (sqlite3 connections are not meant to be used by two
+  threads at once), lent from a pool and handed back when the thread ends, all of them closed
+  by `Database.close()`, from any thread.
 * WAL mode, a busy timeout and `BEGIN IMMEDIATE` for writes, so concurrent writers wait for the
   lock instead of failing half-way, and readers are never blocked by a writer.
 * A database can also be opened read-only (`?mode=ro`), as an immutable file (`?immutable=1`,
