@@ -36,7 +36,7 @@ from drafter.framing import Framing, framing_of
 from drafter.prompting import Fence, render_section
 from drafter.prose import category_text
 from drafter.section_models import HeadlineText, SectionText
-from drafter.sections import SECTIONS, SectionSpec, handles, model_sections, select_facts
+from drafter.sections import SECTIONS, FactSelector, SectionSpec, handles, model_sections
 from drafter.validate import (
     MAX_DEK_CHARS,
     MAX_HEADLINE_CHARS,
@@ -98,6 +98,7 @@ class _Shared:
     stop: str
     on_call: CallHook | None
     pricing: Pricing | None
+    selector: FactSelector  # the bundle's facts indexed once for every section's selection
     # why the model cannot answer at all, once it could not: sections not yet asked are not
     # asked, and each stops with the first cause (list.append is atomic across threads)
     failures: list[ModelUnavailable] = field(default_factory=list)
@@ -115,7 +116,14 @@ def draft_trial(
     facts = {f.id: f for f in bundle.facts}
     conflicts = [_note(c, facts) for c in find_conflicts(bundle)]
     shared = _Shared(
-        bundle, writer, framing_of(bundle), conflicts, _stop_words(bundle), on_call, pricing
+        bundle,
+        writer,
+        framing_of(bundle),
+        conflicts,
+        _stop_words(bundle),
+        on_call,
+        pricing,
+        FactSelector(bundle),
     )
     specs = model_sections()
     # each worker runs in a copy of this context, so deadlines and recorders carry over
@@ -135,7 +143,7 @@ def draft_trial(
 
 
 def _write_section(spec: SectionSpec, shared: _Shared) -> _Run:
-    handled = handles(select_facts(spec, shared.bundle))
+    handled = handles(shared.selector.select(spec))
     assert spec.template is not None and spec.output is not None  # model sections have both
     context = prompt_context(
         spec, shared.bundle.nct_id, shared.framing, shared.stop, _conflicts_of(handled, shared)

@@ -11,10 +11,11 @@ a short handle (F1, F2, ...) that the pipeline maps back to the fact id.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -271,20 +272,41 @@ class Placeholders(BaseModel):
 
 def select_facts(spec: SectionSpec, bundle: Bundle) -> list[Fact]:
     """The facts a section may cite, in the order its patterns name them, each once."""
-    placeholders = Placeholders.of(bundle)
-    chosen: dict[str, Fact] = {}
-    for pattern in spec.selects:
-        for glob in placeholders.expand(pattern):
-            for fact in _matching(bundle.facts, glob):
-                chosen.setdefault(fact.id, fact)
-    return list(chosen.values())
+    return FactSelector(bundle).select(spec)
 
 
-def _matching(facts: Iterable[Fact], glob: str) -> list[Fact]:
-    if not any(c in glob for c in "*?["):
-        return [f for f in facts if f.id == glob]
-    start, matches = _glob(glob)
-    return [f for f in facts if f.id.startswith(start) and matches(f.id)]
+class FactSelector:
+    """The bundle's facts indexed by id, built once per draft for all its sections: a glob's
+    literal start bounds, by bisection, the ids it can match (scanning every fact for every
+    glob of every section cost a draft ~3 ms). The bundle is not changed while it is used."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self._placeholders = Placeholders.of(bundle)
+        self._facts = list(bundle.facts)
+        self._positions = sorted(range(len(self._facts)), key=lambda i: self._facts[i].id)
+        self._ids = [self._facts[i].id for i in self._positions]
+
+    def select(self, spec: SectionSpec) -> list[Fact]:
+        """What select_facts answers for the bundle the selector was built on."""
+        chosen: dict[str, Fact] = {}
+        for pattern in spec.selects:
+            for glob in self._placeholders.expand(pattern):
+                for fact in self._matching(glob):
+                    chosen.setdefault(fact.id, fact)
+        return list(chosen.values())
+
+    def _matching(self, glob: str) -> list[Fact]:
+        """The facts whose id the glob matches, in the bundle's order."""
+        literal = not any(c in glob for c in "*?[")
+        start, matches = (glob, None) if literal else _glob(glob)
+        found: list[int] = []
+        for k in range(bisect.bisect_left(self._ids, start), len(self._ids)):
+            fact_id = self._ids[k]
+            if not fact_id.startswith(start):
+                break
+            if fact_id == glob if matches is None else matches(fact_id):
+                found.append(self._positions[k])
+        return [self._facts[i] for i in sorted(found)]
 
 
 @functools.lru_cache(maxsize=512)
