@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drafter.errors import BadInput, DrafterError, StoreUnavailable, mask_secrets
+from drafter.errors import BadInput, DrafterError, StoreUnavailable, secret_masker
 from drafter.sources.redact import mask
 from drafter.sqlite_db import Database, connect, enable_wal, file_target, immediate
 from drafter.writers.base import Message, Problem, Writer, WriteRequest, WriteResult
@@ -162,16 +162,16 @@ _COLUMNS = (
 _INSERT = f"INSERT INTO calls ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
-def _clean(value: Any) -> Any:
-    """Text as it may be stored: every known secret masked."""
-    return mask_secrets(mask(value)) if isinstance(value, str) else value
-
-
 def _row(record: CallRecord) -> tuple[Any, ...]:
+    """The record's columns as they may be stored: every known secret masked in every text."""
     values = record.model_dump(mode="json")
     values["prompt"] = json.dumps(values.pop("messages"), ensure_ascii=False)
     values["validation_errors"] = json.dumps(values["validation_errors"], ensure_ascii=False)
-    return tuple(_clean(values[column]) for column in _COLUMNS)
+    masked = secret_masker()
+    return tuple(
+        masked(mask(value)) if isinstance(value, str) else value
+        for value in (values[column] for column in _COLUMNS)
+    )
 
 
 def _record(row: sqlite3.Row) -> CallRecord:
