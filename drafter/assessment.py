@@ -33,7 +33,7 @@ from drafter.claim_files import claim_record
 from drafter.claims import ClaimsStore
 from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
 from drafter.evidence.pipeline import PairEvidence
-from drafter.evidence.related import RelatedPairs, pair_key
+from drafter.evidence.related import PairMemo, RelatedPairs, pair_key
 from drafter.facts import (
     Fact,
     FactKind,
@@ -545,10 +545,12 @@ def assess(
     classifier: StopReasonClassifier | None = None,
     *,
     client: HttpClient | None = None,
+    pair_memo: PairMemo | None = None,
 ) -> Bundle:
     """The bundle with what drafter computes from it: classification, MRS, related claims.
     With a `client`, each related claim's own pair is looked up (live, cached or recorded) and
-    scored; without one, or where its evidence cannot be had, the claim says why it is not."""
+    scored; without one, or where its evidence cannot be had, the claim says why it is not.
+    `pair_memo` keeps pairs' evidence between the assessments of one run (a batch's)."""
     facts = FactSet(bundle.facts)
     gaps = list(bundle.gaps)
     classification = (classifier.classify if classifier else classify_stop_reason)(
@@ -578,7 +580,7 @@ def assess(
             date.fromisoformat(bundle.as_of),
             bundle.facts,
         )
-    related = _related(store, bundle, classification, score, RelatedPairs(client))
+    related = _related(store, bundle, classification, score, RelatedPairs(client, pair_memo))
     bodies = dict(bundle._bodies)
     sources = list(bundle.sources)
     known = {s.id for s in sources}

@@ -62,12 +62,13 @@ from drafter.batch_manifest import (
 )
 from drafter.batch_progress import Progress
 from drafter.batch_report import ReportFiles, TrialOutcome
-from drafter.bundle import Bundle
+from drafter.bundle import Bundle, SourceRecord
 from drafter.calllog import CallLog
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
 from drafter.draft_run import DraftResult, Filing, TrialQuery, draft_one, file_trial, stage_of
 from drafter.errors import DrafterError, mask_secrets
+from drafter.evidence.related import PairMemo
 from drafter.sources.http import HttpClient
 from drafter.terminal import one_line
 from drafter.verify_model import FAILING
@@ -203,6 +204,8 @@ class Batch:
         self._outcomes: dict[str, TrialOutcome] = {}
         self._fetch_seconds: dict[str, float] = {}
         self._filings: dict[str, Filing] = {}  # phase 1's, until phase 2 drafts the trial
+        # related claims' pairs' evidence, reused across drafts while it reads back unchanged
+        self._pair_memo = PairMemo(self._sources_read_back)
         self._model_down = 0
         self._abandoned: set[str] = set()
         self._lock = threading.Lock()
@@ -336,9 +339,15 @@ class Batch:
     def _reads_back(self, evidence: Bundle) -> bool:
         """Whether fetching `evidence` again now would read back every record unchanged (see
         the module docstring): phase 2 then drafts from it rather than fetching it again."""
+        return self._sources_read_back(evidence.sources)
+
+    def _sources_read_back(self, sources: list[SourceRecord]) -> bool:
+        """Whether asking again now would read back each of these answers unchanged: each
+        from the cache (not about to expire), the snapshot or a recording. Rules the reuse of
+        phase 1's evidence and of related pairs' evidence (PairMemo) alike."""
         ttl = None if self.settings.offline else self.settings.cache_ttl_seconds
         now = datetime.now(UTC)
-        for record in evidence.sources:
+        for record in sources:
             if record.origin not in REREAD_UNCHANGED:
                 return False
             if record.origin == "cache" and ttl is not None:
@@ -386,6 +395,7 @@ class Batch:
                 writing=lambda: self.gate.writing(folder),
                 finish=finish,
                 filing=kept,
+                pair_memo=self._pair_memo,
             )
         except Exception as error:
             self._record(self._failed(nct, error, self._seconds(nct, started)))

@@ -38,6 +38,7 @@ from drafter.draft import CallEntry, CallHook, draft_trial
 from drafter.draft_files import DRAFT_JSON, DRAFT_MD, EVIDENCE_JSON, REVIEW_HTML
 from drafter.draft_model import Draft
 from drafter.evidence import EvidenceQuery, build_bundle
+from drafter.evidence.related import PairMemo
 from drafter.models import Claim
 from drafter.render import render_markdown
 from drafter.review_page import render_review_page
@@ -164,6 +165,7 @@ def draft_one(
     finish: Callable[[DraftResult], None] | None = None,
     classifier: StopReasonClassifier = DEFAULT_CLASSIFIER,
     filing: Filing | None = None,
+    pair_memo: PairMemo | None = None,
 ) -> DraftResult | None:
     """Draft one trial into OUT/NCT_ID/ and return what was written.
 
@@ -177,7 +179,8 @@ def draft_one(
     once it is stopping, and waits for those under way); `finish(result)` runs inside it, after
     the four files are written (a batch writes its manifest there, last). `classifier` reads
     the stop reason (the rules unless the user asked for the model: `--classify-with-model`);
-    it is asked twice, to file the claim and to assess, and a model's answers it remembers."""
+    it is asked twice, to file the claim and to assess, and a model's answers it remembers.
+    `pair_memo`: related pairs' evidence kept across a batch's drafts (drafter.evidence.related)."""
     started = time.monotonic()
     filing = filing or file_trial(
         query,
@@ -190,7 +193,7 @@ def draft_one(
     folder = out_dir / query.nct_id
     try:
         with _stage("claims"):
-            bundle = assess(filing.evidence, store, classifier, client=client)
+            bundle = assess(filing.evidence, store, classifier, client=client, pair_memo=pair_memo)
         if unchanged is not None and unchanged(bundle):
             return None
         with _stage("draft"), budgets.within(settings.model_deadline, "drafting deadline"):

@@ -19,6 +19,7 @@ from drafter.batch import Batch, BatchOptions
 from drafter.batch_progress import PlainProgress
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
+from drafter.evidence import related
 from drafter.sources.http import HttpClient
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import fast_settings
@@ -106,6 +107,46 @@ def test_cached_answers_about_to_expire_are_fetched_again(
     built = run_batch(expiring, tmp_path / "expiring")
     assert built == dict.fromkeys(STOPPED, 2)
     assert len(snapshot_server.received) == asked  # phase 1 and 2 both read the cache
+
+
+def test_related_pairs_evidence_is_looked_up_once_per_batch_while_it_reads_back(
+    tmp_path: Path, snapshot_server: SnapshotServer
+) -> None:
+    """A related claim's pair is the same for many drafts of a batch: its evidence is looked up
+    once and reused while it reads back unchanged (cached, not expiring), with the same files
+    as looking it up for every draft; evidence that would not read back is looked up again."""
+    settings = fast_settings(tmp_path, **snapshot_server.base_urls())
+    run_batch(settings, tmp_path / "warm-up")
+    looked_up: list[tuple[str, str]] = []
+    lookup = related.pair_evidence
+
+    def counting(client: HttpClient, target: str, disease: str) -> Any:
+        looked_up.append((target, disease))
+        return lookup(client, target, disease)
+
+    def lookups(out: Path, *, reuse: bool) -> list[tuple[str, str]]:
+        looked_up.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(related, "pair_evidence", counting)
+            if not reuse:
+                patch.setattr(related.PairMemo, "get", lambda self, key: None)
+            run_batch(settings, out)
+        return list(looked_up)
+
+    reused = lookups(tmp_path / "reused", reuse=True)
+    every_time = lookups(tmp_path / "every-time", reuse=False)
+    assert len(set(every_time)) < len(every_time)  # the same pairs, draft after draft
+    assert sorted(set(reused)) == sorted(set(every_time))
+    assert len(reused) < len(every_time)
+    assert files(tmp_path / "reused") == files(tmp_path / "every-time")
+    expiring = settings.model_copy(
+        update={"cache_ttl_seconds": batch_module.EXPIRY_MARGIN_SECONDS - 1}
+    )
+    looked_up.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(related, "pair_evidence", counting)
+        run_batch(expiring, tmp_path / "expiring")
+    assert len(looked_up) == len(every_time)  # nothing would read back: nothing reused
 
 
 def test_reuse_is_decided_by_every_record_of_the_evidence(
