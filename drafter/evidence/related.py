@@ -59,10 +59,14 @@ class RelatedPairs:
         """The pair's evidence, or why it is not scored (one short line)."""
         key = pair_key(target, disease)
         if key not in self._found:
-            kept = self._memo.get(key) if self._memo else None
+            # the run-wide memo is keyed by the names as given: the evidence records the
+            # requests as asked ("Discoid Lupus Erythematosus" is another request than
+            # "Discoid lupus erythematosus"), so whichever draft asked first must not decide
+            exact = (target, disease)
+            kept = self._memo.get(exact) if self._memo else None
             found = kept or self._fetch(target, disease)
             if self._memo and kept is None and isinstance(found, PairEvidence):
-                self._memo.keep(key, found)
+                self._memo.keep(exact, found)
             self._found[key] = found
         return self._found[key]
 
