@@ -596,9 +596,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:unable|could not|can not|did not|failed|failure|inability|not able|not possible"
         r"|impossible|difficult(?:y|ies)?|hard) (?:to |in )?(?:\w+ )?(?:"
         rf"{_ENROL_VERB}|{_ENROLMENT})\b"
-        r"|\b(?:unable|could not|can not|did not|failed|failure|inability|not able) to (?:find"
-        r"|identify|reach|meet|achieve|obtain|attain|complete|get) (?:\w+ ){0,3}?(?:"
-        rf"{_PEOPLE}|{_ENROLMENT}|sample size)\b"
+        r"|\b(?:(?:unable|failed|failure|inability|not able) to|(?:could|can|did|do|does) not"
+        r"(?: to)?) (?:find|identify|reach|meet|achieve|obtain|attain|complete|get|have)"
+        rf" {_W}{{0,3}}?(?:{_PEOPLE}|{_ENROLMENT}|sample size)\b"
         r"|\b(?:difficult(?:y|ies)?|problems?|challenges?|trouble) (?:in |with )?(?:finding"
         rf"|identifying|locating|screening) (?:\w+ ){{0,2}}?{_PEOPLE}\b",
     ),
@@ -1117,6 +1117,16 @@ _NOT_A_CUE_BEFORE = {
     ),
     "no": frozenset({"longer", "further", "more"}),
 }
+# "did not start for logistic reasons", "never opened because funding was cut": a negated
+# start is the event, and what follows it is why the trial never started, not a denial. These
+# words end a negation's scope like "but" does (the scope never reaches past them).
+_START_VERBS = frozenset(
+    {"start", "started", "begin", "began", "begun", "initiate", "initiated", "open", "opened"}
+    | {"activate", "activated", "launched", "commence", "commenced", "implemented"}
+)
+# "did not have funding", "does not have enough staff": "not" before a verb of having reports an
+# absence, so, like "no", it negates only concern rules ("did not have safety issues").
+_ABSENCE_AFTER_NOT = frozenset({"have", "has", "had"})
 # "not completed due to slow accrual": a causal word after a content word starts a new reason;
 # "not due to safety" and "not terminated because of safety" keep the negation.
 _CAUSAL = frozenset({"due", "because", "owing", "following", "after", "since", "given"})
@@ -1136,6 +1146,8 @@ def _is_cue(tokens: Sequence[str], index: int, start: int, concern: bool) -> boo
         return False
     if token == "non":  # a prefix: "non-safety business decision" negates "safety" only
         return index == start - 1
+    if token in ("not", "never") and following in _ABSENCE_AFTER_NOT:
+        return concern
     return token in _GENERAL_CUES or (concern and token in _ABSENCE_CUES)
 
 
@@ -1174,7 +1186,7 @@ def _negation_cue(
                 ):
                     return None
                 return index
-            if token in _SCOPE_ENDERS:
+            if token in _SCOPE_ENDERS or token in _START_VERBS:
                 return None
             if token in _CAUSAL:
                 causal_at = index

@@ -602,6 +602,11 @@ def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
         "Recruitment has been suspended and will not resume",
         "Not related to safety",
         "Terminated 2021-03-04",
+        # real pool texts: a postponement or a start that did not happen is no reason
+        "Study is postponed",
+        "cancelled before initiation",
+        "Delayed initiation",
+        "The study did not begin.",
     ],
 )
 def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
@@ -611,6 +616,32 @@ def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
         ["No_Context"],
         "no_reason",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # real pool texts: the negated start is the event, what follows is why
+        ("study did not start by logistic reasons", "Logistics_Resources"),
+        ("the study never opened for pandemic reasons", "Covid19"),
+        ("The study was never started and the PI is retiring.", "Study_Staff_Moved"),
+        # "not have" reports an absence: a reason, unless it is a concern ("no safety issues")
+        ("The trial did not have funding to continue", "Funding"),
+        ("Did not meet target enrollment", "Insufficient_Enrollment"),
+        ("We did not have enough eligible patients", "Insufficient_Enrollment"),
+    ],
+)
+def test_a_reason_after_a_negated_start_or_have_is_read(text: str, category: str) -> None:
+    result = classify_stop_reason(text)
+    assert result.archetype == "operational"
+    assert category in result.categories and result.decided_by != "default.stated_reason"
+
+
+def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
+    denied = classify_stop_reason("The study did not have any safety issues")
+    assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
+    assert classify_stop_reason("Study was not stopped for safety reasons").archetype == "unknown"
+    assert classify_stop_reason("implementation issues").archetype == "operational"
 
 
 @pytest.mark.parametrize(
