@@ -281,6 +281,20 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|\bdefinitions? of (?:the )?dlts?\b",
     ),
     (
+        # Enrolment as a point in time, not a reason: "halted prior to enrollment of the first
+        # participant", "withdrawn before recruitment began", "cancelled before enrolling any
+        # patients". Not "before enrollment was complete" or "before the accrual goal".
+        "shield.before_enrolment",
+        None,
+        r"\b(?:prior to|before) (?:the |any |its )?(?:first )?"
+        r"(?:(?:patient|participant|subject)s? )?"
+        rf"(?:{_ENROLMENT}|enrol+ing|recruiting|accruing|including)"
+        r"(?: (?:of )?(?:the |any |its )?(?:first )?(?:patients?|participants?|subjects?"
+        r"|volunteers?)| (?:began|begun|started|commenced|opened))?\b"
+        r"(?! (?:was |were |had been |has been )?(?:complet\w*|goals?|targets?|met|reached"
+        r"|finished|numbers?))",
+    ),
+    (
         # Futility of the operation, not of the drug: "operational futility", "futility of
         # recruitment" (the guide's futility-vs-low-power rule).
         "logistics.operational_futility",

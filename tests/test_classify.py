@@ -637,6 +637,19 @@ def test_a_reason_after_a_negated_start_or_have_is_read(text: str, category: str
     assert category in result.categories and result.decided_by != "default.stated_reason"
 
 
+def test_enrolment_as_a_point_in_time_is_no_reason() -> None:
+    for text in (
+        "The study was cancelled before enrolling its first participant",
+        "Halted prematurely prior to enrollment of first participant",  # real pool text
+    ):
+        assert classify_stop_reason(text).archetype == "unknown", text
+    funded = classify_stop_reason("Withdrawn prior to participant enrollment due to funding status")
+    assert funded.categories == ["Funding"]
+    # real pool text: a goal of enrolment is not a point in time
+    goal = "Terminated prior to enrollment goals due to difficulty with recruiting subjects"
+    assert classify_stop_reason(goal).categories == ["Insufficient_Enrollment"]
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
