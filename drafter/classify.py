@@ -688,14 +688,18 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|marketing|market|corporate|administrative(?:ly)?|company reasons|internal reasons)\b",
     ),
     (
+        # A programme's end is a business reason; a bare "project" is the study itself, so
+        # "project abandoned" only reports the stop (a drug or development project counts).
         "business.development_stopped",
         "Business_Administrative",
-        r"\b(?:(?:drug|product|clinical|compound|asset) )?(?:development|program(?:me)?|project"
-        r"|franchise) (?:(?:of|for) (?:the |this )?(?:\w+ ){0,2}?)?"
+        r"\b(?:(?:(?:drug|product|clinical|compound|asset) )?(?:development|program(?:me)?"
+        r"|franchise)|(?:drug|product|compound|asset|development) projects?)"
+        r" (?:(?:of|for) (?:the |this )?(?:\w+ ){0,2}?)?"
         r"(?:(?:was|has been|is|been|being) )?(?:discontinued|stopped|terminated|halted"
         r"|suspended|ended|abandoned|deprioriti[sz]ed|closed|cancell?ed|put on hold)\b"
         r"|\b(?:discontinu\w*|terminat\w*|suspen\w*|cessation|halt\w*|end|stop\w*|abandon\w*)"
-        r" (?:of )?(?:the )?(?:\w+ )?(?:development|program(?:me)?|project|franchise)\b"
+        r" (?:of )?(?:the )?(?:\w+ )?(?:development|program(?:me)?|franchise"
+        r"|(?:drug|product|compound|asset|development) projects?)\b"
         r"|\bno longer (?:being )?(?:developed|pursued|in development)\b",
     ),
     (

@@ -75,7 +75,7 @@ _NO_REASON_WORDS = frozenset(
     signals role played led factor neither nor patient participant subject results time moment
     further notice until indefinitely currently
     did does do postponed postpone postponement delays launched implemented initiation
-    conducted beginning prior before first later date future
+    conducted beginning prior before first later date future abandonment
     """.split()  # noqa: SIM905 - a word list reads better as words
 )
 # Two-letter words that carry a reason ("PI", "AE"); other one- and two-letter tokens are noise.

@@ -650,6 +650,14 @@ def test_enrolment_as_a_point_in_time_is_no_reason() -> None:
     assert classify_stop_reason(goal).categories == ["Insufficient_Enrollment"]
 
 
+def test_a_bare_project_is_the_study_but_a_development_project_is_a_programme() -> None:
+    assert classify_stop_reason("The project was terminated.").archetype == "unknown"
+    assert classify_stop_reason("Abandonment of the research project").archetype == "unknown"
+    programme = classify_stop_reason("The development project was discontinued")
+    assert programme.categories == ["Business_Administrative"]
+    assert classify_stop_reason("Program terminated").categories == ["Business_Administrative"]
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
