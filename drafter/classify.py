@@ -426,7 +426,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|pfs|orr|response rates?"
         r"|(?:different|positive|significant|meaningful|favou?rable|better) results?"
         r"|expectations?|(?<!inclusion )(?<!eligibility )(?<!entry )(?<!enrollment )"
-        r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)(?! for))\b",
+        r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)"
+        rf"(?! for| sample| sizes?\b| numbers?\b| {_ENROL_ANY}\b| {_PEOPLE}\b))\b",
     ),
     (
         "efficacy.endpoint_not_met",
@@ -610,9 +611,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:unable|could not|can not|did not|failed|failure|inability|not able|not possible"
         r"|impossible|difficult(?:y|ies)?|hard) (?:to |in )?(?:\w+ )?(?:"
         rf"{_ENROL_VERB}|{_ENROLMENT})\b"
-        r"|\b(?:(?:unable|failed|failure|inability|not able) to|(?:could|can|did|do|does) not"
+        r"|\b(?:(?:unable|failed|failure|inability|not able|not possible|impossible) to"
+        r"|(?:could|can|did|do|does) not"
         r"(?: to)?) (?:find|identify|reach|meet|achieve|obtain|attain|complete|get|have)"
-        rf" {_W}{{0,3}}?(?:{_PEOPLE}|{_ENROLMENT}|sample size)\b"
+        rf" {_W}{{0,4}}?(?:{_PEOPLE}|{_ENROLMENT}|sample size)\b"
         r"|\b(?:difficult(?:y|ies)?|problems?|challenges?|trouble) (?:in |with )?(?:finding"
         rf"|identifying|locating|screening) (?:\w+ ){{0,2}}?{_PEOPLE}\b",
     ),

@@ -658,6 +658,18 @@ def test_a_bare_project_is_the_study_but_a_development_project_is_a_programme() 
     assert classify_stop_reason("Program terminated").categories == ["Business_Administrative"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was not possible to reach the target sample size",
+        "The trial failed to meet its target enrollment",
+        "Unable to reach the target number of participants",
+    ],
+)
+def test_an_enrolment_target_missed_is_not_an_efficacy_target(text: str) -> None:
+    assert classify_stop_reason(text).categories == ["Insufficient_Enrollment"]
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
