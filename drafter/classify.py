@@ -266,6 +266,12 @@ _DATA_FILLER = (
     r"|current|qualitative|early|efficacy)\b)\w+ )"
 )
 
+# The arm a trial's drug is compared with: results in its favour are the drug's failure.
+_CONTROL_ARM = (
+    r"(?:(?:control|placebo|comparator|sham|usual care|standard (?:of care|care|therapy"
+    r"|treatment)) (?:arms?|groups?|cohorts?)\b|(?:control|placebo|comparator|sham)\b)"
+)
+
 _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     # --- shields: no category; they only hide phrases that contain a cue word
     ("shield.dsmb", None, rf"\b{_DSMB}\b"),
@@ -399,7 +405,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:(?:lack(?:ing)? of|absence of|loss of|insufficient|inadequate|limited|low|lower"
         r"|poor|modest|minimal|marginal|unsatisfactory|disappointing|suboptimal|sub optimal|weak"
         r"|reduced|decreased|diminished|inferior|unconvincing|not (?:sufficient|enough|adequate))"
-        rf" (?:{_W}){{0,2}}?{_EFFECT}\b|no (?:{_W}){{0,2}}?{_EFFECT}\b(?!{_CONCERN_TAIL}))"
+        r" (?:(?:clinically|statistically) (?:significant|meaningful|relevant) )?"
+        rf"(?:{_W}){{0,2}}?{_EFFECT}\b|no (?:{_W}){{0,2}}?{_EFFECT}\b(?!{_CONCERN_TAIL}))"
         r"(?! (?:from|by) )(?: in (?:\w+ ){0,2}?(?:mortality|survival|deaths?))?",
     ),
     (
@@ -410,7 +417,11 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Negative",
         rf"\b{_EFFECT_SUBJECT} (?:{_VERDICT_FILLER}{_VERDICT_VERB}{{1,3}}"
         rf"|(?={_VERDICT}{_CLAUSE_END}))"
-        rf"{_VERDICT}\b",
+        rf"{_VERDICT}\b"
+        # ... or the subject of a target it missed: "the response rate did not meet the
+        # threshold", "efficacy failed to reach the predefined level"
+        rf"|\b{_EFFECT_SUBJECT} {_VERDICT_FILLER}(?:(?:did|does|do|has|have|had|could|would|will)"
+        r" not|failed to|fails to) (?:\w+ )?(?:meet|reach|achieve|attain|exceed|cross)\b",
     ),
     (
         "efficacy.not_shown",
@@ -444,7 +455,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "efficacy.negative_results",
         "Negative",
         r"\b(?:negatives?|disappointing|discouraging|unfavou?rable|inconclusive|unsatisfactory"
-        rf"|poor) (?:{_W}|{_EFFICACY} ){{0,2}}?(?:results?|outcomes?|data|findings|trends?"
+        rf"|poor|inferior) (?:{_W}|{_EFFICACY} ){{0,2}}?(?:results?|outcomes?|data|findings|trends?"
         r"|readouts?)\b"
         r"|\bnegative (?:study|trial)\b",
     ),
@@ -488,6 +499,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|progressions?|reinfections?)(?: rates?)? (?:in|among|with|for) (?:the )?(?:intervention"
         r"|treatment|experimental|study|active|investigational|test) (?:\w+ )?(?:arms?|groups?"
         r"|patients|participants)\b"
+        rf"|\b(?:in favou?r of|favou?ring|favou?red) (?:the )?{_CONTROL_ARM}"
         r"|\b(?:treatment )?failures? in the (?:experimental|intervention|treatment|active"
         r"|investigational) (?:arms?|groups?)\b",
     ),
@@ -567,7 +579,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|threshold|criteri(?:on|a)) (?:(?:was|were|has been|had been|is|had|have) )?(?:crossed"
         r"|reached|met|achieved|exceeded|passed)\b|\b(?:crossed|reached|met|passed|exceeded)"
         r" (?:the |an |a )?(?:\w+ )?(?:efficacy|benefit|superiority) (?:stopping )?(?:boundary"
-        r"|boundaries|bound|threshold)\b",
+        r"|boundaries|bound|threshold)\b"
+        r"|\b(?:stopping )?(?:boundary|boundaries|bound|threshold|criteri(?:on|a)) (?:for|of)"
+        r" (?:\w+ )?(?:efficacy|benefit|superiority) (?:(?:was|were|has been|have been|had been"
+        r"|is|are|had|have) )?(?:crossed|reached|met|achieved|exceeded|passed)\b",
     ),
     (
         "success.positive_results",
@@ -866,7 +881,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "another_study.superseded",
         "Another_Study",
-        r"\b(?:superseded|superceded|replaced|supplanted|in favou?r of|merged (?:with|into)"
+        r"\b(?:superseded|superceded|replaced|supplanted|merged (?:with|into)"
+        rf"|in favou?r of(?! (?:the )?{_CONTROL_ARM})"
         r"|combined (?:with|into)|incorporated into|rolled (?:over )?into|folded into"
         r"|absorbed into)\b",
     ),

@@ -670,6 +670,28 @@ def test_an_enrolment_target_missed_is_not_an_efficacy_target(text: str) -> None
     assert classify_stop_reason(text).categories == ["Insufficient_Enrollment"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The objective response rate failed to reach the prespecified level",
+        "Efficacy did not exceed placebo",
+        "Results favoured the placebo group",
+        "Inferior outcomes in the experimental arm",
+        "Stopped for absence of statistically meaningful benefit",
+    ],
+)
+def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+
+
+def test_an_efficacy_criterion_met_is_success_and_in_favour_of_a_protocol_is_not_control() -> None:
+    met = classify_stop_reason("The prespecified criteria for superiority were met")
+    assert met.archetype == "operational" and met.non_failure
+    moved = classify_stop_reason("Study closed in favour of a new protocol")
+    assert moved.categories == ["Another_Study"]
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
