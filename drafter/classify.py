@@ -320,6 +320,16 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|\b(?:covid\w*|coronavirus|pandemic|sars cov 2) (?:\w+ ){0,3}?(?:safety|risks?)\b",
     ),
     (
+        # The safety of the study staff is never the drug's (staff are not given it): "to
+        # ensure participant and staff safety", "the safety of patients and research staff".
+        "shield.staff_safety",
+        None,
+        r"\b(?:(?:\w+ )?(?:and|or|,) )?(?:(?:research|study|clinical|hospital|site) )?(?:staff"
+        r"|personnel|employees?|workers?|researchers?)(?: members?)? safety\b"
+        r"|\bsafety of (?:the |our )?(?:\w+ ){0,3}?(?:staff|personnel|employees|workers"
+        r"|researchers)\b",
+    ),
+    (
         "shield.good_safety",
         None,
         r"\b(?:good|acceptable|favou?rable|excellent|benign|clean|reassuring|manageable)"
@@ -1173,6 +1183,9 @@ _TRANSPARENT = frozenset(
     | {"study", "trial", "this", "it"}
 )
 _LIST_WORDS = frozenset({"or", "nor", "and"})
+_CONCERN_NOUNS = frozenset(
+    {"concern", "concerns", "issue", "issues", "problem", "problems", "reasons", "signals"}
+)
 
 
 def _is_cue(tokens: Sequence[str], index: int, start: int, concern: bool) -> bool:
@@ -1195,7 +1208,15 @@ def _in_list(tokens: Sequence[str], cue: int, start: int, end: int) -> bool:
         if token in _HARD_STOPS:
             break
         after.append(token)
-    return any(token in _LIST_WORDS for token in [*tokens[cue + 1 : start], *after])
+    if any(token in _LIST_WORDS for token in [*tokens[cue + 1 : start], *after]):
+        return True
+    # A list with commas only ("no ethical, scientific, safety issues") ends in the noun
+    # they all qualify, and holds no verb.
+    return (
+        bool(after)
+        and after[0] in _CONCERN_NOUNS
+        and not any(token in _CLAUSE_WORDS for token in tokens[cue + 1 : start])
+    )
 
 
 def _negation_cue(

@@ -692,6 +692,22 @@ def test_an_efficacy_criterion_met_is_success_and_in_favour_of_a_protocol_is_not
     assert moved.categories == ["Another_Study"]
 
 
+def test_staff_safety_is_not_the_drugs_safety() -> None:
+    text = "Visits stopped during the pandemic to protect patient and staff safety"
+    assert classify_stop_reason(text).categories == ["Covid19"]
+    staff = classify_stop_reason("The safety of our research staff could not be ensured")
+    assert staff.archetype == "operational"
+    assert classify_stop_reason("Patient safety concerns").archetype == "safety"
+
+
+def test_a_comma_list_of_denied_concerns_is_denied() -> None:
+    result = classify_stop_reason("Slow accrual. No scientific, safety issues.")
+    assert (result.archetype, result.categories) == ("operational", ["Insufficient_Enrollment"])
+    assert [m.category for m in result.negated] == ["Safety_Sideeffects"]
+    kept = classify_stop_reason("No safety issues, toxicity in two patients")
+    assert kept.archetype == "safety"
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
