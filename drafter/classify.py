@@ -403,6 +403,13 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|(?:important medical|serious|reportable|unanticipated|medical|safety) events?"
         r"|toxicolog\w*(?: \w+)? (?:findings?|signals?|results?|concerns?|issues?)"
         r"|carcinogen\w*|\w*toxins?|narrow therapeutic (?:window|index|margin)"
+        # the product's quality (the guide's supply rule): "a quality issue affecting the
+        # implants", "did not meet the filed specifications", "out of specification"
+        r"|(?<!data )(?<!image )(?<!sample )(?<!study )(?<!trial )(?<!research )(?<!care )"
+        r"quality (?:issues?|problems?|defects?|deviations?|failures?)"
+        r"|out of specifications?|(?:did|does|do) not (?:\w+ )?meet (?:the )?(?:\w+ ){0,2}?"
+        r"specifications?|defective (?:\w+ )?(?:products?|devices?|implants?|batch\w*|lots?"
+        r"|vials?|units?)"
         r"|contaminat\w* (?:of )?(?:the |one |a )?(?:\w+ )?(?:lots?|batch\w*|products?|drugs?"
         r"|supply|supplies|vials?|doses?)|(?:lots?|batch\w*|products?|drugs?|vials?)"
         r" (?:\w+ )?contaminat\w*)\b",
@@ -1226,6 +1233,7 @@ def _negation_cue(
     crossed_comma = False
     causal_at = -1
     words = 0
+    window = _WINDOW
     for index in range(start - 1, -1, -1):
         token = tokens[index]
         if token in _HARD_STOPS:
@@ -1233,10 +1241,19 @@ def _negation_cue(
         if token == ",":
             crossed_comma = True
             continue
+        if concern and token in _LIST_WORDS:
+            # the last item of a list of concerns: "not due to any patient safety, patient
+            # welfare, or quality issues" is one scope however long its items
+            window = 2 * _WINDOW
         if index not in consumed:
             if _is_cue(tokens, index, start, concern):
                 if crossed_comma and not (concern and _in_list(tokens, index, start, end)):
                     return None
+                if words > _WINDOW and any(
+                    word in _CLAUSE_WORDS for word in tokens[index + 1 : start]
+                ):
+                    return None  # a long list holds no verb: "and two patients had AEs"
+
                 if causal_at >= 0 and any(
                     word not in _TRANSPARENT and word != ","
                     for word in tokens[index + 1 : causal_at]
@@ -1248,7 +1265,7 @@ def _negation_cue(
             if token in _CAUSAL:
                 causal_at = index
         words += 1
-        if words > _WINDOW:
+        if words > window:
             return None
     return None
 

@@ -708,6 +708,29 @@ def test_a_comma_list_of_denied_concerns_is_denied() -> None:
     assert kept.archetype == "safety"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Enrollment paused: a quality issue was found in one lot of the implant",
+        "The vaccine batch was out of specification",
+        "The devices did not meet the approved specifications",
+    ],
+)
+def test_a_quality_defect_of_the_product_is_safety(text: str) -> None:
+    assert classify_stop_reason(text).archetype == "safety"
+
+
+def test_data_quality_and_a_denied_quality_issue_are_not_safety() -> None:
+    assert classify_stop_reason("Data quality issues").categories == ["Insufficient_Data"]
+    denied = classify_stop_reason(
+        "Business decision. Not due to any patient safety, patient welfare, or quality issues."
+    )
+    assert denied.archetype == "operational"
+    assert {m.category for m in denied.negated} == {"Safety_Sideeffects"}
+    verb = "The study did not enroll enough patients and two patients had serious adverse events"
+    assert classify_stop_reason(verb).archetype == "safety"
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
