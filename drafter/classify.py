@@ -719,7 +719,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Business_Administrative",
         r"\b(?:strateg(?:y|ic|ically|ies)|portfolio|(?:re|de) ?prioriti[sz]\w*|prioriti[sz]ation"
         r"|priorities|(?:not|no longer) (?:a )?(?:\w+ )?priority|pipeline|commercial(?:ly)?"
-        r"|marketing|market|corporate|administrative(?:ly)?|company reasons|internal reasons)\b",
+        r"|marketing|market|corporate|administrative(?:ly)?|company reasons|internal reasons"
+        # a shift of effort elsewhere: "terminated to focus on other programmes", "refocusing"
+        r"|to (?:re)?focus (?:\w+ )?on|refocus\w*)\b",
     ),
     (
         # A programme's end is a business reason; a bare "project" is the study itself, so

@@ -731,6 +731,12 @@ def test_data_quality_and_a_denied_quality_issue_are_not_safety() -> None:
     assert classify_stop_reason(verb).archetype == "safety"
 
 
+def test_a_shift_of_effort_elsewhere_is_a_business_reason() -> None:
+    text = "Part 1 was completed; Part 2 was cancelled to focus on another indication"
+    result = classify_stop_reason(text)
+    assert result.archetype == "operational" and "Business_Administrative" in result.categories
+
+
 def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
     denied = classify_stop_reason("The study did not have any safety issues")
     assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
