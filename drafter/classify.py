@@ -266,6 +266,12 @@ _DATA_FILLER = (
     r"|current|qualitative|early|efficacy)\b)\w+ )"
 )
 
+# The arm a trial's drug is compared with: results in its favour are the drug's failure.
+_CONTROL_ARM = (
+    r"(?:(?:control|placebo|comparator|sham|usual care|standard (?:of care|care|therapy"
+    r"|treatment)) (?:arms?|groups?|cohorts?)\b|(?:control|placebo|comparator|sham)\b)"
+)
+
 _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     # --- shields: no category; they only hide phrases that contain a cue word
     ("shield.dsmb", None, rf"\b{_DSMB}\b"),
@@ -279,6 +285,20 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|\b(?:safety|tolerability) (?:assessments?|evaluations?|run ?in|lead ?in"
         r"|(?:data )?review committee)\b|\bdlts? (?:definitions?|period|evaluation|window)\b"
         r"|\bdefinitions? of (?:the )?dlts?\b",
+    ),
+    (
+        # Enrolment as a point in time, not a reason: "halted prior to enrollment of the first
+        # participant", "withdrawn before recruitment began", "cancelled before enrolling any
+        # patients". Not "before enrollment was complete" or "before the accrual goal".
+        "shield.before_enrolment",
+        None,
+        r"\b(?:prior to|before) (?:the |any |its )?(?:first )?"
+        r"(?:(?:patient|participant|subject)s? )?"
+        rf"(?:{_ENROLMENT}|enrol+ing|recruiting|accruing|including)"
+        r"(?: (?:of )?(?:the |any |its )?(?:first )?(?:patients?|participants?|subjects?"
+        r"|volunteers?)| (?:began|begun|started|commenced|opened))?\b"
+        r"(?! (?:was |were |had been |has been )?(?:complet\w*|goals?|targets?|met|reached"
+        r"|finished|numbers?))",
     ),
     (
         # Futility of the operation, not of the drug: "operational futility", "futility of
@@ -298,6 +318,16 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|regarding|during|with|amid|in view of|because of) (?:\w+ ){0,10}?(?:covid\w*"
         r"|coronavirus|pandemic|sars|sars cov 2|virus|transmission|infections?)\b"
         r"|\b(?:covid\w*|coronavirus|pandemic|sars cov 2) (?:\w+ ){0,3}?(?:safety|risks?)\b",
+    ),
+    (
+        # The safety of the study staff is never the drug's (staff are not given it): "to
+        # ensure participant and staff safety", "the safety of patients and research staff".
+        "shield.staff_safety",
+        None,
+        r"\b(?:(?:\w+ )?(?:and|or|,) )?(?:(?:research|study|clinical|hospital|site) )?(?:staff"
+        r"|personnel|employees?|workers?|researchers?)(?: members?)? safety\b"
+        r"|\bsafety of (?:the |our )?(?:\w+ ){0,3}?(?:staff|personnel|employees|workers"
+        r"|researchers)\b",
     ),
     (
         "shield.good_safety",
@@ -373,6 +403,13 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|(?:important medical|serious|reportable|unanticipated|medical|safety) events?"
         r"|toxicolog\w*(?: \w+)? (?:findings?|signals?|results?|concerns?|issues?)"
         r"|carcinogen\w*|\w*toxins?|narrow therapeutic (?:window|index|margin)"
+        # the product's quality (the guide's supply rule): "a quality issue affecting the
+        # implants", "did not meet the filed specifications", "out of specification"
+        r"|(?<!data )(?<!image )(?<!sample )(?<!study )(?<!trial )(?<!research )(?<!care )"
+        r"quality (?:issues?|problems?|defects?|deviations?|failures?)"
+        r"|out of specifications?|(?:did|does|do) not (?:\w+ )?meet (?:the )?(?:\w+ ){0,2}?"
+        r"specifications?|defective (?:\w+ )?(?:products?|devices?|implants?|batch\w*|lots?"
+        r"|vials?|units?)"
         r"|contaminat\w* (?:of )?(?:the |one |a )?(?:\w+ )?(?:lots?|batch\w*|products?|drugs?"
         r"|supply|supplies|vials?|doses?)|(?:lots?|batch\w*|products?|drugs?|vials?)"
         r" (?:\w+ )?contaminat\w*)\b",
@@ -385,7 +422,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:(?:lack(?:ing)? of|absence of|loss of|insufficient|inadequate|limited|low|lower"
         r"|poor|modest|minimal|marginal|unsatisfactory|disappointing|suboptimal|sub optimal|weak"
         r"|reduced|decreased|diminished|inferior|unconvincing|not (?:sufficient|enough|adequate))"
-        rf" (?:{_W}){{0,2}}?{_EFFECT}\b|no (?:{_W}){{0,2}}?{_EFFECT}\b(?!{_CONCERN_TAIL}))"
+        r" (?:(?:clinically|statistically) (?:significant|meaningful|relevant) )?"
+        rf"(?:{_W}){{0,2}}?{_EFFECT}\b|no (?:{_W}){{0,2}}?{_EFFECT}\b(?!{_CONCERN_TAIL}))"
         r"(?! (?:from|by) )(?: in (?:\w+ ){0,2}?(?:mortality|survival|deaths?))?",
     ),
     (
@@ -396,7 +434,11 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Negative",
         rf"\b{_EFFECT_SUBJECT} (?:{_VERDICT_FILLER}{_VERDICT_VERB}{{1,3}}"
         rf"|(?={_VERDICT}{_CLAUSE_END}))"
-        rf"{_VERDICT}\b",
+        rf"{_VERDICT}\b"
+        # ... or the subject of a target it missed: "the response rate did not meet the
+        # threshold", "efficacy failed to reach the predefined level"
+        rf"|\b{_EFFECT_SUBJECT} {_VERDICT_FILLER}(?:(?:did|does|do|has|have|had|could|would|will)"
+        r" not|failed to|fails to) (?:\w+ )?(?:meet|reach|achieve|attain|exceed|cross)\b",
     ),
     (
         "efficacy.not_shown",
@@ -412,7 +454,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|pfs|orr|response rates?"
         r"|(?:different|positive|significant|meaningful|favou?rable|better) results?"
         r"|expectations?|(?<!inclusion )(?<!eligibility )(?<!entry )(?<!enrollment )"
-        r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)(?! for))\b",
+        r"(?<!enrolment )(?:criteria|criterion|targets?|thresholds?)"
+        rf"(?! for| sample| sizes?\b| numbers?\b| {_ENROL_ANY}\b| {_PEOPLE}\b))\b",
     ),
     (
         "efficacy.endpoint_not_met",
@@ -429,7 +472,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "efficacy.negative_results",
         "Negative",
         r"\b(?:negatives?|disappointing|discouraging|unfavou?rable|inconclusive|unsatisfactory"
-        rf"|poor) (?:{_W}|{_EFFICACY} ){{0,2}}?(?:results?|outcomes?|data|findings|trends?"
+        rf"|poor|inferior) (?:{_W}|{_EFFICACY} ){{0,2}}?(?:results?|outcomes?|data|findings|trends?"
         r"|readouts?)\b"
         r"|\bnegative (?:study|trial)\b",
     ),
@@ -473,6 +516,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|progressions?|reinfections?)(?: rates?)? (?:in|among|with|for) (?:the )?(?:intervention"
         r"|treatment|experimental|study|active|investigational|test) (?:\w+ )?(?:arms?|groups?"
         r"|patients|participants)\b"
+        rf"|\b(?:in favou?r of|favou?ring|favou?red) (?:the )?{_CONTROL_ARM}"
         r"|\b(?:treatment )?failures? in the (?:experimental|intervention|treatment|active"
         r"|investigational) (?:arms?|groups?)\b",
     ),
@@ -552,7 +596,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|threshold|criteri(?:on|a)) (?:(?:was|were|has been|had been|is|had|have) )?(?:crossed"
         r"|reached|met|achieved|exceeded|passed)\b|\b(?:crossed|reached|met|passed|exceeded)"
         r" (?:the |an |a )?(?:\w+ )?(?:efficacy|benefit|superiority) (?:stopping )?(?:boundary"
-        r"|boundaries|bound|threshold)\b",
+        r"|boundaries|bound|threshold)\b"
+        r"|\b(?:stopping )?(?:boundary|boundaries|bound|threshold|criteri(?:on|a)) (?:for|of)"
+        r" (?:\w+ )?(?:efficacy|benefit|superiority) (?:(?:was|were|has been|have been|had been"
+        r"|is|are|had|have) )?(?:crossed|reached|met|achieved|exceeded|passed)\b",
     ),
     (
         "success.positive_results",
@@ -596,9 +643,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"\b(?:unable|could not|can not|did not|failed|failure|inability|not able|not possible"
         r"|impossible|difficult(?:y|ies)?|hard) (?:to |in )?(?:\w+ )?(?:"
         rf"{_ENROL_VERB}|{_ENROLMENT})\b"
-        r"|\b(?:unable|could not|can not|did not|failed|failure|inability|not able) to (?:find"
-        r"|identify|reach|meet|achieve|obtain|attain|complete|get) (?:\w+ ){0,3}?(?:"
-        rf"{_PEOPLE}|{_ENROLMENT}|sample size)\b"
+        r"|\b(?:(?:unable|failed|failure|inability|not able|not possible|impossible) to"
+        r"|(?:could|can|did|do|does) not"
+        r"(?: to)?) (?:find|identify|reach|meet|achieve|obtain|attain|complete|get|have)"
+        rf" {_W}{{0,4}}?(?:{_PEOPLE}|{_ENROLMENT}|sample size)\b"
         r"|\b(?:difficult(?:y|ies)?|problems?|challenges?|trouble) (?:in |with )?(?:finding"
         rf"|identifying|locating|screening) (?:\w+ ){{0,2}}?{_PEOPLE}\b",
     ),
@@ -671,17 +719,23 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "Business_Administrative",
         r"\b(?:strateg(?:y|ic|ically|ies)|portfolio|(?:re|de) ?prioriti[sz]\w*|prioriti[sz]ation"
         r"|priorities|(?:not|no longer) (?:a )?(?:\w+ )?priority|pipeline|commercial(?:ly)?"
-        r"|marketing|market|corporate|administrative(?:ly)?|company reasons|internal reasons)\b",
+        r"|marketing|market|corporate|administrative(?:ly)?|company reasons|internal reasons"
+        # a shift of effort elsewhere: "terminated to focus on other programmes", "refocusing"
+        r"|to (?:re)?focus (?:\w+ )?on|refocus\w*)\b",
     ),
     (
+        # A programme's end is a business reason; a bare "project" is the study itself, so
+        # "project abandoned" only reports the stop (a drug or development project counts).
         "business.development_stopped",
         "Business_Administrative",
-        r"\b(?:(?:drug|product|clinical|compound|asset) )?(?:development|program(?:me)?|project"
-        r"|franchise) (?:(?:of|for) (?:the |this )?(?:\w+ ){0,2}?)?"
+        r"\b(?:(?:(?:drug|product|clinical|compound|asset) )?(?:development|program(?:me)?"
+        r"|franchise)|(?:drug|product|compound|asset|development) projects?)"
+        r" (?:(?:of|for) (?:the |this )?(?:\w+ ){0,2}?)?"
         r"(?:(?:was|has been|is|been|being) )?(?:discontinued|stopped|terminated|halted"
         r"|suspended|ended|abandoned|deprioriti[sz]ed|closed|cancell?ed|put on hold)\b"
         r"|\b(?:discontinu\w*|terminat\w*|suspen\w*|cessation|halt\w*|end|stop\w*|abandon\w*)"
-        r" (?:of )?(?:the )?(?:\w+ )?(?:development|program(?:me)?|project|franchise)\b"
+        r" (?:of )?(?:the )?(?:\w+ )?(?:development|program(?:me)?|franchise"
+        r"|(?:drug|product|compound|asset|development) projects?)\b"
         r"|\bno longer (?:being )?(?:developed|pursued|in development)\b",
     ),
     (
@@ -846,7 +900,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "another_study.superseded",
         "Another_Study",
-        r"\b(?:superseded|superceded|replaced|supplanted|in favou?r of|merged (?:with|into)"
+        r"\b(?:superseded|superceded|replaced|supplanted|merged (?:with|into)"
+        rf"|in favou?r of(?! (?:the )?{_CONTROL_ARM})"
         r"|combined (?:with|into)|incorporated into|rolled (?:over )?into|folded into"
         r"|absorbed into)\b",
     ),
@@ -1117,6 +1172,16 @@ _NOT_A_CUE_BEFORE = {
     ),
     "no": frozenset({"longer", "further", "more"}),
 }
+# "did not start for logistic reasons", "never opened because funding was cut": a negated
+# start is the event, and what follows it is why the trial never started, not a denial. These
+# words end a negation's scope like "but" does (the scope never reaches past them).
+_START_VERBS = frozenset(
+    {"start", "started", "begin", "began", "begun", "initiate", "initiated", "open", "opened"}
+    | {"activate", "activated", "launched", "commence", "commenced", "implemented"}
+)
+# "did not have funding", "does not have enough staff": "not" before a verb of having reports an
+# absence, so, like "no", it negates only concern rules ("did not have safety issues").
+_ABSENCE_AFTER_NOT = frozenset({"have", "has", "had"})
 # "not completed due to slow accrual": a causal word after a content word starts a new reason;
 # "not due to safety" and "not terminated because of safety" keep the negation.
 _CAUSAL = frozenset({"due", "because", "owing", "following", "after", "since", "given"})
@@ -1127,6 +1192,9 @@ _TRANSPARENT = frozenset(
     | {"study", "trial", "this", "it"}
 )
 _LIST_WORDS = frozenset({"or", "nor", "and"})
+_CONCERN_NOUNS = frozenset(
+    {"concern", "concerns", "issue", "issues", "problem", "problems", "reasons", "signals"}
+)
 
 
 def _is_cue(tokens: Sequence[str], index: int, start: int, concern: bool) -> bool:
@@ -1136,6 +1204,8 @@ def _is_cue(tokens: Sequence[str], index: int, start: int, concern: bool) -> boo
         return False
     if token == "non":  # a prefix: "non-safety business decision" negates "safety" only
         return index == start - 1
+    if token in ("not", "never") and following in _ABSENCE_AFTER_NOT:
+        return concern
     return token in _GENERAL_CUES or (concern and token in _ABSENCE_CUES)
 
 
@@ -1147,7 +1217,15 @@ def _in_list(tokens: Sequence[str], cue: int, start: int, end: int) -> bool:
         if token in _HARD_STOPS:
             break
         after.append(token)
-    return any(token in _LIST_WORDS for token in [*tokens[cue + 1 : start], *after])
+    if any(token in _LIST_WORDS for token in [*tokens[cue + 1 : start], *after]):
+        return True
+    # A list with commas only ("no ethical, scientific, safety issues") ends in the noun
+    # they all qualify, and holds no verb.
+    return (
+        bool(after)
+        and after[0] in _CONCERN_NOUNS
+        and not any(token in _CLAUSE_WORDS for token in tokens[cue + 1 : start])
+    )
 
 
 def _negation_cue(
@@ -1157,6 +1235,7 @@ def _negation_cue(
     crossed_comma = False
     causal_at = -1
     words = 0
+    window = _WINDOW
     for index in range(start - 1, -1, -1):
         token = tokens[index]
         if token in _HARD_STOPS:
@@ -1164,22 +1243,31 @@ def _negation_cue(
         if token == ",":
             crossed_comma = True
             continue
+        if concern and token in _LIST_WORDS:
+            # the last item of a list of concerns: "not due to any patient safety, patient
+            # welfare, or quality issues" is one scope however long its items
+            window = 2 * _WINDOW
         if index not in consumed:
             if _is_cue(tokens, index, start, concern):
                 if crossed_comma and not (concern and _in_list(tokens, index, start, end)):
                     return None
+                if words > _WINDOW and any(
+                    word in _CLAUSE_WORDS for word in tokens[index + 1 : start]
+                ):
+                    return None  # a long list holds no verb: "and two patients had AEs"
+
                 if causal_at >= 0 and any(
                     word not in _TRANSPARENT and word != ","
                     for word in tokens[index + 1 : causal_at]
                 ):
                     return None
                 return index
-            if token in _SCOPE_ENDERS:
+            if token in _SCOPE_ENDERS or token in _START_VERBS:
                 return None
             if token in _CAUSAL:
                 causal_at = index
         words += 1
-        if words > _WINDOW:
+        if words > window:
             return None
     return None
 

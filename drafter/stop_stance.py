@@ -2,8 +2,10 @@
 tests/data/stop-reasons/GUIDE.md, which fixed them before any text was labelled).
 
 * "unknown" only when the text gives no reason at all: every word is a status, a hold, a
-  not-started or cancelled report, a pointer elsewhere or filler ("Study halted", "Temporary on
-  hold", "The study was never started", "Other"). Anything more is a reason.
+  postponement, a not-started or cancelled report, a pointer elsewhere or filler ("Study
+  halted", "Temporary on hold", "The study was never started", "Study did not begin",
+  "Postponed to a later date", "Other"). Anything more is a reason; an inability ("could not
+  be implemented") is one (a feasibility problem), so "could" and "unable" are not listed.
 * A reason no rule names ("Changes to cardiac surgery program", "NOL not obtained") is
   operational, with low confidence: most stated reasons for stopping are operational, and a
   failure of the drug is rarely stated without a word the efficacy and safety rules read.
@@ -72,6 +74,8 @@ _NO_REASON_WORDS = frozenset(
     related unrelated due because any reason reasons concern concerns issue issues signal
     signals role played led factor neither nor patient participant subject results time moment
     further notice until indefinitely currently
+    did does do postponed postpone postponement delays launched implemented initiation
+    conducted beginning prior before first later date future abandonment
     """.split()  # noqa: SIM905 - a word list reads better as words
 )
 # Two-letter words that carry a reason ("PI", "AE"); other one- and two-letter tokens are noise.

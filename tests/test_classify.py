@@ -602,6 +602,11 @@ def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
         "Recruitment has been suspended and will not resume",
         "Not related to safety",
         "Terminated 2021-03-04",
+        # real pool texts: a postponement or a start that did not happen is no reason
+        "Study is postponed",
+        "cancelled before initiation",
+        "Delayed initiation",
+        "The study did not begin.",
     ],
 )
 def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
@@ -611,6 +616,132 @@ def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
         ["No_Context"],
         "no_reason",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # real pool texts: the negated start is the event, what follows is why
+        ("study did not start by logistic reasons", "Logistics_Resources"),
+        ("the study never opened for pandemic reasons", "Covid19"),
+        ("The study was never started and the PI is retiring.", "Study_Staff_Moved"),
+        # "not have" reports an absence: a reason, unless it is a concern ("no safety issues")
+        ("The trial did not have funding to continue", "Funding"),
+        ("Did not meet target enrollment", "Insufficient_Enrollment"),
+        ("We did not have enough eligible patients", "Insufficient_Enrollment"),
+    ],
+)
+def test_a_reason_after_a_negated_start_or_have_is_read(text: str, category: str) -> None:
+    result = classify_stop_reason(text)
+    assert result.archetype == "operational"
+    assert category in result.categories and result.decided_by != "default.stated_reason"
+
+
+def test_enrolment_as_a_point_in_time_is_no_reason() -> None:
+    for text in (
+        "The study was cancelled before enrolling its first participant",
+        "Halted prematurely prior to enrollment of first participant",  # real pool text
+    ):
+        assert classify_stop_reason(text).archetype == "unknown", text
+    funded = classify_stop_reason("Withdrawn prior to participant enrollment due to funding status")
+    assert funded.categories == ["Funding"]
+    # real pool text: a goal of enrolment is not a point in time
+    goal = "Terminated prior to enrollment goals due to difficulty with recruiting subjects"
+    assert classify_stop_reason(goal).categories == ["Insufficient_Enrollment"]
+
+
+def test_a_bare_project_is_the_study_but_a_development_project_is_a_programme() -> None:
+    assert classify_stop_reason("The project was terminated.").archetype == "unknown"
+    assert classify_stop_reason("Abandonment of the research project").archetype == "unknown"
+    programme = classify_stop_reason("The development project was discontinued")
+    assert programme.categories == ["Business_Administrative"]
+    assert classify_stop_reason("Program terminated").categories == ["Business_Administrative"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was not possible to reach the target sample size",
+        "The trial failed to meet its target enrollment",
+        "Unable to reach the target number of participants",
+    ],
+)
+def test_an_enrolment_target_missed_is_not_an_efficacy_target(text: str) -> None:
+    assert classify_stop_reason(text).categories == ["Insufficient_Enrollment"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The objective response rate failed to reach the prespecified level",
+        "Efficacy did not exceed placebo",
+        "Results favoured the placebo group",
+        "Inferior outcomes in the experimental arm",
+        "Stopped for absence of statistically meaningful benefit",
+    ],
+)
+def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+
+
+def test_an_efficacy_criterion_met_is_success_and_in_favour_of_a_protocol_is_not_control() -> None:
+    met = classify_stop_reason("The prespecified criteria for superiority were met")
+    assert met.archetype == "operational" and met.non_failure
+    moved = classify_stop_reason("Study closed in favour of a new protocol")
+    assert moved.categories == ["Another_Study"]
+
+
+def test_staff_safety_is_not_the_drugs_safety() -> None:
+    text = "Visits stopped during the pandemic to protect patient and staff safety"
+    assert classify_stop_reason(text).categories == ["Covid19"]
+    staff = classify_stop_reason("The safety of our research staff could not be ensured")
+    assert staff.archetype == "operational"
+    assert classify_stop_reason("Patient safety concerns").archetype == "safety"
+
+
+def test_a_comma_list_of_denied_concerns_is_denied() -> None:
+    result = classify_stop_reason("Slow accrual. No scientific, safety issues.")
+    assert (result.archetype, result.categories) == ("operational", ["Insufficient_Enrollment"])
+    assert [m.category for m in result.negated] == ["Safety_Sideeffects"]
+    kept = classify_stop_reason("No safety issues, toxicity in two patients")
+    assert kept.archetype == "safety"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Enrollment paused: a quality issue was found in one lot of the implant",
+        "The vaccine batch was out of specification",
+        "The devices did not meet the approved specifications",
+    ],
+)
+def test_a_quality_defect_of_the_product_is_safety(text: str) -> None:
+    assert classify_stop_reason(text).archetype == "safety"
+
+
+def test_data_quality_and_a_denied_quality_issue_are_not_safety() -> None:
+    assert classify_stop_reason("Data quality issues").categories == ["Insufficient_Data"]
+    denied = classify_stop_reason(
+        "Business decision. Not due to any patient safety, patient welfare, or quality issues."
+    )
+    assert denied.archetype == "operational"
+    assert {m.category for m in denied.negated} == {"Safety_Sideeffects"}
+    verb = "The study did not enroll enough patients and two patients had serious adverse events"
+    assert classify_stop_reason(verb).archetype == "safety"
+
+
+def test_a_shift_of_effort_elsewhere_is_a_business_reason() -> None:
+    text = "Part 1 was completed; Part 2 was cancelled to focus on another indication"
+    result = classify_stop_reason(text)
+    assert result.archetype == "operational" and "Business_Administrative" in result.categories
+
+
+def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason() -> None:
+    denied = classify_stop_reason("The study did not have any safety issues")
+    assert denied.archetype == "unknown" and denied.negated[0].category == "Safety_Sideeffects"
+    assert classify_stop_reason("Study was not stopped for safety reasons").archetype == "unknown"
+    assert classify_stop_reason("implementation issues").archetype == "operational"
 
 
 @pytest.mark.parametrize(
