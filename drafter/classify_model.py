@@ -50,7 +50,6 @@ from drafter.sources import deadline as budgets
 from drafter.terminal import one_line
 from drafter.worker_pool import DaemonPool
 from drafter.writers.base import Message, ModelUnavailable, Writer, WriteRequest, WriteResult
-from drafter.writers.openai_writer import OpenAIWriter
 
 SYSTEM_TEMPLATE = "classify_system.j2"
 USER_TEMPLATE = "classify_user.j2"
@@ -331,6 +330,10 @@ class ModelClassifier:
 def model_classifier(settings: Settings) -> ModelClassifier:
     """The model classifier for these settings. Raises ModelUnavailable (exit 3, one line)
     when no model endpoint is configured."""
+    # imported here: the openai SDK takes a quarter of a second to import, and every command
+    # that could ask the model imports this module, asked or not
+    from drafter.writers.openai_writer import OpenAIWriter
+
     return ModelClassifier(OpenAIWriter(settings), deadline_seconds=settings.model_deadline)
 
 

@@ -236,3 +236,22 @@ def test_drafter_alone_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: drafter") and "fetch" in out and "claims" in out
+
+
+def test_commands_that_ask_no_model_never_import_the_openai_sdk() -> None:
+    """The SDK takes a quarter of a second of CPU to import: only a command that asks a model
+    pays for it (every CLI start and every batch's CPU per draft did, through classify_model)."""
+    probe = (
+        "import sys\n"
+        "from drafter.cli import main\n"
+        "for argv in (['--version'], ['classify', 'Slow accrual'], ['config']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('openai' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout
