@@ -607,6 +607,10 @@ def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
         "cancelled before initiation",
         "Delayed initiation",
         "The study did not begin.",
+        # real pool texts: the registry's definition of a status, pasted in
+        "Study halted prematurely and will not resume; participants are no longer being examined"
+        " or receiving intervention",
+        "Intervention never conducted",
     ],
 )
 def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
