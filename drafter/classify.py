@@ -571,7 +571,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "success.benefit",
         "Success",
         r"\b(?:overwhelming|early|clear|compelling|substantial|marked|demonstrated|proven"
-        r"|significant|superior) (?:evidence (?:of|for) |\w+ )?(?:efficacy|benefit"
+        r"|significant|superior) (?:evidence (?:of|for) |(?!(?:no|not|never|little|lack|without"
+        r"|minimal|limited)\b)\w+ )?(?:efficacy|benefit"
         r"|effectiveness|superiority|treatment effect)\b|\b(?:efficacy|benefit|superiority"
         rf"|effectiveness) {_AUX}{{0,3}}(?:demonstrated|established|proven|shown|confirmed)\b"
         r"|\b(?:showed|shows|demonstrated|demonstrates|indicated|indicates|revealed|confirmed)"

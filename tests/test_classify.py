@@ -689,6 +689,13 @@ def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
     assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
 
 
+def test_a_negation_between_good_news_and_the_effect_is_a_failure() -> None:
+    result = classify_stop_reason("The analysis demonstrated no benefit over placebo")
+    assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+    assert not result.non_failure
+    assert classify_stop_reason("The analysis demonstrated clear benefit").non_failure
+
+
 def test_an_efficacy_criterion_met_is_success_and_in_favour_of_a_protocol_is_not_control() -> None:
     met = classify_stop_reason("The prespecified criteria for superiority were met")
     assert met.archetype == "operational" and met.non_failure
