@@ -143,7 +143,7 @@ _W = (
 )
 _EFFICACY = r"(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness)"
 _EFFECT = (
-    rf"(?:{_EFFICACY}|benefits?|advantages?|responses?|responders?"
+    rf"(?:{_EFFICACY}|benefits?(?! (?:(?:/|:|to|and) )?risks?\b)|advantages?|responses?|responders?"
     r"|(?:added|additional|clinical) value"
     r"|(?<!side )(?<!adverse )effects?"
     r"|improvements?|differences?|(?:statistical )?significance"
@@ -389,6 +389,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|(?:partial )?clinical holds?(?! (?:\w+ ){0,2}?(?:due to|because of|for) (?:the )?"
         r"(?:covid\w*|pandemic|coronavirus))|partial holds?"
         r"|risks? (?:\w+ ){0,6}?outweighs? (?:the |its |any )?(?:potential )?benefits?"
+        # the same balance from the other side: "the benefits no longer outweigh the risks"
+        r"|benefits? (?:(?:\w+|,) ){0,10}?(?:no longer|not|never) (?:\w+ )?outweighs? (?:\w+ ){0,4}?"
+        r"risks?"
         r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
         r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
         r"|cardiovascular \w+|cardiac \w+))\b",

@@ -696,6 +696,18 @@ def test_a_negation_between_good_news_and_the_effect_is_a_failure() -> None:
     assert classify_stop_reason("The analysis demonstrated clear benefit").non_failure
 
 
+def test_benefit_risk_is_one_compound_read_from_either_side() -> None:
+    # real pool text: a denied benefit-risk impact is not "no benefit"
+    denied = classify_stop_reason(
+        "Decision to discontinue the study based on broader development and strategic"
+        " prioritisation. The Sponsor concludes there is no benefit-risk impact on the study."
+    )
+    assert denied.archetype == "operational"
+    assert "Negative" not in denied.categories
+    balance = classify_stop_reason("The benefits of the drug no longer outweigh its risks")
+    assert balance.archetype == "safety"
+
+
 def test_an_efficacy_criterion_met_is_success_and_in_favour_of_a_protocol_is_not_control() -> None:
     met = classify_stop_reason("The prespecified criteria for superiority were met")
     assert met.archetype == "operational" and met.non_failure
