@@ -381,20 +381,28 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "safety.harm",
         "Safety_Sideeffects",
-        r"\b(?:harm(?:ful)?|hazard(?:s|ous)?|(?:unacceptable|increased|elevated|excess) risks?"
+        r"\b(?:harm(?:ful)?|hazard(?:s|ous)?"
+        r"|(?:partial )?clinical holds?(?! (?:\w+ ){0,2}?(?:due to|because of|for) (?:the )?"
+        r"(?:covid\w*|pandemic|coronavirus))|partial holds?"
+        r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
+        r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
+        r"|cardiovascular \w+|cardiac \w+))\b",
+    ),
+    (
+        # A risk in general words, with no harm named: an increased or unacceptable risk, a
+        # risk to the participants, the balance of benefit and risk. The guide reads it as
+        # safety unless its driver is named (see _pandemic_risk).
+        "safety.risk",
+        "Safety_Sideeffects",
+        r"\b(?:(?:unacceptable|increased|elevated|excess) risks?"
         r"|risks? to (?:\w+ )?(?:patients?|participants?|subjects?|volunteers?)"
         r"|(?:benefit (?:: |/ )?risk|risk (?:: |/ )?benefit|benefit to risk|risk to benefit"
         r"|benefit and risk)"
         r"(?! (?:assessments? )?(?:remains?|is|was) (?:\w+ )?(?:positive|favou?rable))"
-        r"|(?:partial )?clinical holds?(?! (?:\w+ ){0,2}?(?:due to|because of|for) (?:the )?"
-        r"(?:covid\w*|pandemic|coronavirus))|partial holds?"
         r"|risks? (?:\w+ ){0,6}?outweighs? (?:the |its |any )?(?:potential )?benefits?"
         # the same balance from the other side: "the benefits no longer outweigh the risks"
-        r"|benefits? (?:(?:\w+|,) ){0,10}?(?:no longer|not|never) (?:\w+ )?outweighs? (?:\w+ ){0,4}?"
-        r"risks?"
-        r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
-        r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
-        r"|cardiovascular \w+|cardiac \w+))\b",
+        r"|benefits? (?:(?:\w+|,) ){0,10}?(?:no longer|not|never) (?:\w+ )?outweighs?"
+        r" (?:\w+ ){0,4}?risks?)\b",
     ),
     (
         "safety.events",
@@ -1480,12 +1488,31 @@ def _split_negated(
     return counted, negated, mentioned
 
 
+# Safety in general words only: the word itself, an increased or unacceptable risk, a balance.
+_GENERAL_SAFETY_RULES = frozenset({"safety.word", "safety.risk"})
+
+
+def _pandemic_risk(counted: Sequence[RuleMatch]) -> list[RuleMatch]:
+    """Safety named only in general words beside the pandemic named as a cause ("logistical and
+    safety concerns relating to Covid-19", "the outbreak poses an increased risk to
+    participants") is the pandemic's risk to people, not the drug's harm (the guide's COVID-19
+    rule): those matches. A named harm (adverse events, toxicity, deaths) keeps them all."""
+    if not any(m.category == "Covid19" for m in counted):
+        return []
+    safety = [m for m in counted if m.category == "Safety_Sideeffects"]
+    if all(m.rule in _GENERAL_SAFETY_RULES for m in safety):
+        return safety
+    return []
+
+
 def _result(
     counted: list[RuleMatch],
     negated: list[RuleMatch],
     mentioned: Sequence[RuleMatch],
     tokens: Sequence[str],
 ) -> StopClassification:
+    pandemic = _pandemic_risk(counted)
+    counted = [m for m in counted if m not in pandemic]
     named = {m.category for m in counted if m.rule not in _DECISION_RULES}
     read_into = [m for m in counted if m.rule in _DECISION_RULES]
     if read_into and named - _DECISION_COMPANIONS:
@@ -1496,6 +1523,10 @@ def _result(
         "".join(
             f'; ignored {m.category} "{m.text}" ({m.rule}: the text names its own reason)'
             for m in read_into
+        )
+        + "".join(
+            f'; ignored {m.category} "{m.text}" ({m.rule}: the pandemic\'s risk, no harm named)'
+            for m in pandemic
         )
         + "".join(
             f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'

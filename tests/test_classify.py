@@ -723,6 +723,28 @@ def test_staff_safety_is_not_the_drugs_safety() -> None:
     assert classify_stop_reason("Patient safety concerns").archetype == "safety"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real pool texts: the pandemic named as a cause, safety in general words only
+        "Study withdrawn due to logistical and safety concerns relating to Covid-19.",
+        "COVID-19 pandemic makes it unsafe for older adults to participate in the study",
+        "In light of the evolving Covid19 pandemic ongoing study recruitment was felt to pose an"
+        " unacceptable risk to patient safety.",
+    ],
+)
+def test_safety_in_general_words_beside_the_pandemic_is_the_pandemics_risk(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert result.archetype == "operational" and "Covid19" in result.categories
+    assert "the pandemic's risk" in result.explanation
+
+
+def test_a_named_harm_beside_the_pandemic_stays_safety() -> None:
+    text = "Stopped during the COVID-19 pandemic after serious adverse events and safety concerns"
+    assert classify_stop_reason(text).archetype == "safety"
+    assert classify_stop_reason("Increased risk to participants").archetype == "safety"
+
+
 def test_a_comma_list_of_denied_concerns_is_denied() -> None:
     result = classify_stop_reason("Slow accrual. No scientific, safety issues.")
     assert (result.archetype, result.categories) == ("operational", ["Insufficient_Enrollment"])
