@@ -301,6 +301,17 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|finished|numbers?))",
     ),
     (
+        # Enrolment as what was stopped, not why: "closed to accrual", "temporary closure to new
+        # enrollment", "we terminated recruitment", "suspend the recruitment until August".
+        "shield.enrolment_stopped",
+        None,
+        r"\b(?:clos(?:ed|ing|ure)|stop(?:s|ped|ping|page)?|halt(?:s|ed|ing)?|suspen(?:d|ds|ded"
+        r"|ding|sion)|terminat(?:e|ed|ing|ion)|discontinu(?:e|ed|ing|ation)|paus(?:e|ed|ing)"
+        r"|ceas(?:e|ed|ing)|cessation) (?:(?:to|of|for|the|all|its) ){0,2}(?:(?:further|new"
+        rf"|additional|patient|participant|subject) ){{0,2}}(?:{_ENROLMENT}|enrol+ing|recruiting"
+        r"|accruing)\b",
+    ),
+    (
         # Futility of the operation, not of the drug: "operational futility", "futility of
         # recruitment" (the guide's futility-vs-low-power rule).
         "logistics.operational_futility",
@@ -678,7 +689,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "enrollment.bare",  # weak: a bare "Accrual"; "recruitment was stopped" is the event
         "Insufficient_Enrollment",
-        rf"\b{_ENROLMENT}\b(?! (?:(?:was|were|has been|had been|is|will be) )?(?:stopped|halted"
+        rf"\b{_ENROLMENT}\b(?! (?:(?:of|in|into|for|to|at) (?:(?:the|new|further|all|any) )?"
+        r"(?:\w+ )?)?(?:(?:was|were|has been|had been|is|will be) )?(?:stopped|halted"
         r"|closed|terminated|ended|suspended|paused|completed?|finished|discontinued|on hold"
         r"|target|goal)\b)",
     ),

@@ -80,6 +80,11 @@ _NO_REASON_WORDS = frozenset(
     conducted beginning prior before first later date future abandonment
     are permanently examined treated receiving intervention interventions
     """.split()  # noqa: SIM905 - a word list reads better as words
+) | frozenset(  # a date alone is no reason (the guide): "closed to accrual on January 15, 2020"
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()  # noqa: SIM905
 )
 # Two-letter words that carry a reason ("PI", "AE"); other one- and two-letter tokens are noise.
 _SHORT_WORDS_WITH_MEANING = frozenset({"pi", "ae", "ip", "pk", "pd", "ec", "ct"})

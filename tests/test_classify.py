@@ -611,6 +611,9 @@ def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
         "Study halted prematurely and will not resume; participants are no longer being examined"
         " or receiving intervention",
         "Intervention never conducted",
+        # real pool texts: enrolment as what was stopped, and a date, are no reason
+        "Temporarily closed to enrollment",
+        "Study was closed to accrual on January 15, 2020.",
     ],
 )
 def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
@@ -652,6 +655,13 @@ def test_enrolment_as_a_point_in_time_is_no_reason() -> None:
     # real pool text: a goal of enrolment is not a point in time
     goal = "Terminated prior to enrollment goals due to difficulty with recruiting subjects"
     assert classify_stop_reason(goal).categories == ["Insufficient_Enrollment"]
+
+
+def test_a_reason_beside_a_stopped_enrolment_is_still_read() -> None:
+    slow = classify_stop_reason("Closed to accrual due to slow accrual")
+    assert slow.categories == ["Insufficient_Enrollment"]
+    stopped = classify_stop_reason("Inclusion of patients was stopped by the sponsor")
+    assert stopped.categories == ["Business_Administrative"]
 
 
 def test_a_bare_project_is_the_study_but_a_development_project_is_a_programme() -> None:
