@@ -312,6 +312,15 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|accruing)\b",
     ),
     (
+        # Mortality as the outcome the treatment is to lower is an efficacy measure, not a death
+        # it caused: "whether study treatment reduces mortality", "a decrease of perinatal
+        # mortality", "mortality reduction", "the postulated mortality benefit".
+        "shield.mortality_outcome",
+        None,
+        r"\b(?:reduc\w*|decreas\w*|lower(?:s|ed|ing)?|prevent\w*|improv\w*) (?:(?:in|of|the) ){0,2}"
+        r"(?:\w+ )?mortality\b|\bmortality (?:benefit|reduction|end ?points?|outcomes?)\b",
+    ),
+    (
         # Futility of the operation, not of the drug: "operational futility", "futility of
         # recruitment" (the guide's futility-vs-low-power rule).
         "logistics.operational_futility",

@@ -755,6 +755,13 @@ def test_a_named_harm_beside_the_pandemic_stays_safety() -> None:
     assert classify_stop_reason("Increased risk to participants").archetype == "safety"
 
 
+def test_mortality_the_treatment_is_to_lower_is_an_outcome_not_a_death() -> None:
+    # real pool text
+    text = "due to significant decrease of perinatal mortality in the cerclage group"
+    assert classify_stop_reason(text).archetype == "operational"
+    assert classify_stop_reason("Increased mortality in the treatment arm").archetype == "safety"
+
+
 def test_a_comma_list_of_denied_concerns_is_denied() -> None:
     result = classify_stop_reason("Slow accrual. No scientific, safety issues.")
     assert (result.archetype, result.categories) == ("operational", ["Insufficient_Enrollment"])
