@@ -284,7 +284,13 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|determining|confirm|confirming) (?:the )?(?:\w+ )?(?:safety|tolerability)\b"
         r"|\b(?:safety|tolerability) (?:assessments?|evaluations?|run ?in|lead ?in"
         r"|(?:data )?review committee)\b|\bdlts? (?:definitions?|period|evaluation|window)\b"
-        r"|\bdefinitions? of (?:the )?dlts?\b",
+        r"|\bdefinitions? of (?:the )?dlts?\b"
+        # ... and its watch going on after the stop: "patients will be followed for safety",
+        # "the vaccine's safety continues to be monitored", "safety reporting platforms"
+        r"|\b(?:followed|monitored|observed|watched|assessed|evaluated) (?:up )?for (?:\w+ )?"
+        r"(?:safety|tolerability)\b|\b(?:safety|tolerability) (?:(?:continues|continue|will"
+        r"|is|are|was|were|be|being|to|been) ){0,3}(?:monitored|followed|tracked|reported)\b"
+        r"|\bsafety reporting\b",
     ),
     (
         # Enrolment as a point in time, not a reason: "halted prior to enrollment of the first

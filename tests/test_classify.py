@@ -762,6 +762,19 @@ def test_mortality_the_treatment_is_to_lower_is_an_outcome_not_a_death() -> None
     assert classify_stop_reason("Increased mortality in the treatment arm").archetype == "safety"
 
 
+def test_safety_watched_after_a_stop_is_no_safety_reason() -> None:
+    text = "Enrollment ended early because of slow accrual; patients will be followed for safety"
+    assert classify_stop_reason(text).categories == ["Insufficient_Enrollment"]
+    # real pool text: the product's safety watched elsewhere
+    moved = classify_stop_reason(
+        "The study will be stopped. The vaccine's safety continues to be monitored through"
+        " other studies and through established safety reporting platforms across Europe."
+    )
+    assert moved.categories == ["Another_Study"]
+    kept = "Due to an SAE, dosing is suspended; patients will be monitored for safety"
+    assert classify_stop_reason(kept).archetype == "safety"
+
+
 def test_a_comma_list_of_denied_concerns_is_denied() -> None:
     result = classify_stop_reason("Slow accrual. No scientific, safety issues.")
     assert (result.archetype, result.categories) == ("operational", ["Insufficient_Enrollment"])
