@@ -481,7 +481,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "efficacy.not_shown",
         "Negative",
         r"\b(?:did not|does not|do not|(?:has|have|had|was|were|is) not|failed to|fails? to"
-        r"|failure to|failing to|unable to|could not|can not|not able to|unlikely to|will not"
+        r"|failure to|failing to|unable to|inability to|could not|can not|not able to|unlikely to"
+        r"|will not"
         r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achiev|show"
         r"|demonstrat|confirm|establish|prov|reveal|yield|produc|see|find|indicat"
         rf"|detect|improv|reduc|separat|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
@@ -1087,7 +1088,7 @@ _GUARDS: dict[str, tuple[str, ...]] = {
         "value",
         "advantag",
     ),
-    "efficacy.not_shown": ("not", "fail", "unable", "unlikely"),
+    "efficacy.not_shown": ("not", "fail", "unable", "inabilit", "unlikely"),
     "enrollment.few_people": (
         "patient",
         "participant",

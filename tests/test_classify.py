@@ -692,6 +692,7 @@ def test_an_enrolment_target_missed_is_not_an_efficacy_target(text: str) -> None
         "Results favoured the placebo group",
         "Inferior outcomes in the experimental arm",
         "Stopped for absence of statistically meaningful benefit",
+        "Inability to achieve primary or secondary study objectives",  # real pool text
     ],
 )
 def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
