@@ -144,7 +144,7 @@ _W = (
 )
 _EFFICACY = r"(?:efficacy|efficasy|eficacy|efficiacy|(?<!cost )effectiveness)"
 _EFFECT = (
-    rf"(?:{_EFFICACY}|benefits?|advantages?|responses?|responders?"
+    rf"(?:{_EFFICACY}|benefits?(?! (?:(?:/|:|to|and) )?risks?\b)|advantages?|responses?|responders?"
     r"|(?:added|additional|clinical) value"
     r"|(?<!side )(?<!adverse )effects?"
     r"|improvements?|differences?|(?:statistical )?significance"
@@ -285,7 +285,13 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|determining|confirm|confirming) (?:the )?(?:\w+ )?(?:safety|tolerability)\b"
         r"|\b(?:safety|tolerability) (?:assessments?|evaluations?|run ?in|lead ?in"
         r"|(?:data )?review committee)\b|\bdlts? (?:definitions?|period|evaluation|window)\b"
-        r"|\bdefinitions? of (?:the )?dlts?\b",
+        r"|\bdefinitions? of (?:the )?dlts?\b"
+        # ... and its watch going on after the stop: "patients will be followed for safety",
+        # "the vaccine's safety continues to be monitored", "safety reporting platforms"
+        r"|\b(?:followed|monitored|observed|watched|assessed|evaluated) (?:up )?for (?:\w+ )?"
+        r"(?:safety|tolerability)\b|\b(?:safety|tolerability) (?:(?:continues|continue|will"
+        r"|is|are|was|were|be|being|to|been) ){0,3}(?:monitored|followed|tracked|reported)\b"
+        r"|\bsafety reporting\b",
     ),
     (
         # Enrolment as a point in time, not a reason: "halted prior to enrollment of the first
@@ -300,6 +306,26 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|volunteers?)| (?:began|begun|started|commenced|opened))?\b"
         r"(?! (?:was |were |had been |has been )?(?:complet\w*|goals?|targets?|met|reached"
         r"|finished|numbers?))",
+    ),
+    (
+        # Enrolment as what was stopped, not why: "closed to accrual", "temporary closure to new
+        # enrollment", "we terminated recruitment", "suspend the recruitment until August".
+        "shield.enrolment_stopped",
+        None,
+        r"\b(?:clos(?:ed|ing|ure)|stop(?:s|ped|ping|page)?|halt(?:s|ed|ing)?|suspen(?:d|ds|ded"
+        r"|ding|sion)|terminat(?:e|ed|ing|ion)|discontinu(?:e|ed|ing|ation)|paus(?:e|ed|ing)"
+        r"|ceas(?:e|ed|ing)|cessation) (?:(?:to|of|for|the|all|its) ){0,2}(?:(?:further|new"
+        rf"|additional|patient|participant|subject) ){{0,2}}(?:{_ENROLMENT}|enrol+ing|recruiting"
+        r"|accruing)\b",
+    ),
+    (
+        # Mortality as the outcome the treatment is to lower is an efficacy measure, not a death
+        # it caused: "whether study treatment reduces mortality", "a decrease of perinatal
+        # mortality", "mortality reduction", "the postulated mortality benefit".
+        "shield.mortality_outcome",
+        None,
+        r"\b(?:reduc\w*|decreas\w*|lower(?:s|ed|ing)?|prevent\w*|improv\w*) (?:(?:in|of|the) ){0,2}"
+        r"(?:\w+ )?mortality\b|\bmortality (?:benefit|reduction|end ?points?|outcomes?)\b",
     ),
     (
         # Futility of the operation, not of the drug: "operational futility", "futility of
@@ -382,17 +408,28 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "safety.harm",
         "Safety_Sideeffects",
-        r"\b(?:harm(?:ful)?|hazard(?:s|ous)?|(?:unacceptable|increased|elevated|excess) risks?"
+        r"\b(?:harm(?:ful)?|hazard(?:s|ous)?"
+        r"|(?:partial )?clinical holds?(?! (?:\w+ ){0,2}?(?:due to|because of|for) (?:the )?"
+        r"(?:covid\w*|pandemic|coronavirus))|partial holds?"
+        r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
+        r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
+        r"|cardiovascular \w+|cardiac \w+))\b",
+    ),
+    (
+        # A risk in general words, with no harm named: an increased or unacceptable risk, a
+        # risk to the participants, the balance of benefit and risk. The guide reads it as
+        # safety unless its driver is named (see _pandemic_risk).
+        "safety.risk",
+        "Safety_Sideeffects",
+        r"\b(?:(?:unacceptable|increased|elevated|excess) risks?"
         r"|risks? to (?:\w+ )?(?:patients?|participants?|subjects?|volunteers?)"
         r"|(?:benefit (?:: |/ )?risk|risk (?:: |/ )?benefit|benefit to risk|risk to benefit"
         r"|benefit and risk)"
         r"(?! (?:assessments? )?(?:remains?|is|was) (?:\w+ )?(?:positive|favou?rable))"
-        r"|(?:partial )?clinical holds?(?! (?:\w+ ){0,2}?(?:due to|because of|for) (?:the )?"
-        r"(?:covid\w*|pandemic|coronavirus))|partial holds?"
         r"|risks? (?:\w+ ){0,6}?outweighs? (?:the |its |any )?(?:potential )?benefits?"
-        r"|risks? of (?:\w+ ){0,2}?(?:arrhythmias?|bleeding|haemorrhage|hemorrhage|death|toxicity"
-        r"|harm|injury|infections?|complications?|side effects?|adverse \w+|thrombo\w*"
-        r"|cardiovascular \w+|cardiac \w+))\b",
+        # the same balance from the other side: "the benefits no longer outweigh the risks"
+        r"|benefits? (?:(?:\w+|,) ){0,10}?(?:no longer|not|never) (?:\w+ )?outweighs?"
+        r" (?:\w+ ){0,4}?risks?)\b",
     ),
     (
         "safety.events",
@@ -445,7 +482,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "efficacy.not_shown",
         "Negative",
         r"\b(?:did not|does not|do not|(?:has|have|had|was|were|is) not|failed to|fails? to"
-        r"|failure to|failing to|unable to|could not|can not|not able to|unlikely to|will not"
+        r"|failure to|failing to|unable to|inability to|could not|can not|not able to|unlikely to"
+        r"|will not"
         r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achiev|show"
         r"|demonstrat|confirm|establish|prov|reveal|yield|produc|see|find|indicat"
         rf"|detect|improv|reduc|separat|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
@@ -572,7 +610,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         "success.benefit",
         "Success",
         r"\b(?:overwhelming|early|clear|compelling|substantial|marked|demonstrated|proven"
-        r"|significant|superior) (?:evidence (?:of|for) |\w+ )?(?:efficacy|benefit"
+        r"|significant|superior) (?:evidence (?:of|for) |(?!(?:no|not|never|little|lack|without"
+        r"|minimal|limited)\b)\w+ )?(?:efficacy|benefit"
         r"|effectiveness|superiority|treatment effect)\b|\b(?:efficacy|benefit|superiority"
         rf"|effectiveness) {_AUX}{{0,3}}(?:demonstrated|established|proven|shown|confirmed)\b"
         r"|\b(?:showed|shows|demonstrated|demonstrates|indicated|indicates|revealed|confirmed)"
@@ -667,7 +706,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "enrollment.bare",  # weak: a bare "Accrual"; "recruitment was stopped" is the event
         "Insufficient_Enrollment",
-        rf"\b{_ENROLMENT}\b(?! (?:(?:was|were|has been|had been|is|will be) )?(?:stopped|halted"
+        rf"\b{_ENROLMENT}\b(?! (?:(?:of|in|into|for|to|at) (?:(?:the|new|further|all|any) )?"
+        r"(?:\w+ )?)?(?:(?:was|were|has been|had been|is|will be) )?(?:stopped|halted"
         r"|closed|terminated|ended|suspended|paused|completed?|finished|discontinued|on hold"
         r"|target|goal)\b)",
     ),
@@ -1049,7 +1089,7 @@ _GUARDS: dict[str, tuple[str, ...]] = {
         "value",
         "advantag",
     ),
-    "efficacy.not_shown": ("not", "fail", "unable", "unlikely"),
+    "efficacy.not_shown": ("not", "fail", "unable", "inabilit", "unlikely"),
     "enrollment.few_people": (
         "patient",
         "participant",
@@ -1477,12 +1517,31 @@ def _split_negated(
     return counted, negated, mentioned
 
 
+# Safety in general words only: the word itself, an increased or unacceptable risk, a balance.
+_GENERAL_SAFETY_RULES = frozenset({"safety.word", "safety.risk"})
+
+
+def _pandemic_risk(counted: Sequence[RuleMatch]) -> list[RuleMatch]:
+    """Safety named only in general words beside the pandemic named as a cause ("logistical and
+    safety concerns relating to Covid-19", "the outbreak poses an increased risk to
+    participants") is the pandemic's risk to people, not the drug's harm (the guide's COVID-19
+    rule): those matches. A named harm (adverse events, toxicity, deaths) keeps them all."""
+    if not any(m.category == "Covid19" for m in counted):
+        return []
+    safety = [m for m in counted if m.category == "Safety_Sideeffects"]
+    if all(m.rule in _GENERAL_SAFETY_RULES for m in safety):
+        return safety
+    return []
+
+
 def _result(
     counted: list[RuleMatch],
     negated: list[RuleMatch],
     mentioned: Sequence[RuleMatch],
     tokens: Sequence[str],
 ) -> StopClassification:
+    pandemic = _pandemic_risk(counted)
+    counted = [m for m in counted if m not in pandemic]
     named = {m.category for m in counted if m.rule not in _DECISION_RULES}
     read_into = [m for m in counted if m.rule in _DECISION_RULES]
     if read_into and named - _DECISION_COMPANIONS:
@@ -1493,6 +1552,10 @@ def _result(
         "".join(
             f'; ignored {m.category} "{m.text}" ({m.rule}: the text names its own reason)'
             for m in read_into
+        )
+        + "".join(
+            f'; ignored {m.category} "{m.text}" ({m.rule}: the pandemic\'s risk, no harm named)'
+            for m in pandemic
         )
         + "".join(
             f'; ignored {m.category} "{m.text}" ({m.rule}, negated by "{m.negated_by}")'

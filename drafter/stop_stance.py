@@ -4,7 +4,9 @@ tests/data/stop-reasons/GUIDE.md, which fixed them before any text was labelled)
 * "unknown" only when the text gives no reason at all: every word is a status, a hold, a
   postponement, a not-started or cancelled report, a pointer elsewhere or filler ("Study
   halted", "Temporary on hold", "The study was never started", "Study did not begin",
-  "Postponed to a later date", "Other"). Anything more is a reason; an inability ("could not
+  "Postponed to a later date", "Other"), or the registry's own definition of a status pasted
+  in ("Study halted prematurely and will not resume; participants are no longer being examined
+  or receiving intervention"). Anything more is a reason; an inability ("could not
   be implemented") is one (a feasibility problem), so "could" and "unable" are not listed.
 * A reason no rule names ("Changes to cardiac surgery program", "NOL not obtained") is
   operational, with low confidence: most stated reasons for stopping are operational, and a
@@ -76,7 +78,13 @@ _NO_REASON_WORDS = frozenset(
     further notice until indefinitely currently
     did does do postponed postpone postponement delays launched implemented initiation
     conducted beginning prior before first later date future abandonment
+    are permanently examined treated receiving intervention interventions
     """.split()  # noqa: SIM905 - a word list reads better as words
+) | frozenset(  # a date alone is no reason (the guide): "closed to accrual on January 15, 2020"
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()  # noqa: SIM905
 )
 # Two-letter words that carry a reason ("PI", "AE"); other one- and two-letter tokens are noise.
 _SHORT_WORDS_WITH_MEANING = frozenset({"pi", "ae", "ip", "pk", "pd", "ec", "ct"})

@@ -607,6 +607,13 @@ def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
         "cancelled before initiation",
         "Delayed initiation",
         "The study did not begin.",
+        # real pool texts: the registry's definition of a status, pasted in
+        "Study halted prematurely and will not resume; participants are no longer being examined"
+        " or receiving intervention",
+        "Intervention never conducted",
+        # real pool texts: enrolment as what was stopped, and a date, are no reason
+        "Temporarily closed to enrollment",
+        "Study was closed to accrual on January 15, 2020.",
     ],
 )
 def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
@@ -650,6 +657,13 @@ def test_enrolment_as_a_point_in_time_is_no_reason() -> None:
     assert classify_stop_reason(goal).categories == ["Insufficient_Enrollment"]
 
 
+def test_a_reason_beside_a_stopped_enrolment_is_still_read() -> None:
+    slow = classify_stop_reason("Closed to accrual due to slow accrual")
+    assert slow.categories == ["Insufficient_Enrollment"]
+    stopped = classify_stop_reason("Inclusion of patients was stopped by the sponsor")
+    assert stopped.categories == ["Business_Administrative"]
+
+
 def test_a_bare_project_is_the_study_but_a_development_project_is_a_programme() -> None:
     assert classify_stop_reason("The project was terminated.").archetype == "unknown"
     assert classify_stop_reason("Abandonment of the research project").archetype == "unknown"
@@ -678,11 +692,31 @@ def test_an_enrolment_target_missed_is_not_an_efficacy_target(text: str) -> None
         "Results favoured the placebo group",
         "Inferior outcomes in the experimental arm",
         "Stopped for absence of statistically meaningful benefit",
+        "Inability to achieve primary or secondary study objectives",  # real pool text
     ],
 )
 def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
     result = classify_stop_reason(text)
     assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+
+
+def test_a_negation_between_good_news_and_the_effect_is_a_failure() -> None:
+    result = classify_stop_reason("The analysis demonstrated no benefit over placebo")
+    assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+    assert not result.non_failure
+    assert classify_stop_reason("The analysis demonstrated clear benefit").non_failure
+
+
+def test_benefit_risk_is_one_compound_read_from_either_side() -> None:
+    # real pool text: a denied benefit-risk impact is not "no benefit"
+    denied = classify_stop_reason(
+        "Decision to discontinue the study based on broader development and strategic"
+        " prioritisation. The Sponsor concludes there is no benefit-risk impact on the study."
+    )
+    assert denied.archetype == "operational"
+    assert "Negative" not in denied.categories
+    balance = classify_stop_reason("The benefits of the drug no longer outweigh its risks")
+    assert balance.archetype == "safety"
 
 
 def test_an_efficacy_criterion_met_is_success_and_in_favour_of_a_protocol_is_not_control() -> None:
@@ -698,6 +732,48 @@ def test_staff_safety_is_not_the_drugs_safety() -> None:
     staff = classify_stop_reason("The safety of our research staff could not be ensured")
     assert staff.archetype == "operational"
     assert classify_stop_reason("Patient safety concerns").archetype == "safety"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real pool texts: the pandemic named as a cause, safety in general words only
+        "Study withdrawn due to logistical and safety concerns relating to Covid-19.",
+        "COVID-19 pandemic makes it unsafe for older adults to participate in the study",
+        "In light of the evolving Covid19 pandemic ongoing study recruitment was felt to pose an"
+        " unacceptable risk to patient safety.",
+    ],
+)
+def test_safety_in_general_words_beside_the_pandemic_is_the_pandemics_risk(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert result.archetype == "operational" and "Covid19" in result.categories
+    assert "the pandemic's risk" in result.explanation
+
+
+def test_a_named_harm_beside_the_pandemic_stays_safety() -> None:
+    text = "Stopped during the COVID-19 pandemic after serious adverse events and safety concerns"
+    assert classify_stop_reason(text).archetype == "safety"
+    assert classify_stop_reason("Increased risk to participants").archetype == "safety"
+
+
+def test_mortality_the_treatment_is_to_lower_is_an_outcome_not_a_death() -> None:
+    # real pool text
+    text = "due to significant decrease of perinatal mortality in the cerclage group"
+    assert classify_stop_reason(text).archetype == "operational"
+    assert classify_stop_reason("Increased mortality in the treatment arm").archetype == "safety"
+
+
+def test_safety_watched_after_a_stop_is_no_safety_reason() -> None:
+    text = "Enrollment ended early because of slow accrual; patients will be followed for safety"
+    assert classify_stop_reason(text).categories == ["Insufficient_Enrollment"]
+    # real pool text: the product's safety watched elsewhere
+    moved = classify_stop_reason(
+        "The study will be stopped. The vaccine's safety continues to be monitored through"
+        " other studies and through established safety reporting platforms across Europe."
+    )
+    assert moved.categories == ["Another_Study"]
+    kept = "Due to an SAE, dosing is suspended; patients will be monitored for safety"
+    assert classify_stop_reason(kept).archetype == "safety"
 
 
 def test_a_comma_list_of_denied_concerns_is_denied() -> None:
