@@ -54,7 +54,6 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from drafter.classify_learned import LearnedModel, bundled_model
 from drafter.rulebook import (
     CATEGORIES,
     CATEGORY_ARCHETYPE,
@@ -1632,75 +1631,6 @@ def _no_context(reason: str, negated: list[RuleMatch] | None = None) -> StopClas
         explanation=f"unknown (No_Context): {reason}",
         negated=negated or [],
         decided_by="no_reason",
-    )
-
-
-# The learned fallback may turn an "operational" answer into efficacy or safety when at least this
-# sure: fixed on the fourth draw of the dev set (fixtures/train_stop_reason_model.py says how)
-# before the test split was scored.
-LEARNED_THRESHOLD = 0.6
-LEARNED_FALLBACK = "learned_fallback"  # decided_by of an answer the learned model gave
-_FAILURE_CATEGORY: dict[str, Category] = {"efficacy": "Negative", "safety": "Safety_Sideeffects"}
-
-
-class RulesWithLearnedFallback:
-    """A StopReasonClassifier in a documented order: the rules first; then, only where they
-    answer operational without reading a success, the learned model (drafter.classify_learned)
-    may answer efficacy or safety instead, when at least `threshold` sure. Its answer names the
-    terms that weighed most and keeps the rules' matches, with the model's probability as its
-    confidence, so an editor confirms it like a stance."""
-
-    def __init__(
-        self,
-        rules: StopReasonClassifier | None = None,
-        model: LearnedModel | None = None,
-        threshold: float = LEARNED_THRESHOLD,
-    ) -> None:
-        self._rules = rules or RuleClassifier()
-        self._model = model  # None: the bundled model, read on first use
-        self.threshold = threshold
-
-    def classify(self, text: str | None) -> StopClassification:
-        answer = self._rules.classify(text)
-        if not text or not _overrulable(answer):
-            return answer
-        model = self._model or bundled_model()
-        probabilities = model.probabilities(text)
-        archetype = max(_FAILURE_CATEGORY, key=probabilities.__getitem__)
-        probability = probabilities[archetype]
-        if probability < self.threshold:
-            return answer
-        first = _FAILURE_CATEGORY[archetype]
-        categories = [first, *(c for c in answer.categories if c != first)][:3]
-        weighed = '", "'.join(model.weighed_most(text, archetype, "operational"))
-        return StopClassification(
-            archetype=archetype,
-            categories=categories,
-            explanation=(
-                f"{archetype} (learned fallback, probability {probability:.2f}): the rules read"
-                f" operational ({answer.decided_by or 'rules'}), the n-gram model trained on"
-                f" {model.trained_on.get('rows', '?')} hand-labelled texts reads {archetype},"
-                f' weighing most "{weighed}"; the rules said: {answer.explanation}'
-            ),
-            classifier="rules+learned",
-            matched=answer.matched,
-            negated=answer.negated,
-            confidence=min(round(probability, 2), 0.99),
-            decided_by=LEARNED_FALLBACK,
-        )
-
-
-def _overrulable(answer: StopClassification) -> bool:
-    """An operational answer the learned model may overrule: not one where the rules read what
-    the guide settles whatever else the words suggest, and an n-gram model cannot read: a stop
-    for success, a denial of a failure ("not due to safety or lack of efficacy"), a pause for an
-    interim look, a pandemic reason."""
-    return (
-        answer.archetype == "operational"
-        and not answer.non_failure
-        and not any(m.category in _FAILURE_CATEGORY.values() for m in answer.negated)
-        and answer.decided_by != INTERIM_PAUSE.rule
-        and "Covid19" not in answer.categories
     )
 
 
