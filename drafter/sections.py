@@ -297,25 +297,39 @@ class FactSelector:
 
     def _matching(self, glob: str) -> list[Fact]:
         """The facts whose id the glob matches, in the bundle's order."""
-        literal = not any(c in glob for c in "*?[")
-        start, matches = (glob, None) if literal else _glob(glob)
+        start, matches = _glob(glob)
         found: list[int] = []
         for k in range(bisect.bisect_left(self._ids, start), len(self._ids)):
             fact_id = self._ids[k]
             if not fact_id.startswith(start):
                 break
-            if fact_id == glob if matches is None else matches(fact_id):
+            if matches is _PREFIX or (fact_id == glob if matches is None else matches(fact_id)):
                 found.append(self._positions[k])
         return [self._facts[i] for i in sorted(found)]
 
 
+def _prefix_only(fact_id: str) -> None:
+    """Stands for a glob that is a literal start and one final "*": every id past the start
+    matches (fnmatch's "*" matches anything, newlines included), with no pattern to compile:
+    most globs name one trial's or one drug's facts, so each draft had its own to compile."""
+
+
+_PREFIX: Callable[[str], object] = _prefix_only
+
+
 @functools.lru_cache(maxsize=512)
-def _glob(glob: str) -> tuple[str, Callable[[str], re.Match[str] | None]]:
-    """The glob's literal start, which every id it matches starts with, and
-    fnmatch.fnmatchcase's own test, compiled once: every section tests each of its globs
-    against every fact of the bundle, and fnmatchcase's wrapper cost more than the match."""
-    start = _LITERAL_START.match(glob)
-    return (start.group() if start else ""), re.compile(fnmatch.translate(glob)).match
+def _glob(glob: str) -> tuple[str, Callable[[str], object] | None]:
+    """The glob's literal start, which every id it matches starts with, and how to test an id
+    past it: None for a glob without wildcards (the id must equal it), _PREFIX for a start and
+    a final "*", else fnmatch.fnmatchcase's own test, compiled once (fnmatchcase's wrapper cost
+    more than the match)."""
+    found = _LITERAL_START.match(glob)
+    start = found.group() if found else ""
+    if start == glob:
+        return start, None
+    if glob == f"{start}*":
+        return start, _PREFIX
+    return start, re.compile(fnmatch.translate(glob)).match
 
 
 _LITERAL_START = re.compile(r"[^*?\[]*")

@@ -111,3 +111,38 @@ def test_the_name_index_follows_the_curated_file_it_was_built_from(
     assert sha256 == hashlib.sha256(edited.read_bytes()).hexdigest()
     monkeypatch.undo()
     assert name_index(None) is before
+
+
+def test_each_kind_of_glob_matches_what_fnmatch_matches() -> None:
+    """A glob is a literal id, a literal start and a final "*" (tested without a pattern), or
+    anything else (fnmatch's own compiled pattern); each decides as fnmatchcase decides."""
+    from drafter.sections import _PREFIX, _glob
+
+    ids = [
+        "ctgov:NCT05591222:why_stopped",
+        "ctgov:NCT05591222:design.phases",
+        "ctgov:NCT055912220:x",
+        "chembl:CHEMBL123:max_phase",
+        "ctgov:NCT05591222:",
+    ]
+    globs = {
+        "ctgov:NCT05591222:why_stopped": None,
+        "ctgov:NCT05591222:*": _PREFIX,
+        "ctgov:NCT05591222*": _PREFIX,
+        "ctgov:*:why_stopped": "pattern",
+        "ctgov:NCT05591222:design.*s": "pattern",
+        "chembl:CHEMBL12?:max_phase": "pattern",
+    }
+    for glob, kind in globs.items():
+        start, matches = _glob(glob)
+        assert (
+            matches is kind if kind != "pattern" else callable(matches) and matches is not _PREFIX
+        )
+        for fact_id in ids:
+            if matches is None:
+                ours = fact_id == glob
+            elif matches is _PREFIX:
+                ours = fact_id.startswith(start)
+            else:
+                ours = fact_id.startswith(start) and bool(matches(fact_id))
+            assert ours == fnmatch.fnmatchcase(fact_id, glob), (glob, fact_id)
