@@ -193,6 +193,8 @@ def character_problems(text: str) -> list[str]:
         problems.append(
             f"holds invisible or control characters ({', '.join(hidden)}); write plain text"
         )
+    if text.isascii():  # no numeral but digits, one script, NFKC changes nothing: done
+        return problems
     normal = unicodedata.normalize("NFKC", text)
     # as written and after NFKC: "Ⅻ" becomes the letters "XII", "〸" the ideograph 十
     # (each distinct character looked at once: a paragraph has a few dozen of them)
@@ -226,6 +228,8 @@ def invisible_characters(text: str) -> list[str]:
         for c in set(text)
         if c not in _ALLOWED_CONTROLS and unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs")
     }
+    if text.isascii():  # of ASCII only controls are invisible; NFKC leaves it as it is
+        return sorted(found)
     found.update(f"U+{ord(m.group()):04X}" for m in _IGNORABLE.finditer(text))
     normal = unicodedata.normalize("NFKC", text)
     marks = {c for c in set(normal) if unicodedata.category(c) in ("Mn", "Me")}
