@@ -21,7 +21,7 @@ from drafter.bundle import Bundle
 from drafter.draft import draft_trial
 from drafter.evidence.aliases import name_index
 from drafter.evidence.curated import load_curated_facts
-from drafter.names import NameFinder, Occupied
+from drafter.names import _NAME_FIELDS, NameFinder, Occupied, _compile
 from drafter.prompting import PROMPTS, template_hash, templates_of
 from drafter.sections import Placeholders, model_sections, select_facts
 from drafter.verify import paragraphs_of_draft, verify_draft
@@ -111,3 +111,28 @@ def test_the_name_index_follows_the_curated_file_it_was_built_from(
     assert sha256 == hashlib.sha256(edited.read_bytes()).hexdigest()
     monkeypatch.undo()
     assert name_index(None) is before
+
+
+def test_the_alias_pass_finds_what_the_whole_alternation_finds(
+    bundle_of: Callable[[str], Bundle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the alias pass compiles only the aliases whose first word a text holds: it must find
+    # what the alternation of every alias of the bundle finds, in the draft's prose, in
+    # capitals, and where a regex folds letters unlike str.lower() (long s, Kelvin sign)
+    bundle = bundle_of("NCT05591222")
+    draft = draft_trial(bundle, OfflineWriter())
+    finder = NameFinder([*bundle.facts, *draft.facts])
+    texts = [p.text for p in paragraphs_of_draft(draft)]
+    texts += [t.upper() for t in texts] + [
+        "VIB-7734 and daxdilimab; \u017fystemic lupus, \u212aIN; LUPUS ERYTHEMATOSUS"
+    ]
+    found = [finder.find(text) for text in texts]
+    assert any(hit.group is not None for hits in found for hit in hits)
+
+    def every_alias(self: NameFinder, text: str) -> object:
+        for name_type in _NAME_FIELDS:
+            aliases = frozenset(a for g in self.groups if g.type == name_type for a in g.aliases)
+            yield name_type, _compile(aliases)
+
+    monkeypatch.setattr(NameFinder, "_alias_patterns", every_alias)
+    assert [finder.find(text) for text in texts] == found
