@@ -17,10 +17,13 @@ from pathlib import Path
 import pytest
 
 from drafter import bundled
+from drafter.assessment import claim_facts
 from drafter.bundle import Bundle
+from drafter.claims import read_seed
 from drafter.draft import draft_trial
 from drafter.evidence.aliases import name_index
 from drafter.evidence.curated import load_curated_facts
+from drafter.models import PartialDate
 from drafter.names import _NAME_FIELDS, NameFinder, Occupied, _compile
 from drafter.prompting import PROMPTS, template_hash, templates_of
 from drafter.sections import Placeholders, model_sections, select_facts
@@ -136,3 +139,19 @@ def test_the_alias_pass_finds_what_the_whole_alternation_finds(
 
     monkeypatch.setattr(NameFinder, "_alias_patterns", every_alias)
     assert [finder.find(text) for text in texts] == found
+
+
+def test_a_claims_facts_follow_the_claim_and_the_record() -> None:
+    # claim_facts is remembered per record, claim key, event date and row: an edited claim
+    # or another record is a new answer, and a caller's dict is its own
+    claim = next(c for c in read_seed(bundled.SEED_CLAIMS) if c.sponsor and c.event_date)
+    first = claim_facts(claim, "claims-a")
+    first.pop("sponsor")
+    again = claim_facts(claim, "claims-a")
+    assert again["sponsor"].value == claim.sponsor
+    edited = claim.model_copy(update={"sponsor": "Another Sponsor Ltd"})
+    assert claim_facts(edited, "claims-a")["sponsor"].value == "Another Sponsor Ltd"
+    assert claim_facts(claim, "claims-b")["sponsor"].record == "claims-b"
+    moved = claim.model_copy(update={"event_date_override": PartialDate.parse("2001-02")})
+    assert claim_facts(moved, "claims-a")["event_date"].value == "2001-02"
+    assert again["event_date"].value == claim.event_date.value  # type: ignore[union-attr]
