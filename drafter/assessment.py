@@ -9,6 +9,7 @@ of the claims table as `claims_record_body` lays them out. `drafter fetch` (the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -165,7 +166,29 @@ _EVENT_INPUTS = ("termination_posted", "primary_completion", "event_date_overrid
 def claim_facts(claim: Claim, record: str) -> dict[str, Fact]:
     """A claim's fields as facts read from the claims record, plus its MRS event date."""
     row = claim_record(claim)
-    url = claim.sources[0] if claim.sources else None
+    event = claim.event_date
+    frozen = tuple(
+        (name, type(value), tuple(value) if isinstance(value, list) else value)
+        for name, value in row.items()
+    )
+    when = (event.value, event.precision) if event is not None else None
+    return dict(_claim_facts(record, claim.key, when, frozen))
+
+
+@functools.lru_cache(maxsize=4096)
+def _claim_facts(
+    record: str,
+    key: str,
+    event: tuple[str, str] | None,
+    frozen_row: tuple[tuple[str, type, Any], ...],
+) -> dict[str, Fact]:
+    """`claim_facts` remembered: a batch's drafts list the same related claims again and
+    again. Keyed by everything the facts are made of (the record id, the claim's key and
+    event date, every field of its row with its type), so a changed claim is a new key; the
+    facts are frozen models, and each caller gets a dict of its own."""
+    row = {name: value for name, _, value in frozen_row}
+    sources = row.get("sources") or ()
+    url = sources[0] if sources else None
     facts: dict[str, Fact] = {}
     for field_name, kind, label in _CLAIM_FIELDS:
         value = row.get(field_name)
@@ -173,25 +196,24 @@ def claim_facts(claim: Claim, record: str) -> dict[str, Fact]:
             continue
         facts[field_name] = read_fact(
             "claims",
-            claim.key,
+            key,
             field_name,
             kind,
             label,
             value,
             said_by=CLAIMS_SOURCE,
             record=record,
-            pointer=json_pointer("claims", claim.key, field_name),
+            pointer=json_pointer("claims", key, field_name),
             url=url,
         )
-    event = claim.event_date
     if event is not None:
         facts["event_date"] = computed_fact(
             "claims",
-            claim.key,
+            key,
             "event_date",
             "date",
             "Event date of the failure (MRS)",
-            event.value,
+            event[0],
             [facts[f] for f in _EVENT_INPUTS if f in facts],
             "the program-level event date if given, else the later of termination posted "
             "and primary completion (MRS.md)",

@@ -315,6 +315,43 @@ def _compile(aliases: Iterable[str]) -> re.Pattern[str] | None:
     )
 
 
+@dataclass(frozen=True)
+class _AliasHead:
+    """An alias and the first word its pattern starts with, to tell cheaply that a text
+    cannot hold it: as written for a case-sensitive alias, else lower-cased (None when it
+    has letters str.lower() does not fold as the regex does: then it is always searched)."""
+
+    alias: str
+    first: str
+    sensitive: bool
+    lowered: str | None
+
+    def may_occur(self, text: str, lowered: str | None) -> bool:
+        if self.sensitive:
+            return self.first in text
+        if lowered is None or self.lowered is None:
+            return True
+        return self.lowered in lowered
+
+
+def _alias_head(alias: str) -> _AliasHead | None:
+    """The alias's first word as `_alias_pattern` spells it; None for an alias with no word
+    (`_compile` leaves it out)."""
+    parts = [p for p in _HYPHEN_SPACE.split(alias.strip()) if p]
+    if not parts:
+        return None
+    first = parts[0]
+    lowered = first.lower() if first.isascii() else None
+    return _AliasHead(alias, first, _case_sensitive(alias), lowered)
+
+
+def _fold_safe(text: str) -> bool:
+    """Whether str.lower() folds `text` as a case-insensitive regex compares it with ASCII
+    words: ASCII, or every other character without case (the Kelvin sign, the long s, the
+    dotted and dotless i match ASCII letters in a regex, and have case mappings)."""
+    return text.isascii() or all(c.isascii() or c.lower() == c == c.upper() for c in set(text))
+
+
 @functools.lru_cache(maxsize=1024)
 def _compiled(aliases: frozenset[str]) -> re.Pattern[str] | None:
     """`_compile` of one set of aliases, remembered: compiling an alternation of a bundle's
@@ -574,12 +611,27 @@ class NameFinder:
             for alias in group.aliases:
                 self._by_alias.setdefault((group.type, _compact(alias)), group)
                 self._by_loose.setdefault((group.type, loose_name(alias).replace(" ", "")), group)
-        self._patterns: dict[NameType, re.Pattern[str] | None] = {
-            t: _compiled(frozenset(a for g in self.groups if g.type == t for a in g.aliases))
+        self._aliases: dict[NameType, list[_AliasHead]] = {
+            t: [
+                head
+                for alias in dict.fromkeys(a for g in self.groups if g.type == t for a in g.aliases)
+                if (head := _alias_head(alias)) is not None
+            ]
             for t in _NAME_FIELDS
         }
         self.group_of_fact = {fact_id: g for g in self.groups for fact_id in g.facts}
         self._resolved: dict[tuple[str, NameType], tuple[NameGroup | None, str]] = {}
+
+    def _alias_patterns(self, text: str) -> Iterable[tuple[NameType, re.Pattern[str] | None]]:
+        """Per type, the alternation of the bundle's aliases that may occur in `text`: an
+        alias whose first word the text does not hold cannot match, and leaving its branch
+        out of the alternation changes no match (every branch left out fails everywhere).
+        The alternation of the few aliases a paragraph holds is compiled once per set, not
+        one of every alias per draft (compiling that cost a draft milliseconds)."""
+        lowered = text.lower() if _fold_safe(text) else None
+        for name_type, heads in self._aliases.items():
+            present = frozenset(head.alias for head in heads if head.may_occur(text, lowered))
+            yield name_type, _compiled(present) if present else None
 
     def resolve(self, text: str, name_type: NameType) -> tuple[NameGroup | None, str]:
         """The bundle's named thing a written name is, and how it was matched (remembered:
@@ -640,7 +692,7 @@ class NameFinder:
             hits.append(NameHit(start, end, written, name_type, group, how))
             spans.claim(start, end)
 
-        for name_type, pattern in () if aliases_found else self._patterns.items():
+        for name_type, pattern in () if aliases_found else self._alias_patterns(text):
             for found in pattern.finditer(text) if pattern else ():  # bundle aliases
                 add(found.start(), found.end(), name_type)
         if aliases_only:

@@ -61,6 +61,7 @@ from drafter.verify_model import (
     CheckedAnchor,
     CitesFrom,
     FactView,
+    NameType,
     ParagraphReport,
     VerifyCounts,
     VerifyReport,
@@ -320,6 +321,8 @@ class Verifier:
         self.enum_facts = {
             kind.field: [f for f in every if f.id.endswith(kind.field)] for kind in _ENUMS
         }
+        self._records_of: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._entities: dict[str, tuple[str, str, frozenset[str]]] = {}
 
     def _about_trial(self, fact: Fact) -> bool:
         """Whether a fact is about the draft's trial rather than another claim of the table."""
@@ -688,13 +691,6 @@ class Verifier:
             "end": hit.end,
             "value": hit.group.label if hit.group else hit.text,
         }
-        # the things of this type the paragraph is about: a name it cites, or a record or
-        # pair it cites facts of ("daxdilimab: Mechanism text" cites the drug's record)
-        same_type = [
-            g
-            for g in self.names.groups
-            if g.type == hit.type and self._cited_support(g, None, cited)
-        ]
         group = hit.group
         if group is not None:
             support = self._cited_support(group, hit.text, cited)
@@ -704,7 +700,7 @@ class Verifier:
                 if hit.how != "alias":
                     reason += f" as {group.label!r} ({hit.how} match)"
                 return _verdict(base, status, support[0], True, reason, support)
-            others = [g for g in same_type if g.key != group.key]
+            others = [g for g in self._same_type(hit.type, cited) if g.key != group.key]
             if others:
                 said = others[0]
                 reason = (
@@ -735,6 +731,7 @@ class Verifier:
         if echoed:  # a cited fact's own words name it ("reports naming …, VX-770, …")
             reason = f"named in the cited {echoed[0]}"
             return _verdict(base, "verified", echoed[0], True, reason, echoed)
+        same_type = self._same_type(hit.type, cited)
         if same_type:
             said = same_type[0]
             reason = (
@@ -750,32 +747,65 @@ class Verifier:
             f"no source of this trial names the {hit.type} {hit.text!r}",
         )
 
+    def _same_type(self, name_type: NameType, cited: list[Fact]) -> list[NameGroup]:
+        """The things of this type the paragraph is about: a name it cites, or a record or
+        pair it cites facts of ("daxdilimab: Mechanism text" cites the drug's record)."""
+        return [
+            g
+            for g in self.names.groups
+            if g.type == name_type and any(self._cites_record(g, fact) for fact in cited)
+        ]
+
     def _cited_support(self, group: NameGroup, written: str | None, cited: list[Fact]) -> list[str]:
         """Cited facts that name this thing: its own name facts, facts about its record (a
         ChEMBL or Ensembl id, a pair), or cited text that contains the name as `written`."""
-        own = set(group.facts)
-        records = {
-            fact_id.split(":")[1]
-            for fact_id in group.facts
-            if fact_id.split(":")[0] in ("chembl", "opentargets", "reference")
-            and not fact_id.split(":")[1].startswith("NCT")  # the trial is not the drug
-        }
-        # a pair fact ("mrs:ENSG…+alopecia_areata:total") is about its target and its disease
-        records |= {entity_key(slug(alias)) for alias in group.aliases}
-        records |= {entity_key(alias) for alias in group.aliases}
         wanted = normal_name(written) if written else None
         support = []
         for fact in cited:
-            source, entity, _ = fact.id.split(":", 2)
-            about = entity in records or bool(records & set(entity.split("+")))
             # cited text naming it, or a label that does ("reports naming Daxdilimab, HZN-7734")
             names_it = wanted is not None and (
                 (fact.kind in ("quote", "text") and _names_in(wanted, str(fact.value)))
                 or _names_in(wanted, fact.label)
             )
-            if fact.id in own or (about and source != "claims") or names_it:
+            if self._cites_record(group, fact) or names_it:
                 support.append(fact.id)
         return support
+
+    def _cites_record(self, group: NameGroup, fact: Fact) -> bool:
+        """Whether a fact is one of the thing's own name facts or about its record."""
+        own, records = self._group_records(group)
+        if fact.id in own:
+            return True
+        source, entity, parts = self._fact_entity(fact.id)
+        return source != "claims" and (entity in records or bool(records & parts))
+
+    def _group_records(self, group: NameGroup) -> tuple[frozenset[str], frozenset[str]]:
+        """A named thing's own fact ids and the entities of its records (remembered per
+        Verifier, so per draft: a paragraph's names are checked against every group)."""
+        known = self._records_of.get(group.key)
+        if known is None:
+            records = {
+                fact_id.split(":")[1]
+                for fact_id in group.facts
+                if fact_id.split(":")[0] in ("chembl", "opentargets", "reference")
+                and not fact_id.split(":")[1].startswith("NCT")  # the trial is not the drug
+            }
+            # a pair fact ("mrs:ENSG…+alopecia_areata:total") is about its target and its
+            # disease
+            records |= {entity_key(slug(alias)) for alias in group.aliases}
+            records |= {entity_key(alias) for alias in group.aliases}
+            known = (frozenset(group.facts), frozenset(records))
+            self._records_of[group.key] = known
+        return known
+
+    def _fact_entity(self, fact_id: str) -> tuple[str, str, frozenset[str]]:
+        """A fact id's source, entity and the entity's parts (a pair's target and disease)."""
+        known = self._entities.get(fact_id)
+        if known is None:
+            source, entity, _ = fact_id.split(":", 2)
+            known = (source, entity, frozenset(entity.split("+")))
+            self._entities[fact_id] = known
+        return known
 
 
 _BUCKET = re.compile(r"(?:phase_buckets\.phase_(\d)|counts\.(PHASE\d|EARLY_PHASE1))\b")
@@ -900,7 +930,10 @@ def _equal(fact: Fact | None, value: float) -> bool:
 
 
 def _names_in(wanted: str, text: str) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(wanted)}(?![\w])", normal_name(text)) is not None
+    normal = normal_name(text)
+    if wanted not in normal:  # (the pattern below matches `wanted` itself: no need to build it)
+        return False
+    return re.search(rf"(?<![\w]){re.escape(wanted)}(?![\w])", normal) is not None
 
 
 def _shown(fact: Fact) -> str:

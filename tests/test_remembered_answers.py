@@ -17,11 +17,14 @@ from pathlib import Path
 import pytest
 
 from drafter import bundled
+from drafter.assessment import claim_facts
 from drafter.bundle import Bundle
+from drafter.claims import read_seed
 from drafter.draft import draft_trial
 from drafter.evidence.aliases import name_index
 from drafter.evidence.curated import load_curated_facts
-from drafter.names import NameFinder, Occupied
+from drafter.models import PartialDate
+from drafter.names import _NAME_FIELDS, NameFinder, Occupied, _compile
 from drafter.prompting import PROMPTS, template_hash, templates_of
 from drafter.sections import Placeholders, model_sections, select_facts
 from drafter.verify import paragraphs_of_draft, verify_draft
@@ -146,3 +149,44 @@ def test_each_kind_of_glob_matches_what_fnmatch_matches() -> None:
             else:
                 ours = fact_id.startswith(start) and bool(matches(fact_id))
             assert ours == fnmatch.fnmatchcase(fact_id, glob), (glob, fact_id)
+
+
+def test_the_alias_pass_finds_what_the_whole_alternation_finds(
+    bundle_of: Callable[[str], Bundle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the alias pass compiles only the aliases whose first word a text holds: it must find
+    # what the alternation of every alias of the bundle finds, in the draft's prose, in
+    # capitals, and where a regex folds letters unlike str.lower() (long s, Kelvin sign)
+    bundle = bundle_of("NCT05591222")
+    draft = draft_trial(bundle, OfflineWriter())
+    finder = NameFinder([*bundle.facts, *draft.facts])
+    texts = [p.text for p in paragraphs_of_draft(draft)]
+    texts += [t.upper() for t in texts] + [
+        "VIB-7734 and daxdilimab; \u017fystemic lupus, \u212aIN; LUPUS ERYTHEMATOSUS"
+    ]
+    found = [finder.find(text) for text in texts]
+    assert any(hit.group is not None for hits in found for hit in hits)
+
+    def every_alias(self: NameFinder, text: str) -> object:
+        for name_type in _NAME_FIELDS:
+            aliases = frozenset(a for g in self.groups if g.type == name_type for a in g.aliases)
+            yield name_type, _compile(aliases)
+
+    monkeypatch.setattr(NameFinder, "_alias_patterns", every_alias)
+    assert [finder.find(text) for text in texts] == found
+
+
+def test_a_claims_facts_follow_the_claim_and_the_record() -> None:
+    # claim_facts is remembered per record, claim key, event date and row: an edited claim
+    # or another record is a new answer, and a caller's dict is its own
+    claim = next(c for c in read_seed(bundled.SEED_CLAIMS) if c.sponsor and c.event_date)
+    first = claim_facts(claim, "claims-a")
+    first.pop("sponsor")
+    again = claim_facts(claim, "claims-a")
+    assert again["sponsor"].value == claim.sponsor
+    edited = claim.model_copy(update={"sponsor": "Another Sponsor Ltd"})
+    assert claim_facts(edited, "claims-a")["sponsor"].value == "Another Sponsor Ltd"
+    assert claim_facts(claim, "claims-b")["sponsor"].record == "claims-b"
+    moved = claim.model_copy(update={"event_date_override": PartialDate.parse("2001-02")})
+    assert claim_facts(moved, "claims-a")["event_date"].value == "2001-02"
+    assert again["event_date"].value == claim.event_date.value  # type: ignore[union-attr]
