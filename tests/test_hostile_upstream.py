@@ -7,6 +7,7 @@ for the cases that would otherwise hang). Deadlines are 1 s, so each case takes 
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,9 @@ import pytest
 
 from drafter.bundle import Bundle
 from drafter.cli import main
-from drafter.errors import EXIT_OK, EXIT_UPSTREAM
+from drafter.errors import EXIT_OK, EXIT_UPSTREAM, UpstreamError
+from drafter.sources import http
+from drafter.sources.api import ApiRequest
 from tests.servers import Reply, ScriptedServer, SnapshotServer
 
 NCT = "NCT05591222"
@@ -290,3 +293,41 @@ def test_an_answer_that_never_ends_stops_at_the_request_deadline(
     assert_one_line_failure(result.returncode, result.stderr, host)
     assert "1 s request deadline" in result.stderr
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_an_echoed_basic_auth_header_is_masked_like_the_key(
+    hostile: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """openFDA's key travels as the Basic-auth user; a server echoing the header echoes it
+    in base64, which is masked too."""
+    echoed = base64.b64encode(f"{FDA_KEY}:".encode()).decode()
+    reply = Reply(403, f'{{"error": "forbidden", "authorization": "Basic {echoed}"}}')
+    host = point(monkeypatch, "openfda", hostile, reply)
+    assert main(["fetch", NCT, "--json"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert echoed not in out and FDA_KEY not in out
+    bundle = Bundle.model_validate_json(out)
+    [reason] = {gap.reason for gap in bundle.gaps if host in gap.reason}
+    assert "HTTP 403; check OPENFDA_API_KEY" in reason
+
+
+@pytest.mark.parametrize(
+    ("current", "location", "refused"),
+    [
+        ("https://api.fda.gov/drug/event.json", "http://api.fda.gov/drug/event.json", True),
+        ("https://api.fda.gov/a", "http://[::ffff:169.254.169.254]/", True),
+        ("http://127.0.0.1:8080/a", "http://[fe80::1]/latest", True),
+        ("http://127.0.0.1:8080/a", "https://127.0.0.1:8443/a", False),
+        ("https://api.fda.gov/a", "/b?x=1", False),
+    ],
+)
+def test_a_redirect_to_plain_http_or_a_link_local_address_is_refused(
+    current: str, location: str, refused: bool
+) -> None:
+    """(No local TLS server here: the https cases are judged where the redirect is read.)"""
+    request = ApiRequest(source="openfda", path="/drug/event.json")
+    if refused:
+        with pytest.raises(UpstreamError, match=r"a redirect (from https to plain http|to a link)"):
+            http._redirect_target(current, location, request)
+    else:
+        assert http._redirect_target(current, location, request).startswith(("http", "https"))
