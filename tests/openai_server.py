@@ -207,11 +207,13 @@ class OpenAIServer(LocalServer):
             reply = self.responder(json.loads(received.body))
         else:
             reply = self.default
-        body = reply.body if isinstance(reply.body, str) else reply.body.decode()
-        authorization = header(received, "Authorization")
+        authorization = header(received, "Authorization").removeprefix("Bearer ")
+        body = reply.body  # bytes (a bomb, invalid UTF-8) go out as they are
+        if isinstance(body, str):
+            body = body.replace(AUTHORIZATION, authorization)
         return replace(
             reply,
-            body=body.replace(AUTHORIZATION, authorization.removeprefix("Bearer ")),
+            body=body,
             delay=reply.delay + self.latency,
             headers={"x-request-id": request_id, **reply.headers},
         )

@@ -1,10 +1,12 @@
 """Local HTTP servers on 127.0.0.1 for tests: a scripted one (statuses, delays, truncation,
-drip-fed and gzip-encoded bodies, redirects via a Location header) and one that serves the
-offline snapshot as if it were the live APIs."""
+drip-fed bodies and headers, encoded bodies, redirects via a Location header, raw bytes, resets,
+silence) and one that serves the offline snapshot as if it were the live APIs."""
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +30,11 @@ class Reply:
     truncate_to: int | None = None  # send a Content-Length larger than the bytes sent
     drip: float = 0.0  # seconds between single bytes of the body (a slow-drip upstream)
     gzip: bool = False  # the body is already gzip-compressed: say so in Content-Encoding
+    encoding: str | None = None  # Content-Encoding to claim for an already-encoded body
+    raw: bytes | None = None  # the whole response as given, status line included (then close)
+    header_drip: float = 0.0  # seconds between single bytes of the status line and headers
+    reset: bool = False  # after what is sent, close with a TCP reset (RST), not a clean FIN
+    hang: bool = False  # read the request, then never answer (until the server stops)
 
 
 @dataclass
@@ -54,6 +61,7 @@ class LocalServer:
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.stopped = threading.Event()  # ends hanging and drip-feeding replies
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,31 +84,55 @@ class LocalServer:
                 reply = outer.reply_for(received)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.hang:
+                    outer.stopped.wait()
+                    self.close_connection = True
+                    return
+                if reply.raw is not None:
+                    self._send_raw(reply.raw, reply.reset)
+                    return
                 payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
-                if reply.gzip:
-                    self.send_header("Content-Encoding", "gzip")
+                encoding = "gzip" if reply.gzip else reply.encoding
+                if encoding:
+                    self.send_header("Content-Encoding", encoding)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(payload)))
+                if reply.header_drip:
+                    self._drip(b"".join(self._headers_buffer) + b"\r\n", reply.header_drip)
+                    self._headers_buffer = []
+                    return
                 self.end_headers()
                 if reply.truncate_to is not None:
                     payload = payload[: reply.truncate_to]
-                    self.wfile.write(payload)
-                    self.wfile.flush()
-                    self.close_connection = True
+                    self._send_raw(payload, reply.reset)
                     return
                 if reply.drip:
                     self._drip(payload, reply.drip)
                     return
                 self.wfile.write(payload)
 
+            def _send_raw(self, payload: bytes, reset: bool) -> None:
+                """These bytes and no more, then hang up: cleanly, or with a reset."""
+                self.close_connection = True
+                try:
+                    self.wfile.write(payload)
+                    self.wfile.flush()
+                    if reset:  # SO_LINGER 0: close() sends RST, discarding nothing we sent
+                        linger = struct.pack("ii", 1, 0)
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                except OSError:
+                    return
+
             def _drip(self, payload: bytes, interval: float) -> None:
                 """One byte at a time until done or the client hangs up."""
                 self.close_connection = True
                 try:
                     for index in range(len(payload)):
+                        if outer.stopped.is_set():
+                            return
                         self.wfile.write(payload[index : index + 1])
                         self.wfile.flush()
                         time.sleep(interval)
@@ -128,6 +160,7 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        self.stopped.set()
         self._server.shutdown()
         self._server.server_close()
 

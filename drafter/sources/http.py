@@ -2,14 +2,17 @@
 
 Every upstream call goes through `HttpClient.fetch(request, parse)`: the response cache and the
 offline snapshot (only answers that parse are served, stored or listed as sources), per-source
-rate limits shared across threads and processes, time budgets, tenacity retries (honouring
-Retry-After), redirects (a few, http/https only), a cap on decoded body size, secret handling,
-and the mapping of every failure to a one-line typed error of `drafter.errors`.
+rate limits shared across threads and processes, time budgets (headers and body included),
+tenacity retries (honouring Retry-After), redirects (a few, http/https only, never from https to
+plain http nor to a link-local address), a cap on decoded body size, secret handling, and the
+mapping of every failure to a one-line typed error of `drafter.errors`.
 """
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import ipaddress
 import logging
 import math
 import random
@@ -21,7 +24,7 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -52,6 +55,7 @@ from drafter.sources.ratelimit import RateLimiter
 from drafter.sources.recorded import RecordedSnapshot
 from drafter.sources.redact import mask, register_secrets
 from drafter.sources.snapshot import Snapshot
+from drafter.sources.watched import WatchedAdapter, headers_by
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,6 +65,9 @@ USER_AGENT = f"drafter/{__version__} (clinical-trial post-mortem drafting tool)"
 # Statuses whose body is a definitive answer worth caching; clients interpret 404 themselves
 # (ClinicalTrials.gov: unknown trial; ChEMBL: unknown molecule; openFDA: zero reports).
 ANSWER_STATUSES = frozenset({200, 404})
+
+# The API key a source takes, named when the source rejects a request as unauthorised.
+_KEY_VARIABLES = {"pubmed": "NCBI_API_KEY", "openfda": "OPENFDA_API_KEY"}
 
 # Real APIs redirect once or twice (http → https, a moved path); more is a loop.
 MAX_REDIRECTS = 5
@@ -123,7 +130,12 @@ class HttpClient:
         keys = [
             k.get_secret_value() for k in (settings.ncbi_api_key, settings.openfda_api_key) if k
         ]
-        register_secrets(keys + [auth[1] for _, auth in self._bases.values() if auth])
+        credentials = [auth for _, auth in self._bases.values() if auth]
+        if settings.openfda_api_key is not None:
+            credentials.append((settings.openfda_api_key.get_secret_value(), ""))
+        register_secrets(
+            _secret_forms(keys + [password for _, password in credentials], credentials)
+        )
         self.network_requests = 0
         self.waits: list[float] = []
 
@@ -152,6 +164,8 @@ class HttpClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = _Session()
+            for prefix in ("http://", "https://"):  # headers, too, arrive within the deadline
+                session.mount(prefix, WatchedAdapter())
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
             with self._lock:
                 self._sessions.append(session)
@@ -191,12 +205,25 @@ class HttpClient:
         try:
             value, response = self._answer(request, parse)
         except DrafterError as error:
-            failure = type(error)(mask(str(error)))
+            failure = type(error)(mask(self._with_host_and_advice(request, error)))
         else:
             for answers in _RECORDER.get():
                 answers.append((request, response))
             return value
         raise failure
+
+    def _with_host_and_advice(self, request: ApiRequest, error: DrafterError) -> str:
+        """The message of an upstream failure, ending with the host that failed (the base URL
+        may point at a mirror or a proxy) and what the user can do; other errors as they are."""
+        if not isinstance(error, UpstreamError) or isinstance(error, OfflineMiss):
+            return str(error)
+        host = urlsplit(self._bases[request.source][0]).netloc
+        setting = f"DRAFTER_{request.source.upper()}_URL"
+        if isinstance(error, UpstreamRejected | MalformedResponse):
+            advice = f"check that {setting} points at the API"
+        else:
+            advice = f"try again later, or check {setting}"
+        return f"{error} [{host}: {advice}]"
 
     def _answer(
         self, request: ApiRequest, parse: Callable[[ApiResponse], T]
@@ -325,9 +352,11 @@ class HttpClient:
             content_type = response.headers.get("Content-Type", "")
             text = mask(_decode(self._read_body(response, request, deadline), content_type))
         if status not in ANSWER_STATUSES and not 200 <= status < 300:
+            key = _KEY_VARIABLES.get(request.source) if status in (401, 403) else None
+            check = f"; check {key}" if key else ""
             raise UpstreamRejected(
                 f"{SOURCE_NAMES[request.source]} rejected {request.describe()} with HTTP "
-                f"{status}: {' '.join(text.split())[:200]}"
+                f"{status}{check}: {' '.join(text.split())[:200]}"
             )
         return ApiResponse(
             status=status, content_type=content_type, text=text, url=self.url_for(request)
@@ -351,17 +380,22 @@ class HttpClient:
                 min(self.settings.read_timeout, remaining),
             )
             try:
-                response = session.request(
-                    method,
-                    url,
-                    params=params or None,
-                    auth=auth,
-                    json=body,
-                    timeout=timeout,
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except _TRANSIENT:
+                with headers_by(deadline.expires):
+                    response = session.request(
+                        method,
+                        url,
+                        params=params or None,
+                        auth=auth,
+                        json=body,
+                        timeout=timeout,
+                        allow_redirects=False,
+                        stream=True,
+                    )
+            except _TRANSIENT as error:
+                if deadline.remaining() <= 0 and not isinstance(error, requests.Timeout):
+                    # the watchdog cut a response whose headers were drip-fed past the deadline
+                    why = "timed out waiting for the response headers"
+                    raise _late(request, deadline, why) from None
                 raise
             except (requests.RequestException, ValueError) as error:
                 raise _refused(request, _explain(error)) from None
@@ -422,6 +456,15 @@ class HttpClient:
         return None
 
 
+def _secret_forms(secrets: list[str], credentials: list[tuple[str, str]]) -> list[str]:
+    """Each secret as a server may echo it: as is, percent-encoded (a URL's query) and, for
+    Basic-auth credentials, as the base64 of "user:password" (an Authorization header)."""
+    forms = [form for secret in secrets for form in (secret, quote(secret, safe=""))]
+    for user, password in credentials:
+        forms.append(base64.b64encode(f"{user}:{password}".encode()).decode())
+    return forms
+
+
 def _split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     """A base URL without its user:password part, and that part as Basic-auth credentials."""
     parts = urlsplit(url)
@@ -448,7 +491,29 @@ def _redirect_target(current: str, location: str, request: ApiRequest) -> str:
         raise _refused(request, f"a redirect to a non-HTTP URL ({parts.scheme or 'no'} scheme)")
     if not parts.hostname:
         raise _refused(request, "a redirect to a URL without a host")
+    if urlsplit(current).scheme == "https" and parts.scheme == "http":
+        raise _refused(request, "a redirect from https to plain http")
+    if _is_metadata_host(parts.hostname):
+        raise _refused(request, "a redirect to a link-local or cloud metadata address")
     return target
+
+
+# Cloud instance-metadata services answer on link-local addresses (169.254.169.254, fd00:ec2::254)
+# and these names: a redirect there reads credentials, never an API answer.
+_METADATA_NAMES = frozenset({"metadata", "metadata.google.internal", "instance-data"})
+
+
+def _is_metadata_host(hostname: str) -> bool:
+    name = hostname.lower().rstrip(".")
+    if name in _METADATA_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_link_local or str(address) == "fd00:ec2::254"
 
 
 def _read_chunk(raw: Any) -> bytes:

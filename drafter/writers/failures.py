@@ -2,9 +2,9 @@
 a user reads, which names the endpoint's host and never the key.
 
 Retried: connection errors, timeouts (also HTTP 408), 429 rate limits and 5xx. Over at once:
-a rejected key (401/403), a 429 with code insufficient_quota (no retry can mend an empty
-account, though the SDK would retry it: openai-python#1671), an unknown model (404) and every
-other 4xx, which would fail the same way again.
+a redirect (3xx, never followed), a rejected key (401/403), a 429 with code insufficient_quota
+(no retry can mend an empty account, though the SDK would retry it: openai-python#1671), an
+unknown model (404) and every other 4xx, which would fail the same way again.
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ def stop_message(error: openai.OpenAIError, host: str, model: str) -> str:
         return (
             f"model endpoint {host} has no quota left for this API key ({why}); check the "
             f"account's plan and billing{tail}"
+        )
+    if 300 <= status < 400:
+        return (
+            f"model endpoint {host} redirected the request ({why}), and drafter follows no "
+            f"redirect of a model endpoint; set OPENAI_BASE_URL to the URL that answers"
         )
     if status in (401, 403):
         return f"model endpoint {host} rejected the API key ({why}); check OPENAI_API_KEY{tail}"

@@ -5,6 +5,8 @@ The openai SDK does the HTTP, auth and, in strict mode, the schema (its
 type_to_response_format_param); everything else is ours, on purpose:
 * one retry layer (tenacity, drafter.writers.retries) with the SDK's max_retries at 0, and a
   deadline per call that an enclosing budget (drafter.sources.deadline) can only shorten;
+* an HTTP client (drafter.writers.model_transport) that ends each attempt, headers and body
+  however slowly they come, at DRAFTER_MODEL_TIMEOUT, and follows no redirect;
 * the reply read from the raw body and judged by drafter.writers.replies, so a refusal, a
   cut-off or invalid reply keeps its text, usage and request id for the call log and re-ask;
 * every failure that no retry mends is ModelUnavailable with one line naming the host, never
@@ -31,7 +33,7 @@ from drafter.errors import mask_secrets
 from drafter.sources import deadline as budgets
 from drafter.sources.deadline import Deadline
 from drafter.sources.redact import mask, register_secrets
-from drafter.writers import failures, retries
+from drafter.writers import failures, model_transport, retries
 from drafter.writers.base import ModelUnavailable, WriteRequest, WriteResult
 from drafter.writers.endpoint import endpoint_host
 from drafter.writers.replies import ChatReply, judge
@@ -95,6 +97,7 @@ class OpenAIWriter:
                 base_url=settings.openai_base_url or OPENAI_URL,
                 timeout=settings.model_timeout,
                 max_retries=0,
+                http_client=model_transport.http_client(settings.model_timeout),
             )
         # One retry layer: ours. The SDK's would multiply attempts and retry insufficient_quota.
         self._client = client.with_options(max_retries=0)
@@ -164,7 +167,15 @@ class OpenAIWriter:
                 f"model endpoint {self._host} could not answer within {deadline.describe()}: "
                 "no time left to send the request"
             )
-        timeout = min(self._settings.model_timeout, remaining)
+        # DRAFTER_MODEL_TIMEOUT bounds the whole attempt, headers and body included, however
+        # slowly they come (model_transport); the call's deadline bounds every attempt.
+        attempt = budgets.earliest(
+            Deadline.starting_now(self._settings.model_timeout, "model request timeout"), deadline
+        )
+        with model_transport.deadline_for_requests(attempt.expires):
+            return self._send_once(request, attempt, min(self._settings.model_timeout, remaining))
+
+    def _send_once(self, request: WriteRequest, attempt: Deadline, timeout: float) -> _RawResponse:
         # Streamed, so the body is read in bounded pieces under the deadline, not all at once.
         # The messages and the response format go in extra_body: create() first walks every
         # argument against the SDK's TypedDicts (each message against all six message types)
@@ -182,7 +193,7 @@ class OpenAIWriter:
             timeout=timeout,
         )
         with call as streamed:
-            return _read_reply(streamed, deadline)
+            return _read_reply(streamed, attempt)
 
 
 def _read_reply(streamed: _Streamed, deadline: Deadline) -> _RawResponse:

@@ -1,0 +1,87 @@
+"""Connections whose wait for a response's headers ends at the request's deadline.
+
+A read timeout bounds each read, not a response: a server that drip-feeds its status line and
+headers a byte a second never trips it, and requests gives no hook between sending a request and
+the end of its headers. So the urllib3 connections that requests uses here arm a timer for the
+deadline while they wait for headers; when it fires it shuts the socket down, the blocked read
+ends, and the HTTP layer reports the deadline. (Bodies are read by drafter.sources.http in
+chunks, each checked against the deadline.)
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+# The monotonic time by which the response being awaited must have its headers (per thread).
+_HEADERS_BY: ContextVar[float | None] = ContextVar("drafter_headers_by", default=None)
+
+
+@contextmanager
+def headers_by(expires: float) -> Iterator[None]:
+    """Requests sent inside must have their response headers by `expires` (time.monotonic)."""
+    token = _HEADERS_BY.set(expires)
+    try:
+        yield
+    finally:
+        _HEADERS_BY.reset(token)
+
+
+class _Watched:
+    """Mixin for urllib3 connections: getresponse under a timer that cuts the socket."""
+
+    sock: socket.socket | None
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        expires = _HEADERS_BY.get()
+        if expires is None:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        timer = threading.Timer(max(expires - time.monotonic(), 0.0), self._cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            timer.cancel()
+
+    def _cut(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class WatchedAdapter(HTTPAdapter):
+    """requests' adapter with the watched connections (mount it for http:// and https://)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
