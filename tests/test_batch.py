@@ -387,6 +387,23 @@ class Counting:
                 self.now -= 1
 
 
+class Holding(Counting):
+    """Like Counting, but holds every call about one trial until `release` is set."""
+
+    def __init__(self, nct: str, seconds: float) -> None:
+        super().__init__(seconds)
+        self.nct = nct
+        self.release = threading.Event()
+        self.held = 0
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        if self.nct in json.dumps(body):
+            with self.lock:
+                self.held += 1
+            self.release.wait(60)
+        return super().__call__(body)
+
+
 @pytest.fixture
 def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
     server = OpenAIServer()
@@ -642,14 +659,20 @@ def test_a_second_interrupt_exits_at_once(tmp_path: Path, model_server: OpenAISe
 def test_a_killed_batch_resumes_to_complete_valid_drafts(
     tmp_path: Path, model_server: OpenAIServer
 ) -> None:
-    model_server.responder = Counting(0.1)
+    # one trial's calls are held until the kill, so the kill always lands mid-way (with every
+    # call answered, a loaded machine could finish the whole batch before the kill)
+    held = Holding(STOPPED[-1], 0.1)
+    model_server.responder = held
     out = tmp_path / "out"
     process = start_batch(out, "--writer", "openai", "--concurrency", "3")
-    wait_for_lines(out, 2, process)
-    process.kill()
-    process.communicate(timeout=30)
+    try:
+        wait_for_lines(out, 2, process)
+        process.kill()
+        process.communicate(timeout=30)
+    finally:
+        held.release.set()
     assert process.returncode == -signal.SIGKILL
-    assert not all(complete(out, nct, "openai", "gpt-4o-mini") for nct in STOPPED)
+    assert held.held > 0 and not complete(out, STOPPED[-1], "openai", "gpt-4o-mini")
     model_server.responder = model()
     rerun = start_batch(out, "--writer", "openai")
     _, stderr = rerun.communicate(timeout=60)
