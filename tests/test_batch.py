@@ -388,16 +388,20 @@ class Counting:
 
 
 class Holding(Counting):
-    """Like Counting, but holds every call about one trial until `release` is set."""
+    """Like Counting, but holds the headline call of these trials' post-mortems (its prompt
+    names the trial) until `release` is set: those trials stay unfinished however fast the
+    machine runs the others (a loaded one finished whole batches before the test's signal
+    landed). One call each, so the held calls take few of the batch's model-call slots."""
 
-    def __init__(self, nct: str, seconds: float) -> None:
+    def __init__(self, ncts: list[str], seconds: float) -> None:
         super().__init__(seconds)
-        self.nct = nct
+        self.markers = [f"headline and dek of the post-mortem of {nct}" for nct in ncts]
         self.release = threading.Event()
         self.held = 0
 
     def __call__(self, body: dict[str, Any]) -> Reply:
-        if self.nct in json.dumps(body):
+        asked = json.dumps(body)
+        if any(marker in asked for marker in self.markers):
             with self.lock:
                 self.held += 1
             self.release.wait(60)
@@ -601,13 +605,18 @@ def assert_all_complete(out: Path, db: Path) -> None:
 def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
     tmp_path: Path, model_server: OpenAIServer
 ) -> None:
-    model_server.responder = Counting(0.15)
     out = tmp_path / "out"
+    held = Holding(SIX[1:3], 0.15)  # both workers stay on these until the interrupt lands
+    model_server.responder = held
     process = start_batch(out, "--writer", "openai", "--concurrency", "2")
-    wait_for_lines(out, 1, process)
-    process.send_signal(signal.SIGINT)
+    try:
+        wait_for_lines(out, 1, process)
+        process.send_signal(signal.SIGINT)
+    finally:
+        held.release.set()
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
+    assert held.held > 0
     assert "interrupted: no new trials" in stderr
     assert "not started" in stdout  # the summary is printed all the same
     report = (out / "batch.md").read_text()
@@ -659,11 +668,9 @@ def test_a_second_interrupt_exits_at_once(tmp_path: Path, model_server: OpenAISe
 def test_a_killed_batch_resumes_to_complete_valid_drafts(
     tmp_path: Path, model_server: OpenAIServer
 ) -> None:
-    # one trial's calls are held until the kill, so the kill always lands mid-way (with every
-    # call answered, a loaded machine could finish the whole batch before the kill)
-    held = Holding(STOPPED[-1], 0.1)
-    model_server.responder = held
     out = tmp_path / "out"
+    held = Holding([STOPPED[-1]], 0.1)  # the kill always lands mid-way
+    model_server.responder = held
     process = start_batch(out, "--writer", "openai", "--concurrency", "3")
     try:
         wait_for_lines(out, 2, process)
