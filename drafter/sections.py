@@ -303,32 +303,24 @@ class FactSelector:
             fact_id = self._ids[k]
             if not fact_id.startswith(start):
                 break
-            if matches is _PREFIX or (fact_id == glob if matches is None else matches(fact_id)):
+            if matches is None or matches(fact_id):
                 found.append(self._positions[k])
         return [self._facts[i] for i in sorted(found)]
 
 
-def _prefix_only(fact_id: str) -> None:
-    """Stands for a glob that is a literal start and one final "*": every id past the start
-    matches (fnmatch's "*" matches anything, newlines included), with no pattern to compile:
-    most globs name one trial's or one drug's facts, so each draft had its own to compile."""
-
-
-_PREFIX: Callable[[str], object] = _prefix_only
-
-
 @functools.lru_cache(maxsize=512)
 def _glob(glob: str) -> tuple[str, Callable[[str], object] | None]:
-    """The glob's literal start, which every id it matches starts with, and how to test an id
-    past it: None for a glob without wildcards (the id must equal it), _PREFIX for a start and
-    a final "*", else fnmatch.fnmatchcase's own test, compiled once (fnmatchcase's wrapper cost
-    more than the match)."""
+    """The glob's literal start, which every id it matches starts with, and the test of an id
+    past it: equality for a glob without wildcards; none for a start and one final "*" (every
+    id past the start matches: fnmatch's "*" matches anything, newlines included, and most
+    globs name one trial's or one drug's facts, so each draft compiled its own pattern); else
+    fnmatch.fnmatchcase's own test, compiled once (its wrapper cost more than the match)."""
     found = _LITERAL_START.match(glob)
     start = found.group() if found else ""
     if start == glob:
-        return start, None
+        return start, glob.__eq__
     if glob == f"{start}*":
-        return start, _PREFIX
+        return start, None
     return start, re.compile(fnmatch.translate(glob)).match
 
 
