@@ -238,8 +238,7 @@ class Database:
                 self._idle.append(conn)
                 return
             self._open.discard(conn)
-        if conn is not self._first or self._closed:
-            conn.close()
+        conn.close()  # (the first connection reaches here only once the database is closed)
 
     def close(self) -> None:
         with self._lock:
