@@ -124,13 +124,13 @@ def test_related_pairs_evidence_is_looked_up_once_per_batch_while_it_reads_back(
         looked_up.append((target, disease))
         return lookup(client, target, disease)
 
-    def lookups(out: Path, *, reuse: bool) -> list[tuple[str, str]]:
+    def lookups(out: Path, *, reuse: bool, run_with: Settings = settings) -> list[tuple[str, str]]:
         looked_up.clear()
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(related, "pair_evidence", counting)
             if not reuse:
                 patch.setattr(related.PairMemo, "get", lambda self, key: None)
-            run_batch(settings, out)
+            run_batch(run_with, out)
         return list(looked_up)
 
     reused = lookups(tmp_path / "reused", reuse=True)
@@ -142,11 +142,8 @@ def test_related_pairs_evidence_is_looked_up_once_per_batch_while_it_reads_back(
     expiring = settings.model_copy(
         update={"cache_ttl_seconds": batch_module.EXPIRY_MARGIN_SECONDS - 1}
     )
-    looked_up.clear()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(related, "pair_evidence", counting)
-        run_batch(expiring, tmp_path / "expiring")
-    assert len(looked_up) == len(every_time)  # nothing would read back: nothing reused
+    expired = lookups(tmp_path / "expiring", reuse=True, run_with=expiring)
+    assert len(expired) == len(every_time)  # nothing would read back: nothing reused
 
 
 def test_reuse_is_decided_by_every_record_of_the_evidence(
