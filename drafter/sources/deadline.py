@@ -75,3 +75,24 @@ def postponed(seconds: float) -> Iterator[Deadline | None]:
         yield moved
     finally:
         _ACTIVE.reset(token)
+
+
+# When the request on the wire must be done by (time.monotonic): the connections under both HTTP
+# libraries read it (drafter.sources.watched under requests, drafter.writers.model_transport
+# under the openai SDK), since neither library passes a whole-request deadline down to them.
+_REQUEST_ENDS: ContextVar[float | None] = ContextVar("drafter_request_ends", default=None)
+
+
+@contextmanager
+def request_ends_by(expires: float) -> Iterator[None]:
+    """The requests sent inside must be done by `expires` (time.monotonic)."""
+    token = _REQUEST_ENDS.set(expires)
+    try:
+        yield
+    finally:
+        _REQUEST_ENDS.reset(token)
+
+
+def request_end() -> float | None:
+    """When the request under way in this thread or task must be done by, if it is bounded."""
+    return _REQUEST_ENDS.get()

@@ -55,7 +55,7 @@ from drafter.sources.ratelimit import RateLimiter
 from drafter.sources.recorded import RecordedSnapshot
 from drafter.sources.redact import mask, register_secrets
 from drafter.sources.snapshot import Snapshot
-from drafter.sources.watched import WatchedAdapter, headers_by
+from drafter.sources.watched import WatchedAdapter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -380,7 +380,7 @@ class HttpClient:
                 min(self.settings.read_timeout, remaining),
             )
             try:
-                with headers_by(deadline.expires):
+                with budgets.request_ends_by(deadline.expires):
                     response = session.request(
                         method,
                         url,

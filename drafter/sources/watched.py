@@ -13,27 +13,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from contextlib import suppress
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-# The monotonic time by which the response being awaited must have its headers (per thread).
-_HEADERS_BY: ContextVar[float | None] = ContextVar("drafter_headers_by", default=None)
-
-
-@contextmanager
-def headers_by(expires: float) -> Iterator[None]:
-    """Requests sent inside must have their response headers by `expires` (time.monotonic)."""
-    token = _HEADERS_BY.set(expires)
-    try:
-        yield
-    finally:
-        _HEADERS_BY.reset(token)
+from drafter.sources.deadline import request_end
 
 
 class _Watched:
@@ -42,7 +29,7 @@ class _Watched:
     sock: socket.socket | None
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
-        expires = _HEADERS_BY.get()
+        expires = request_end()
         if expires is None:
             return super().getresponse(*args, **kwargs)  # type: ignore[misc]
         timer = threading.Timer(max(expires - time.monotonic(), 0.0), self._cut)

@@ -4,39 +4,26 @@ request's deadline, and redirects are not followed.
 httpx's timeouts bound each read, not a response: an endpoint that drip-feeds its headers or
 body a byte at a time never trips them, so one request could outlast DRAFTER_MODEL_TIMEOUT and
 the drafting budget. Here the network backend caps the timeout of every connect, read and write
-to what is left of the deadline set around the request (`deadline_for_requests`), and fails
-once none is left. A chat-completions endpoint has no reason to redirect (a POST may not be
-replayed elsewhere, nor the bearer key be sent to a metadata address), so a 3xx is an answer.
+to what is left of the deadline set around the request (drafter.sources.deadline's
+request_ends_by, which drafter.sources.watched reads too), and fails once none is left. A
+chat-completions endpoint has no reason to redirect (a POST may not be replayed elsewhere, nor
+the bearer key be sent to a metadata address), so a 3xx is an answer.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 import httpcore2 as httpcore
 import httpx2 as httpx
 import openai
 
-# The monotonic time by which the model request under way must be done (per thread / task).
-_EXPIRES: ContextVar[float | None] = ContextVar("drafter_model_request_expires", default=None)
-
-
-@contextmanager
-def deadline_for_requests(expires: float) -> Iterator[None]:
-    """Every network operation inside ends by `expires` (time.monotonic), or times out."""
-    token = _EXPIRES.set(expires)
-    try:
-        yield
-    finally:
-        _EXPIRES.reset(token)
+from drafter.sources.deadline import request_end
 
 
 def _capped(timeout: float | None, expired: type[Exception]) -> float | None:
-    expires = _EXPIRES.get()
+    expires = request_end()
     if expires is None:
         return timeout
     remaining = expires - time.monotonic()
@@ -85,7 +72,7 @@ class _Backend(httpcore.NetworkBackend):
 
 def http_client(timeout: float) -> httpx.Client:
     """The SDK's default client (its limits and timeouts), not following redirects, over a
-    transport whose network operations end by the deadline of `deadline_for_requests`."""
+    transport whose network operations end by the deadline of `request_ends_by`."""
     transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=1000))
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)

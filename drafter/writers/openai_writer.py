@@ -172,7 +172,7 @@ class OpenAIWriter:
         attempt = budgets.earliest(
             Deadline.starting_now(self._settings.model_timeout, "model request timeout"), deadline
         )
-        with model_transport.deadline_for_requests(attempt.expires):
+        with budgets.request_ends_by(attempt.expires):
             return self._send_once(request, attempt, min(self._settings.model_timeout, remaining))
 
     def _send_once(self, request: WriteRequest, attempt: Deadline, timeout: float) -> _RawResponse:
