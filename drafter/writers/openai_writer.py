@@ -21,9 +21,9 @@ cannot); the SDK alone plus pydantic covers the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable
 
+import httpx2 as httpx
 import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryError
@@ -53,18 +53,6 @@ class _RawResponse(BaseModel):
     status_code: int
     request_id: str | None
     oversized: bool = False
-
-
-class _Streamed(Protocol):
-    """What is read of the SDK's streamed response (openai's APIResponse)."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def request_id(self) -> str | None: ...
-    @property
-    def http_request(self) -> Any: ...  # httpx.Request or httpx2.Request, by SDK version
-    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]: ...
 
 
 class OpenAIWriter:
@@ -176,27 +164,34 @@ class OpenAIWriter:
             return self._send_once(request, attempt, min(self._settings.model_timeout, remaining))
 
     def _send_once(self, request: WriteRequest, attempt: Deadline, timeout: float) -> _RawResponse:
-        # Streamed, so the body is read in bounded pieces under the deadline, not all at once.
-        # The messages and the response format go in extra_body: create() first walks every
-        # argument against the SDK's TypedDicts (each message against all six message types)
-        # to rename aliased keys and encode files, which plain-text messages and a JSON schema
-        # never have; that walk was a third of a batch draft's CPU time. extra_body is merged
-        # into the request's JSON as given, so the same JSON goes on the wire.
-        call = self._client.chat.completions.with_streaming_response.create(
-            model=self.model,
-            messages=[],
-            stream=False,  # one JSON reply (parse() says so too)
-            extra_body={
-                "messages": chat_messages(self.mode, request.messages, request.output),
-                "response_format": response_format(self.mode, request.output),
-            },
-            timeout=timeout,
+        # The client's own post() (the SDK's documented way to send a body as given), not
+        # chat.completions.create(): create() first walks its ~45 arguments, and each message,
+        # against the SDK's TypedDicts to rename aliased keys and encode files, which plain-text
+        # messages and a JSON schema never have (a fifth of its CPU per call). Auth, headers,
+        # timeouts and errors are the client's as before, and the JSON on the wire is what
+        # parse() / create() send (tests/test_openai_writer.py). Streamed (stream=True, the
+        # raw response): the body is read in bounded pieces under the deadline, not at once.
+        body = {
+            "model": self.model,
+            "messages": chat_messages(self.mode, request.messages, request.output),
+            "stream": False,
+            "response_format": response_format(self.mode, request.output),
+        }
+        reply = self._client.post(
+            "/chat/completions",
+            cast_to=httpx.Response,
+            body=body,
+            options={"timeout": timeout},
+            stream=True,
+            stream_cls=None,
         )
-        with call as streamed:
-            return _read_reply(streamed, attempt)
+        try:
+            return _read_reply(reply, attempt)
+        finally:
+            reply.close()
 
 
-def _read_reply(streamed: _Streamed, deadline: Deadline) -> _RawResponse:
+def _read_reply(streamed: httpx.Response, deadline: Deadline) -> _RawResponse:
     """The body of a reply, read until MAX_REPLY_BYTES or the deadline, whichever is first: a
     drip-fed body cannot outlast the call, and a bomb is not held in memory."""
     body = bytearray()
@@ -208,16 +203,16 @@ def _read_reply(streamed: _Streamed, deadline: Deadline) -> _RawResponse:
                 oversized = True
                 break
             if deadline.remaining() <= 0:
-                raise openai.APITimeoutError(request=streamed.http_request)
+                raise openai.APITimeoutError(request=streamed.request)
     except openai.APIError:
         raise
     except Exception as error:  # the SDK's HTTP library (httpx or httpx2) failed mid-body
         if "timeout" in type(error).__name__.lower():
-            raise openai.APITimeoutError(request=streamed.http_request) from None
-        raise openai.APIConnectionError(request=streamed.http_request) from None
+            raise openai.APITimeoutError(request=streamed.request) from None
+        raise openai.APIConnectionError(request=streamed.request) from None
     return _RawResponse(
         text="" if oversized else body.decode("utf-8", errors="replace"),
         status_code=streamed.status_code,
-        request_id=streamed.request_id,
+        request_id=streamed.headers.get("x-request-id"),
         oversized=oversized,
     )
