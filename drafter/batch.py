@@ -69,6 +69,7 @@ from drafter.config import Settings
 from drafter.draft_run import DraftResult, Filing, TrialQuery, draft_one, file_trial, stage_of
 from drafter.errors import DrafterError, mask_secrets
 from drafter.evidence.related import PairMemo
+from drafter.sections import model_sections
 from drafter.sources.http import HttpClient
 from drafter.terminal import one_line
 from drafter.verify_model import FAILING
@@ -208,6 +209,7 @@ class Batch:
         self._pair_memo = PairMemo(self._sources_read_back)
         self._model_down = 0
         self._abandoned: set[str] = set()
+        self._sections: DaemonPool | None = None  # see _section_pool
         self._lock = threading.Lock()
 
     # --- the run -------------------------------------------------------------------------------
@@ -225,6 +227,8 @@ class Batch:
             self._phase("drafting", "draft", filed, pool, lambda nct: self._draft(nct, plan))
         finally:
             pool.close()
+            if self._sections is not None:
+                self._sections.close()
             self.gate.close(timeout=max(self.options.abandon_seconds, 5.0))
         return BatchRun(
             outcomes=[self._outcomes[nct] for nct in nct_ids if nct in self._outcomes],
@@ -396,6 +400,7 @@ class Batch:
                 finish=finish,
                 filing=kept,
                 pair_memo=self._pair_memo,
+                section_pool=self._section_pool(),
             )
         except Exception as error:
             self._record(self._failed(nct, error, self._seconds(nct, started)))
@@ -422,6 +427,18 @@ class Batch:
             )
         )
         return True
+
+    def _section_pool(self) -> DaemonPool:
+        """The threads every draft of the run writes its sections in, started with the first
+        draft: as many as `concurrency` drafts ask at once (each asks every section at once,
+        up to Settings.model_concurrency of them, as a draft alone does)."""
+        with self._lock:
+            if self._sections is None:
+                per_draft = min(self.settings.model_concurrency, len(model_sections()))
+                self._sections = DaemonPool(
+                    self.options.concurrency * max(1, per_draft), name="drafter-section"
+                )
+            return self._sections
 
     def _seconds(self, nct: str, started: float) -> float:
         return self._fetch_seconds.get(nct, 0.0) + time.monotonic() - started

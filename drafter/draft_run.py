@@ -48,6 +48,7 @@ from drafter.terminal import model_json
 from drafter.trial_claim import Filed, claim_for_trial, record_trial, withdraw_trial
 from drafter.verify import verify_draft
 from drafter.verify_model import VerifyReport
+from drafter.worker_pool import DaemonPool
 from drafter.writers.base import Writer
 from drafter.writers.pricing import cost_usd
 
@@ -166,6 +167,7 @@ def draft_one(
     classifier: StopReasonClassifier = DEFAULT_CLASSIFIER,
     filing: Filing | None = None,
     pair_memo: PairMemo | None = None,
+    section_pool: DaemonPool | None = None,
 ) -> DraftResult | None:
     """Draft one trial into OUT/NCT_ID/ and return what was written.
 
@@ -180,7 +182,8 @@ def draft_one(
     the four files are written (a batch writes its manifest there, last). `classifier` reads
     the stop reason (the rules unless the user asked for the model: `--classify-with-model`);
     it is asked twice, to file the claim and to assess, and a model's answers it remembers.
-    `pair_memo`: related pairs' evidence kept across a batch's drafts (drafter.evidence.related)."""
+    `pair_memo`: related pairs' evidence kept across a batch's drafts (drafter.evidence.related);
+    `section_pool`: the threads a batch's drafts write their sections in (drafter.draft)."""
     started = time.monotonic()
     filing = filing or file_trial(
         query,
@@ -198,7 +201,7 @@ def draft_one(
             return None
         with _stage("draft"), budgets.within(settings.model_deadline, "drafting deadline"):
             # the drafting stage has its own total budget: every model call, retry and re-ask
-            draft = _draft(bundle, writer, settings, call_log)
+            draft = _draft(bundle, writer, settings, call_log, section_pool)
         with _stage("verify"):
             report = verify_draft(draft, bundle, path=str(folder / DRAFT_JSON))
             texts = {
@@ -232,16 +235,24 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _draft(bundle: Bundle, writer: Writer, settings: Settings, call_log: CallLog | None) -> Draft:
-    if writer.name == "offline" or call_log is None:  # no model asked, or no log wanted
-        pricing = None if writer.name == "offline" else cost_usd
-        return draft_trial(bundle, writer, concurrency=settings.model_concurrency, pricing=pricing)
+def _draft(
+    bundle: Bundle,
+    writer: Writer,
+    settings: Settings,
+    call_log: CallLog | None,
+    section_pool: DaemonPool | None,
+) -> Draft:
+    offline = writer.name == "offline"
+    on_call = None  # no model asked, or no log wanted
+    if not offline and call_log is not None:
+        on_call = call_logger(writer, call_log, bundle.nct_id)
     return draft_trial(
         bundle,
         writer,
         concurrency=settings.model_concurrency,
-        on_call=call_logger(writer, call_log, bundle.nct_id),
-        pricing=cost_usd,
+        on_call=on_call,
+        pricing=None if offline else cost_usd,
+        section_pool=section_pool,
     )
 
 

@@ -6,6 +6,8 @@ answers about to expire) is fetched again, never reused stale."""
 from __future__ import annotations
 
 import io
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from drafter.batch_progress import PlainProgress
 from drafter.claims import ClaimsStore
 from drafter.config import Settings
 from drafter.evidence import related
+from drafter.sections import model_sections
 from drafter.sources.http import HttpClient
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import fast_settings
@@ -188,3 +191,33 @@ def _with_first(bundle: Any, change: Callable[[Any], Any]) -> Any:
     sources = list(bundle.sources)
     sources[cached[0]] = change(sources[cached[0]])
     return bundle.model_copy(update={"sources": sources})
+
+
+def test_a_batchs_drafts_write_their_sections_in_one_pool_of_threads(tmp_path: Path) -> None:
+    """Sections are written in threads the batch starts once, not ten new threads a draft:
+    at most concurrency x sections of them, reused from one draft to the next."""
+    threads: set[str] = set()
+    write = OfflineWriter.write
+
+    def recording(self: OfflineWriter, request: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return write(self, request)
+
+    settings = fast_settings(tmp_path, offline=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OfflineWriter, "write", recording)
+        run_batch(settings, tmp_path / "out")
+    per_draft = min(settings.model_concurrency, len(model_sections()))
+    assert threads and all(name.startswith("drafter-section-") for name in threads)
+    assert len(threads) <= 2 * per_draft < len(STOPPED) * len(model_sections())
+    assert _ended_soon("drafter-section-")  # the run closed its pool
+
+
+def _ended_soon(prefix: str) -> bool:
+    """Whether the batch's closed pool's threads have all ended within a second."""
+    deadline = time.monotonic() + 1.0
+    while any(t.name.startswith(prefix) for t in threading.enumerate()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

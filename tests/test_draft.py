@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from drafter.config import load_settings
 from drafter.draft import draft_trial
 from drafter.draft_model import Draft
 from drafter.section_models import Paragraph, SectionText
+from drafter.sections import model_sections
+from drafter.worker_pool import DaemonPool
 from drafter.writers.base import ModelUnavailable, WriteRequest, WriteResult
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import SNAPSHOT_DIR
@@ -372,6 +375,56 @@ def test_a_stopped_draft_reports_the_first_cause_whichever_section_tells_it(
 
     with pytest.raises(ModelUnavailable, match="no quota left"):
         draft_trial(reference_bundle, Failing())
+
+
+def test_a_shared_section_pool_writes_the_same_draft(reference_bundle: Bundle) -> None:
+    """A batch's drafts write their sections in one pool of threads (drafter.batch); the draft
+    is the one a draft's own pool writes, and the pool's threads outlive it for the next."""
+    pool = DaemonPool(3, name="test-sections")
+    try:
+        shared = draft_trial(reference_bundle, OfflineWriter(), section_pool=pool)
+        again = draft_trial(reference_bundle, OfflineWriter(), section_pool=pool)
+        assert pool.alive() == 3
+    finally:
+        pool.close()
+    own = draft_trial(reference_bundle, OfflineWriter())
+    assert shared.model_dump() == own.model_dump()
+    assert again.model_dump() == own.model_dump()
+
+
+def test_a_stopped_draft_in_a_shared_pool_ends_after_its_sections(
+    reference_bundle: Bundle,
+) -> None:
+    """With a pool it does not own, the draft cannot wait for the pool's shutdown: it cancels
+    the sections not started and returns only when none of its sections is still running."""
+    running: set[str] = set()
+    lock = threading.Lock()
+    failed = threading.Event()
+    first = model_sections()[0].key  # its answer is the first the draft reads
+
+    class Failing(OfflineWriter):
+        def write(self, request: WriteRequest) -> WriteResult:
+            with lock:
+                running.add(request.section)
+            try:
+                if request.section == first:
+                    failed.set()
+                    raise ModelUnavailable("model endpoint 127.0.0.1: no quota left")
+                failed.wait(5)
+                time.sleep(0.3)  # still under way when the draft learns of the failure
+                return super().write(request)
+            finally:
+                with lock:
+                    running.discard(request.section)
+
+    pool = DaemonPool(10, name="test-sections")
+    try:
+        with pytest.raises(ModelUnavailable, match="no quota left"):
+            draft_trial(reference_bundle, Failing(), section_pool=pool)
+        with lock:
+            assert running == set()
+    finally:
+        pool.close()
 
 
 def claims_now() -> dict[str, dict[str, object]]:
