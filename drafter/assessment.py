@@ -31,7 +31,7 @@ from drafter.bundle import (
     local_record_id,
 )
 from drafter.claim_files import claim_record
-from drafter.claims import ClaimsStore
+from drafter.claims import ClaimsStore, StoredClaim
 from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
 from drafter.evidence.pipeline import PairEvidence
 from drafter.evidence.related import PairMemo, RelatedPairs, pair_key
@@ -49,7 +49,7 @@ from drafter.facts import (
     read_fact,
     slug,
 )
-from drafter.models import Claim, Gap, fold_text
+from drafter.models import Claim, Gap, PartialDate, fold_text
 from drafter.mrs import COMPONENTS, MrsResult, MrsSummary, ProgramRef, compute_mrs, summarize
 from drafter.prose import phase_text
 from drafter.sources.http import HttpClient
@@ -734,20 +734,26 @@ def _related(
     )
     archetype = classification.archetype
     queries = {
-        "same_target": [store.query(target=n) for n in target_names],
-        "same_indication": [store.query(disease=n) for n in disease_names],
-        "same_failure_type": [store.query(archetype=archetype)] if archetype != "unknown" else [],
+        "same_target": [store.query_stored(target=n) for n in target_names],
+        "same_indication": [store.query_stored(disease=n) for n in disease_names],
+        "same_failure_type": (
+            [store.query_stored(archetype=archetype)] if archetype != "unknown" else []
+        ),
     }
-    groups: dict[str, list[Claim]] = {}
+    groups: dict[str, list[StoredClaim]] = {}
     for group, answers in queries.items():
-        found: dict[str, Claim] = {}
-        for claim in (c for answer in answers for c in answer):
-            if claim.key not in taken:
-                found.setdefault(claim.key, claim)
+        found: dict[str, StoredClaim] = {}
+        for stored in (c for answer in answers for c in answer):
+            if stored.key not in taken:
+                found.setdefault(stored.key, stored)
         groups[group] = sorted(found.values(), key=_newest_first)
         taken |= set(found)
-    # as evidence only those shown (the order and the totals do not read the stamps it drops)
-    shown = {group: as_evidence(claims[:RELATED_LIMIT]) for group, claims in groups.items()}
+    # only those shown are built, and as evidence (the order and the totals do not read the
+    # stamps it drops)
+    shown = {
+        group: as_evidence([stored.claim() for stored in members[:RELATED_LIMIT]])
+        for group, members in groups.items()
+    }
     as_of = date.fromisoformat(bundle.as_of)
     related = RelatedClaims(
         same_target=[c.key for c in shown["same_target"]],
@@ -845,6 +851,12 @@ def _related_score(total: int, inputs: list[Fact], nct_id: str, field_name: str)
     )
 
 
-def _newest_first(claim: Claim) -> tuple[int, int, str]:
-    event = claim.event_date
-    return (0, -event.latest().toordinal(), claim.key) if event else (1, 0, claim.key)
+def _newest_first(stored: StoredClaim) -> tuple[int, int, str]:
+    event = stored.event_date
+    return (0, -_latest_day(event), stored.key) if event else (1, 0, stored.key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latest_day(event_date: str) -> int:
+    """The last day a stored event date can denote (a claim's PartialDate), as an ordinal."""
+    return PartialDate.parse(event_date).latest().toordinal()

@@ -17,6 +17,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -378,9 +379,22 @@ class ClaimsStore:
         """Claims matching every filter given; target = symbol or Ensembl id, disease = name or
         ontology id (EFO_… or EFO:…), all case-insensitive, each one name or any of several
         (the names of one entity). Newest event first, undated last."""
+        stored = self.query_stored(target=target, disease=disease, archetype=archetype)
+        return [row.claim() for row in stored]
+
+    def query_stored(
+        self,
+        *,
+        target: Names | None = None,
+        disease: Names | None = None,
+        archetype: str | None = None,
+    ) -> list[StoredClaim]:
+        """`query`'s claims as stored rows, each built into a Claim only when asked: related
+        claims count and sort every match (a draft's failure type matches a third of a
+        batch's table) and show five of them."""
         where, params = _filters(target, disease, archetype)
         rows = self._db.rows(f"SELECT * FROM claims{where}{_ORDER}", params)
-        return [_claim_from_row(row) for row in rows]
+        return [StoredClaim(row["key"], row["event_date"], row) for row in rows]
 
     def mrs_inputs(self) -> list[MrsInput]:
         """Every claim as the MRS reads it, straight from the rows: they were validated when
@@ -656,6 +670,19 @@ def _record_of_row(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
     with suppress(ValueError):
         record["sources"] = json.loads(row["sources"])
     return record
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    """A row of the claims table: its key and event date as stored (the claim's own, written
+    from it), and the claim itself on demand, validated as `query` validates it."""
+
+    key: str
+    event_date: str | None  # Claim.event_date's value
+    row: sqlite3.Row = field(repr=False)
+
+    def claim(self) -> Claim:
+        return _claim_from_row(self.row)
 
 
 def _claim_from_row(row: sqlite3.Row) -> Claim:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from drafter import bundled
+from drafter.assessment import _latest_day
 from drafter.claims import ClaimsStore
 from tests.test_claims import FakeClock, make_claim
 
@@ -38,3 +40,26 @@ def test_each_read_hands_out_a_claim_of_its_own(tmp_path: Path) -> None:
         assert again is not None and again is not first
         assert again.sources == ["https://example.org/a"]
         assert again.headline is None
+
+
+def test_stored_rows_carry_their_claims_key_and_event_date(tmp_path: Path) -> None:
+    """Related claims sort and count stored rows and build a Claim only for those shown: each
+    row's key and event date must be those of the claim it builds, whichever date decides."""
+    dated = [
+        make_claim(nct_id="NCT00000001"),  # no date
+        make_claim(nct_id="NCT00000002", termination_posted="2021"),
+        make_claim(nct_id="NCT00000003", termination_posted="2021-03", primary_completion="2021"),
+        make_claim(nct_id="NCT00000004", primary_completion="2020-02-29"),
+        make_claim(drug="a drug", event_date_override="2019-11"),  # a program-level claim
+    ]
+    with ClaimsStore(tmp_path / "c.sqlite3", seed=bundled.SEED_CLAIMS) as store:
+        store.upsert_many(dated)
+        stored = store.query_stored()
+        assert len(stored) == len(store.query()) > len(dated)
+        for row in stored:
+            claim = row.claim()
+            assert row.key == claim.key
+            event = claim.event_date
+            assert row.event_date == (event.value if event else None)
+            if event is not None and row.event_date is not None:
+                assert _latest_day(row.event_date) == event.latest().toordinal()
