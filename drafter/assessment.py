@@ -826,12 +826,27 @@ def _pair_score(store: ClaimsStore, evidence: PairEvidence, as_of: date) -> tupl
     for the pair and the association score and programs its evidence holds), and the facts of
     that evidence it rests on."""
     target, disease = evidence.target, evidence.disease
-    result = pair_inputs(store, target, disease).compute(
-        evidence.association, evidence.target_programs, as_of
+    association, programs = evidence.association, evidence.target_programs
+    # remembered by everything it reads besides the table (drafts of a batch score the same
+    # related pairs): the names pair_inputs looks the table up by, the association score,
+    # the programs on the target and the date
+    key = (
+        "related pair MRS",
+        (target.symbol, target.ensembl_id),
+        (disease.name, disease.ontology_id, disease.query),
+        association.score if association else None,
+        None if programs is None else tuple((p.chembl_id, p.name) for p in programs),
+        as_of,
+    )
+    total = store.remembered(
+        key,
+        lambda: pair_inputs(store, target, disease).compute(association, programs, as_of).total,
     )
     pair = pair_entity(target.ensembl_id or target.symbol or "?", disease.query)
-    association, programs = source_inputs({f.id: f for f in evidence.facts}, target, pair)
-    return result.total, [*association, *programs]
+    association_facts, program_facts = source_inputs(
+        {f.id: f for f in evidence.facts}, target, pair
+    )
+    return total, [*association_facts, *program_facts]
 
 
 def _related_score(total: int, inputs: list[Fact], nct_id: str, field_name: str) -> Fact:

@@ -15,14 +15,16 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import ValidationError
 
@@ -71,6 +73,8 @@ class Deletion(NamedTuple):
 Migration = Callable[[sqlite3.Connection], None]
 
 BUSY_TIMEOUT_SECONDS = 30.0
+REMEMBERED_VALUES = 4096  # ClaimsStore.remembered's, least recently used dropped first
+T = TypeVar("T")
 _NOT_PERMITTED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 _NCT = re.compile(r"^nct[0-9]{8}$", re.IGNORECASE)
 _ENSEMBL_VERSION = re.compile(r"^(ens[a-z]*[0-9]{11})\.[0-9]+$")
@@ -245,6 +249,9 @@ class ClaimsStore:
     ) -> None:
         self.path = Path(path)
         self._clock = clock
+        self._writes = 0  # committed through this store (see remembered)
+        self._remembered: OrderedDict[Hashable, Any] = OrderedDict()
+        self._memo_lock = threading.Lock()
         busy = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         if in_memory:
             reason = "the seed claims are held in memory"
@@ -293,6 +300,7 @@ class ClaimsStore:
         rows = list(claims)
         with self._db.write() as conn:
             _upsert_rows(conn, rows, self._now(), keep_timestamps=keep_timestamps)
+        self._wrote()
         return len(rows)
 
     def delete(self, key: str) -> dict[str, Any] | None:
@@ -312,7 +320,33 @@ class ClaimsStore:
                 (row["key"], self._now(), json.dumps(record, ensure_ascii=False)),
             )
             conn.execute("DELETE FROM claims WHERE key = ?", (row["key"],))
+        self._wrote()
         return record
+
+    def _wrote(self) -> None:
+        """Counted once committed: a reader that sees the new count reads the new rows."""
+        with self._memo_lock:
+            self._writes += 1
+
+    def remembered(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, a value read from this table, remembered under `key` while the table
+        is unchanged: a batch's drafts score the same related pairs over and over. The table
+        is unchanged while no write was committed through this store (its own count) and no
+        other connection committed to the file (SQLite's data_version on the connection this
+        thread reads through). `compute` must return a value nobody changes."""
+        with self._memo_lock:
+            writes = self._writes
+        version = (self._db.data_version(), writes, key)
+        with self._memo_lock:
+            if version in self._remembered:
+                self._remembered.move_to_end(version)
+                return cast(T, self._remembered[version])
+        value = compute()
+        with self._memo_lock:
+            self._remembered[version] = value
+            while len(self._remembered) > REMEMBERED_VALUES:
+                self._remembered.popitem(last=False)
+        return value
 
     # reads
     def deletions(self) -> list[Deletion]:

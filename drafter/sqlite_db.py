@@ -27,6 +27,7 @@ from drafter.errors import BadInput, DrafterError, InternalError, StoreUnavailab
 
 ELSEWHERE = "point DRAFTER_DB (or --db) at another file"
 _MEMORY_NAMES = itertools.count()
+_CONNECTION_SERIALS = itertools.count(1)  # never reused, unlike id()
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class Database:
         self._local = threading.local()
         self._lock = threading.RLock()  # a lease may come back while its thread holds the lock
         self._open: set[sqlite3.Connection] = {first}
+        self._serials = {first: next(_CONNECTION_SERIALS)}  # see data_version
         self._idle: list[sqlite3.Connection] = []
         self._first = first
         self._closed = False
@@ -217,6 +219,7 @@ class Database:
                     except sqlite3.Error as error:
                         raise translate(self.path, error, self.busy_timeout) from error
                     self._open.add(conn)
+                    self._serials[conn] = next(_CONNECTION_SERIALS)
             lease = self._local.lease = _Lease(self, conn)
         self._check_open()
         return lease.conn
@@ -238,14 +241,28 @@ class Database:
                 self._idle.append(conn)
                 return
             self._open.discard(conn)
+            self._serials.pop(conn, None)
         conn.close()  # (the first connection reaches here only once the database is closed)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             connections, self._open, self._idle = self._open, set(), []
+            self._serials.clear()
         for conn in connections:
             conn.close()
+
+    def data_version(self) -> tuple[int, int]:
+        """This thread's connection (a serial number) and SQLite's `PRAGMA data_version` on
+        it, which changes whenever another connection (another thread's or process's) commits
+        to the file. A commit on the connection itself does not change it."""
+        conn = self.conn
+        try:
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error as error:
+            raise translate(self.path, error, self.busy_timeout) from error
+        with self._lock:
+            return self._serials[conn], int(version)
 
     def rows(self, sql: str, params: Sequence[Any] = (), *, tuples: bool = False) -> list[Any]:
         """Every row of a query (sqlite3.Row, or plain tuples: cheaper for bulk reads)."""

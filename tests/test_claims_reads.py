@@ -5,9 +5,12 @@ each read hands out a claim of its own."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
-from drafter import bundled
+import pytest
+
+from drafter import bundled, claims
 from drafter.assessment import _latest_day
 from drafter.claims import ClaimsStore
 from tests.test_claims import FakeClock, make_claim
@@ -63,3 +66,45 @@ def test_stored_rows_carry_their_claims_key_and_event_date(tmp_path: Path) -> No
             assert row.event_date == (event.value if event else None)
             if event is not None and row.event_date is not None:
                 assert _latest_day(row.event_date) == event.latest().toordinal()
+
+
+def test_a_remembered_value_lasts_while_the_table_is_unchanged(tmp_path: Path) -> None:
+    """A batch's drafts score the same related pairs again and again: the score is computed
+    once, and again after any change to the table, whoever made it."""
+    with ClaimsStore(tmp_path / "c.sqlite3", clock=FakeClock()) as store:
+        store.upsert(make_claim(nct_id="NCT05591222"))
+        computed: list[int] = []
+
+        def count() -> int:
+            value = len(store.query(target="LILRA4"))
+            computed.append(value)
+            return value
+
+        assert store.remembered("n", count) == store.remembered("n", count) == 1
+        assert computed == [1]
+        assert store.remembered("another key", count) == 1 and computed == [1, 1]
+
+        store.upsert(make_claim(nct_id="NCT00000002"))  # through the store, this thread
+        assert store.remembered("n", count) == 2 and computed == [1, 1, 2]
+
+        # through the store, from another thread (and its own connection)
+        writer = threading.Thread(target=store.upsert, args=(make_claim(nct_id="NCT00000003"),))
+        writer.start()
+        writer.join()
+        assert store.remembered("n", count) == 3
+
+        with sqlite3.connect(store.path) as other:  # another process, say
+            other.execute("DELETE FROM claims WHERE key = 'NCT00000003'")
+        assert store.remembered("n", count) == 2
+
+        store.delete("NCT00000002")
+        assert store.remembered("n", count) == 1
+        assert store.remembered("n", count) == 1 and computed == [1, 1, 2, 3, 2, 1]
+
+
+def test_remembered_values_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(claims, "REMEMBERED_VALUES", 3)
+    with ClaimsStore(tmp_path / "c.sqlite3", clock=FakeClock()) as store:
+        for key in range(10):
+            store.remembered(key, lambda: 0)
+        assert len(store._remembered) == 3
