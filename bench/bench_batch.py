@@ -10,8 +10,9 @@ measured run has its own OUT and claims database.
 
 Prints, per --concurrency: wall time, drafts per minute, model calls per draft, the drafter's
 own CPU time per draft (user + system of the child process from resource.getrusage, startup
-and cached fetches included, waiting excluded) and the throughput against two ideals
-(explained in the output). It asserts nothing. From the repo root:
+and cached fetches included, waiting excluded), the CPU time each draft after the first adds
+(a one-trial run's CPU, the run's fixed cost, subtracted) and the throughput against two
+ideals (explained in the output). It asserts nothing. From the repo root:
 
     .venv/bin/python bench/bench_batch.py [--trials 200] [--latency 0.2] [--levels 1,4,16,32]
 """
@@ -122,6 +123,15 @@ def main() -> None:
     rows = []
     with bench_environment(args.trials, args.latency) as bench:
         server = bench.server
+        # what a run costs whatever its size (start-up and imports, discovery of the fleet's
+        # trials, the report, exit) plus one draft: the least of two one-trial runs
+        one_trial = min(
+            run_batch(bench.env, bench.work, f"one-{i}", "--writer", "openai", "--limit", "1")[
+                "cpu"
+            ]
+            for i in range(2)
+        )
+        print(f"  a one-trial run: {one_trial * 1000:.0f} ms CPU", flush=True)
         for level in levels:
             limit = args.trials_at_1 if level == 1 and args.trials_at_1 else args.trials
             asked = len(server.completion_requests)
@@ -150,7 +160,8 @@ def main() -> None:
     )
     header = (
         f"{'conc':>4} {'trials':>6} {'drafts':>6} {'failed':>6} {'wall s':>7} {'drafts/min':>10} "
-        f"{'calls/draft':>11} {'CPU ms/draft':>12} {'ideal seq/min':>13} {'ratio':>6} "
+        f"{'calls/draft':>11} {'CPU ms/draft':>12} {'each more':>9} {'ideal seq/min':>13} "
+        f"{'ratio':>6} "
         f"{'ideal par/min':>13} {'ratio':>6}"
     )
     print(header)
@@ -159,6 +170,7 @@ def main() -> None:
         rate = drafts / summary["wall"] * 60
         per_draft = calls / drafts if drafts else 0.0
         cpu_ms = summary["cpu"] / drafts * 1000 if drafts else 0.0
+        more_ms = (summary["cpu"] - one_trial) / (drafts - 1) * 1000 if drafts > 1 else 0.0
         # sequential: each worker's draft asks its K calls one after another
         sequential = level / (per_draft * latency) * 60 if per_draft else 0.0
         # parallel: a draft asks its sections together, so at most min(level * K, M) calls
@@ -167,7 +179,8 @@ def main() -> None:
         parallel = in_flight / (per_draft * latency) * 60 if per_draft else 0.0
         print(
             f"{level:>4} {limit:>6} {drafts:>6} {failed:>6} {summary['wall']:>7.1f} "
-            f"{rate:>10.1f} {per_draft:>11.2f} {cpu_ms:>12.1f} {sequential:>13.1f} "
+            f"{rate:>10.1f} {per_draft:>11.2f} {cpu_ms:>12.1f} {more_ms:>9.1f} "
+            f"{sequential:>13.1f} "
             f"{rate / sequential if sequential else 0:>6.2f} {parallel:>13.1f} "
             f"{rate / parallel if parallel else 0:>6.2f}"
         )
@@ -180,7 +193,11 @@ def main() -> None:
         "DRAFTER_MODEL_CONCURRENCY; the model-latency bound when CPU is free.\n"
         "CPU ms/draft: user + system time of the drafter process (getrusage of the child) "
         "over the run divided by drafts; includes interpreter start-up, the cached fetch "
-        "phase, validation, rendering and writing; excludes time spent waiting. Target <= 50 ms."
+        "phase, validation, rendering and writing; excludes time spent waiting. Target <= 50 ms.\n"
+        "each more: the CPU time each draft after the first added, (CPU of the run - CPU of a "
+        "one-trial run) / (drafts - 1): the run's fixed cost (start-up, discovery, report) "
+        "left out. The machine's load moves both by up to +-15%: compare runs made back to "
+        "back."
     )
 
 
