@@ -436,7 +436,10 @@ class Batch:
             if self._sections is None:
                 per_draft = min(self.settings.model_concurrency, len(model_sections()))
                 self._sections = DaemonPool(
-                    self.options.concurrency * max(1, per_draft), name="drafter-section"
+                    self.options.concurrency * max(1, per_draft),
+                    name="drafter-section",
+                    # a draft left running when the run ended (abandoned) ends at its sections
+                    refused=lambda: BatchStopped("the batch stopped before this draft was written"),
                 )
             return self._sections
 

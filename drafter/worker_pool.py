@@ -21,11 +21,21 @@ _Job = tuple["Future[Any]", Callable[[], Any]]
 
 
 class DaemonPool:
-    """`workers` daemon threads taking jobs in submission order."""
+    """`workers` daemon threads taking jobs in submission order. Once closed, a job submitted
+    fails at once with `refused()`: no worker is left to run it, and whoever waits for its
+    result (a draft left running by a stopped batch) must not wait forever."""
 
-    def __init__(self, workers: int, name: str = "drafter-worker") -> None:
+    def __init__(
+        self,
+        workers: int,
+        name: str = "drafter-worker",
+        refused: Callable[[], BaseException] = lambda: RuntimeError("the pool is closed"),
+    ) -> None:
         if workers < 1:
             raise ValueError(f"a pool needs at least one worker, not {workers}")
+        self._refused = refused
+        self._closed = False
+        self._lock = threading.Lock()  # no job is queued behind the workers' stop markers
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
@@ -38,13 +48,21 @@ class DaemonPool:
         """Run `fn` on a worker, in a copy of the caller's context (deadlines, recorders)."""
         future: Future[T] = Future()
         context = copy_context()
-        self._jobs.put((future, lambda: context.run(fn)))
+        with self._lock:
+            if self._closed:
+                future.set_exception(self._refused())
+                return future
+            self._jobs.put((future, lambda: context.run(fn)))
         return future
 
     def close(self) -> None:
         """No more jobs: each worker ends after the jobs already queued. Returns at once."""
-        for _ in self._threads:
-            self._jobs.put(None)
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:
+                self._jobs.put(None)
 
     def alive(self) -> int:
         return sum(thread.is_alive() for thread in self._threads)

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from drafter import bundled
+from drafter import batch as batch_module
+from drafter import bundled, draft_run
 from drafter.batch import Batch, BatchOptions, StopRequest
 from drafter.batch_manifest import RunParameters, check
 from drafter.batch_progress import PlainProgress
@@ -30,6 +31,7 @@ from drafter.cli import main
 from drafter.draft_model import Draft
 from drafter.sources.http import HttpClient
 from drafter.writers.base import WriteRequest, WriteResult
+from drafter.writers.bounded import BatchStopped
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import SNAPSHOT_DIR, fast_settings
 from tests.drafting_model import model
@@ -574,6 +576,69 @@ def test_a_stopped_batch_leaves_a_hung_trial_behind_unwritten(tmp_path: Path) ->
         json.loads(line)["nct_id"]
         for line in (options.out / "batch.jsonl").read_text().splitlines()
     ].count(HUNG) == 1
+
+
+def test_a_trial_abandoned_before_its_sections_ends_once_it_goes_on(tmp_path: Path) -> None:
+    """A trial still being assessed when the batch gives up on it goes on to draft after the
+    run ended and closed the pool its sections are written in: they are refused at once
+    (the batch stopped), so its thread ends instead of waiting on sections no worker will
+    ever run."""
+    settings = fast_settings(tmp_path, offline=True)
+    options = BatchOptions(
+        out=tmp_path / "out",
+        as_of=date(2026, 5, 20),
+        concurrency=2,
+        grace_seconds=0.2,
+        abandon_seconds=0.5,
+    )
+    release, hung, ended = threading.Event(), threading.Event(), threading.Event()
+    assess, draft_one = draft_run.assess, draft_run.draft_one
+    errors: list[BaseException] = []
+
+    def held_assess(evidence: Any, *args: Any, **kwargs: Any) -> Any:
+        bundle = assess(evidence, *args, **kwargs)
+        if bundle.nct_id == HUNG:
+            hung.set()
+            release.wait(30)
+        return bundle
+
+    def watched(query: Any, **kwargs: Any) -> Any:
+        try:
+            return draft_one(query, **kwargs)
+        except BaseException as error:
+            errors.append(error)
+            raise
+        finally:
+            if query.nct_id == HUNG:
+                ended.set()
+
+    stop = StopRequest()
+    threading.Thread(
+        target=lambda: hung.wait(30) and stop.request("test", interrupt=True), daemon=True
+    ).start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(draft_run, "assess", held_assess)
+        patch.setattr(batch_module, "draft_one", watched)
+        with (
+            HttpClient(settings) as client,
+            ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
+        ):
+            try:
+                run = Batch(
+                    settings,
+                    OfflineWriter(),
+                    options,
+                    client=client,
+                    store=store,
+                    progress=PlainProgress(io.StringIO()),
+                    stop=stop,
+                ).run(STOPPED)
+                assert run.abandoned == 1
+            finally:
+                release.set()  # the abandoned trial goes on to its drafting stage
+            assert ended.wait(5), "the abandoned draft never ended"
+            assert any(isinstance(e, BatchStopped) for e in errors)
+    assert not (options.out / HUNG / "draft.json").exists()
 
 
 # --- interrupts and kills, in a subprocess -------------------------------------------------------

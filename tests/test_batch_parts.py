@@ -179,6 +179,23 @@ def test_the_daemon_pool_runs_jobs_and_reports_their_errors() -> None:
     assert pool.alive() == 0
 
 
+def test_a_closed_daemon_pool_refuses_work_at_once() -> None:
+    """Its workers are gone or going: a job submitted now would never run, and its waiter
+    (a draft a stopped batch left running) would wait forever."""
+    pool = DaemonPool(2, refused=lambda: BatchStopped("stopped"))
+    queued = [pool.submit(lambda: time.sleep(0.05)) for _ in range(4)]
+    pool.close()
+    pool.close()  # a second close changes nothing
+    late = pool.submit(lambda: 1)
+    with pytest.raises(BatchStopped, match="stopped"):
+        late.result(timeout=1)
+    assert [f.result(timeout=5) for f in queued] == [None] * 4  # queued before: they ran
+    with pytest.raises(RuntimeError, match="closed"):
+        closed = DaemonPool(1)
+        closed.close()
+        closed.submit(lambda: 1).result(timeout=1)
+
+
 def test_the_daemon_pool_carries_the_callers_budget() -> None:
     pool = DaemonPool(1)
     with budgets.within(30, "a budget") as budget:
