@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from drafter import bundled, claims
-from drafter.assessment import _latest_day
+from drafter.assessment import _latest_day, _newest_first
 from drafter.claims import ClaimsStore
+from drafter.errors import BadInput
 from tests.test_claims import FakeClock, make_claim
 
 
@@ -108,3 +109,17 @@ def test_remembered_values_are_bounded(tmp_path: Path, monkeypatch: pytest.Monke
         for key in range(10):
             store.remembered(key, lambda: 0)
         assert len(store._remembered) == 3
+
+
+def test_a_related_claims_row_with_a_broken_date_is_reported_as_that_row(tmp_path: Path) -> None:
+    """A row edited outside drafter with an event date that is no date: the draft's related
+    claims name the row and how to correct it, as reading the claim itself would."""
+    with ClaimsStore(tmp_path / "c.sqlite3", clock=FakeClock()) as store:
+        store.upsert(make_claim(nct_id="NCT05591222", termination_posted="2021-03"))
+        with sqlite3.connect(store.path) as other:
+            other.execute(
+                "UPDATE claims SET event_date = '2021-13', termination_posted = '2021-13'"
+            )
+        [stored] = store.query_stored(target="LILRA4")
+        with pytest.raises(BadInput, match="claims database row NCT05591222"):
+            _newest_first(stored)
