@@ -198,8 +198,8 @@ class Database:
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._lock = threading.RLock()  # a lease may come back while its thread holds the lock
-        self._open: set[sqlite3.Connection] = {first}
-        self._serials = {first: next(_CONNECTION_SERIALS)}  # see data_version
+        # every open connection (lent or idle), with its serial number (see data_version)
+        self._open = {first: next(_CONNECTION_SERIALS)}
         self._idle: list[sqlite3.Connection] = []
         self._first = first
         self._closed = False
@@ -218,8 +218,7 @@ class Database:
                         conn = connect(self.target, self.busy_timeout)
                     except sqlite3.Error as error:
                         raise translate(self.path, error, self.busy_timeout) from error
-                    self._open.add(conn)
-                    self._serials[conn] = next(_CONNECTION_SERIALS)
+                    self._open[conn] = next(_CONNECTION_SERIALS)
             lease = self._local.lease = _Lease(self, conn)
         self._check_open()
         return lease.conn
@@ -240,15 +239,13 @@ class Database:
             if keep:
                 self._idle.append(conn)
                 return
-            self._open.discard(conn)
-            self._serials.pop(conn, None)
+            self._open.pop(conn, None)
         conn.close()  # (the first connection reaches here only once the database is closed)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            connections, self._open, self._idle = self._open, set(), []
-            self._serials.clear()
+            connections, self._open, self._idle = list(self._open), {}, []
         for conn in connections:
             conn.close()
 
@@ -262,7 +259,8 @@ class Database:
         except sqlite3.Error as error:
             raise translate(self.path, error, self.busy_timeout) from error
         with self._lock:
-            return self._serials[conn], int(version)
+            self._check_open()
+            return self._open[conn], int(version)
 
     def rows(self, sql: str, params: Sequence[Any] = (), *, tuples: bool = False) -> list[Any]:
         """Every row of a query (sqlite3.Row, or plain tuples: cheaper for bulk reads)."""
