@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextvars import copy_context
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -133,24 +132,19 @@ def draft_trial(
         FactSelector(bundle),
     )
     specs = model_sections()
-    if section_pool is not None:
-        runs = _write_sections(specs, shared, section_pool.submit)
-    else:
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(specs)))) as own:
-            # each worker runs in a copy of this context, so deadlines and recorders carry over
-            runs = _write_sections(
-                specs, shared, lambda write: own.submit(copy_context().run, write)
-            )
+    # each section runs in a copy of this context, so deadlines and recorders carry over
+    pool = section_pool or DaemonPool(max(1, min(concurrency, len(specs))), "drafter-section")
+    try:
+        runs = _write_sections(specs, shared, pool)
+    finally:
+        if pool is not section_pool:
+            pool.close()
     return _assemble(bundle, shared, runs)
 
 
-def _write_sections(
-    specs: list[SectionSpec],
-    shared: _Shared,
-    submit: Callable[[Callable[[], _Run]], Future[_Run]],
-) -> dict[str, _Run]:
-    """Every section written through `submit`; returns once none of them is running."""
-    futures = [submit(partial(_write_section, spec, shared)) for spec in specs]
+def _write_sections(specs: list[SectionSpec], shared: _Shared, pool: DaemonPool) -> dict[str, _Run]:
+    """Every section written in `pool`; returns once none of them is running."""
+    futures = [pool.submit(partial(_write_section, spec, shared)) for spec in specs]
     try:
         return {run.spec.key: run for run in (future.result() for future in futures)}
     except BaseException:
