@@ -209,7 +209,7 @@ class Batch:
         self._pair_memo = PairMemo(self._sources_read_back)
         self._model_down = 0
         self._abandoned: set[str] = set()
-        self._sections: DaemonPool | None = None  # see _section_pool
+        self._sections: DaemonPool | None = None  # the drafting phase's (_section_pool)
         self._lock = threading.Lock()
 
     # --- the run -------------------------------------------------------------------------------
@@ -224,6 +224,8 @@ class Batch:
         try:
             fetched = self._phase("fetching", "fetch", plan.todo, pool, self._fetch)
             filed = [nct for nct in plan.todo if fetched.get(nct)]
+            if filed:
+                self._sections = self._section_pool()
             self._phase("drafting", "draft", filed, pool, lambda nct: self._draft(nct, plan))
         finally:
             pool.close()
@@ -400,7 +402,7 @@ class Batch:
                 finish=finish,
                 filing=kept,
                 pair_memo=self._pair_memo,
-                section_pool=self._section_pool(),
+                section_pool=self._sections,
             )
         except Exception as error:
             self._record(self._failed(nct, error, self._seconds(nct, started)))
@@ -429,19 +431,16 @@ class Batch:
         return True
 
     def _section_pool(self) -> DaemonPool:
-        """The threads every draft of the run writes its sections in, started with the first
-        draft: as many as `concurrency` drafts ask at once (each asks every section at once,
-        up to Settings.model_concurrency of them, as a draft alone does)."""
-        with self._lock:
-            if self._sections is None:
-                per_draft = min(self.settings.model_concurrency, len(model_sections()))
-                self._sections = DaemonPool(
-                    self.options.concurrency * max(1, per_draft),
-                    name="drafter-section",
-                    # a draft left running when the run ended (abandoned) ends at its sections
-                    refused=lambda: BatchStopped("the batch stopped before this draft was written"),
-                )
-            return self._sections
+        """The threads every draft of the run writes its sections in: as many as
+        `concurrency` drafts ask at once (each asks every section at once, up to
+        Settings.model_concurrency of them, as a draft alone does)."""
+        per_draft = min(self.settings.model_concurrency, len(model_sections()))
+        return DaemonPool(
+            self.options.concurrency * per_draft,
+            name="drafter-section",
+            # a draft left running when the run ended (abandoned) ends at its sections
+            refused=lambda: BatchStopped("the batch stopped before this draft was written"),
+        )
 
     def _seconds(self, nct: str, started: float) -> float:
         return self._fetch_seconds.get(nct, 0.0) + time.monotonic() - started
