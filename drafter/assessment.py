@@ -867,16 +867,14 @@ def _related_score(total: int, inputs: list[Fact], nct_id: str, field_name: str)
 
 
 def _newest_first(stored: StoredClaim) -> tuple[int, int, str]:
-    event = stored.event_date
-    if not event:
-        return (1, 0, stored.key)
     try:
-        return (0, -_latest_day(event), stored.key)
+        day = _latest_day(stored.event_date) if stored.event_date else None
     except ValueError:
         # a row edited outside drafter: building its claim says what is wrong and how to
         # correct it (BadInput); a claim that still reads sorts by its own date
         dated = stored.claim().event_date
-        return (0, -dated.latest().toordinal(), stored.key) if dated else (1, 0, stored.key)
+        day = dated.latest().toordinal() if dated else None
+    return (1, 0, stored.key) if day is None else (0, -day, stored.key)
 
 
 @functools.lru_cache(maxsize=4096)
