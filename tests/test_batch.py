@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ from drafter.batch_progress import PlainProgress
 from drafter.batch_report import ReportFiles, TrialOutcome
 from drafter.claims import ClaimsStore
 from drafter.cli import main
+from drafter.config import Settings
 from drafter.draft_model import Draft
 from drafter.sources.http import HttpClient
-from drafter.writers.base import WriteRequest, WriteResult
+from drafter.writers.base import Writer, WriteRequest, WriteResult
 from drafter.writers.bounded import BatchStopped
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import SNAPSHOT_DIR, fast_settings
@@ -445,6 +447,43 @@ def test_one_bound_on_model_calls_holds_for_the_whole_batch(
     assert all(complete(out, nct, "openai", "gpt-4o-mini") for nct in STOPPED)
 
 
+@contextmanager
+def open_batch(
+    settings: Settings,
+    writer: Writer,
+    options: BatchOptions,
+    *,
+    db: Path | None = None,
+    stop: StopRequest | None = None,
+) -> Iterator[Batch]:
+    """A Batch over the settings' sources and a seeded claims table (settings.db_path unless
+    `db`); its client and store stay open while it is used."""
+    with (
+        HttpClient(settings) as client,
+        ClaimsStore(db or settings.db_path, seed=bundled.SEED_CLAIMS) as store,
+    ):
+        yield Batch(
+            settings,
+            writer,
+            options,
+            client=client,
+            store=store,
+            progress=PlainProgress(io.StringIO()),
+            stop=stop,
+        )
+
+
+def stopping_options(tmp_path: Path, *, abandon_seconds: float) -> BatchOptions:
+    """Two at a time, a short grace after a stop, then `abandon_seconds` more."""
+    return BatchOptions(
+        out=tmp_path / "out",
+        as_of=date(2026, 5, 20),
+        concurrency=2,
+        grace_seconds=0.2,
+        abandon_seconds=abandon_seconds,
+    )
+
+
 def test_the_workers_share_each_sources_rate_limit(
     tmp_path: Path, snapshot_server: SnapshotServer
 ) -> None:
@@ -455,19 +494,8 @@ def test_the_workers_share_each_sources_rate_limit(
         min_interval={"ctgov": interval, "opentargets": interval, "chembl": interval},
     )
     options = BatchOptions(out=tmp_path / "out", as_of=date(2026, 5, 20), concurrency=4)
-    stream = io.StringIO()
-    with (
-        HttpClient(settings) as client,
-        ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
-    ):
-        run = Batch(
-            settings,
-            OfflineWriter(),
-            options,
-            client=client,
-            store=store,
-            progress=PlainProgress(stream),
-        ).run(STOPPED)
+    with open_batch(settings, OfflineWriter(), options) as job:
+        run = job.run(STOPPED)
     # (online, the offline writer leaves NCT05591222's "What actually happened" to an editor,
     # as `drafter draft` does: a paragraph names the NCT id without citing it)
     assert {o.status for o in run.outcomes} <= {"drafted", "needs_editor"}
@@ -536,13 +564,7 @@ def test_a_stopped_batch_leaves_a_hung_trial_behind_unwritten(tmp_path: Path) ->
     """The other trial under way ends at its next model call (interrupted) or finishes; the
     hung one is left, recorded once, and its late draft is never written."""
     settings = fast_settings(tmp_path, offline=True)
-    options = BatchOptions(
-        out=tmp_path / "out",
-        as_of=date(2026, 5, 20),
-        concurrency=2,
-        grace_seconds=0.2,
-        abandon_seconds=1.5,
-    )
+    options = stopping_options(tmp_path, abandon_seconds=1.5)
     writer = Hanging(HUNG)
     stop = StopRequest()
     threading.Thread(
@@ -550,19 +572,8 @@ def test_a_stopped_batch_leaves_a_hung_trial_behind_unwritten(tmp_path: Path) ->
     ).start()
     started = time.monotonic()
     try:
-        with (
-            HttpClient(settings) as client,
-            ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
-        ):
-            run = Batch(
-                settings,
-                writer,
-                options,
-                client=client,
-                store=store,
-                progress=PlainProgress(io.StringIO()),
-                stop=stop,
-            ).run(STOPPED)
+        with open_batch(settings, writer, options, stop=stop) as job:
+            run = job.run(STOPPED)
         took = time.monotonic() - started
     finally:
         writer.release.set()  # the hung calls return: their draft finds the gate closed
@@ -584,13 +595,7 @@ def test_a_trial_abandoned_before_its_sections_ends_once_it_goes_on(tmp_path: Pa
     (the batch stopped), so its thread ends instead of waiting on sections no worker will
     ever run."""
     settings = fast_settings(tmp_path, offline=True)
-    options = BatchOptions(
-        out=tmp_path / "out",
-        as_of=date(2026, 5, 20),
-        concurrency=2,
-        grace_seconds=0.2,
-        abandon_seconds=0.5,
-    )
+    options = stopping_options(tmp_path, abandon_seconds=0.5)
     release, hung, ended = threading.Event(), threading.Event(), threading.Event()
     assess, draft_one = draft_run.assess, draft_run.draft_one
     errors: list[BaseException] = []
@@ -619,21 +624,9 @@ def test_a_trial_abandoned_before_its_sections_ends_once_it_goes_on(tmp_path: Pa
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(draft_run, "assess", held_assess)
         patch.setattr(batch_module, "draft_one", watched)
-        with (
-            HttpClient(settings) as client,
-            ClaimsStore(settings.db_path, seed=bundled.SEED_CLAIMS) as store,
-        ):
+        with open_batch(settings, OfflineWriter(), options, stop=stop) as job:
             try:
-                run = Batch(
-                    settings,
-                    OfflineWriter(),
-                    options,
-                    client=client,
-                    store=store,
-                    progress=PlainProgress(io.StringIO()),
-                    stop=stop,
-                ).run(STOPPED)
-                assert run.abandoned == 1
+                assert job.run(STOPPED).abandoned == 1
             finally:
                 release.set()  # the abandoned trial goes on to its drafting stage
             assert ended.wait(5), "the abandoned draft never ended"

@@ -5,7 +5,6 @@ answers about to expire) is fetched again, never reused stale."""
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from collections.abc import Callable
@@ -16,10 +15,8 @@ from typing import Any
 import pytest
 
 from drafter import batch as batch_module
-from drafter import bundled, draft_run
-from drafter.batch import Batch, BatchOptions
-from drafter.batch_progress import PlainProgress
-from drafter.claims import ClaimsStore
+from drafter import draft_run
+from drafter.batch import BatchOptions
 from drafter.config import Settings
 from drafter.evidence import related
 from drafter.sections import model_sections
@@ -27,6 +24,7 @@ from drafter.sources.http import HttpClient
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import fast_settings
 from tests.servers import SnapshotServer
+from tests.test_batch import open_batch
 
 STOPPED = ["NCT00184067", "NCT02971839", "NCT05591222", "NCT05540665"]
 DRAFT_FILES = ("evidence.json", "draft.json", "draft.md", "review.html")
@@ -45,20 +43,14 @@ def run_batch(settings: Settings, out: Path, *, kept: int | None = None) -> dict
     options = BatchOptions(out=out, as_of=date(2026, 5, 20), concurrency=2)
     with (
         pytest.MonkeyPatch.context() as patch,
-        HttpClient(settings) as client,
-        ClaimsStore(out.parent / f"{out.name}.sqlite3", seed=bundled.SEED_CLAIMS) as store,
+        open_batch(
+            settings, OfflineWriter(), options, db=out.parent / f"{out.name}.sqlite3"
+        ) as job,
     ):
         patch.setattr(draft_run, "build_bundle", counting)
         if kept is not None:
             patch.setattr(batch_module, "KEPT_EVIDENCE", kept)
-        run = Batch(
-            settings,
-            OfflineWriter(),
-            options,
-            client=client,
-            store=store,
-            progress=PlainProgress(io.StringIO()),
-        ).run(STOPPED)
+        run = job.run(STOPPED)
     assert {o.status for o in run.outcomes} <= {"drafted", "needs_editor"}
     return built
 
@@ -154,18 +146,8 @@ def test_reuse_is_decided_by_every_record_of_the_evidence(
 ) -> None:
     settings = fast_settings(tmp_path)
     options = BatchOptions(out=tmp_path / "out", as_of=date(2026, 5, 20))
-    with (
-        HttpClient(settings) as client,
-        ClaimsStore(tmp_path / "unused.sqlite3") as store,
-    ):
-        job = Batch(
-            settings,
-            OfflineWriter(),
-            options,
-            client=client,
-            store=store,
-            progress=PlainProgress(io.StringIO()),
-        )
+    with open_batch(settings, OfflineWriter(), options, db=tmp_path / "unused.sqlite3") as job:
+        pass  # its reuse rule, asked below, reads no source and no claim
     now = datetime.now(UTC).isoformat()
     fresh = reference_bundle.model_copy(
         update={
