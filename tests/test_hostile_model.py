@@ -25,18 +25,16 @@ from tests.conftest import fast_settings
 from tests.http_helpers import SleepRecorder
 from tests.openai_server import COMPLETIONS_PATHS, OpenAIServer
 from tests.servers import Reply
-from tests.test_hostile_upstream import HTML, bomb, redirect
+from tests.test_hostile_upstream import BAD_ANSWERS, bomb, redirect
 
 NCT = "NCT05591222"
 KEY = "sk-hostile-test-7d3e9a1c5b2f0468"
 
 NOT_A_COMPLETION = {
-    "html-200": Reply(200, HTML, content_type="text/html"),
-    "html-200-as-json": Reply(200, HTML),
-    "empty-200": Reply(200, ""),
+    # the sources' bad answers that are as bad from a model endpoint
+    **{name: BAD_ANSWERS[name] for name in ("html-200", "html-200-as-json", "empty-200", "a-list")},
     "invalid-json": Reply(200, '{"choices": [{"message": '),
     "json-not-a-completion": Reply(200, '{"object": "list", "data": []}'),
-    "a-list": Reply(200, "[1, 2, 3]"),
     "invalid-utf8": Reply(200, b'\xff\xfe{"choices"'),
 }
 REDIRECTS = {
