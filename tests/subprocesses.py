@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,14 +24,26 @@ def start_drafter(*argv: str) -> subprocess.Popen[str]:
     )
 
 
+def wait_until(
+    process: subprocess.Popen[str], reached: Callable[[], bool], what: str, timeout: float = 30
+) -> None:
+    """Until `reached()` holds (or the process ends, or the timeout passes: a failure)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if reached():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{what} not reached in time: {process.poll()}")
+
+
 def wait_for_lines(
     out: Path, count: int, process: subprocess.Popen[str], timeout: float = 30
 ) -> None:
     """Until OUT/batch.jsonl holds `count` finished trials (or the process ends: a failure)."""
-    deadline = time.monotonic() + timeout
     report = out / "batch.jsonl"
-    while time.monotonic() < deadline and process.poll() is None:
-        if report.exists() and len(report.read_text().splitlines()) >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"no {count} finished trials in time: {process.poll()}")
+    wait_until(
+        process,
+        lambda: report.exists() and len(report.read_text().splitlines()) >= count,
+        f"{count} finished trials",
+        timeout,
+    )

@@ -39,7 +39,7 @@ from tests.conftest import SNAPSHOT_DIR, fast_settings
 from tests.drafting_model import model
 from tests.openai_server import OpenAIServer, insufficient_quota
 from tests.servers import Reply, SnapshotServer
-from tests.subprocesses import start_drafter, wait_for_lines
+from tests.subprocesses import start_drafter, wait_for_lines, wait_until
 
 AS_OF = "2026-05-20"
 # What discovery finds in the snapshot for stopped drug/biological trials since 2010-01-01,
@@ -411,6 +411,11 @@ class Holding(Counting):
             self.release.wait(60)
         return super().__call__(body)
 
+    def wait_held(self, process: subprocess.Popen[str]) -> None:
+        """Until one held call has arrived: lines in the report alone do not say the held
+        trial has reached its calls yet (CI once killed the batch just before it had)."""
+        wait_until(process, lambda: self.held > 0, "a held call")
+
 
 @pytest.fixture
 def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
@@ -669,6 +674,7 @@ def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
     process = start_batch(out, "--writer", "openai", "--concurrency", "2")
     try:
         wait_for_lines(out, 1, process)
+        held.wait_held(process)
         process.send_signal(signal.SIGINT)
     finally:
         held.release.set()
@@ -709,11 +715,12 @@ class StallingAfter(Counting):
 def test_a_second_interrupt_exits_at_once(tmp_path: Path, model_server: OpenAIServer) -> None:
     # one trial's calls answered at once, the rest held: the first interrupt finds calls in
     # flight that last far longer than the gap before the second
-    model_server.responder = StallingAfter(quick=20, seconds=20.0)
+    stalling = StallingAfter(quick=20, seconds=20.0)
+    model_server.responder = stalling
     out = tmp_path / "out"
     process = start_batch(out, "--writer", "openai", "--concurrency", "1")
     wait_for_lines(out, 1, process)
-    time.sleep(0.3)  # the next trial's calls are held
+    wait_until(process, lambda: stalling.now > 0, "a held call")  # the next trial's calls
     process.send_signal(signal.SIGINT)
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)
@@ -732,6 +739,7 @@ def test_a_killed_batch_resumes_to_complete_valid_drafts(
     process = start_batch(out, "--writer", "openai", "--concurrency", "3")
     try:
         wait_for_lines(out, 2, process)
+        held.wait_held(process)
         process.kill()
         process.communicate(timeout=30)
     finally:
