@@ -203,8 +203,7 @@ class CallLog:
     def add(self, record: CallRecord) -> int:
         """Store one call; returns its row id."""
         try:
-            conn = self._db.conn
-            with immediate(conn):
+            with self._db.transaction() as conn:
                 cursor = conn.execute(_INSERT, _row(record))
         except sqlite3.Error as error:
             raise self._unusable(error) from error

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from drafter.calllog import CallLog
 from drafter.claim_files import claim_record
 from drafter.claims import SCHEMA_VERSION, ClaimsStore
 from drafter.cli import main
@@ -29,6 +30,7 @@ from tests.readers import (
     reader_tree,
     run_as_reader,
 )
+from tests.test_calllog import record as call_record
 
 MRS_CALIBRATION = (
     *("mrs", "--target", "LILRA4", "--disease", "discoid lupus erythematosus"),
@@ -86,6 +88,53 @@ def test_one_store_serves_a_pool_of_eight_threads(tmp_path: Path) -> None:
     assert not Path(f"{db}-wal").exists()
     with pytest.raises(InternalError, match="after close"):
         store.all()
+
+
+def test_threads_of_one_process_queue_for_the_write_lock_not_in_sqlite(tmp_path: Path) -> None:
+    """Every connection's own busy timeout is 0: a write that met another thread's write in
+    SQLite would fail at once ("locked"). None does, so the threads took turns before SQLite,
+    in drafter, and every row of the claims table and of the call log lands."""
+    store = ClaimsStore(tmp_path / "claims.sqlite3")
+    log = CallLog(tmp_path / "calls.sqlite3")
+    start = threading.Barrier(16)
+
+    def work(n: int) -> None:
+        for database in (store._db, log._db):
+            database.conn.execute("PRAGMA busy_timeout = 0")
+        start.wait()
+        for k in range(10):
+            store.upsert(make_claim(100 * n + k))
+            log.add(call_record(draft_id=f"draft-{n}"))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(work, range(16)))
+    assert len(store.all()) == 160
+    assert len(log.records()) == 160
+    store.close()
+    log.close()
+
+
+def test_a_wait_for_another_threads_write_ends_at_the_busy_timeout(tmp_path: Path) -> None:
+    store = ClaimsStore(tmp_path / "claims.sqlite3", busy_timeout=0.2)
+    writing, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store._db.transaction():
+            writing.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        writing.wait(30)
+        with pytest.raises(StoreUnavailable, match="locked"):
+            store.upsert(make_claim(1))
+    finally:
+        done.set()
+        holder.join()
+    store.upsert(make_claim(1))  # once the other write is over
+    assert len(store.all()) == 1
+    store.close()
 
 
 # A writer in another process that holds the write lock until its stdin closes.
