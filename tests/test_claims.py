@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +34,7 @@ from drafter.errors import BadInput
 from drafter.models import Claim
 from tests.conftest import REPO as REPO_ROOT
 from tests.conftest import SEED_CLAIMS as DEFAULT_SEED_CLAIMS
+from tests.subprocesses import wait_until
 
 SEED_KEYS = {
     "NCT05591222",
@@ -492,6 +492,7 @@ _WRITER = textwrap.dedent(
     from drafter.models import Claim
 
     db, seed, go, name, first, last = sys.argv[1:7]
+    Path(go).with_name(f"ready-{name}").touch()
     while not Path(go).exists():
         time.sleep(0.001)
 
@@ -527,7 +528,10 @@ def test_concurrent_writers_leave_a_consistent_table(tmp_path: Path) -> None:
         )
         for name, span in ranges.items()
     ]
-    time.sleep(0.3)  # let both interpreters start and wait at the barrier
+    # both interpreters started and wait at the barrier: a fixed 0.3 s let a slow start
+    # miss it, and the writers ran one after the other
+    ready = [tmp_path / f"ready-{name}" for name in ranges]
+    wait_until(procs[0], lambda: all(path.exists() for path in ready), "both writers ready", 60)
     go.touch()
     results = [proc.communicate(timeout=90) for proc in procs]
     for proc, (out, err) in zip(procs, results, strict=True):
