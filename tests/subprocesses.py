@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,3 +49,27 @@ def wait_for_lines(
         f"{count} finished trials",
         timeout,
     )
+
+
+class LinesOf:
+    """A child's output stream, read line by line in a thread as the child writes it: a test
+    can wait for a line while the child runs (communicate() reads only once it has ended)."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        assert stream is not None
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                self.lines.append(line)
+
+    def has(self, text: str) -> bool:
+        return any(text in line for line in list(self.lines))
+
+    def text(self) -> str:
+        """Everything, once the stream has ended (the child has exited)."""
+        self._reader.join(30)
+        return "".join(self.lines)

@@ -39,7 +39,7 @@ from tests.conftest import SNAPSHOT_DIR, fast_settings
 from tests.drafting_model import model
 from tests.openai_server import OpenAIServer, insufficient_quota
 from tests.servers import Reply, SnapshotServer
-from tests.subprocesses import start_drafter, wait_for_lines, wait_until
+from tests.subprocesses import LinesOf, start_drafter, wait_for_lines, wait_until
 
 AS_OF = "2026-05-20"
 # What discovery finds in the snapshot for stopped drug/biological trials since 2010-01-01,
@@ -672,17 +672,20 @@ def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
     held = Holding(SIX[1:3], 0.15)  # both workers stay on these until the interrupt lands
     model_server.responder = held
     process = start_batch(out, "--writer", "openai", "--concurrency", "2")
+    stdout, stderr = LinesOf(process.stdout), LinesOf(process.stderr)
     try:
         wait_for_lines(out, 1, process)
         held.wait_held(process)
         process.send_signal(signal.SIGINT)
+        # released only once the child has heard it: sent is not yet heard, and a child slow
+        # to run its handler would go on to the trials not started
+        wait_until(process, lambda: stderr.has("interrupted: no new trials"), "the interrupt")
     finally:
         held.release.set()
-    stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
+    process.wait(timeout=30)
+    assert process.returncode == 130, stderr.text()
     assert held.held > 0
-    assert "interrupted: no new trials" in stderr
-    assert "not started" in stdout  # the summary is printed all the same
+    assert "not started" in stdout.text()  # the summary is printed all the same
     report = (out / "batch.md").read_text()
     assert "not started" in report and "Run the same command again" in report
     finished = [line["nct_id"] for line in lines(out) if line["status"] != "interrupted"]
@@ -719,15 +722,21 @@ def test_a_second_interrupt_exits_at_once(tmp_path: Path, model_server: OpenAISe
     model_server.responder = stalling
     out = tmp_path / "out"
     process = start_batch(out, "--writer", "openai", "--concurrency", "1")
+    stderr = LinesOf(process.stderr)
     wait_for_lines(out, 1, process)
     wait_until(process, lambda: stalling.now > 0, "a held call")  # the next trial's calls
     process.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    # the second only once the first was heard: two SIGINTs that both arrive before the
+    # child's handler runs are heard as one (a loaded machine can take longer than a fixed
+    # 0.2 s to run it), and the batch then waits out the stalled calls
+    wait_until(process, lambda: stderr.has("interrupted: no new trials"), "the first heard")
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
-    _, stderr = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    assert process.stdout is not None
+    process.stdout.close()  # nothing to read: stderr says how it ended
     assert process.returncode == 130 and time.monotonic() - started < 3
-    assert "aborted" in stderr
+    assert "aborted" in stderr.text()
 
 
 def test_a_killed_batch_resumes_to_complete_valid_drafts(
