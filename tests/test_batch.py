@@ -575,18 +575,32 @@ def test_a_stopped_batch_leaves_a_hung_trial_behind_unwritten(tmp_path: Path) ->
     threading.Thread(
         target=lambda: writer.hung.wait(30) and stop.request("test", interrupt=True)
     ).start()
+    ended = threading.Event()
+    draft = Batch._draft
+
+    def watched(self: Batch, nct: str, *args: Any) -> bool:
+        try:
+            return draft(self, nct, *args)
+        finally:
+            if nct == HUNG:
+                ended.set()
+
     started = time.monotonic()
-    try:
-        with open_batch(settings, writer, options, stop=stop) as job:
-            run = job.run(STOPPED)
-        took = time.monotonic() - started
-    finally:
-        writer.release.set()  # the hung calls return: their draft finds the gate closed
-    assert took < 10 and run.interrupted and run.abandoned == 1
-    outcome = {o.nct_id: o for o in run.outcomes}[HUNG]
-    assert (outcome.status, outcome.stage) == ("interrupted", "draft")
-    assert len(run.outcomes) + len(run.not_started) == len(STOPPED)
-    time.sleep(0.5)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Batch, "_draft", watched)
+        try:
+            with open_batch(settings, writer, options, stop=stop) as job:
+                run = job.run(STOPPED)
+            took = time.monotonic() - started
+        finally:
+            writer.release.set()  # the hung calls return: their draft finds the gate closed
+        assert took < 10 and run.interrupted and run.abandoned == 1
+        outcome = {o.nct_id: o for o in run.outcomes}[HUNG]
+        assert (outcome.status, outcome.stage) == ("interrupted", "draft")
+        assert len(run.outcomes) + len(run.not_started) == len(STOPPED)
+        # the late draft has run to its end (a fixed 0.5 s sleep could end before it did,
+        # and the checks below then proved nothing)
+        assert ended.wait(30), "the hung trial's draft never ended"
     assert not (options.out / HUNG / "draft.json").exists()
     assert [
         json.loads(line)["nct_id"]

@@ -138,7 +138,7 @@ def test_closing_the_write_gate_waits_for_writes_under_way_and_refuses_new_ones(
 
     writer = threading.Thread(target=write)
     writer.start()
-    entered.wait(2)
+    assert entered.wait(30)  # a write is under way (2 s unchecked let a slow start close first)
     assert gate.close(timeout=5)
     closed_at = time.monotonic()
     assert finished and finished[0] <= closed_at
