@@ -37,6 +37,7 @@ from drafter.writers.bounded import BatchStopped
 from drafter.writers.offline import OfflineWriter
 from tests.conftest import SNAPSHOT_DIR, fast_settings
 from tests.drafting_model import model
+from tests.http_helpers import assert_spaced
 from tests.openai_server import OpenAIServer, insufficient_quota
 from tests.servers import Reply, SnapshotServer
 from tests.subprocesses import LinesOf, start_drafter, wait_for_lines, wait_until
@@ -499,6 +500,7 @@ def test_the_workers_share_each_sources_rate_limit(
         min_interval={"ctgov": interval, "opentargets": interval, "chembl": interval},
     )
     options = BatchOptions(out=tmp_path / "out", as_of=date(2026, 5, 20), concurrency=4)
+    since = time.monotonic()
     with open_batch(settings, OfflineWriter(), options) as job:
         run = job.run(STOPPED)
     # (online, the offline writer leaves NCT05591222's "What actually happened" to an editor,
@@ -508,10 +510,12 @@ def test_the_workers_share_each_sources_rate_limit(
     for source in ("ctgov", "opentargets", "chembl"):
         times = sorted(r.at for r in snapshot_server.received if r.path.startswith(f"/{source}"))
         assert len(times) >= 4, source
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        # unshared limits would let four workers send at once (gaps near 0); the server sees
-        # arrival times, which scheduling may shift by a few tens of milliseconds
-        assert min(gaps) >= interval - 0.1, (source, min(gaps))
+        assert_spaced(times, since, interval)
+        # Unshared limits would let four workers send at once: three gaps near 0 or more. The
+        # server sees arrival times, and a request held up after its slot on a loaded machine
+        # lands next to the one after it: one short gap is jitter, two are not.
+        short = [b - a for a, b in itertools.pairwise(times) if b - a < interval - 0.1]
+        assert len(short) <= 1, (source, short)
 
 
 def test_the_batch_runs_against_the_live_api_urls(
