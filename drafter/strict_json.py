@@ -42,11 +42,20 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _float_sized(digits: str) -> int:
+def float_sized(digits: str) -> int | None:
+    """The integer JSON spells as `digits`, or None when no float could hold it (checked by
+    length before int() runs, which refuses more than 4,300 digits with a ValueError)."""
     if len(digits) <= _MAX_INTEGER_DIGITS:
         value = int(digits)
         if abs(value) <= sys.float_info.max:
             return value
+    return None
+
+
+def _float_sized(digits: str) -> int:
+    value = float_sized(digits)
+    if value is not None:
+        return value
     shown = digits if len(digits) <= 12 else f"{digits[:6]}…{digits[-3:]}"
     raise JsonProblem(
         f"invalid JSON: the integer {shown} ({len(digits.lstrip('-'))} digits) is out of range"

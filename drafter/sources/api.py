@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from drafter import strict_json
 from drafter.errors import MalformedResponse, first_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -97,7 +99,7 @@ class ApiResponse(BaseModel):
     def json_body(self, request: ApiRequest) -> Any:
         """Parse the body as JSON or fail as an upstream error naming the source."""
         try:
-            return json.loads(self.text)
+            return json.loads(self.text, parse_int=_int_or_infinity)
         except json.JSONDecodeError as error:
             raise MalformedResponse(
                 f"{SOURCE_NAMES[request.source]} sent a malformed or truncated body for "
@@ -108,6 +110,17 @@ class ApiResponse(BaseModel):
                 f"{SOURCE_NAMES[request.source]} sent JSON nested too deeply to read for "
                 f"{request.describe()}"
             ) from None
+
+
+def _int_or_infinity(digits: str) -> int | float:
+    """An integer of an answer, or ±inf when no float can hold it, as json already reads
+    1e999. int() refuses more than 4,300 digits (a ValueError no parser caller expects), and
+    float() of an integer beyond 1.8e308 raises OverflowError wherever a fact's value is read;
+    ±inf fails validation like any unusable number, so the field becomes a gap."""
+    value = strict_json.float_sized(digits)
+    if value is not None:
+        return value
+    return -math.inf if digits.startswith("-") else math.inf
 
 
 def parse_model(model: type[ModelT], body: Any, request: ApiRequest) -> ModelT:
