@@ -399,7 +399,7 @@ class HttpClient:
                 raise
             except (requests.RequestException, ValueError) as error:
                 raise _refused(request, _explain(error)) from None
-            location = session.get_redirect_target(response)
+            location = _location(session, response, request)
             if location is None:
                 return response
             response.close()
@@ -496,6 +496,18 @@ def _redirect_target(current: str, location: str, request: ApiRequest) -> str:
     if _is_metadata_host(parts.hostname):
         raise _refused(request, "a redirect to a link-local or cloud metadata address")
     return target
+
+
+def _location(
+    session: requests.Session, response: requests.Response, request: ApiRequest
+) -> str | None:
+    """Where a redirect points, if the response is one. requests reads the Location header's
+    bytes as UTF-8 and raises UnicodeDecodeError on any other: a server's bad header, not ours."""
+    try:
+        return session.get_redirect_target(response)
+    except UnicodeDecodeError:
+        response.close()
+        raise _refused(request, "a redirect to an unreadable Location") from None
 
 
 # Cloud instance-metadata services answer on link-local addresses (169.254.169.254, fd00:ec2::254)
