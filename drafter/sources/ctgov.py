@@ -355,13 +355,15 @@ def get_study(client: HttpClient, nct_id: str) -> Study:
 
 
 def _parse_study(response: ApiResponse, request: ApiRequest, nct_id: str) -> Study | None:
-    """The study, or None for the API's own "not found" (a 404 naming the id); anything else,
-    including another trial's record, is a malformed answer and never cached."""
+    """The study, or None for the API's own "not found" (a 404 saying "NCT number <id> not
+    found", API-NOTES.md §1); anything else, including another trial's record or a proxy's
+    404 page that merely echoes the path ("The requested URL /studies/<id> was not found"),
+    is a malformed answer and never cached."""
     if response.status == 404:
-        if nct_id not in response.text:
+        if f"nct number {nct_id.lower()} not found" not in " ".join(response.text.lower().split()):
             raise MalformedResponse(
                 f"ClinicalTrials.gov answered {request.describe()} with HTTP 404 that does not "
-                f"name {nct_id}: {excerpt(response.text)}"
+                f"say {nct_id} was not found: {excerpt(response.text)}"
             )
         return None
     study: Study = parse_model(Study, response.json_body(request), request)
