@@ -32,6 +32,11 @@ HTML = (
     "<body><h1>Bad Gateway</h1><p>The proxy could not reach the upstream.</p></body></html>"
 )
 STUDIES = '{"studies": []}' * 40
+# Apache's default 404 page: it names the path, so it names the trial too
+PROXY_404 = (
+    "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested "
+    f"URL /api/v2/studies/{NCT} was not found on this server.</p></body></html>"
+)
 
 
 def bomb(gigabytes: int, wbits: int) -> bytes:
@@ -70,6 +75,8 @@ BAD_ANSWERS = {
     "gzip-bomb": Reply(200, bomb(2, 31), encoding="gzip"),
     "deflate-bomb": Reply(200, bomb(2, 15), encoding="deflate"),
     "html-404": Reply(404, HTML, content_type="text/html"),
+    "proxy-404-naming-the-trial": Reply(404, PROXY_404, content_type="text/html"),
+    "integer-of-5000-digits": Reply(200, '{"protocolSection": {"x": ' + "1" * 5000 + "}}"),
     "html-500": Reply(500, HTML, content_type="text/html"),
     "html-503-retry-after-garbage": Reply(503, HTML, headers={"Retry-After": "soon"}),
     "429-retry-after-seconds": Reply(429, "", headers={"Retry-After": "2"}),
@@ -95,6 +102,7 @@ BAD_ANSWERS = {
     "redirect-to-cloud-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
     "redirect-to-metadata-by-name": redirect("http://metadata.google.internal/computeMetadata/"),
     "redirect-to-a-dead-host": redirect("http://127.0.0.1:9/studies"),
+    "redirect-to-a-location-not-utf8": redirect("http://\u00ff.example/studies"),  # byte 0xff
 }
 
 # Answers that never end: the request deadline, not the server, ends them.
@@ -187,7 +195,11 @@ def test_a_bad_ctgov_answer_leaves_no_draft_behind(
 
 
 @pytest.mark.parametrize(
-    "name", ["html-200", "empty-object", "a-list", "truncated-json", "gzip-bomb", "401"]
+    "name",
+    [
+        *("html-200", "empty-object", "a-list", "truncated-json", "gzip-bomb", "401"),
+        *("integer-of-5000-digits", "redirect-to-a-location-not-utf8"),
+    ],
 )
 def test_a_bad_open_targets_answer_fails_mrs_in_one_line(
     name: str,
@@ -215,7 +227,13 @@ def test_a_graphql_200_with_errors_fails_mrs_naming_the_error(
 
 
 @pytest.mark.parametrize("source", ["pubmed", "openfda", "chembl"])
-@pytest.mark.parametrize("name", ["html-200", "a-list", "gzip-bomb", "401", "html-404"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *("html-200", "a-list", "gzip-bomb", "401", "html-404"),
+        *("integer-of-5000-digits", "redirect-to-a-location-not-utf8"),
+    ],
+)
 def test_a_bad_optional_source_is_a_gap_that_names_the_host_not_the_key(
     source: str,
     name: str,
