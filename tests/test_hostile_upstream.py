@@ -349,3 +349,39 @@ def test_a_redirect_to_plain_http_or_a_link_local_address_is_refused(
             http._redirect_target(current, location, request)
     else:
         assert http._redirect_target(current, location, request).startswith(("http", "https"))
+
+
+def test_the_openfda_key_does_not_follow_a_redirect_to_another_port(
+    hostile: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same host, another port: another service, whoever runs it. The key (Basic auth) is
+    sent to the configured origin only."""
+    elsewhere = ScriptedServer().start()
+    try:
+        elsewhere.fallback = BAD_ANSWERS["a-list"]
+        point(monkeypatch, "openfda", hostile, redirect(f"{elsewhere.url}/drug/event.json"))
+        assert main(["fetch", NCT, "--json"]) == EXIT_OK
+        capsys.readouterr()
+        sent = [r.headers.get("Authorization") for r in hostile.received]
+        followed = [r.headers.get("Authorization") for r in elsewhere.received]
+    finally:
+        elsewhere.stop()
+    assert sent and all(sent) and followed == [None] * len(followed) and followed
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "keeps"),
+    [
+        ("http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b?x=1", True),
+        ("http://127.0.0.1:8080/a", "http://127.0.0.1:8081/a", False),
+        ("http://api.fda.gov/a", "https://api.fda.gov/a", True),
+        ("https://api.fda.gov/a", "https://api.fda.gov:443/b", True),
+        ("https://api.fda.gov/a", "https://api.fda.gov:8443/a", False),
+        ("https://api.fda.gov/a", "http://api.fda.gov/a", False),
+        ("https://api.fda.gov/a", "https://fda.gov.example/a", False),
+    ],
+)
+def test_credentials_follow_a_redirect_to_the_same_origin_only(
+    current: str, target: str, keeps: bool
+) -> None:
+    assert http._keeps_credentials(current, target) is keeps

@@ -404,12 +404,8 @@ class HttpClient:
                 return response
             response.close()
             target = _redirect_target(response.url, location, request)
-            before, after = urlsplit(url), urlsplit(target)
-            if after.hostname != before.hostname or (before.scheme, after.scheme) == (
-                "https",
-                "http",
-            ):
-                auth = None  # credentials go to the configured host only, never in clear text
+            if not _keeps_credentials(url, target):
+                auth = None
             url, params = target, None
             status = response.status_code
             if status == 303 or (status in (301, 302) and method == "POST"):
@@ -508,6 +504,23 @@ def _location(
     except UnicodeDecodeError:
         response.close()
         raise _refused(request, "a redirect to an unreadable Location") from None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _keeps_credentials(current: str, target: str) -> bool:
+    """Whether a redirect may carry the request's credentials: only to the same origin
+    (scheme, host and port: another port on the host is another service, whoever runs it);
+    the one change allowed is http to https on the default ports, as requests allows."""
+    before, after = _origin(current), _origin(target)
+    upgrade = before == ("http", after[1], 80) and after == ("https", before[1], 443)
+    return before == after or upgrade
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme)
 
 
 # Cloud instance-metadata services answer on link-local addresses (169.254.169.254, fd00:ec2::254)
