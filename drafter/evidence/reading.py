@@ -5,7 +5,6 @@ the records they came from."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -151,7 +150,8 @@ class BundleBuilder:
             response = next((r for q, r in reversed(self.answers) if q.record_id() == record), None)
             if response is None:  # a client answered without going through the recorder
                 raise InternalError(f"no recorded answer for {request.describe()}")
-            self.bodies[record] = json.loads(response.text) if response.text else None
+            # parsed as its client parsed it (an integer no float holds is ±inf there too)
+            self.bodies[record] = response.json_body(request) if response.text else None
         return Reader(self, request.source, record, self.bodies[record], url)
 
     def add(self, fact: Fact) -> Fact:
