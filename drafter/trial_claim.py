@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from pydantic import ValidationError
+
 from drafter.bundle import Bundle
 from drafter.claims import ClaimsStore
 from drafter.classify import StopClassification
@@ -18,7 +20,7 @@ from drafter.sources.ctgov import STOPPED_STATUSES, study_page_url
 
 def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
     """The claim this trial makes, or None when it cannot be one (not stopped, no target or
-    disease to file it under)."""
+    disease to file it under, a value the claims table refuses)."""
     study = bundle.trial
     status = study.status
     if status.overall_status not in STOPPED_STATUSES or bundle.target is None:
@@ -37,24 +39,30 @@ def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
     )
     posted = status.last_update_post_date_struct
     completed = status.primary_completion_date_struct
-    return Claim(
-        nct_id=bundle.nct_id,
-        drug=drug,
-        drug_chembl_id=tested.chembl_id,
-        target_symbol=bundle.target.symbol or bundle.target.ensembl_id or "",
-        target_ensembl_id=bundle.target.ensembl_id,
-        disease_name=bundle.disease.name,
-        disease_id=bundle.disease.ontology_id,
-        phase=phase if phase in PHASE_ORDER else None,
-        archetype=stop.archetype,
-        category=category,
-        why_stopped=status.why_stopped,
-        sponsor=study.lead_sponsor,
-        termination_posted=posted.date if posted else None,
-        primary_completion=completed.date if completed else None,
-        status="draft",
-        sources=[study_page_url(bundle.nct_id)],
-    )
+    try:
+        return Claim(
+            nct_id=bundle.nct_id,
+            drug=drug,
+            drug_chembl_id=tested.chembl_id,
+            target_symbol=bundle.target.symbol or bundle.target.ensembl_id or "",
+            target_ensembl_id=bundle.target.ensembl_id,
+            disease_name=bundle.disease.name,
+            disease_id=bundle.disease.ontology_id,
+            phase=phase if phase in PHASE_ORDER else None,
+            archetype=stop.archetype,
+            category=category,
+            why_stopped=status.why_stopped,
+            sponsor=study.lead_sponsor,
+            termination_posted=posted.date if posted else None,
+            primary_completion=completed.date if completed else None,
+            status="draft",
+            sources=[study_page_url(bundle.nct_id)],
+        )
+    except ValidationError:
+        # a registry value past the claims table's limits (a whyStopped of 400,000 characters,
+        # a 600-character sponsor) makes no claim: the table keeps its rules, and the draft is
+        # still written from the evidence
+        return None
 
 
 class Filed(NamedTuple):
