@@ -13,6 +13,7 @@ import jinja2
 
 from drafter.draft_model import Draft, SourceNumbers
 from drafter.errors import InternalError
+from drafter.terminal import safe_text
 
 TEMPLATES = files("drafter") / "templates"
 
@@ -43,8 +44,10 @@ _LIST_NUMBER = re.compile(r"^(\d+)([.)])")  # "1." opens a list; "1\." does not
 def markdown_text(text: str) -> str:
     """Prose for Markdown, on one line: HTML shown as text, never markup, and every Markdown
     markup character escaped, so a source's "**" or "[link](…)" or "|" is printed as
-    written and can neither format the article nor break the MRS table."""
-    flat = " ".join(str(text).split())
+    written and can neither format the article nor break the MRS table. Control characters
+    and bidi overrides are dropped (drafter.terminal.safe_text): `cat draft.md` must not run
+    a source's or a model's escape sequences, nor a NUL make the file binary to grep and git."""
+    flat = " ".join(safe_text(str(text)).split())
     escaped = _LINE_START.sub(r"\\\1", _MARKUP.sub(r"\\\1", flat))
     escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped)
     return html.escape(escaped, quote=False)

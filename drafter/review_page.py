@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from drafter.atomic_write import write_atomically
 from drafter.draft_model import Draft
 from drafter.errors import BadInput, InternalError
+from drafter.terminal import safe_text
 from drafter.verify_model import (
     STATUSES,
     CheckedAnchor,
@@ -82,12 +83,22 @@ def _asset(name: str) -> str:
         raise InternalError(f"template {name} is missing or unreadable: {error}") from None
 
 
+def _inert(value: object) -> object:
+    """What every {{ }} prints, before escaping: text without the characters safe_text drops
+    (a bidi override in a source's text would reorder what the reviewer reads; a NUL or an
+    escape sequence is no text); drafter's own Markup blocks as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return safe_text(value)
+    return value
+
+
 _ENV = jinja2.Environment(
     loader=jinja2.FunctionLoader(_asset),
     undefined=jinja2.StrictUndefined,
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_inert,
 )
 
 
