@@ -8,6 +8,7 @@ for the cases that would otherwise hang). Deadlines are 1 s, so each case takes 
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 import subprocess
 import sys
@@ -17,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from drafter import bundled
 from drafter.bundle import Bundle
 from drafter.cli import main
-from drafter.errors import EXIT_OK, EXIT_UPSTREAM, UpstreamError
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UPSTREAM, UpstreamError
 from drafter.sources import http
 from drafter.sources.api import ApiRequest
+from drafter.terminal import safe_text
 from tests.servers import Reply, ScriptedServer, SnapshotServer
 
 NCT = "NCT05591222"
@@ -113,6 +116,35 @@ ENDLESS_ANSWERS = {
 }
 
 
+def study_with(path: str, value: str) -> Reply:
+    """The bundled record of NCT, with the JSON text `value` at `path` (dot-separated)."""
+    study = bundled.read_json(bundled.DATA / "snapshot" / "ctgov" / f"study_{NCT}.json")
+    *parents, last = path.split(".")
+    node = study
+    for key in parents:
+        node = node[key]
+    node[last] = "@value@"
+    return Reply(200, json.dumps(study).replace('"@value@"', value))
+
+
+# Answers that are the trial, with one odd value: a gap or a plain text at most, never a crash.
+STATUS = "protocolSection.statusModule"
+ODD_STUDIES = {
+    "count-of-400-digits": study_with(
+        "protocolSection.designModule.enrollmentInfo.count", "1" * 400
+    ),
+    "count-of-5000-digits": study_with(
+        "protocolSection.designModule.enrollmentInfo.count", "1" * 5000
+    ),
+    "why-stopped-of-20000-characters": study_with(
+        f"{STATUS}.whyStopped", json.dumps("why " * 5_000)
+    ),
+    "why-stopped-with-escapes-and-bidi": study_with(
+        f"{STATUS}.whyStopped", json.dumps("Halted \u202e\x1b]0;pwned\x07\x1b[2J\x00 <b>x</b>")
+    ),
+}
+
+
 @pytest.fixture
 def hostile(
     snapshot_server: SnapshotServer, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
@@ -192,6 +224,26 @@ def test_a_bad_ctgov_answer_leaves_no_draft_behind(
     code = main(["draft", NCT, "--writer", "offline", "--out", str(out)])
     assert_one_line_failure(code, capsys.readouterr().err, host)
     assert not out.exists() or not any(out.rglob("*"))
+
+
+@pytest.mark.parametrize("reply", ODD_STUDIES.values(), ids=ODD_STUDIES.keys())
+def test_a_trial_with_an_odd_value_is_drafted_with_inert_text(
+    reply: Reply,
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Not a crash (OverflowError, a claim too long to file), and no escape sequence, bidi
+    override or NUL of the record in the article or the review page."""
+    point(monkeypatch, "ctgov", hostile, reply)
+    out = tmp_path / "drafts"
+    code = main(["draft", NCT, "--writer", "offline", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code in (EXIT_OK, EXIT_FINDINGS), err
+    for name in ("draft.md", "review.html"):
+        text = (out / NCT / name).read_text(encoding="utf-8")
+        assert safe_text(text) == text, name
 
 
 @pytest.mark.parametrize(
