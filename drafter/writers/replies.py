@@ -34,9 +34,14 @@ class _Choice(BaseModel):
     finish_reason: str | None = None
 
 
+# No call holds a billion tokens; a count past it is no count, and one past 1.8e308 would make
+# the cost (tokens × price, in floats) raise OverflowError.
+MAX_TOKENS = 10**9
+
+
 class _Usage(BaseModel):
-    prompt_tokens: int | None = Field(default=None, ge=0)
-    completion_tokens: int | None = Field(default=None, ge=0)
+    prompt_tokens: int | None = Field(default=None, ge=0, le=MAX_TOKENS)
+    completion_tokens: int | None = Field(default=None, ge=0, le=MAX_TOKENS)
 
 
 class ChatReply(BaseModel):
