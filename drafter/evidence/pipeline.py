@@ -29,7 +29,7 @@ from drafter.evidence.signals import (
     safety_signal,
     target_programs,
 )
-from drafter.evidence.trial import drug_interventions, trial_facts
+from drafter.evidence.trial import drugs_to_resolve, trial_facts
 from drafter.facts import Fact
 from drafter.models import Gap
 from drafter.sources import ctgov
@@ -48,7 +48,7 @@ def build_bundle(client: HttpClient, query: EvidenceQuery) -> Bundle:
     with building(client) as builder:
         study = ctgov.get_study(client, query.nct_id)
         trial_facts(builder, study)
-        drugs = [resolve_drug(builder, i) for i in drug_interventions(study)]
+        drugs = [resolve_drug(builder, i) for i in drugs_to_resolve(builder, study)]
         target = resolve_target(builder, drugs, query.target)
         disease = resolve_disease(builder, study, query.disease)
         association = resolve_association(builder, target, disease)

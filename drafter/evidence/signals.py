@@ -161,11 +161,11 @@ def target_programs(
 
 
 def safety_signal(builder: BundleBuilder, drugs: list[DrugRecord]) -> openfda.FaersSummary | None:
-    names: list[str] = []
+    first_written: dict[str, str] = {}  # each name once, whatever its case
     for drug in drugs:
         for name in [drug.intervention_name, *drug.aliases]:
-            if name.lower() not in {n.lower() for n in names}:
-                names.append(name)
+            first_written.setdefault(name.lower(), name)
+    names = list(first_written.values())
     if not names:
         return None
     summary = builder.attempt("FAERS reports", openfda.count_reports, builder.client, names)

@@ -18,6 +18,13 @@ NOT_A_DRUG = re.compile(
 )
 
 
+# How many elements of one registry list become facts, and how many drug interventions are
+# looked up: real records list a few dozen at most. A record listing 100,000 (a hostile or
+# broken upstream) was read element by element past every deadline; past these, the list is
+# cut and a gap says so.
+MAX_LISTED = 100
+MAX_DRUGS_RESOLVED = 20
+
 _PROTOCOL = "/protocolSection"
 _IDENT = f"{_PROTOCOL}/identificationModule"
 _STATUS = f"{_PROTOCOL}/statusModule"
@@ -50,7 +57,7 @@ _DESIGN_CODES = (
 
 def trial_facts(builder: BundleBuilder, study: Study) -> None:
     nct = study.nct_id
-    read = builder.reader(ctgov.study_request(nct), study_page_url(nct))
+    read = Listed(builder, builder.reader(ctgov.study_request(nct), study_page_url(nct)))
 
     def add(field: str, pointer: str, kind: FactKind, label: str, **extra: Any) -> Fact | None:
         return read.add(nct, field, pointer, kind, label, **extra)
@@ -125,7 +132,28 @@ def trial_facts(builder: BundleBuilder, study: Study) -> None:
     add("has_results", "/hasResults", "code", "Results posted")
 
 
-def _arms_and_interventions(read: Reader, nct: str) -> None:
+class Listed:
+    """A Reader of the trial's record whose lists stop at MAX_LISTED elements, each cut list
+    noted as a gap once."""
+
+    def __init__(self, builder: BundleBuilder, read: Reader) -> None:
+        self.builder = builder
+        self.read = read
+        self.url = read.url
+        self.add = read.add
+        self.value = read.value
+
+    def length(self, pointer: str) -> int:
+        count = self.read.length(pointer)
+        if count > MAX_LISTED:
+            self.builder.gap(
+                "trial record",
+                f"{pointer} lists {count} elements; the first {MAX_LISTED} were read",
+            )
+        return min(count, MAX_LISTED)
+
+
+def _arms_and_interventions(read: Listed, nct: str) -> None:
     arms = f"{_ARMS}/armGroups"
     for i in range(read.length(arms)):
         read.add(nct, f"arm_groups.{i}.label", f"{arms}/{i}/label", "text", "Arm")
@@ -151,3 +179,16 @@ def drug_interventions(study: Study) -> list[ctgov.Intervention]:
         for i in study.interventions
         if i.type in DRUG_INTERVENTION_TYPES and not NOT_A_DRUG.search(i.name)
     ]
+
+
+def drugs_to_resolve(builder: BundleBuilder, study: Study) -> list[ctgov.Intervention]:
+    """The drug interventions looked up in ChEMBL: the first MAX_DRUGS_RESOLVED (a gap says
+    how many more the record lists)."""
+    drugs = drug_interventions(study)
+    if len(drugs) > MAX_DRUGS_RESOLVED:
+        builder.gap(
+            "drug",
+            f"the record lists {len(drugs)} drug interventions; the first "
+            f"{MAX_DRUGS_RESOLVED} were looked up",
+        )
+    return drugs[:MAX_DRUGS_RESOLVED]
