@@ -90,6 +90,7 @@ BAD_ANSWERS = {
     "401": Reply(401, '{"error": "unauthorised"}'),
     "403-html": Reply(403, HTML, content_type="text/html"),
     "status-999": raw("HTTP/1.1 999 Whatever\nContent-Length: 2\n", b"{}"),
+    "two-content-lengths": raw("HTTP/1.1 200 OK\nContent-Length: 2\nContent-Length: 5\n", b"{}"),
     "not-http": Reply(raw=b"SSH-2.0-OpenSSH_9.6\r\n\r\n"),
     "content-length-beyond-the-body": Reply(200, STUDIES, truncate_to=20),
     "reset-mid-body": Reply(200, STUDIES, truncate_to=20, reset=True),
@@ -192,20 +193,22 @@ def cached_from(tmp_path: Path, server: ScriptedServer) -> int:
     return count
 
 
-@pytest.mark.parametrize("reply", BAD_ANSWERS.values(), ids=BAD_ANSWERS.keys())
+@pytest.mark.parametrize("name", BAD_ANSWERS)
 def test_a_bad_ctgov_answer_fails_fetch_in_one_line_and_caches_nothing(
-    reply: Reply,
+    name: str,
     hostile: ScriptedServer,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    host = point(monkeypatch, "ctgov", hostile, reply)
+    host = point(monkeypatch, "ctgov", hostile, BAD_ANSWERS[name])
     code = main(["fetch", NCT, "--json"])
     captured = capsys.readouterr()
     assert_one_line_failure(code, captured.err, host)
     assert captured.out == ""
     assert cached_from(tmp_path, hostile) == 0
+    if not name.startswith("redirect"):  # the message names what was wrong, not a URL
+        assert "invalid URL" not in captured.err, captured.err
 
 
 @pytest.mark.parametrize(

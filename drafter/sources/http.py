@@ -627,6 +627,8 @@ def _explain(error: BaseException | None) -> str:
         return "connection failed"
     if isinstance(error, requests.exceptions.InvalidSchema):
         return "a URL that is not http(s)"
+    if isinstance(error, requests.exceptions.InvalidHeader):
+        return "invalid headers (two Content-Lengths that disagree, or a malformed header)"
     if isinstance(error, ValueError):
         return "an invalid URL"
     return type(error).__name__ if error else "unknown error"
