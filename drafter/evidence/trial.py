@@ -188,7 +188,7 @@ def drugs_to_resolve(builder: BundleBuilder, study: Study) -> list[ctgov.Interve
     if len(drugs) > MAX_DRUGS_RESOLVED:
         builder.gap(
             "drug",
-            f"the record lists {len(drugs)} drug interventions; the first "
+            f"the record lists more than {MAX_DRUGS_RESOLVED} drug interventions; the first "
             f"{MAX_DRUGS_RESOLVED} were looked up",
         )
     return drugs[:MAX_DRUGS_RESOLVED]

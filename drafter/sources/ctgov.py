@@ -74,6 +74,13 @@ def normalise_nct_id(text: str) -> str:
     return candidate
 
 
+# A registry list (conditions, interventions, outcomes, references) holds dozens of items; a
+# hostile record's 100,000 are cut before validation, which costs a Python call per field of
+# every item (3 s for 300,000). The evidence reads its facts from the raw body, and says there
+# when it cuts a list (drafter.evidence.trial).
+MAX_LIST_ITEMS = 1_000
+
+
 class _Record(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are ignored, absent ones
     stay None because `fields=` subsets leave whole modules out.
@@ -92,6 +99,8 @@ class _Record(BaseModel):
     def _best_effort(
         cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> Any:
+        if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
+            value = value[:MAX_LIST_ITEMS]
         try:
             return handler(value)
         except ValidationError:
