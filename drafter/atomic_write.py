@@ -69,6 +69,24 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
                 os.unlink(backup)
 
 
+def require_own_directory(path: Path) -> None:
+    """Refuse `path`, a directory drafter creates and fills (OUT/NCT_ID/), when something else
+    is there: a symbolic link planted in a shared OUT (to /etc, to another user's files) would
+    carry every file written into it elsewhere. OUT itself is the user's choice and may be one."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise BadInput(f"cannot write into {path}: {error.strerror or error}") from error
+    if not stat.S_ISDIR(found.st_mode):
+        kind = next((name for test, name in _KINDS if test(found.st_mode)), "a regular file")
+        raise BadInput(
+            f"refusing to write into {path}: it is {kind}, not a directory drafter made;"
+            " remove it or give another --out"
+        )
+
+
 def _backup(path: Path) -> str | None:
     """A hard link to the file at `path` beside it (None when there is none): the old content
     survives the rename, at no copying cost."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from drafter.assessment import assess
-from drafter.atomic_write import write_all_atomically
+from drafter.atomic_write import require_own_directory, write_all_atomically
 from drafter.bundle import Bundle
 from drafter.calllog import CallLog
 from drafter.calllog import CallRecord as LoggedCall
@@ -211,6 +211,7 @@ def draft_one(
                 REVIEW_HTML: render_review_page(draft, report),
             }
         with _stage("write"), writing():
+            require_own_directory(folder)
             write_all_atomically(
                 {folder / name: text for name, text in texts.items()}, create_parents=True
             )

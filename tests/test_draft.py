@@ -470,6 +470,18 @@ def test_a_draft_that_cannot_be_written_leaves_the_old_draft_whole(tmp_path: Pat
     ]
 
 
+def test_a_trial_folder_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
+    """OUT/NCT_ID is drafter's own directory: a link planted there (to /etc, to another
+    user's files) must not carry the four files elsewhere."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / NCT).symlink_to(elsewhere)
+    code, _ = draft(tmp_path, "--writer", "offline")
+    assert code == 2
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_a_canary_in_source_text_stays_data(
     tmp_path: Path, server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
