@@ -18,6 +18,8 @@ class CandidateQuery:
 
     search: DiscoveryQuery | None = None
     nct_file: Path | None = None
+    # the file's lines once read: a pipe (`--nct-file <(grep NCT list)`) gives them only once
+    listed: NctFile | None = None
 
 
 @dataclass
@@ -40,7 +42,7 @@ def batch_candidates(
 ) -> Candidates:
     """The trials of the query, in order (the search's: oldest update first), at most `limit`."""
     if query.nct_file is not None:
-        listed = read_nct_file(query.nct_file)
+        listed = query.listed or read_nct_file(query.nct_file)
         return Candidates(listed.ids[:limit] if limit else listed.ids, listed.problems)
     assert query.search is not None
     found = discover(client, query.search, limit)

@@ -8,6 +8,7 @@ import gc
 import io
 import itertools
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -304,6 +305,20 @@ def test_an_nct_file_without_ids_is_bad_input(
     assert batch(tmp_path / "out", "--nct-file", str(listed)) == 2
     err = capsys.readouterr().err
     assert f"{listed}:2: not an NCT id" in err and "holds no NCT id" in err
+
+
+def test_an_nct_file_that_is_a_pipe_is_read_once(tmp_path: Path) -> None:
+    """`--nct-file <(grep NCT list.txt)` names a pipe, which gives its lines to one reader:
+    read twice, the second read found nothing and the batch drafted 0 trials, exit 0."""
+    reader, writer = os.pipe()
+    os.write(writer, b"NCT05591222\n")
+    os.close(writer)
+    try:
+        code = batch(tmp_path / "out", "--nct-file", f"/dev/fd/{reader}", "--writer", "offline")
+    finally:
+        os.close(reader)
+    assert code == 0
+    assert [line["nct_id"] for line in lines(tmp_path / "out")] == ["NCT05591222"]
 
 
 def test_an_unwritable_out_is_bad_input_before_any_work(

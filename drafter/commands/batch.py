@@ -22,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -153,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
             tell(f"warning: {problem}")
         if not listed.ids:
             raise BadInput(f"{query.nct_file} holds no NCT id")
+        query = replace(query, listed=listed)
     _check_writable(args.out)
     with _only_batch_in(args.out):
         return _run(args, query)
