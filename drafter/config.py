@@ -14,9 +14,12 @@ from urllib.parse import urlsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from drafter.claim_files import read_text_file
 from drafter.errors import BadInput, first_problem
 
 APP_NAME = "drafter"
+# A config file holds a few settings; a bigger one (a 1 GB file was read whole) is a mistake.
+MAX_CONFIG_BYTES = 2**20
 
 # Environment variable → setting name. The setting names are the keys of the config file
 # (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`, `db_path = "claims.sqlite3"`.
@@ -270,10 +273,13 @@ def _file_values(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         raise BadInput(f"config file {path} (DRAFTER_CONFIG) does not exist or is not a file")
     if not path.is_file():
         return {}
+    text = read_text_file(path, f"config file {path}", MAX_CONFIG_BYTES)
     try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise BadInput(f"config file {path}: {error}") from error
+    except RecursionError:  # tomllib recurses into each nested array or table
+        raise BadInput(f"config file {path}: nested too deeply") from None
     refused = sorted(set(values) - USER_SETTINGS)
     if refused:
         raise BadInput(

@@ -83,6 +83,8 @@ def test_bad_settings_exit_2(
         b"model = [unclosed\n",
         b"connect_timeout = -1\n",
         b'read_timeout = "fast"\n',
+        b"model = " + b"[" * 100_000 + b"]" * 100_000 + b"\n",  # RecursionError: exit 4
+        b"# " + b"x" * 2**20 + b"\n",  # read whole: a 1 GB file took 2 GB of memory
     ],
 )
 def test_bad_config_file_exits_2(
