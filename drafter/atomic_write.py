@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import stat
 import tempfile
-from collections.abc import Mapping
-from contextlib import suppress
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from drafter.errors import BadInput
@@ -28,6 +30,7 @@ _KINDS = (
     (stat.S_ISSOCK, "a socket"),
     (stat.S_ISDIR, "a directory"),
 )
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def write_atomically(path: Path, text: str, *, create_parents: bool = False) -> None:
@@ -42,6 +45,11 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
     renamed, and each file replaced is first kept as a hard link, so a full disk, a refused
     path, a failed rename or an interrupt leaves all the old files as they were (never a new
     evidence.json beside an old draft.md)."""
+    with _signals_held():
+        _write_set(files, create_parents)
+
+
+def _write_set(files: Mapping[Path, str], create_parents: bool) -> None:
     staged: list[tuple[str, Path]] = []
     kept: list[tuple[str | None, Path]] = []  # (the old file's backup, or None: it was new)
     try:
@@ -67,6 +75,30 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
         if backup is not None:
             with suppress(OSError):
                 os.unlink(backup)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the set is written (or undone), then act as they would
+    have: Ctrl-C between two renames left a backup file beside the set, and SIGTERM's default
+    ends the process on the spot, leaving temp files or a new evidence.json beside an old
+    draft.md. Writing a set takes milliseconds. Only the main thread may set handlers; a
+    batch's worker threads are never interrupted (the batch's own handler stops them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda number, _frame: heard.append(number))
+        for signum in _HELD_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for number in dict.fromkeys(heard):
+            signal.raise_signal(number)
 
 
 def require_own_directory(path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,27 @@ def test_a_single_file_that_cannot_be_renamed_keeps_its_old_content(
         write_atomically(folder / "a", "new\n")
     monkeypatch.undo()
     assert files_in(folder) == {"a": "old\n"}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_way_is_heard_once_the_set_is_written(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, signum: signal.Signals
+) -> None:
+    """Ctrl-C (or SIGTERM, whose default ends the process on the spot) arriving between two
+    renames left a backup file beside a half-new set."""
+    for name in "ab":
+        (folder / name).write_text("old\n")
+    real = os.link
+
+    def link_then_signal(source: str, target: str) -> None:
+        real(source, target)
+        signal.raise_signal(signum)
+
+    heard: list[dict[str, str]] = []
+    monkeypatch.setattr(atomic_write.os, "link", link_then_signal)
+    previous = signal.signal(signum, lambda *_: heard.append(files_in(folder)))
+    try:
+        write_all_atomically({folder / n: "new\n" for n in "abc"})
+    finally:
+        signal.signal(signum, previous)
+    assert heard == [{"a": "new\n", "b": "new\n", "c": "new\n"}]

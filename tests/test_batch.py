@@ -698,8 +698,9 @@ def assert_all_complete(out: Path, db: Path) -> None:
     assert len(keys) == len(set(keys))
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])  # TERM: kill, timeout(1)
 def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
-    tmp_path: Path, model_server: OpenAIServer
+    tmp_path: Path, model_server: OpenAIServer, signum: signal.Signals
 ) -> None:
     out = tmp_path / "out"
     held = Holding(SIX[1:3], 0.15)  # both workers stay on these until the interrupt lands
@@ -709,7 +710,7 @@ def test_an_interrupt_stops_cleanly_and_a_rerun_completes(
     try:
         wait_for_lines(out, 1, process)
         held.wait_held(process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         # released only once the child has heard it: sent is not yet heard, and a child slow
         # to run its handler would go on to the trials not started
         wait_until(process, lambda: stderr.has("interrupted: no new trials"), "the interrupt")

@@ -326,14 +326,17 @@ def _interrupts(stop: StopRequest, progress: Progress, grace: float) -> Iterator
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)
 
-    previous = signal.signal(signal.SIGINT, handle)
+    # SIGTERM (kill, timeout(1), a service manager) too: its default ends the process on the
+    # spot, leaving the temp files of the trials being written
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         # once interrupted, a Ctrl-C while the report is written or the process ends still
         # means "stop at once" (exit 130), never a KeyboardInterrupt at interpreter shutdown
         if not heard:
-            signal.signal(signal.SIGINT, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def _print(summary: BatchSummary, as_json: bool) -> None:
