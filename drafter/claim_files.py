@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -162,10 +163,19 @@ def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str:
     """A UTF-8 file read in a bounded way, or BadInput naming it (`name`) and the problem."""
     try:
         # bytes, then UTF-8: a CSV cell keeps its own line breaks ("\r\n" inside quotes)
-        with path.open("rb") as handle:
+        with os.fdopen(open_without_waiting(path), "rb") as handle:
             return read_text_stream(handle, name, limit)
     except OSError as error:
         raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
+
+
+def open_without_waiting(path: Path) -> int:
+    """A descriptor of `path` for blocking reads, opened without blocking: opening a FIFO no
+    one writes to waits forever, while reading it gives end of file at once. A pipe with a
+    writer (`--nct-file <(grep NCT list)`) is still read to its end."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    os.set_blocking(descriptor, True)
+    return descriptor
 
 
 def read_text_stream(handle: BinaryIO, name: str, limit: int = MAX_FILE_BYTES) -> str:

@@ -5,6 +5,7 @@ and the small parts: the --nct-file reader, the progress lines, the manifest che
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -226,6 +227,13 @@ def test_an_nct_file_that_cannot_be_read_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(BadInput):
         read_nct_file(tmp_path / "binary.txt")
+
+
+def test_a_fifo_no_one_writes_to_reads_as_empty_instead_of_waiting(tmp_path: Path) -> None:
+    """Opening a FIFO without a writer waited forever; a pipe with one (`<(grep NCT list)`)
+    is still read to its end."""
+    os.mkfifo(tmp_path / "fifo")
+    assert read_nct_file(tmp_path / "fifo").ids == []
 
 
 # --- progress ------------------------------------------------------------------------------------

@@ -155,6 +155,15 @@ def test_an_unbounded_line_in_classify_file_is_bad_input(tmp_path: Path) -> None
     assert from_stdin.returncode == 2 and b"stdin line 2" in from_stdin.stderr
 
 
+def test_a_fifo_no_one_writes_to_is_an_empty_classify_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Opening it waited forever."""
+    os.mkfifo(tmp_path / "fifo")
+    assert main(["classify", "--file", str(tmp_path / "fifo"), "--json"]) == 0
+    assert capsys.readouterr().out == ""
+
+
 def test_an_unexpected_error_is_an_internal_error_without_traceback_or_secret(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,10 +14,13 @@ model it is exit 3, one line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from drafter.claim_files import open_without_waiting
 from drafter.classify import DEFAULT_CLASSIFIER, StopClassification, StopReasonClassifier
 from drafter.classify_model import ModelClassifier, classify_each, model_classifier
 from drafter.config import load_settings
@@ -130,7 +133,7 @@ def _lines(path: str) -> Iterator[str]:
         yield from _decoded(buffer if buffer is not None else sys.stdin, "stdin")
         return
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; the open error must be ours
+        handle = os.fdopen(open_without_waiting(Path(path)), "rb")  # a FIFO: no wait
     except OSError as error:
         raise BadInput(f"cannot read {path}: {error.strerror or error}") from error
     with handle:
