@@ -274,8 +274,8 @@ def _file_values(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     if not path.is_file():
         return {}
     text = read_text_file(path, f"config file {path}", MAX_CONFIG_BYTES)
-    try:
-        values = tomllib.loads(text)
+    try:  # (a BOM, as Windows editors save UTF-8, is no TOML: read past it)
+        values = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as error:
         raise BadInput(f"config file {path}: {error}") from error
     except RecursionError:  # tomllib recurses into each nested array or table

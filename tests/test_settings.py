@@ -93,6 +93,11 @@ def test_deadlines_come_from_the_config_file_and_the_environment(tmp_path: Path)
     assert ENVIRONMENT["DRAFTER_OPTIONAL_DEADLINE"] == "optional_deadline"
 
 
+def test_a_config_file_saved_with_a_bom_is_read(tmp_path: Path) -> None:
+    environ = with_config(tmp_path, "\ufeffrequest_deadline = 5\n")
+    assert load_settings(environ=environ).request_deadline == 5
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "100000", "soon"])
 def test_a_deadline_out_of_bounds_is_bad_input(value: str, tmp_path: Path) -> None:
     environ = with_config(tmp_path, "") | {"DRAFTER_DEADLINE": value}
