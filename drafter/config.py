@@ -77,7 +77,7 @@ class Settings(BaseModel):
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)) / "recorded",
         description="trials recorded by `drafter record`, read offline after the snapshot",
     )
-    cache_ttl_seconds: float = Field(default=7 * 24 * 3600.0, ge=0)
+    cache_ttl_seconds: float = Field(default=7 * 24 * 3600.0, ge=0, allow_inf_nan=False)
 
     ctgov_url: str = "https://clinicaltrials.gov/api/v2"
     opentargets_url: str = "https://api.platform.opentargets.org/api/v4/graphql"
