@@ -46,6 +46,9 @@ def assert_one_line_error(code: int, expected_code: int, out: str, err: str) -> 
         ["fetch", NCT, "--offline", "--as-of", "20260520"],
         ["fetch", NCT, "--offline", "--as-of", "2026-13-40"],
         ["mrs", "--target", "LILRA4", "--disease", "x", "--as-of", "yesterday", "--offline"],
+        ["draft", NCT, "--offline", "--out", ""],  # not the current directory: `.` says that
+        ["batch", "--since", "2010-01-01", "--offline", "--out", ""],
+        ["verify", ""],
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,6 +64,7 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
         ("DRAFTER_CTGOV_URL", "127.0.0.1/api", "must be an http(s) URL"),
         ("DRAFTER_CTGOV_URL", "http://127.0.0.1:99999/api", "bad port"),
         ("DRAFTER_CONFIG", "/nonexistent/drafter.toml", "does not exist"),
+        ("DRAFTER_CACHE_TTL", "1e309", "cache_ttl_seconds"),  # infinity: never expiring
     ],
 )
 def test_bad_settings_exit_2(

@@ -35,6 +35,7 @@ from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
     add_offline_flag,
+    given_path,
     non_blank,
     parse_day,
     today_or,
@@ -86,13 +87,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--nct-file",
-        type=Path,
+        type=given_path,
         metavar="FILE",
         help="draft these trials instead: one NCT id a line (# comments, blank lines skipped)",
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=given_path,
         default=Path("out"),
         metavar="DIR",
         help="drafts go to DIR/NCT_ID/ (default: out)",

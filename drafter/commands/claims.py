@@ -28,6 +28,7 @@ from drafter.claim_files import (
     write_claims,
 )
 from drafter.claims import ClaimsStore, normalise_key, open_store
+from drafter.commands.common import given_path
 from drafter.config import load_settings
 from drafter.errors import BadInput
 from drafter.evidence.aliases import EntityKind, name_index
@@ -38,7 +39,7 @@ from drafter.terminal import fitted_table, json_text, output_width, tell
 
 def configure(parser: argparse.ArgumentParser) -> None:
     db_help = "claims database file (default: DRAFTER_DB, the config file, or the user data dir)"
-    parser.add_argument("--db", type=Path, default=None, metavar="PATH", help=db_help)
+    parser.add_argument("--db", type=given_path, default=None, metavar="PATH", help=db_help)
     sub = parser.add_subparsers(dest="claims_command", required=True, metavar="SUBCOMMAND")
 
     listing = sub.add_parser("list", help="Show claims, optionally filtered.")
@@ -75,12 +76,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     export = sub.add_parser("export", help="Write every claim as JSONL (default), CSV or JSON.")
     export.add_argument("--format", choices=FORMATS, help="default: from --out, else jsonl")
     export.add_argument("--json", action="store_true", help="one JSON array (--format json)")
-    export.add_argument("--out", type=Path, metavar="FILE", help="write here (atomically)")
+    export.add_argument("--out", type=given_path, metavar="FILE", help="write here (atomically)")
 
     for child in (listing, add, delete, imports, export):
         # SUPPRESS: an unset --db after the subcommand must not overwrite one given before it.
         child.add_argument(
-            "--db", type=Path, default=argparse.SUPPRESS, metavar="PATH", help=db_help
+            "--db", type=given_path, default=argparse.SUPPRESS, metavar="PATH", help=db_help
         )
 
 

@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 from datetime import date
+from pathlib import Path
 
 from drafter.config import Settings, load_settings
 from drafter.errors import BadInput
@@ -77,6 +78,14 @@ def non_blank(text: str) -> str:
             f"holds a control character (U+{ord(control):04X}): type the name as plain text"
         )
     return text
+
+
+def given_path(text: str) -> Path:
+    """argparse type for paths: an empty one (`--out ''`, an unset shell variable) is a usage
+    error, not the current directory, which `.` names when it is meant."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty (use . for this directory)")
+    return Path(text)
 
 
 def require(condition: bool, message: str) -> None:

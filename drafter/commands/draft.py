@@ -27,6 +27,7 @@ from drafter.commands.common import (
     DEADLINE,
     add_as_of_flag,
     add_offline_flag,
+    given_path,
     non_blank,
     today_or,
     write_json,
@@ -48,7 +49,10 @@ from drafter.writers.base import Writer
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("nct_id", metavar="NCT_ID", help="ClinicalTrials.gov id, e.g. NCT05591222")
     parser.add_argument(
-        "--out", type=Path, default=Path("out"), help="drafts go to OUT/NCT_ID/ (default: out)"
+        "--out",
+        type=given_path,
+        default=Path("out"),
+        help="drafts go to OUT/NCT_ID/ (default: out)",
     )
     parser.add_argument(
         "--writer",

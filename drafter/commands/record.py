@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from drafter.claims import open_store
-from drafter.commands.common import DEADLINE, write_json, write_stdout
+from drafter.commands.common import DEADLINE, given_path, write_json, write_stdout
 from drafter.config import Settings, load_settings
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.snapshot_record import (
@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--snapshot",
-        type=Path,
+        type=given_path,
         metavar="DIR",
         help="the recorded directory (default: DRAFTER_RECORDED_DIR or the user data dir)",
     )

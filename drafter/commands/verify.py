@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from drafter.bundle import Bundle
-from drafter.commands.common import DEADLINE, write_json, write_stdout
+from drafter.commands.common import DEADLINE, given_path, write_json, write_stdout
 from drafter.config import load_settings
 from drafter.draft_files import (
     DRAFT_JSON,
@@ -49,7 +49,10 @@ _MARKS = {
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "path", metavar="PATH", type=Path, help="a draft directory, or an edited draft.md in one"
+        "path",
+        metavar="PATH",
+        type=given_path,
+        help="a draft directory, or an edited draft.md in one",
     )
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument(
