@@ -38,13 +38,20 @@ class Reader:
     """Adds the facts of one recorded answer: each value is read from the body at its pointer."""
 
     def __init__(
-        self, builder: BundleBuilder, source: str, record: str, body: Any, url: str | None
+        self,
+        builder: BundleBuilder,
+        source: str,
+        record: str,
+        body: Any,
+        url: str | None,
+        at_most: int | None = None,
     ) -> None:
         self._builder = builder
         self.source = source  # fact id namespace: ctgov, chembl, ...
         self.record = record
         self.body = body
         self.url = url
+        self.at_most = at_most  # elements read of any one list (None: all)
 
     def value(self, pointer: str) -> Any:
         """The raw value at `pointer`, or None when the answer does not hold it."""
@@ -54,8 +61,16 @@ class Reader:
             return None
 
     def length(self, pointer: str) -> int:
+        """How many elements of the list at `pointer` to read: all, or `at_most` (the cut
+        noted as a gap)."""
         found = self.value(pointer)
-        return len(found) if isinstance(found, list) else 0
+        count = len(found) if isinstance(found, list) else 0
+        if self.at_most is None or count <= self.at_most:
+            return count
+        self._builder.gap(
+            "facts", f"{pointer} lists {count} elements; the first {self.at_most} were read"
+        )
+        return self.at_most
 
     def add(
         self,
@@ -143,8 +158,9 @@ class BundleBuilder:
         self.bodies: dict[str, Any] = {}
         self.local_records: list[SourceRecord] = []
 
-    def reader(self, request: ApiRequest, url: str | None) -> Reader:
-        """A reader of the (validated, recorded) answer to `request`."""
+    def reader(self, request: ApiRequest, url: str | None, at_most: int | None = None) -> Reader:
+        """A reader of the (validated, recorded) answer to `request`, reading at most
+        `at_most` elements of any one list (None: all of them)."""
         record = request.record_id()
         if record not in self.bodies:
             response = next((r for q, r in reversed(self.answers) if q.record_id() == record), None)
@@ -152,7 +168,7 @@ class BundleBuilder:
                 raise InternalError(f"no recorded answer for {request.describe()}")
             # parsed as its client parsed it (an integer no float holds is ±inf there too)
             self.bodies[record] = response.json_body(request) if response.text else None
-        return Reader(self, request.source, record, self.bodies[record], url)
+        return Reader(self, request.source, record, self.bodies[record], url, at_most)
 
     def add(self, fact: Fact) -> Fact:
         return self.facts.add(fact)

@@ -57,7 +57,7 @@ _DESIGN_CODES = (
 
 def trial_facts(builder: BundleBuilder, study: Study) -> None:
     nct = study.nct_id
-    read = Listed(builder, builder.reader(ctgov.study_request(nct), study_page_url(nct)))
+    read = builder.reader(ctgov.study_request(nct), study_page_url(nct), at_most=MAX_LISTED)
 
     def add(field: str, pointer: str, kind: FactKind, label: str, **extra: Any) -> Fact | None:
         return read.add(nct, field, pointer, kind, label, **extra)
@@ -132,28 +132,7 @@ def trial_facts(builder: BundleBuilder, study: Study) -> None:
     add("has_results", "/hasResults", "code", "Results posted")
 
 
-class Listed:
-    """A Reader of the trial's record whose lists stop at MAX_LISTED elements, each cut list
-    noted as a gap once."""
-
-    def __init__(self, builder: BundleBuilder, read: Reader) -> None:
-        self.builder = builder
-        self.read = read
-        self.url = read.url
-        self.add = read.add
-        self.value = read.value
-
-    def length(self, pointer: str) -> int:
-        count = self.read.length(pointer)
-        if count > MAX_LISTED:
-            self.builder.gap(
-                "trial record",
-                f"{pointer} lists {count} elements; the first {MAX_LISTED} were read",
-            )
-        return min(count, MAX_LISTED)
-
-
-def _arms_and_interventions(read: Listed, nct: str) -> None:
+def _arms_and_interventions(read: Reader, nct: str) -> None:
     arms = f"{_ARMS}/armGroups"
     for i in range(read.length(arms)):
         read.add(nct, f"arm_groups.{i}.label", f"{arms}/{i}/label", "text", "Arm")
