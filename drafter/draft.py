@@ -133,7 +133,9 @@ def draft_trial(
     )
     specs = model_sections()
     # each section runs in a copy of this context, so deadlines and recorders carry over
-    pool = section_pool or DaemonPool(max(1, min(concurrency, len(specs))), "drafter-section")
+    pool = section_pool
+    if pool is None:
+        pool = DaemonPool(max(1, min(concurrency, len(specs))), "drafter-section")
     try:
         runs = _write_sections(specs, shared, pool)
     finally:
