@@ -49,6 +49,12 @@ def assert_one_line_error(code: int, expected_code: int, out: str, err: str) -> 
         ["draft", NCT, "--offline", "--out", ""],  # not the current directory: `.` says that
         ["batch", "--since", "2010-01-01", "--offline", "--out", ""],
         ["verify", ""],
+        ["draft", NCT, "--offline", "--db", ""],  # every command's --db, not only claims'
+        ["fetch", NCT, "--offline", "--db", ""],
+        ["mrs", "--target", "LILRA4", "--disease", "x", "--offline", "--db", ""],
+        ["batch", "--since", "2010-01-01", "--offline", "--db", ""],
+        ["record", NCT, "--db", ""],
+        ["diff", "draft.json", "--db", ""],
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,6 +34,7 @@ from drafter.calllog import CallLog
 from drafter.claims import open_store
 from drafter.commands.common import (
     add_as_of_flag,
+    add_db_flag,
     add_offline_flag,
     given_path,
     non_blank,
@@ -125,9 +126,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_offline_flag(parser)
     add_as_of_flag(parser)
-    parser.add_argument(
-        "--db", metavar="PATH", help="claims database (default: DRAFTER_DB or the user data dir)"
-    )
+    add_db_flag(parser)
     parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON document"
     )

@@ -26,6 +26,14 @@ def add_offline_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_db_flag(
+    parser: argparse.ArgumentParser,
+    meaning: str = "claims database (default: DRAFTER_DB or the user data dir)",
+) -> None:
+    """--db, a path: `--db ''` is a usage error like every other empty path argument."""
+    parser.add_argument("--db", type=given_path, metavar="PATH", help=meaning)
+
+
 def add_as_of_flag(parser: argparse.ArgumentParser, default: str = "today") -> None:
     """--as-of; `default` says what a command takes when it is not given."""
     parser.add_argument(
@@ -84,7 +92,7 @@ def given_path(text: str) -> Path:
     """argparse type for paths: an empty one (`--out ''`, an unset shell variable) is a usage
     error, not the current directory, which `.` names when it is meant."""
     if not text:
-        raise argparse.ArgumentTypeError("must not be empty (use . for this directory)")
+        raise argparse.ArgumentTypeError("must not be empty (. names the current directory)")
     return Path(text)
 
 

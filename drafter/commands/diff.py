@@ -40,6 +40,7 @@ from drafter.claims import open_store
 from drafter.commands.common import (
     DEADLINE,
     add_as_of_flag,
+    add_db_flag,
     add_offline_flag,
     require,
     write_json,
@@ -85,9 +86,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_offline_flag(parser)
     add_as_of_flag(parser, default="the draft's as_of")
-    parser.add_argument(
-        "--db", help="claims database for --refetch (default: DRAFTER_DB or the user data dir)"
-    )
+    add_db_flag(parser, "claims database for --refetch (default: DRAFTER_DB or the user data dir)")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON document")
 
 

@@ -26,6 +26,7 @@ from drafter.classify_model import model_classifier
 from drafter.commands.common import (
     DEADLINE,
     add_as_of_flag,
+    add_db_flag,
     add_offline_flag,
     given_path,
     non_blank,
@@ -65,7 +66,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_as_of_flag(parser)
     parser.add_argument("--target", type=non_blank, help="target symbol or Ensembl id")
     parser.add_argument("--disease", type=non_blank, help="disease name or ontology id")
-    parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
+    add_db_flag(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.add_argument(
         "--classify-with-model",

@@ -10,6 +10,7 @@ from drafter.claims import open_store
 from drafter.commands.common import (
     DEADLINE,
     add_as_of_flag,
+    add_db_flag,
     add_offline_flag,
     non_blank,
     today_or,
@@ -34,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--disease", type=non_blank, help="disease name or ontology id (overrides the condition)"
     )
     add_as_of_flag(parser)
-    parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
+    add_db_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:

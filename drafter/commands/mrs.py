@@ -15,6 +15,7 @@ from drafter.claims import open_store
 from drafter.commands.common import (
     DEADLINE,
     add_as_of_flag,
+    add_db_flag,
     add_offline_flag,
     non_blank,
     today_or,
@@ -37,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_as_of_flag(parser)
     add_offline_flag(parser)
-    parser.add_argument("--db", help="claims database (default: DRAFTER_DB or the user data dir)")
+    add_db_flag(parser)
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
 
 

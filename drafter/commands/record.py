@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from drafter.claims import open_store
-from drafter.commands.common import DEADLINE, given_path, write_json, write_stdout
+from drafter.commands.common import DEADLINE, add_db_flag, given_path, write_json, write_stdout
 from drafter.config import Settings, load_settings
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.snapshot_record import (
@@ -44,9 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the recorded directory (default: DRAFTER_RECORDED_DIR or the user data dir)",
     )
     parser.add_argument("--list", action="store_true", help="show the trials recorded so far")
-    parser.add_argument(
-        "--db", help="claims database the related claims are read from (default: DRAFTER_DB)"
-    )
+    add_db_flag(parser, "claims database the related claims are read from (default: DRAFTER_DB)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
