@@ -16,9 +16,11 @@ import signal
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from drafter.errors import BadInput
 
@@ -31,6 +33,7 @@ _KINDS = (
     (stat.S_ISDIR, "a directory"),
 )
 _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+RENAME_LOCK_WAIT = 10.0  # seconds; another writer's renames take milliseconds
 
 
 def write_atomically(path: Path, text: str, *, create_parents: bool = False) -> None:
@@ -44,7 +47,9 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
     """Write several files as one set: every temp file is written and synced before any is
     renamed, and each file replaced is first kept as a hard link, so a full disk, a refused
     path, a failed rename or an interrupt leaves all the old files as they were (never a new
-    evidence.json beside an old draft.md)."""
+    evidence.json beside an old draft.md), and no directory the set would have made. Two
+    processes writing sets into one directory take turns for their renames, so neither
+    leaves the other's draft.md beside its own draft.json."""
     with _signals_held():
         _write_set(files, create_parents)
 
@@ -52,21 +57,26 @@ def write_all_atomically(files: Mapping[Path, str], *, create_parents: bool = Fa
 def _write_set(files: Mapping[Path, str], create_parents: bool) -> None:
     staged: list[tuple[str, Path]] = []
     kept: list[tuple[str | None, Path]] = []  # (the old file's backup, or None: it was new)
+    made = _missing_directories(files) if create_parents else []
     try:
         for path, text in files.items():
             staged.append((_staged(path, text, create_parents), path))
-        for _, path in staged:
-            _replaceable(path)  # again: something may have appeared there meanwhile
-        several = len(staged) > 1  # one rename alone is atomic: nothing to undo, no backup
-        for tmp, path in staged:
-            if several:
-                kept.append((_backup(path), path))
-            os.replace(tmp, path)
+        with _renames_locked({path.parent for path in files}):
+            for _, path in staged:
+                _replaceable(path)  # again: something may have appeared there meanwhile
+            several = len(staged) > 1  # one rename alone is atomic: nothing to undo, no backup
+            for tmp, path in staged:
+                if several:
+                    kept.append((_backup(path), path))
+                os.replace(tmp, path)
     except BaseException as error:
         _restore(kept)
         for tmp, _ in staged:
             with suppress(OSError):
                 os.unlink(tmp)
+        for directory in reversed(made):  # only if still empty: never another's files
+            with suppress(OSError):
+                os.rmdir(directory)
         if isinstance(error, OSError):
             where = error.filename or next(iter(files), "")
             raise BadInput(f"cannot write {where}: {error.strerror or error}") from error
@@ -75,6 +85,62 @@ def _write_set(files: Mapping[Path, str], create_parents: bool) -> None:
         if backup is not None:
             with suppress(OSError):
                 os.unlink(backup)
+
+
+def _missing_directories(files: Mapping[Path, str]) -> list[Path]:
+    """The directories writing `files` would create, outermost first."""
+    missing: dict[Path, None] = {}
+    for path in files:
+        chain = []
+        directory = path.parent
+        while not os.path.lexists(directory) and directory != directory.parent:
+            chain.append(directory)
+            directory = directory.parent
+        missing.update(dict.fromkeys(reversed(chain)))
+    return list(missing)
+
+
+@contextmanager
+def _renames_locked(directories: set[Path]) -> Iterator[None]:
+    """An advisory lock (flock) on each directory, in one order, for the renames of a set:
+    another process's set into the same directory waits the milliseconds they take. Released
+    by the system however the process ends. The wait is bounded (a holder stopped with Ctrl-Z
+    must not hang this process, whose Ctrl-C is held meanwhile): past it, and where a
+    directory cannot be locked (not POSIX, a file system without flock), the renames go ahead
+    unlocked, as they did before there was a lock."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    held: list[int] = []
+    try:
+        for directory in sorted(directories):
+            try:
+                fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError:
+                continue  # the renames themselves say what is wrong with it
+            held.append(fd)
+            _lock_within(fd, fcntl, RENAME_LOCK_WAIT)
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)  # closing releases the lock
+
+
+def _lock_within(fd: int, fcntl: Any, seconds: float) -> bool:
+    """flock(LOCK_EX) on `fd`, tried until it is had or `seconds` have passed."""
+    gives_up = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= gives_up:
+                return False
+            time.sleep(0.005)
+        except OSError:  # this file system does not lock
+            return False
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,66 @@ def test_a_signal_mid_way_is_heard_once_the_set_is_written(
     finally:
         signal.signal(signum, previous)
     assert heard == [{"a": "new\n", "b": "new\n", "c": "new\n"}]
+
+
+def test_a_failed_set_leaves_no_directory_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk stopping the first draft of a trial left an empty OUT/NCT_ID/ behind."""
+    (tmp_path / "out").mkdir()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic_write.os, "fsync", disk_full)
+    target = tmp_path / "out" / "NCT1" / "deeper"
+    with pytest.raises(BadInput, match="No space left on device"):
+        write_all_atomically({target / n: "new\n" for n in "ab"}, create_parents=True)
+    assert list((tmp_path / "out").iterdir()) == []  # out was there before: it stays
+
+
+def test_a_directory_that_another_writer_filled_meanwhile_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "NCT1"
+    real = os.fsync
+
+    def others_file_then_disk_full(fd: int) -> None:
+        (target / "theirs").write_text("theirs\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic_write.os, "fsync", others_file_then_disk_full)
+    with pytest.raises(BadInput):
+        write_all_atomically({target / "a": "new\n"}, create_parents=True)
+    monkeypatch.setattr(atomic_write.os, "fsync", real)
+    assert files_in(target) == {"theirs": "theirs\n"}
+
+
+def test_two_writers_into_one_directory_take_turns_for_their_renames(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two drafts of one trial at once could leave one's draft.md beside the other's
+    draft.json: the renames of a set wait while another holds the directory's lock."""
+    fcntl = pytest.importorskip("fcntl")
+    tries = threading.Semaphore(0)
+    real_flock = fcntl.flock
+
+    def counted(fd: int, operation: int) -> None:
+        tries.release()
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", counted)
+    other = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # another process's lock, in effect
+    real_flock(other, fcntl.LOCK_EX)
+    writer = threading.Thread(
+        target=write_all_atomically, args=({folder / n: "mine\n" for n in "ab"},)
+    )
+    writer.start()
+    try:
+        for _ in range(2):  # a second try: the first found the lock held
+            assert tries.acquire(timeout=30)
+        assert not (folder / "a").exists() and not (folder / "b").exists()
+    finally:
+        os.close(other)  # the other writer is done
+    writer.join(timeout=30)
+    assert files_in(folder) == {"a": "mine\n", "b": "mine\n"}
