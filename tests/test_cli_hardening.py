@@ -264,3 +264,37 @@ def test_commands_that_ask_no_model_never_import_the_openai_sdk() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout
+
+
+@pytest.mark.parametrize("command", [["draft", "NCT05591222"], ["batch", "--since", "2010-01-01"]])
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.symlink_to(p.parent / "nowhere"), "symbolic link to"),  # dangling
+        (lambda p: p.symlink_to(p), "symbolic link to"),  # a loop
+        (lambda p: p.write_text("a file\n"), "is not a directory"),
+    ],
+)
+def test_an_unusable_out_is_refused_before_any_work(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    make: object,
+    says: str,
+) -> None:
+    """A dangling --out symlink said "File exists" once the draft was made."""
+    out = tmp_path / "out"
+    make(out)  # type: ignore[operator]
+    assert main([*command, "--offline", "--db", str(tmp_path / "c.db"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "c.db").exists()  # refused before the claims table was opened
+
+
+def test_a_draft_that_fails_leaves_no_out_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "new" / "out"
+    db = tmp_path / "c.db"
+    assert main(["draft", "NCT09999999", "--offline", "--db", str(db), "--out", str(out)]) != 0
+    assert not (tmp_path / "new").exists()

@@ -36,6 +36,7 @@ from drafter.commands.common import (
     add_as_of_flag,
     add_db_flag,
     add_offline_flag,
+    check_out_directory,
     given_path,
     non_blank,
     parse_day,
@@ -258,9 +259,9 @@ def _query(args: argparse.Namespace) -> CandidateQuery:
 
 
 def _check_writable(out: Path) -> None:
-    """OUT exists or can be created, and a file can be written in it: known before any work."""
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out {out} is not a directory")
+    """OUT exists or can be created, and a file can be written in it: known before any work
+    (a batch makes OUT at once: its lock and reports live there)."""
+    check_out_directory(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".drafter-write-check-"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from datetime import date
@@ -24,6 +25,24 @@ def add_offline_flag(parser: argparse.ArgumentParser) -> None:
         help="serve only from the cache, the bundled snapshot and the trials recorded with "
         "`drafter record` (also DRAFTER_OFFLINE=1)",
     )
+
+
+def check_out_directory(out: Path) -> None:
+    """OUT is a directory, or can be made one, that this user can write in: known before any
+    work (a draft's model calls, a batch's discovery), and without creating anything, so a
+    command that then fails leaves no empty OUT behind. The writes still check for
+    themselves (a disk fills, a mount turns read-only)."""
+    if out.is_symlink() and not out.exists():  # dangling, or a loop
+        target = safe_text(os.readlink(out))
+        raise BadInput(f"--out {out} is a symbolic link to {target}, which leads to no directory")
+    existing = out
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == out else f": {existing} is not a directory"
+        raise BadInput(f"--out {out} is not a directory{where}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write to --out {out}: {existing} is not writable")
 
 
 def add_db_flag(

@@ -28,6 +28,7 @@ from drafter.commands.common import (
     add_as_of_flag,
     add_db_flag,
     add_offline_flag,
+    check_out_directory,
     given_path,
     non_blank,
     today_or,
@@ -78,6 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     nct_id = normalise_nct_id(args.nct_id)
+    check_out_directory(args.out)
     settings = load_settings({"offline": args.offline, "db_path": args.db, "model": args.model})
     writer = choose_writer(args.writer, settings)
     classifier = _stop_classifier(args.classify_with_model, settings)
