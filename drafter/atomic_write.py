@@ -85,6 +85,43 @@ def _write_set(files: Mapping[Path, str], create_parents: bool) -> None:
         if backup is not None:
             with suppress(OSError):
                 os.unlink(backup)
+    _sweep_leftovers(files)
+
+
+def _sweep_leftovers(files: Mapping[Path, str]) -> None:
+    """Remove the temp and backup files of these names that a killed writer left (SIGKILL,
+    a second Ctrl-C): each name carries its writer's pid, and only a pid no longer running
+    is swept. The set just written replaced whatever they were meant for."""
+    by_directory: dict[Path, set[str]] = {}
+    for path in files:
+        by_directory.setdefault(path.parent, set()).add(path.name)
+    for directory, names in by_directory.items():
+        with suppress(OSError), os.scandir(directory) as entries:
+            for entry in entries:
+                if _left_by_a_dead_writer(entry.name, names):
+                    with suppress(OSError):
+                        os.unlink(entry.path)
+
+
+def _left_by_a_dead_writer(name: str, written: set[str]) -> bool:
+    if not name.startswith(".") or not name.endswith((".tmp", ".bak")):
+        return False
+    for target in written:
+        prefix = f".{target}."
+        if name.startswith(prefix):
+            pid = name[len(prefix) :].split(".", 1)[0]
+            return pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid))
+    return False
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM): it runs
+        return True
+    return True
 
 
 def _missing_directories(files: Mapping[Path, str]) -> list[Path]:
@@ -218,7 +255,9 @@ def _staged(path: Path, text: str, create_parents: bool) -> str:
         raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+        )
     except OSError as error:
         raise BadInput(f"cannot write {path}: {error.strerror or error}") from error
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -183,3 +185,22 @@ def test_two_writers_into_one_directory_take_turns_for_their_renames(
         os.close(other)  # the other writer is done
     writer.join(timeout=30)
     assert files_in(folder) == {"a": "mine\n", "b": "mine\n"}
+
+
+def test_what_a_killed_writer_left_is_swept_once_the_set_is_written(folder: Path) -> None:
+    """SIGKILL (or a second Ctrl-C) mid-set left temp and backup files that nothing removed."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftovers = {
+        f".a.{dead.pid}.k3j9.tmp": True,  # swept: its writer is gone
+        f".b.{dead.pid}.1f2e3d4c.bak": True,
+        f".a.{os.getpid()}.zz.tmp": False,  # this process's own: not swept here
+        ".a.1.q.tmp": False,  # a running process's (pid 1): it may still be writing
+        f".c.{dead.pid}.q.tmp": False,  # not a name of this set
+        ".a.notapid.tmp": False,
+    }
+    for name in leftovers:
+        (folder / name).write_text("{")
+    write_all_atomically({folder / n: "new\n" for n in "ab"})
+    kept = {name for name, swept in leftovers.items() if not swept}
+    assert set(files_in(folder)) == {"a", "b"} | kept
