@@ -163,19 +163,23 @@ def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str:
     """A UTF-8 file read in a bounded way, or BadInput naming it (`name`) and the problem."""
     try:
         # bytes, then UTF-8: a CSV cell keeps its own line breaks ("\r\n" inside quotes)
-        with os.fdopen(open_without_waiting(path), "rb") as handle:
+        with open_without_waiting(path) as handle:
             return read_text_stream(handle, name, limit)
     except OSError as error:
         raise BadInput(f"cannot read {name}: {error.strerror or error}") from error
 
 
-def open_without_waiting(path: Path) -> int:
-    """A descriptor of `path` for blocking reads, opened without blocking: opening a FIFO no
-    one writes to waits forever, while reading it gives end of file at once. A pipe with a
-    writer (`--nct-file <(grep NCT list)`) is still read to its end."""
+def open_without_waiting(path: Path) -> BinaryIO:
+    """`path` open for blocking binary reads, opened without blocking: opening a FIFO no one
+    writes to waits forever, while reading it gives end of file at once. A pipe with a writer
+    (`--nct-file <(grep NCT list)`) is still read to its end."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    os.set_blocking(descriptor, True)
-    return descriptor
+    try:
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)  # not left open when the file object cannot be made
+        raise
 
 
 def read_text_stream(handle: BinaryIO, name: str, limit: int = MAX_FILE_BYTES) -> str:

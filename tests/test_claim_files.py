@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from drafter import claim_files
 from drafter.claim_files import claim_record, parse_claims, read_claims_file
 from drafter.claims import ClaimsStore
 from drafter.cli import main
@@ -290,3 +291,24 @@ def test_export_replaces_a_regular_file_or_creates_a_new_one(
     assert run(capsys, "claims", "--db", db, "export", "--out", str(new))[0] == 0
     assert new.read_text(encoding="utf-8").startswith("nct_id,")
     assert [claim_record(c) for c in read_claims_file(new)] == []
+
+
+def test_opening_without_waiting_leaves_no_descriptor_when_the_file_object_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "list.txt").write_text("NCT05591222\n")
+    closed: list[int] = []
+    real_close = claim_files.os.close
+
+    def failing_fdopen(*_: object, **__: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    def noted_close(fd: int) -> None:
+        closed.append(fd)
+        real_close(fd)
+
+    monkeypatch.setattr(claim_files.os, "fdopen", failing_fdopen)
+    monkeypatch.setattr(claim_files.os, "close", noted_close)
+    with pytest.raises(OSError, match="Too many open files"):
+        claim_files.open_without_waiting(tmp_path / "list.txt")
+    assert len(closed) == 1

@@ -14,7 +14,6 @@ model it is exit 3, one line.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,7 +132,7 @@ def _lines(path: str) -> Iterator[str]:
         yield from _decoded(buffer if buffer is not None else sys.stdin, "stdin")
         return
     try:
-        handle = os.fdopen(open_without_waiting(Path(path)), "rb")  # a FIFO: no wait
+        handle = open_without_waiting(Path(path))  # a FIFO: no wait
     except OSError as error:
         raise BadInput(f"cannot read {path}: {error.strerror or error}") from error
     with handle:
