@@ -33,6 +33,7 @@ Results.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -61,6 +62,13 @@ def overrulable(answer: StopClassification) -> bool:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--thresholds", default=str(THRESHOLD), help="comma-separated, e.g. 0.5,0.6,0.7"
+    )
+    parser.add_argument("--draws", default="", help="held-out draws to score (1-based), e.g. 5")
+    args = parser.parse_args()
+    thresholds = [float(t) for t in args.thresholds.split(",")]
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -73,6 +81,8 @@ def main() -> None:
     rules = RuleClassifier()
     ruled = {row["id"]: rules.classify(row["text"]) for row in dev}
     draws = sorted({int(row["id"][2:]) // DRAW_SIZE for row in dev})
+    if args.draws:
+        draws = [int(d) - 1 for d in args.draws.split(",")]
     for held_draw in draws:
         train = [row for row in dev if int(row["id"][2:]) // DRAW_SIZE != held_draw]
         held = [row for row in dev if int(row["id"][2:]) // DRAW_SIZE == held_draw]
@@ -90,20 +100,21 @@ def main() -> None:
         probabilities = model.predict_proba(features.transform([row["text"] for row in held]))
         gold = [row["archetype"] for row in held]
         alone = [ruled[row["id"]].archetype for row in held]
-        helped = []
-        for row, row_probabilities in zip(held, probabilities, strict=True):
-            answer = ruled[row["id"]]
-            p = dict(zip(classes, row_probabilities, strict=True))
-            best = max(FAILURES, key=p.__getitem__)
-            turn = overrulable(answer) and p[best] >= THRESHOLD
-            helped.append(best if turn else answer.archetype)
-        changed = [(g, h) for g, a, h in zip(gold, alone, helped, strict=True) if a != h]
-        print(
-            f"draw {held_draw + 1} held out ({len(held)} dev texts): rules alone "
-            f"{macro_f1(class_scores(gold, alone)):.3f}, with the fallback "
-            f"{macro_f1(class_scores(gold, helped)):.3f}; {len(changed)} answers changed, "
-            f"{sum(g == h for g, h in changed)} to the label"
-        )
+        for threshold in thresholds:
+            helped = []
+            for row, row_probabilities in zip(held, probabilities, strict=True):
+                answer = ruled[row["id"]]
+                p = dict(zip(classes, row_probabilities, strict=True))
+                best = max(FAILURES, key=p.__getitem__)
+                turn = overrulable(answer) and p[best] >= threshold
+                helped.append(best if turn else answer.archetype)
+            changed = [(g, h) for g, a, h in zip(gold, alone, helped, strict=True) if a != h]
+            print(
+                f"draw {held_draw + 1} held out ({len(held)} dev texts), threshold {threshold}:"
+                f" rules alone {macro_f1(class_scores(gold, alone)):.3f}, with the fallback "
+                f"{macro_f1(class_scores(gold, helped)):.3f}; {len(changed)} answers changed, "
+                f"{sum(g == h for g, h in changed)} to the label"
+            )
 
 
 if __name__ == "__main__":
