@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # an annotation only: the console script loads this module before pydantic
+    from pydantic import ValidationError
 
 # Environment variables whose values are secrets: never printed, whatever carries them.
 SECRET_VARIABLES = ("NCBI_API_KEY", "OPENFDA_API_KEY", "OPENAI_API_KEY")
