@@ -123,6 +123,11 @@ _SINGULAR = {
 }
 
 
+def unit_text(value: FactValue, unit: str | None) -> str | None:
+    """The unit as it reads after `value`: "1 program", "2 programs"."""
+    return _SINGULAR.get(unit or "", unit) if value == 1 else unit
+
+
 def category_text(value: FactValue) -> str:
     return _CATEGORY_WORDS.get(str(value), code_text(value))
 
@@ -156,7 +161,7 @@ def fact_text(fact: Fact) -> str:
     if fact.kind in ("quote", "text"):
         return quoted(str(value))
     if fact.kind == "count":
-        unit = _SINGULAR.get(fact.unit or "", fact.unit) if value == 1 else fact.unit
+        unit = unit_text(value, fact.unit)
         words = [str(value)] + ([unit] if unit else [])
         if fact.qualifier:
             words.append(f"({code_text(fact.qualifier)})")

@@ -247,10 +247,19 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class FactLink:
+    """A fact a paragraph cites, named by its label: a button that opens it in the panel."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class ParagraphView:
     report: ParagraphReport
     pieces: list[Piece]
     unplaced: list[AnchorRef]  # offsets outside the text or overlapping an earlier anchor
+    cites: list[FactLink]  # every fact it cites, those no anchor points at included
 
 
 @dataclass(frozen=True)
@@ -309,7 +318,9 @@ def anchor_refs(report: VerifyReport) -> dict[int, AnchorRef]:
     }
 
 
-def _sections(report: VerifyReport, refs: dict[int, AnchorRef]) -> list[SectionView]:
+def _sections(
+    report: VerifyReport, refs: dict[int, AnchorRef], facts: dict[str, FactDetail]
+) -> list[SectionView]:
     """Paragraphs grouped by section, in the report's order."""
     groups = itertools.groupby(report.paragraphs, key=lambda p: (p.section, p.heading))
     sections = []
@@ -319,7 +330,11 @@ def _sections(report: VerifyReport, refs: dict[int, AnchorRef]) -> list[SectionV
             pieces, unplaced = split_at_anchors(
                 paragraph.text, [refs[id(a)] for a in paragraph.anchors]
             )
-            views.append(ParagraphView(report=paragraph, pieces=pieces, unplaced=unplaced))
+            cites = [
+                FactLink(c, facts[c].label if c in facts else c)
+                for c in dict.fromkeys(paragraph.cites)
+            ]
+            views.append(ParagraphView(paragraph, pieces, unplaced, cites))
         sections.append(SectionView(id=f"s{number}", heading=heading, paragraphs=views))
     return sections
 
@@ -382,11 +397,17 @@ def render_review_page(draft: Draft, report: VerifyReport) -> str:
         raise BadInput(f"the report is of {report.nct_id}, the draft of {draft.nct_id}")
     refs = anchor_refs(report)
     style, script = inline_block(STYLE), inline_block(SCRIPT)
-    named = [f for c in draft.conflicts for f in c.facts] + (draft.mrs.facts if draft.mrs else [])
+    named = [
+        *(f for c in draft.conflicts for f in c.facts),
+        *(draft.mrs.facts if draft.mrs else []),
+        *(c for p in report.paragraphs for c in p.cites),
+        *(claim.fact for group in draft.related for claim in group.claims),
+    ]
+    facts = _fact_details(draft, report, named)
     data = PageData(
         statuses=list(STATUSES),
         anchors={ref.id: ref.detail() for ref in refs.values()},
-        facts=_fact_details(draft, report, named),
+        facts=facts,
     )
     context = {
         "draft": draft,
@@ -417,7 +438,9 @@ def render_review_page(draft: Draft, report: VerifyReport) -> str:
         "history": [c for c in draft.conflicts if c.kind == "history"],
         "needs_editor": _needs_editor(draft, report),
         "failing": [refs[id(anchor)] for _, anchor in report.failing()],
-        "sections": _sections(report, refs),
+        "sections": _sections(report, refs, facts),
+        "sources": draft.sources,
+        "related": [group for group in draft.related if group.claims],
         "mrs": draft.mrs,
         "mrs_inputs": _mrs_inputs(draft),
     }

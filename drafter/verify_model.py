@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from drafter.facts import Fact
+from drafter.prose import unit_text
 
 # number, date, phase, id: typed values (drafter.anchors); quote: text in quotation marks;
 # name: a drug, sponsor, target or disease name; status: a trial status word ("terminated");
@@ -42,8 +43,9 @@ STATUSES: tuple[str, ...] = (
 
 
 def value_text(fact: Fact) -> str:
-    """A fact's value as a reviewer reads it: "72 participants", "2025-05-08", "YELLOW"."""
-    return f"{fact.value} {fact.unit}" if fact.unit else str(fact.value)
+    """A fact's value as a reviewer reads it: "72 participants", "1 program", "2025-05-08"."""
+    unit = unit_text(fact.value, fact.unit)
+    return f"{fact.value} {unit}" if unit else str(fact.value)
 
 
 class FactView(BaseModel):

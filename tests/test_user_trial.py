@@ -3,12 +3,18 @@ a reviewer or a batch run types it, and what they should see."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from html import unescape
+from pathlib import Path
 
 import pytest
 
+from drafter.cli import main
+from drafter.draft_model import Draft
 from drafter.errors import EXIT_INTERRUPTED
+from tests.test_review_page import Page, parse
 
 # The `drafter` console script as pip installs it (its entry point, loaded and called), in a
 # process that sends itself SIGINT the moment the module named by argv[1] starts loading: a
@@ -49,3 +55,64 @@ def test_ctrl_c_while_drafter_loads_is_one_line_and_exit_130(loading: str) -> No
     assert ended.returncode == EXIT_INTERRUPTED, ended.stderr
     assert ended.stderr.splitlines()[-1:] == ["drafter: interrupted"], ended.stderr
     assert "Traceback" not in ended.stderr and ended.stdout == ""
+
+
+# --- the reviewer's page, as `drafter draft` writes it ---------------------------------------
+
+
+@pytest.fixture
+def drafted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Draft, Page, str]:
+    """The demo draft, written by the command an editor runs, and its review.html parsed."""
+    out = tmp_path / "out"
+    assert (
+        main(["draft", "NCT05591222", "--offline", "--as-of", "2026-05-20", "--out", str(out)]) == 0
+    )
+    capsys.readouterr()
+    folder = out / "NCT05591222"
+    draft = Draft.model_validate_json((folder / "draft.json").read_text())
+    html = (folder / "review.html").read_text()
+    return draft, parse(html), html
+
+
+def test_every_citation_of_a_paragraph_is_on_the_page_and_opens_a_fact_with_its_source(
+    drafted: tuple[Draft, Page, str],
+) -> None:
+    """A reviewer checks a paragraph against what it cites, not only against the words the
+    checker marked: a cited fact no anchor points at was nowhere on the page."""
+    draft, page, _ = drafted
+    shown = [e.attrs["data-fact"] for e in page.find("button", **{"class": "fact-ref"})]
+    data = page.data()["facts"]
+    for section in draft.sections:
+        for paragraph in section.paragraphs:
+            assert set(paragraph.cites) <= set(shown), (section.key, paragraph.text[:60])
+    for fact_id in shown:  # a page to open, else how drafter computed or recorded it
+        fact = data[fact_id]
+        assert fact["source_url"] or fact["formula"] or fact["request"], fact_id
+
+
+def test_the_page_shows_the_sources_and_the_related_claims(
+    drafted: tuple[Draft, Page, str],
+) -> None:
+    draft, page, html = drafted
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    headings = [unescape(h) for h in re.findall(r"<h[23][^>]*>([^<]*)</h[23]>", html)]
+    assert "Sources" in headings and "Related failure claims" in headings
+    for source in draft.sources:
+        assert source.source in text
+        for url in [source.url, *source.pages]:
+            assert url is None or url in text
+    shown = {e.attrs["data-fact"] for e in page.find("button", **{"class": "fact-ref"})}
+    assert any(group.claims for group in draft.related)
+    for group in (g for g in draft.related if g.claims):
+        assert group.heading in headings
+        assert {claim.fact for claim in group.claims} <= shown
+
+
+def test_a_count_of_one_reads_in_the_singular_on_the_page(drafted: tuple[Draft, Page, str]) -> None:
+    """'1 programs' in the score's inputs: the draft says '1 program'."""
+    draft, page, _ = drafted
+    facts = page.data()["facts"]
+    ones = [f for f in draft.facts if f.kind == "count" and f.value == 1 and f.unit == "programs"]
+    assert ones
+    for fact in ones:
+        assert facts[fact.id]["value"] == "1 program"
