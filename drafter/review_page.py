@@ -267,6 +267,7 @@ class SectionView:
     id: str
     heading: str
     paragraphs: list[ParagraphView]
+    needs_editor: str | None = None  # why it failed validation, shown where it stands
 
 
 @dataclass(frozen=True)
@@ -319,12 +320,13 @@ def anchor_refs(report: VerifyReport) -> dict[int, AnchorRef]:
 
 
 def _sections(
-    report: VerifyReport, refs: dict[int, AnchorRef], facts: dict[str, FactDetail]
+    draft: Draft, report: VerifyReport, refs: dict[int, AnchorRef], facts: dict[str, FactDetail]
 ) -> list[SectionView]:
-    """Paragraphs grouped by section, in the report's order."""
+    """Paragraphs grouped by section, in the report's order; a section that needs an editor
+    is marked with its reason, and shown in its place even when it has no paragraph."""
     groups = itertools.groupby(report.paragraphs, key=lambda p: (p.section, p.heading))
-    sections = []
-    for number, ((_, heading), paragraphs) in enumerate(groups, start=1):
+    shown: list[tuple[str, str, list[ParagraphView]]] = []
+    for (key, heading), paragraphs in groups:
         views = []
         for paragraph in paragraphs:
             pieces, unplaced = split_at_anchors(
@@ -335,8 +337,31 @@ def _sections(
                 for c in dict.fromkeys(paragraph.cites)
             ]
             views.append(ParagraphView(paragraph, pieces, unplaced, cites))
-        sections.append(SectionView(id=f"s{number}", heading=heading, paragraphs=views))
-    return sections
+        shown.append((key, heading, views))
+    reasons = {
+        s.key: s.reason or "no usable text" for s in draft.sections if s.status == "needs_editor"
+    }
+    if "headline" in draft.needs_editor:
+        reasons["headline"] = "the headline and dek failed validation"
+    order = [s.key for s in draft.sections]
+    for section in draft.sections:
+        if section.key in reasons and all(key != section.key for key, _, _ in shown):
+            at = _place(shown, order, order.index(section.key))
+            shown.insert(at, (section.key, section.heading, []))
+    return [
+        SectionView(f"s{number}", heading, views, reasons.get(key))
+        for number, (key, heading, views) in enumerate(shown, start=1)
+    ]
+
+
+def _place(shown: list[tuple[str, str, list[ParagraphView]]], order: list[str], at: int) -> int:
+    """Where the section `order[at]` goes among those shown: after the last shown section
+    the draft puts before it, else before the first it puts after it, else at the end."""
+    before, after = set(order[:at]), set(order[at + 1 :])
+    last_before = max((i for i, (key, _, _) in enumerate(shown) if key in before), default=None)
+    if last_before is not None:
+        return last_before + 1
+    return next((i for i, (key, _, _) in enumerate(shown) if key in after), len(shown))
 
 
 def _needs_editor(draft: Draft, report: VerifyReport) -> list[EditorNote]:
@@ -438,7 +463,7 @@ def render_review_page(draft: Draft, report: VerifyReport) -> str:
         "history": [c for c in draft.conflicts if c.kind == "history"],
         "needs_editor": _needs_editor(draft, report),
         "failing": [refs[id(anchor)] for _, anchor in report.failing()],
-        "sections": _sections(report, refs, facts),
+        "sections": _sections(draft, report, refs, facts),
         "sources": draft.sources,
         "related": [group for group in draft.related if group.claims],
         "mrs": draft.mrs,

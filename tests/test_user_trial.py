@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from drafter.cli import main
 from drafter.draft_model import Draft
 from drafter.errors import EXIT_INTERRUPTED
+from tests.openai_server import OpenAIServer, malformed_json
 from tests.test_review_page import Page, parse
 
 # The `drafter` console script as pip installs it (its entry point, loaded and called), in a
@@ -116,3 +117,34 @@ def test_a_count_of_one_reads_in_the_singular_on_the_page(drafted: tuple[Draft, 
     assert ones
     for fact in ones:
         assert facts[fact.id]["value"] == "1 program"
+
+
+def test_a_section_that_needs_an_editor_is_marked_where_it_stands_in_the_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every answer of the model unusable: the sections are empty and need an editor. The
+    reviewer walking the draft must meet each one in its place, not find it gone."""
+    server = OpenAIServer(default=malformed_json())
+    server.start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-user-trial")
+        out = tmp_path / "out"
+        argv = ["draft", "NCT05591222", "--writer", "openai", "--offline", "--out", str(out)]
+        assert main([*argv, "--as-of", "2026-05-20"]) == 1
+    finally:
+        server.stop()
+    capsys.readouterr()
+    folder = out / "NCT05591222"
+    draft = Draft.model_validate_json((folder / "draft.json").read_text())
+    html = (folder / "review.html").read_text()
+    walk = html[html.index('id="h-draft"') :]
+    empty = [s for s in draft.sections if s.status == "needs_editor" and not s.paragraphs]
+    assert empty
+    for section in empty:
+        heading = walk.index(f">{escape(section.heading)}</h3>")
+        mark = walk.index("NEEDS EDITOR", heading)
+        assert escape(section.reason or "") in walk[mark : walk.index("</p>", mark)]
+    order = [s.heading for s in draft.sections if s.key not in ("sources", "related_claims")]
+    shown = [unescape(h) for h in re.findall(r'<h3 id="s\d+">([^<]*)</h3>', walk)]
+    assert [h for h in shown if h in order] == order
