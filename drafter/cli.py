@@ -18,6 +18,7 @@ from drafter.errors import (
     EXIT_OK,
     DrafterError,
 )
+from drafter.output_encoding import fit_output_to_encoding
 from drafter.terminal import one_line, tell
 
 # Subcommand name → module under drafter.commands exposing configure(parser) and run(args) -> int.
@@ -60,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:  # started with file descriptor 1 closed
         _error("standard output is closed; nothing can be written")
         return EXIT_BAD_INPUT
+    fit_output_to_encoding()  # an ASCII or Latin-1 terminal: readable text, not a crash
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if not arguments:  # `drafter` alone: what it can do, not a usage error
@@ -69,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exit_:  # usage errors (code 2), --help and --version (code 0)
         return exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
+    if _writes_json(args):
+        fit_output_to_encoding(json_stdout=True)
     try:
         code: int = args._run(args)
         sys.stdout.flush()
@@ -92,6 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"internal error ({type(error).__name__}: {error}); this is a bug in drafter")
         return EXIT_INTERNAL
     return code
+
+
+def _writes_json(args: argparse.Namespace) -> bool:
+    """Whether stdout carries JSON: --json, or claims export's default JSON lines."""
+    exporting = getattr(args, "claims_command", None) == "export" and args.format != "csv"
+    return bool(getattr(args, "json", False)) or exporting
 
 
 def _error(message: str) -> None:

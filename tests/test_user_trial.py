@@ -3,6 +3,8 @@ a reviewer or a batch run types it, and what they should see."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -148,3 +150,43 @@ def test_a_section_that_needs_an_editor_is_marked_where_it_stands_in_the_draft(
     order = [s.heading for s in draft.sections if s.key not in ("sources", "related_claims")]
     shown = [unescape(h) for h in re.findall(r'<h3 id="s\d+">([^<]*)</h3>', walk)]
     assert [h for h in shown if h in order] == order
+
+
+# --- a terminal that is not UTF-8 ------------------------------------------------------------
+
+ASCII_TERMINAL = {"PYTHONIOENCODING": "ascii", "NO_COLOR": "1"}
+
+
+def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "drafter.cli", *argv],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["mrs", "--target", "LILRA4", "--disease", "DLE", "--offline", "--as-of", "2026-05-20"],
+        ["fetch", "NCT05591222", "--offline", "--as-of", "2026-05-20"],
+    ],
+)
+def test_an_ascii_terminal_gets_readable_text_not_an_internal_error(argv: list[str]) -> None:
+    ended = _run(argv, ASCII_TERMINAL)
+    assert ended.returncode == 0, ended.stderr.decode(errors="replace")
+    out = ended.stdout.decode("ascii")  # nothing the terminal cannot show
+    assert "Traceback" not in ended.stderr.decode("ascii") and out.strip()
+    if argv[0] != "--help":
+        assert "MRS 33/100" in out and " - " in out  # an em dash as the terminal can show it
+
+
+def test_json_on_an_ascii_terminal_is_the_same_document_escaped() -> None:
+    argv = ["fetch", "NCT05591222", "--offline", "--as-of", "2026-05-20", "--json"]
+    ascii_run, utf8_run = _run(argv, ASCII_TERMINAL), _run(argv, {"PYTHONIOENCODING": "utf-8"})
+    assert ascii_run.returncode == 0 == utf8_run.returncode, ascii_run.stderr
+    as_utf8 = utf8_run.stdout.decode("utf-8")
+    assert not as_utf8.isascii()  # the bundle holds text beyond ASCII (dashes, quotes)
+    assert json.loads(ascii_run.stdout.decode("ascii")) == json.loads(as_utf8)
