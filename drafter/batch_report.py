@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from drafter.atomic_write import write_atomically
-from drafter.terminal import json_text, one_line, text_table
+from drafter.terminal import fitted_table, json_text, one_line
 
 BATCH_JSONL = "batch.jsonl"
 BATCH_MD = "batch.md"
@@ -181,8 +181,9 @@ def totals_line(summary: BatchSummary) -> str:
 
 
 def human(summary: BatchSummary, width: int | None) -> str:
-    """The summary table for stdout, fitted to `width` on a terminal."""
-    lines = [text_table(HEADER, rows(summary), width=width).rstrip("\n"), totals_line(summary)]
+    """The summary table for stdout, fitted to `width` on a terminal (too narrow: one wrapped
+    line a trial, its id whole)."""
+    lines = [fitted_table(HEADER, rows(summary), width).rstrip("\n"), totals_line(summary)]
     lines += [f"unusable input: {problem}" for problem in summary.input_problems]
     if summary.stopped:
         lines.append(f"stopped early: {summary.stopped}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
+from contextlib import suppress
 from html import escape, unescape
 from pathlib import Path
 
@@ -190,3 +192,44 @@ def test_json_on_an_ascii_terminal_is_the_same_document_escaped() -> None:
     as_utf8 = utf8_run.stdout.decode("utf-8")
     assert not as_utf8.isascii()  # the bundle holds text beyond ASCII (dashes, quotes)
     assert json.loads(ascii_run.stdout.decode("ascii")) == json.loads(as_utf8)
+
+
+# --- a narrow terminal -------------------------------------------------------------------------
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """drafter with its stdout on a pseudo-terminal (a table is fitted only on a terminal);
+    what it printed there."""
+    leader, follower = pty.openpty()
+    try:
+        ended = subprocess.run(
+            [sys.executable, "-m", "drafter.cli", *argv],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **env},
+            timeout=120,
+        )
+        os.close(follower)
+        follower = -1
+        printed = b""
+        with suppress(OSError):  # EIO: the terminal's other side is closed and drained
+            while chunk := os.read(leader, 65536):
+                printed += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert ended.returncode == 0
+    return printed.decode().replace("\r\n", "\n")
+
+
+def test_a_narrow_terminal_keeps_each_trial_id_of_the_batch_table_whole(tmp_path: Path) -> None:
+    """COLUMNS=20: the table cut 'NCT05591222' to 'NCT0559…', so no row named its trial."""
+    trials = ["NCT05591222", "NCT05540665"]
+    listed = tmp_path / "trials.txt"
+    listed.write_text("\n".join(trials) + "\n")
+    argv = ["batch", "--nct-file", str(listed), "--offline", "--as-of", "2026-05-20"]
+    shown = _on_a_terminal([*argv, "--out", str(tmp_path / "out")], {"COLUMNS": "20"})
+    for nct in trials:
+        assert re.search(rf"^{nct}\b.*\bdrafted\b", shown, re.MULTILINE), shown
+    assert "…" not in shown

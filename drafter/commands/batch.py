@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -55,7 +54,7 @@ from drafter.errors import (
     StoreUnavailable,
 )
 from drafter.sources.http import HttpClient
-from drafter.terminal import tell
+from drafter.terminal import output_width, tell
 from drafter.writer_choice import WRITERS, choose_writer
 
 LOCK_FILE = ".drafter-batch.lock"
@@ -344,5 +343,4 @@ def _print(summary: BatchSummary, as_json: bool) -> None:
     if as_json:
         write_json(summary.model_dump(mode="json"))
         return
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    write_stdout(human(summary, width))
+    write_stdout(human(summary, output_width(sys.stdout)))
