@@ -233,3 +233,13 @@ def test_a_narrow_terminal_keeps_each_trial_id_of_the_batch_table_whole(tmp_path
     for nct in trials:
         assert re.search(rf"^{nct}\b.*\bdrafted\b", shown, re.MULTILINE), shown
     assert "…" not in shown
+
+
+def test_the_draft_summary_names_the_writer_without_a_placeholder_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'writer offline (none)': the offline writer asks no model, so there is none to name."""
+    argv = ["draft", "NCT05591222", "--offline", "--as-of", "2026-05-20"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "writer offline (no model)" in out and "(none)" not in out

@@ -46,6 +46,7 @@ from drafter.terminal import tell
 from drafter.verify_model import FAILING, VerifyReport
 from drafter.writer_choice import WRITERS, choose_writer
 from drafter.writers.base import Writer
+from drafter.writers.offline import OfflineWriter
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -153,12 +154,17 @@ def _human(summary: dict[str, object]) -> str:
         + (f" ({', '.join(needs)})" if isinstance(needs, list) and needs else ""),
         f"  MRS {summary['mrs'] or 'not computed'} · {summary['conflicts']} conflicting-evidence "
         f"notes · {summary['record_history']} record-history notes · writer {summary['writer']} "
-        f"({summary['model']})",
+        f"({_model_named(summary['model'])})",
         f"  verified: {_verified_line(summary['verified'])} · review page: {summary['review']}",
     ]
     if summary["stop_classifier"] != "rules":
         lines.append(f"  stop reason classified by the {summary['stop_classifier']}")
     return "\n".join(lines) + "\n"
+
+
+def _model_named(model: object) -> str:
+    """The model asked, or "no model" for the offline writer (its provenance says "none")."""
+    return "no model" if model == OfflineWriter.model else str(model)
 
 
 def _verified_line(counts: object) -> str:
