@@ -303,24 +303,57 @@ class ClaimsStore:
         self._wrote()
         return len(rows)
 
+    def upsert_unless_published(self, claim: Claim) -> tuple[Claim | None, Claim | None]:
+        """Upsert `claim` unless a published claim holds its key, deciding and writing in one
+        transaction: a claim another process publishes meanwhile is never overwritten (a read
+        before the write let one through). Returns (the claim held before, None when none;
+        the claim as stored, None when a published claim kept the key)."""
+        with self._db.write() as conn:
+            held = _held(conn, claim.key)
+            if held is not None and held.status == "published":
+                return held, None
+            _upsert_rows(conn, [claim], self._now(), keep_timestamps=False)
+            written = _held(conn, claim.key)
+        self._wrote()
+        return held, written
+
+    def undo_upsert(self, written: Claim, previous: Claim | None) -> bool:
+        """Undo an upsert that stored `written`: put `previous` back as it was (None: delete
+        the claim, kept in the audit trail), in one transaction, and only while the row is
+        still `written`. A row another process changed since (an editor's published claim,
+        another run's filing of the same trial) is left alone: False."""
+        with self._db.write() as conn:
+            if _held(conn, written.key) != written:
+                return False
+            if previous is None:
+                self._delete_row(conn, written.key)
+            else:
+                _upsert_rows(conn, [previous], self._now(), keep_timestamps=True)
+        self._wrote()
+        return True
+
     def delete(self, key: str) -> dict[str, Any] | None:
         """Delete the claim with this key and record it in `claim_deletions` (key, UTC time,
         the claim as JSON) in the same transaction. Returns the deleted claim's record, None
         when no claim has this key. The row is not validated first, so a row that breaks
         today's rules can still be removed."""
         with self._db.write() as conn:
-            row = conn.execute(
-                "SELECT * FROM claims WHERE key = ?", (normalise_key(key),)
-            ).fetchone()
-            if row is None:
-                return None
-            record = _record_of_row(row)
-            conn.execute(
-                "INSERT INTO claim_deletions (key, deleted_at, claim) VALUES (?, ?, ?)",
-                (row["key"], self._now(), json.dumps(record, ensure_ascii=False)),
-            )
-            conn.execute("DELETE FROM claims WHERE key = ?", (row["key"],))
-        self._wrote()
+            record = self._delete_row(conn, normalise_key(key))
+        if record is not None:
+            self._wrote()
+        return record
+
+    def _delete_row(self, conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
+        """Inside a write transaction: the row's deletion and its audit row."""
+        row = conn.execute("SELECT * FROM claims WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        record = _record_of_row(row)
+        conn.execute(
+            "INSERT INTO claim_deletions (key, deleted_at, claim) VALUES (?, ?, ?)",
+            (row["key"], self._now(), json.dumps(record, ensure_ascii=False)),
+        )
+        conn.execute("DELETE FROM claims WHERE key = ?", (row["key"],))
         return record
 
     def _wrote(self) -> None:
@@ -717,6 +750,12 @@ class StoredClaim:
 
     def claim(self) -> Claim:
         return _claim_from_row(self.row)
+
+
+def _held(conn: sqlite3.Connection, key: str) -> Claim | None:
+    """The claim under `key` (as `Claim.key` normalises it), read on `conn`."""
+    row = conn.execute("SELECT * FROM claims WHERE key = ?", (key,)).fetchone()
+    return _claim_from_row(row) if row is not None else None
 
 
 def _claim_from_row(row: sqlite3.Row) -> Claim:

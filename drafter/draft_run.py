@@ -102,8 +102,8 @@ class Filing:
 
     def withdraw(self, store: ClaimsStore) -> None:
         """Undo the filing (see drafter.trial_claim.withdraw_trial)."""
-        if self.claim is not None and self.filed is not None:
-            withdraw_trial(store, self.claim, self.filed)
+        if self.filed is not None:
+            withdraw_trial(store, self.filed)
 
 
 @dataclass(frozen=True)

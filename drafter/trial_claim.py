@@ -68,26 +68,22 @@ def claim_for_trial(bundle: Bundle, stop: StopClassification) -> Claim | None:
 class Filed(NamedTuple):
     """What record_trial did, so that withdraw_trial can undo it."""
 
-    written: bool
+    written: Claim | None  # the claim as stored; None when a published claim kept the key
     previous: Claim | None  # the claim the key held before, if any
 
 
 def record_trial(store: ClaimsStore, claim: Claim) -> Filed:
-    """Upsert the draft claim unless a published claim holds its key."""
-    held = store.get(claim.key)
-    if held is not None and held.status == "published":
-        return Filed(written=False, previous=held)
-    store.upsert(claim)
-    return Filed(written=True, previous=held)
+    """Upsert the draft claim unless a published claim holds its key (decided in the write
+    transaction, so an editor publishing meanwhile in another process is never overwritten)."""
+    previous, written = store.upsert_unless_published(claim)
+    return Filed(written=written, previous=previous)
 
 
-def withdraw_trial(store: ClaimsStore, claim: Claim, filed: Filed) -> None:
+def withdraw_trial(store: ClaimsStore, filed: Filed) -> None:
     """Undo record_trial when the draft it was filed for was never written (the model was
     unavailable, the output could not be written): the claims table is left as it was, the
-    deletion of a new claim kept in its audit trail."""
-    if not filed.written:
-        return
-    if filed.previous is None:
-        store.delete(claim.key)
-    else:
-        store.upsert_many([filed.previous], keep_timestamps=True)
+    deletion of a new claim kept in its audit trail. Only while the row is still the one this
+    filing wrote: a claim another process wrote since (an editor's published claim, another
+    draft of the same trial that was written) is theirs, and stays."""
+    if filed.written is not None:
+        store.undo_upsert(filed.written, filed.previous)
