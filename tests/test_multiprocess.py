@@ -28,6 +28,7 @@ from drafter.claims import ClaimsStore
 from drafter.classify import DEFAULT_CLASSIFIER
 from drafter.models import Claim
 from drafter.sources.ctgov import study_page_url
+from drafter.sources.ratelimit import RateLimiter
 from drafter.trial_claim import claim_for_trial, record_trial, withdraw_trial
 from tests.ctgov_fleet import CtgovFleet
 from tests.drafting_model import model
@@ -548,3 +549,54 @@ def test_a_cache_entry_rewritten_by_one_process_is_read_whole_by_another(tmp_pat
     result = json.loads(out)
     assert result["torn"] == [] and result["reads"] > 0
     print(f"\ncache: {result['reads']} reads during 60 writes, {result['versions']} versions")
+
+
+# --- the per-source rate limits, shared through a file in the cache directory --------------------
+
+# Holds the write lock of an SQLite file until its stdin closes.
+_LOCK_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+def booked(path: Path, source: str) -> float | None:
+    """The next slot the shared rate-limit file holds for `source`."""
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT next_allowed FROM sources WHERE source = ?", (source,))
+        found = row.fetchone()
+    return None if found is None else float(found[0])
+
+
+def test_a_rate_limit_file_busy_for_a_while_is_shared_again_once_free(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds the shared rate-limit file past the busy timeout (stopped with
+    Ctrl-Z while booking, a stalled disk): that booking is spaced in this process alone, with
+    a warning, and the next is booked in the shared file again. Giving the file up for good
+    let each process that met the lock send at the source's full rate on its own."""
+    path = tmp_path / "cache" / "rate-limits.sqlite3"
+    RateLimiter({"chembl": 0.01}, path).wait("chembl")  # the file, as another process made it
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _LOCK_HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    limiter = RateLimiter({"ctgov": 0.01}, path, busy_timeout=0.2)
+    try:
+        assert limiter.wait("ctgov") is not None  # spaced in this process, not refused
+    finally:
+        holder.communicate(timeout=30)
+    assert booked(path, "ctgov") is None
+    warnings = [r.getMessage() for r in caplog.records if "rate-limit store" in r.getMessage()]
+    assert len(warnings) == 1 and "busy" in warnings[0], warnings
+
+    limiter.wait("ctgov")
+    limiter.close()
+    assert booked(path, "ctgov") is not None, "the shared file was given up for good"

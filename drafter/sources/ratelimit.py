@@ -12,6 +12,9 @@ in separate statements under a thread lock (cross-process safety needs its optio
 dependency); it has no shared "paused until" for Retry-After; and its waiting is a fixed
 `max_delay`, not our per-request deadline. The whole mechanism here is one row and one
 transaction. If the file cannot be used, the limiter warns once and limits this process alone.
+A file only busy for longer than the busy timeout (another process stopped while booking, a
+stalled disk) is skipped for that one booking and used again for the next: giving it up for
+good would let every process that met it send at the full rate on its own.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ T = TypeVar("T")
 
 # A stored time further ahead than this is a clock that jumped back, not a real booking.
 _MAX_AHEAD = 3600.0
+BUSY_TIMEOUT_SECONDS = 10.0  # a booking holds the file for a millisecond
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -76,8 +80,9 @@ class _MemoryStore:
 class _SqliteStore:
     """Shared by processes: one row per source, changed inside BEGIN IMMEDIATE."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -85,7 +90,10 @@ class _SqliteStore:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
             )
             # The default rollback journal, not WAL: switching a new file to WAL while another
             # process opens it fails with "database is locked" instead of waiting. Every
@@ -132,32 +140,53 @@ class RateLimiter:
         path: Path | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
         self._intervals = intervals
         self._clock = clock
         self._sleep = sleep
-        self._shared: _SqliteStore | None = _SqliteStore(path) if path is not None else None
+        self._shared = _SqliteStore(path, busy_timeout) if path is not None else None
         self._local = _MemoryStore()
+        self._warned_busy = False
 
     def _with_state(self, source: str, change: Callable[[SourceState, float], T]) -> T:
         """Apply `change(state, now)` to the source's row: in the shared file, or in memory
-        (with one warning) once the file has proved unusable."""
+        (with one warning) when the file is busy past the busy timeout (this time only) or
+        has proved unusable (from now on)."""
         shared = self._shared
         if shared is not None:
             try:
                 with shared.update(source) as state:
                     return change(state, self._clock())
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    self._give_up(shared, error)
+                elif not self._warned_busy:
+                    self._warned_busy = True
+                    log.warning(
+                        "drafter: warning: rate-limit store %s busy for over %g s (%s); "
+                        "requests that cannot book a slot there are spaced within this "
+                        "process only",
+                        shared.path,
+                        shared.busy_timeout,
+                        error,
+                    )
             except (OSError, sqlite3.Error) as error:
-                self._shared = None
-                shared.close()
-                log.warning(
-                    "drafter: warning: rate-limit store %s unusable (%s); limiting this "
-                    "process only",
-                    shared.path,
-                    error,
-                )
+                self._give_up(shared, error)
         with self._local.update(source) as state:
             return change(state, self._clock())
+
+    def _give_up(self, shared: _SqliteStore, error: Exception) -> None:
+        """The file is unusable (not a database, a directory in the way): this process only,
+        from now on, with one warning."""
+        if self._shared is shared:
+            self._shared = None
+            shared.close()
+            log.warning(
+                "drafter: warning: rate-limit store %s unusable (%s); limiting this process only",
+                shared.path,
+                error,
+            )
 
     def wait(self, source: str, not_after: float = math.inf) -> float | None:
         """Block until `source` may be called; the seconds waited, or None (without waiting or
@@ -199,3 +228,9 @@ class RateLimiter:
     def close(self) -> None:
         if self._shared is not None:
             self._shared.close()
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked": another process held the file past the busy timeout."""
+    name: str = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error).lower()
