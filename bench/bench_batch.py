@@ -4,9 +4,9 @@ latency to every call (200 ms by default) and answers with the careful stand-in 
 (tests/drafting_model.py). Each run is a real subprocess, as a user runs it.
 
 A warm-up run (the offline writer) fills a response cache that every measured run shares, so
-the measured runs time drafting, not the sources' rate limits (ClinicalTrials.gov and PubMed at
-3 requests/s make a cold fetch of 200 trials take about 70 s whatever the concurrency). Each
-measured run has its own OUT and claims database.
+the measured runs time drafting, not the sources' rate limits (ClinicalTrials.gov at 1 request/s
+makes a cold fetch of 200 trials take about 4 minutes whatever the concurrency). Each measured
+run has its own OUT and claims database.
 
 Prints, per --concurrency: wall time, drafts per minute, model calls per draft, the drafter's
 own CPU time per draft (user + system of the child process from resource.getrusage, startup

@@ -20,6 +20,8 @@ from drafter.errors import BadInput, first_problem
 APP_NAME = "drafter"
 # A config file holds a few settings; a bigger one (a 1 GB file was read whole) is a mistake.
 MAX_CONFIG_BYTES = 2**20
+# Requests to a source with a published rate limit are spaced this much wider than the limit.
+LIMIT_MARGIN = 1.1
 
 # Environment variable → setting name. The setting names are the keys of the config file
 # (TOML), e.g. `ctgov_url = "http://127.0.0.1:8000/api/v2"`, `db_path = "claims.sqlite3"`.
@@ -127,13 +129,17 @@ class Settings(BaseModel):
     # Decoded bytes of one answer; the largest legitimate one (a ClinicalTrials.gov page of 100
     # studies) is a few MB, a gzip bomb is gigabytes.
     max_body_bytes: int = Field(default=32 * 2**20, ge=1024)
-    # Minimum seconds between requests to one source: ClinicalTrials.gov and PubMed 3 req/s
-    # (PubMed 10 req/s with a key), openFDA 240/min, Open Targets and ChEMBL a polite 5 req/s.
+    # Minimum seconds between requests to one source: ClinicalTrials.gov 1 req/s (no published
+    # limit; robots.txt's Crawl-delay: 1, and ../shared/api-examples/API-NOTES.md: "keep to 1
+    # request per second or slower"), PubMed 3 req/s (10 with a key, sources.http), openFDA
+    # 240/min, Open Targets and ChEMBL a polite 5 req/s (none published). A published limit
+    # gets LIMIT_MARGIN: slots exactly 1/3 s apart put 4 requests in about half of the 1-second
+    # windows (a send a few ms late is enough), and NCBI's 429 counts 4 against 3.
     min_interval: dict[str, Annotated[float, Field(ge=0, le=60, allow_inf_nan=False)]] = Field(
         default_factory=lambda: {
-            "ctgov": 1 / 3,
-            "pubmed": 1 / 3,
-            "openfda": 60 / 240,
+            "ctgov": 1.0 * LIMIT_MARGIN,
+            "pubmed": LIMIT_MARGIN / 3,
+            "openfda": LIMIT_MARGIN * 60 / 240,
             "opentargets": 0.2,
             "chembl": 0.2,
         }

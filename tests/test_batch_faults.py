@@ -113,7 +113,7 @@ def fleet() -> Iterator[CtgovFleet]:
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One response cache for the module: the first run fetches every trial (at the sources'
-    real rate limits, about a minute for 200), later runs and tests read it back."""
+    real rate limits, about four minutes for 200), later runs and tests read it back."""
     return tmp_path_factory.mktemp("fault-cache")
 
 

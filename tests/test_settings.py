@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from drafter.cli import main
 from drafter.config import ENVIRONMENT, USER_SETTINGS, Settings, load_settings
 from drafter.errors import BadInput
+from drafter.sources.http import HttpClient
 
 
 def with_config(tmp_path: Path, text: str) -> dict[str, str]:
@@ -121,3 +122,14 @@ def test_a_deadline_out_of_bounds_is_bad_input(value: str, tmp_path: Path) -> No
 def test_internal_knobs_are_bounded_when_set_in_code(values: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         Settings(**values)  # type: ignore[arg-type]
+
+
+def test_default_rate_limits_stay_under_the_published_ones() -> None:
+    """Exactly at a limit, a send a few ms late puts one request too many in a second (NCBI's
+    429 counts 4 against 3): each published limit is kept with a margin."""
+    intervals = Settings().min_interval
+    assert intervals["ctgov"] > 1.0  # robots.txt: Crawl-delay: 1
+    assert 1 / intervals["pubmed"] < 3 * 0.95
+    assert 1 / intervals["openfda"] < 240 / 60 * 0.95
+    keyed = HttpClient._intervals(Settings(ncbi_api_key="0123456789abcdef"))
+    assert 1 / keyed["pubmed"] < 10 * 0.95

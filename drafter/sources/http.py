@@ -38,7 +38,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from drafter import __version__
-from drafter.config import Settings
+from drafter.config import LIMIT_MARGIN, Settings
 from drafter.errors import (
     DeadlineExceeded,
     DrafterError,
@@ -143,7 +143,8 @@ class HttpClient:
     def _intervals(settings: Settings) -> dict[str, float]:
         intervals = dict(settings.min_interval)
         if settings.ncbi_api_key is not None:
-            intervals["pubmed"] = min(intervals.get("pubmed", 0.1), 0.1)  # 10 req/s with a key
+            with_key = LIMIT_MARGIN / 10  # 10 req/s with a key
+            intervals["pubmed"] = min(intervals.get("pubmed", with_key), with_key)
         return intervals
 
     def close(self) -> None:
