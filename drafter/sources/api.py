@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter import strict_json
 from drafter.errors import MalformedResponse, first_problem
+from drafter.lone_surrogates import repaired
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -97,9 +98,11 @@ class ApiResponse(BaseModel):
     provenance: str | None = None
 
     def json_body(self, request: ApiRequest) -> Any:
-        """Parse the body as JSON or fail as an upstream error naming the source."""
+        """Parse the body as JSON or fail as an upstream error naming the source. A lone
+        surrogate escape becomes U+FFFD (drafter.lone_surrogates): one damaged character,
+        not a str that no file or terminal takes."""
         try:
-            return json.loads(self.text, parse_int=_int_or_infinity)
+            return json.loads(repaired(self.text), parse_int=_int_or_infinity)
         except json.JSONDecodeError as error:
             raise MalformedResponse(
                 f"{SOURCE_NAMES[request.source]} sent a malformed or truncated body for "

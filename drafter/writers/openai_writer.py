@@ -30,6 +30,7 @@ from tenacity import RetryError
 
 from drafter.config import Settings
 from drafter.errors import mask_secrets
+from drafter.lone_surrogates import repaired
 from drafter.sources import deadline as budgets
 from drafter.sources.deadline import Deadline
 from drafter.sources.redact import mask, register_secrets
@@ -113,7 +114,7 @@ class OpenAIWriter:
                 latency_seconds=time.monotonic() - started,
             )
         try:
-            reply = ChatReply.model_validate_json(mask_secrets(mask(response.text)))
+            reply = ChatReply.model_validate_json(repaired(mask_secrets(mask(response.text))))
         except ValidationError:
             raise ModelUnavailable(
                 f"model endpoint {self._host} answered HTTP {response.status_code} with something "

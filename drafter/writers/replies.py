@@ -14,6 +14,7 @@ import re
 from pydantic import BaseModel, Field, ValidationError
 
 from drafter.errors import first_problem
+from drafter.lone_surrogates import repaired
 from drafter.writers.base import Problem, Usage, WriteResult
 
 DETAIL_LIMIT = 300
@@ -103,7 +104,7 @@ def _verdict(
     if not raw.strip():
         return "malformed_json", "the reply was empty", None
     try:
-        return None, None, output.model_validate_json(json_text(raw))
+        return None, None, output.model_validate_json(repaired(json_text(raw)))
     except ValidationError as error:
         if error.errors()[0]["type"] == "json_invalid":
             return "malformed_json", one_line(error.errors()[0]["msg"]), None

@@ -1,0 +1,164 @@
+"""A third round of a hostile upstream, met through the CLI as a user meets it (see
+tests/test_hostile_upstream.py for the first rounds and its fixtures): answers that are valid
+JSON with a poisoned character, interim 1xx responses, searches that page forever, answers far
+larger than what was asked for, and model replies that are valid but absurd. Each ends in a
+draft with a gap or an editor's note, or in exit 3 with one line: never exit 4, never a hang,
+never a file of a hundred megabytes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from drafter import bundled
+from drafter.cli import main
+from drafter.draft_model import Draft
+from drafter.errors import EXIT_FINDINGS, EXIT_OK
+from drafter.terminal import safe_text
+from tests import openai_server as replies
+from tests.openai_server import OpenAIServer
+from tests.servers import LocalServer, Received, Reply, ScriptedServer, SnapshotServer
+from tests.test_hostile_model import endpoint
+from tests.test_hostile_upstream import NCT, hostile, point, study_with
+
+__all__ = ["endpoint", "hostile"]  # fixtures shared with the first rounds
+
+STATUS = "protocolSection.statusModule"
+
+
+def study_json() -> dict[str, object]:
+    study: dict[str, object] = bundled.read_json(
+        bundled.DATA / "snapshot" / "ctgov" / f"study_{NCT}.json"
+    )
+    return study
+
+
+def draft(out: Path, *extra: str) -> int:
+    return main(["draft", NCT, "--writer", "offline", "--out", str(out), *extra])
+
+
+def draft_with_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, Path]:
+    """`drafter draft --writer openai --offline` (the sources from the bundled snapshot)."""
+    out = tmp_path / "drafts"
+    code = main(["draft", NCT, "--writer", "openai", "--offline", "--out", str(out)])
+    return code, capsys.readouterr().err, out
+
+
+# --- a lone surrogate escaped in JSON ------------------------------------------------------------
+
+# JSON may escape half of a UTF-16 pair; json.loads then yields a str that no UTF-8 file takes.
+LONE_SURROGATES = {
+    "why-stopped-high-half": study_with(f"{STATUS}.whyStopped", r'"Halted \ud800 early"'),
+    "why-stopped-low-half": study_with(f"{STATUS}.whyStopped", r'"Halted \udfff early"'),
+    "title-half-an-emoji": study_with(
+        "protocolSection.identificationModule.briefTitle", r'"A trial \ud83d"'
+    ),
+    "condition": study_with("protocolSection.conditionsModule.conditions", r'["Lupus \udc00"]'),
+    "sponsor": study_with(
+        "protocolSection.sponsorCollaboratorsModule.leadSponsor", r'{"name": "Sp\ud800"}'
+    ),
+}
+
+
+@pytest.mark.parametrize("reply", LONE_SURROGATES.values(), ids=LONE_SURROGATES.keys())
+def test_a_lone_surrogate_in_the_trial_record_is_one_replaced_character_not_exit_4(
+    reply: Reply,
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Before: UnicodeEncodeError writing evidence.json (exit 4, 'a bug in drafter'), and
+    `drafter fetch` failed the same way printing it."""
+    point(monkeypatch, "ctgov", hostile, reply)
+    out = tmp_path / "drafts"
+    code = draft(out)
+    err = capsys.readouterr().err
+    assert code in (EXIT_OK, EXIT_FINDINGS), err
+    for name in ("draft.md", "review.html", "evidence.json", "draft.json"):
+        text = (out / NCT / name).read_text(encoding="utf-8")
+        assert safe_text(text) == text, name
+    assert "\ufffd" in (out / NCT / "evidence.json").read_text(encoding="utf-8")
+    assert main(["fetch", NCT]) == EXIT_OK  # the human output, of the cached answer
+    assert "\ufffd" in capsys.readouterr().out
+
+
+def test_a_lone_surrogate_in_an_open_targets_answer_is_not_exit_4(
+    snapshot_server: SnapshotServer,
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The target's symbol ends in half an emoji."""
+    symbol = '"approvedSymbol": "LILRA4"'
+    with proxy(
+        snapshot_server, "opentargets", lambda text: text.replace(symbol, symbol[:-1] + '\\ud800"')
+    ) as proxied:
+        monkeypatch.setenv("DRAFTER_OPENTARGETS_URL", proxied.url)
+        out = tmp_path / "drafts"
+        code = draft(out)
+    err = capsys.readouterr().err
+    assert code in (EXIT_OK, EXIT_FINDINGS), err
+    assert "LILRA4\ufffd" in (out / NCT / "evidence.json").read_text(encoding="utf-8")
+
+
+class ProxyServer(LocalServer):
+    """One source of the snapshot server, the text of its answers passed through `change`."""
+
+    def __init__(self, upstream: SnapshotServer, source: str, change: Callable[[str], str]) -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.source = source
+        self.change = change
+
+    def reply_for(self, received: Received) -> Reply:
+        reply = self.upstream.reply_for(replace(received, path=f"/{self.source}{received.path}"))
+        text = reply.body.decode() if isinstance(reply.body, bytes) else reply.body
+        return replace(reply, body=self.change(json.dumps(json.loads(text))) if text else text)
+
+
+@contextmanager
+def proxy(
+    upstream: SnapshotServer, source: str, change: Callable[[str], str]
+) -> Iterator[ProxyServer]:
+    server = ProxyServer(upstream, source, change)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- model replies -----------------------------------------------------------------------------
+
+
+def with_lone_surrogate(reply: Reply) -> Reply:
+    """The reply with half an emoji escaped in its JSON, inside the paragraph's text."""
+    body = reply.body.decode() if isinstance(reply.body, bytes) else reply.body
+    return replace(reply, body=body.replace("enrolled", r"enrolled \ud83d", 1))
+
+
+@pytest.mark.parametrize("inner", [False, True], ids=["in-the-completion", "in-the-content"])
+def test_a_lone_surrogate_in_a_model_reply_is_one_replaced_character(
+    inner: bool, endpoint: OpenAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: pydantic's JSON parser refused the whole completion, and the draft failed with
+    'not a chat completion; check OPENAI_BASE_URL' (exit 3); inside the content, every section
+    was re-asked, then left to the editor as malformed JSON."""
+    section = json.dumps(replies.SECTION)
+    if inner:  # the content's own JSON escapes it: the completion holds "\\ud83d"
+        section = section.replace("enrolled", r"enrolled \ud83d", 1)
+        endpoint.default = replies.completion(section)
+    else:
+        endpoint.default = with_lone_surrogate(replies.completion(section))
+    code, err, out = draft_with_model(tmp_path, capsys)
+    assert code in (EXIT_OK, EXIT_FINDINGS), err
+    written = Draft.model_validate_json((out / NCT / "draft.json").read_text("utf-8"))
+    texts = [p.text for s in written.sections for p in s.paragraphs]
+    assert any("enrolled \ufffd" in text for text in texts), texts
