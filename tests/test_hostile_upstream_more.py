@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from drafter import bundled
+from drafter.bundle import Bundle
 from drafter.cli import main
 from drafter.draft_model import Draft
 from drafter.errors import EXIT_FINDINGS, EXIT_OK
@@ -24,7 +25,7 @@ from tests import openai_server as replies
 from tests.openai_server import OpenAIServer
 from tests.servers import LocalServer, Received, Reply, ScriptedServer, SnapshotServer
 from tests.test_hostile_model import endpoint
-from tests.test_hostile_upstream import NCT, hostile, point, study_with
+from tests.test_hostile_upstream import NCT, assert_one_line_failure, hostile, point, study_with
 
 __all__ = ["endpoint", "hostile"]  # fixtures shared with the first rounds
 
@@ -162,3 +163,51 @@ def test_a_lone_surrogate_in_a_model_reply_is_one_replaced_character(
     written = Draft.model_validate_json((out / NCT / "draft.json").read_text("utf-8"))
     texts = [p.text for s in written.sections for p in s.paragraphs]
     assert any("enrolled \ufffd" in text for text in texts), texts
+
+
+# --- interim (1xx) responses before the answer -------------------------------------------------
+
+
+def after_interim(*interim: bytes) -> Reply:
+    """The trial's record, after these interim responses (status line and headers each)."""
+    record = json.dumps(study_json()).encode()
+    final = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(record)}\r\n\r\n".encode()
+        + record
+    )
+    return Reply(raw=b"".join(interim) + final)
+
+
+EARLY_HINTS = b"HTTP/1.1 103 Early Hints\r\nLink: </studies.css>; rel=preload\r\n\r\n"
+INTERIM = {
+    "103-early-hints": after_interim(EARLY_HINTS),
+    "102-processing": after_interim(b"HTTP/1.1 102 Processing\r\n\r\n"),
+    "100-then-103": after_interim(b"HTTP/1.1 100 Continue\r\n\r\n", EARLY_HINTS),
+    "a-thousand-103s": after_interim(*[EARLY_HINTS] * 1000),
+}
+
+
+@pytest.mark.parametrize("reply", INTERIM.values(), ids=INTERIM.keys())
+def test_interim_responses_before_the_answer_are_skipped(
+    reply: Reply,
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before: http.client skips 100 Continue only, so a CDN's 103 Early Hints (or a 102) was
+    taken for the answer: 'rejected ... with HTTP 103' (exit 3)."""
+    point(monkeypatch, "ctgov", hostile, reply)
+    code = main(["fetch", NCT, "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    assert Bundle.model_validate_json(captured.out).nct_id == NCT
+
+
+def test_interim_responses_that_never_end_fail_in_one_line(
+    hostile: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """200,000 Early Hints and no answer: the connection fails, not drafter."""
+    host = point(monkeypatch, "ctgov", hostile, Reply(raw=EARLY_HINTS * 200_000))
+    code = main(["fetch", NCT, "--json"])
+    assert_one_line_failure(code, capsys.readouterr().err, host)

@@ -6,10 +6,15 @@ the end of its headers. So the urllib3 connections that requests uses here arm a
 deadline while they wait for headers; when it fires it shuts the socket down, the blocked read
 ends, and the HTTP layer reports the deadline. (Bodies are read by drafter.sources.http in
 chunks, each checked against the deadline.)
+
+The same connections skip every interim (1xx) response before the answer, as RFC 9110 §15.2
+asks of a client: http.client skips only 100 Continue, and took a CDN's 103 Early Hints (or a
+102 Processing) for the answer itself, leaving the real one unread on the connection.
 """
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 import time
@@ -23,8 +28,22 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from drafter.sources.deadline import request_end
 
 
+class _FinalResponse(http.client.HTTPResponse):
+    """A response whose status is the first final one: interim responses (102, 103, ...) are
+    read past with their headers. 100 is left to http.client, which skips it; 101 (Switching
+    Protocols) ends the exchange, and drafter never asks for it, so it is an answer refused."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 101 < status < 200:
+                return version, status, reason
+            http.client.parse_headers(self.fp)
+
+
 class _Watched:
-    """Mixin for urllib3 connections: getresponse under a timer that cuts the socket."""
+    """Mixin for urllib3 connections: getresponse under a timer that cuts the socket, and
+    interim responses skipped."""
 
     sock: socket.socket | None
 
@@ -48,11 +67,11 @@ class _Watched:
 
 
 class _WatchedHTTPConnection(_Watched, HTTPConnection):
-    pass
+    response_class = _FinalResponse
 
 
 class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
-    pass
+    response_class = _FinalResponse
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
