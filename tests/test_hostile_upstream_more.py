@@ -19,7 +19,8 @@ from drafter import bundled
 from drafter.bundle import Bundle
 from drafter.cli import main
 from drafter.draft_model import Draft
-from drafter.errors import EXIT_FINDINGS, EXIT_OK
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UPSTREAM
+from drafter.sources import ctgov
 from drafter.terminal import safe_text
 from tests import openai_server as replies
 from tests.openai_server import OpenAIServer
@@ -211,3 +212,70 @@ def test_interim_responses_that_never_end_fail_in_one_line(
     host = point(monkeypatch, "ctgov", hostile, Reply(raw=EARLY_HINTS * 200_000))
     code = main(["fetch", NCT, "--json"])
     assert_one_line_failure(code, capsys.readouterr().err, host)
+
+
+# --- searches that page without end ------------------------------------------------------------
+
+
+class EndlessSearch(LocalServer):
+    """ClinicalTrials.gov's search as a broken server runs it: every page lists the same
+    `studies` under a fresh nextPageToken, until `patience` pages, then a 400 (so that a client
+    without a stop of its own still ends, late)."""
+
+    def __init__(self, studies: list[dict[str, object]], patience: int = 30) -> None:
+        super().__init__()
+        self.studies = studies
+        self.patience = patience
+
+    def reply_for(self, received: Received) -> Reply:
+        if len(self.received) > self.patience:
+            return Reply(400, "enough", content_type="text/plain")
+        page = {"studies": self.studies, "nextPageToken": f"token-{len(self.received)}"}
+        return Reply(200, json.dumps(page))
+
+
+def listed_study(nct_id: str) -> dict[str, object]:
+    study = json.loads(json.dumps(study_json()))
+    study["protocolSection"]["identificationModule"]["nctId"] = nct_id  # type: ignore[index]
+    return study
+
+
+@pytest.mark.parametrize("listed", [[NCT], []], ids=["the-same-study", "no-study"])
+def test_a_search_paging_on_without_a_new_study_is_stopped(
+    listed: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Before: a fresh token each page is no repeated token, so the batch paged on until the
+    2,000-page cap (some 11 minutes at the registry's rate limit) or the server gave up."""
+    server = EndlessSearch([listed_study(nct_id) for nct_id in listed])
+    server.start()
+    try:
+        monkeypatch.setenv("DRAFTER_CTGOV_URL", server.url)
+        out = tmp_path / "drafts"
+        code = main(["batch", "--since", "2020-01-01", "--writer", "offline", "--out", str(out)])
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert code == EXIT_UPSTREAM, err
+    assert "listing no study it had not listed" in err, err
+    assert len(server.received) <= 2 + ctgov.MAX_PAGES_WITHOUT_NEWS
+
+
+def test_a_page_token_that_is_not_text_fails_the_search_not_truncates_it(
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Before: a nextPageToken of 12345 became None (the record's best effort), so the batch
+    drafted the first page's trials and said nothing of the pages it never asked for."""
+    page = {"studies": [listed_study(NCT)], "totalCount": 3, "nextPageToken": 12345}
+    host = point(monkeypatch, "ctgov", hostile, Reply(200, json.dumps(page)))
+    out = tmp_path / "drafts"
+    code = main(["batch", "--since", "2020-01-01", "--writer", "offline", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_UPSTREAM, err
+    assert host in err and "nextPageToken" in err, err
+    assert not (out / NCT).exists()

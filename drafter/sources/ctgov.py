@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -55,6 +55,10 @@ DRUG_INTERVENTION_TYPES = ("DRUG", "BIOLOGICAL")
 # 2,000 pages (200,000 studies at 100 a page) is more than any search of stopped trials lists;
 # a server that keeps sending fresh page tokens beyond it is broken, not generous.
 MAX_SEARCH_PAGES = 2000
+# Pages in a row that list no study the search had not listed, each with a fresh token: a server
+# paging in circles (the same studies under new tokens) or through nothing. A real search may end
+# on an empty page; it never sends four of them, nor repeats a whole page.
+MAX_PAGES_WITHOUT_NEWS = 3
 # `otherNames` packs codes and brands into one string: "ivacaftor; VX-770", "A or B", "X/Y".
 _OTHER_NAME_SEPARATORS = re.compile(r"\s*(?:;|,|/|\bor\b)\s*", re.IGNORECASE)
 
@@ -93,6 +97,8 @@ class _Record(BaseModel):
     evidence layer reads facts from the raw body, so each odd value still shows as a gap."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    # optional fields that fail their parent all the same when they do not validate
+    strict_fields: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="wrap")
     @classmethod
@@ -105,7 +111,7 @@ class _Record(BaseModel):
             return handler(value)
         except ValidationError:
             field = cls.model_fields[info.field_name or ""]
-            if field.is_required():
+            if field.is_required() or info.field_name in cls.strict_fields:
                 raise
             if isinstance(value, list):
                 return handler([item for item in value if _validates(handler, item)])
@@ -344,6 +350,9 @@ class Study(_Record):
 
 
 class StudyPage(_Record):
+    # a token that is no text would otherwise end the search silently, pages early
+    strict_fields = frozenset({"next_page_token"})
+
     studies: list[Study]  # always sent, empty for no hits: a page without it is no answer
     next_page_token: str | None = None
     total_count: int | None = Field(default=None, validation_alias=AliasChoices("totalCount"))
@@ -451,9 +460,11 @@ def iter_search_pages(
 ) -> Iterator[StudyPage]:
     """Every page of a search, `request_for(token)` asking for each (None: the first page),
     following nextPageToken until a page has none. A token sent twice would loop forever, and
-    so would a server minting new ones: both are malformed answers."""
+    so would a server minting new ones, for the same studies or none: all malformed answers."""
     token: str | None = None
     seen_tokens: set[str] = set()
+    listed: set[str] = set()
+    without_news = 0
     for _ in range(max_pages):
         page = search_stopped_page(client, request_for(token))
         yield page
@@ -465,6 +476,14 @@ def iter_search_pages(
                 f"ClinicalTrials.gov repeated page token {excerpt(token, 60)!r}"
             )
         seen_tokens.add(token)
+        before = len(listed)
+        listed.update(study.nct_id for study in page.studies)
+        without_news = without_news + 1 if len(listed) == before else 0
+        if without_news > MAX_PAGES_WITHOUT_NEWS:
+            raise MalformedResponse(
+                f"ClinicalTrials.gov sent {without_news} pages in a row listing no study it had "
+                "not listed before, each with a new page token; stopped paging"
+            )
     raise MalformedResponse(
         f"ClinicalTrials.gov sent more than {max_pages} pages for one search; stopped reading"
     )
