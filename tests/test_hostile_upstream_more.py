@@ -279,3 +279,47 @@ def test_a_page_token_that_is_not_text_fails_the_search_not_truncates_it(
     assert code == EXIT_UPSTREAM, err
     assert host in err and "nextPageToken" in err, err
     assert not (out / NCT).exists()
+
+
+# --- answers far larger than what was asked for ------------------------------------------------
+
+
+def test_an_openfda_count_of_twenty_thousand_reactions_yields_the_ten_asked_for(
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """limit=10 asked, 20,000 terms sent (a 1 MB answer, well within the size cap). Before: a
+    fact per term and count, 40,000 facts; 600,000 terms took 88 s, past every deadline."""
+    many = 20_000
+    answer = {
+        "meta": {"last_updated": "2026-05-01", "results": {"skip": 0, "limit": 1, "total": 5}},
+        "results": [{"term": f"REACTION {i}", "count": many - i} for i in range(many)],
+    }
+    host = point(monkeypatch, "openfda", hostile, Reply(200, json.dumps(answer)))
+    assert main(["fetch", NCT, "--json"]) == EXIT_OK
+    bundle = Bundle.model_validate_json(capsys.readouterr().out)
+    assert bundle.safety is not None
+    assert [t.term for t in bundle.safety.top_reactions] == [f"REACTION {i}" for i in range(10)]
+    reactions = [f for f in bundle.facts if ":reactions." in f.id]
+    assert len(reactions) == 2 * 10, len(reactions)
+    assert any(f"lists {many} elements; the first 10" in g.reason for g in bundle.gaps)
+    assert any(host in s.url for s in bundle.sources if s.url)
+
+
+def test_pubmed_ids_beyond_retmax_are_not_all_summarised(
+    hostile: ScriptedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """retmax=20 asked, 5,000 ids sent. Before: one esummary request naming all 5,000 (a URL
+    of 45 KB; a million ids made one of 9 MB, refused, and its gap quoted it whole)."""
+    ids = [str(30_000_000 + i) for i in range(5_000)]
+    found = {"esearchresult": {"count": "5000", "retmax": "20", "retstart": "0", "idlist": ids}}
+    point(monkeypatch, "pubmed", hostile, Reply(200, json.dumps(found)))
+    hostile.script("/esummary.fcgi", Reply(200, json.dumps({"result": {"uids": []}})))
+    assert main(["fetch", NCT, "--json"]) == EXIT_OK
+    capsys.readouterr()
+    [summaries] = [r for r in hostile.received if r.path == "/esummary.fcgi"]
+    asked = summaries.query["id"].split(",")
+    assert ids[:20] == [i for i in asked if i in ids]

@@ -196,7 +196,9 @@ def safety_signal(builder: BundleBuilder, drugs: list[DrugRecord]) -> openfda.Fa
     read.add(entity, "data_last_updated", "/meta/last_updated", "date", "FAERS data as of")
     if summary.top_reactions:
         reactions = openfda.reactions_request(names)
-        counted = builder.reader(reactions, builder.client.url_for(reactions))
+        # the top reactions asked for; a server sending thousands more gets a gap saying so
+        url = builder.client.url_for(reactions)
+        counted = builder.reader(reactions, url, at_most=openfda.TOP_REACTIONS)
         for i in range(counted.length("/results")):
             counted.add(
                 entity, f"reactions.{i}.term", f"/results/{i}/term", "text", "Reaction (MedDRA PT)"

@@ -12,6 +12,8 @@ from drafter.sources.http import HttpClient
 
 EVENT_PATH = "/drug/event.json"
 REACTION_FIELD = "patient.reaction.reactionmeddrapt.exact"
+# The reactions asked for (the count query's limit): the most frequent, which a draft names.
+TOP_REACTIONS = 10
 
 
 class _Record(BaseModel):
@@ -73,7 +75,7 @@ def total_request(names: list[str]) -> ApiRequest:
     )
 
 
-def reactions_request(names: list[str], top: int = 10) -> ApiRequest:
+def reactions_request(names: list[str], top: int = TOP_REACTIONS) -> ApiRequest:
     return ApiRequest(
         source="openfda",
         path=EVENT_PATH,
@@ -108,7 +110,7 @@ def _search_page(response: ApiResponse, request: ApiRequest) -> SearchPage | Non
     return page
 
 
-def count_reports(client: HttpClient, names: list[str], top: int = 10) -> FaersSummary:
+def count_reports(client: HttpClient, names: list[str], top: int = TOP_REACTIONS) -> FaersSummary:
     """Total reports naming the drug and the most frequent reactions (MedDRA PTs)."""
     query = drug_query(names)
     total = total_request(names)
@@ -120,6 +122,6 @@ def count_reports(client: HttpClient, names: list[str], top: int = 10) -> FaersS
     return FaersSummary(
         query=query,
         total_reports=page.meta.results.total,
-        top_reactions=counted.results if counted else [],
+        top_reactions=counted.results[:top] if counted else [],  # a server may send more
         last_updated=page.meta.last_updated,
     )

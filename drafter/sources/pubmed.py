@@ -109,24 +109,30 @@ def _body(response: ApiResponse, request: ApiRequest) -> dict[str, Any]:
 
 
 def esearch(client: HttpClient, term: str, retmax: int = 20) -> SearchResult:
+    """The first `retmax` ids PubMed finds for `term` (never more, whatever a server sends:
+    each is summarised, all in one request's URL)."""
     request = esearch_request(term, retmax)
-    return client.fetch(
+    found = client.fetch(
         request,
         lambda response: parse_model(
             SearchResult, _body(response, request).get("esearchresult"), request
         ),
     )
+    return found.model_copy(update={"idlist": found.idlist[:retmax]})
 
 
 def esummary(client: HttpClient, pmids: list[str]) -> list[Summary]:
-    """Records in the order of `result.uids`; a missing PMID comes back with `error` set."""
+    """Records in the order of `result.uids`, of the PMIDs asked for only; a missing PMID comes
+    back with `error` set."""
     if not pmids:
         return []
     request = esummary_request(pmids)
+    asked = set(pmids)
 
     def parse(response: ApiResponse) -> list[Summary]:
         result = parse_model(SummaryResult, _body(response, request).get("result"), request)
         extra = result.model_extra or {}
-        return [parse_model(Summary, extra.get(uid), request) for uid in result.uids]
+        uids = [uid for uid in dict.fromkeys(result.uids) if uid in asked]  # no others, once
+        return [parse_model(Summary, extra.get(uid), request) for uid in uids]
 
     return client.fetch(request, parse)
