@@ -277,7 +277,7 @@ def _finished(
     reason: str | None,
 ) -> _Run:
     def ids(cites: list[str]) -> list[str]:
-        return [handled[c].id for c in cites if c in handled]
+        return list(dict.fromkeys(handled[c].id for c in cites if c in handled))  # each once
 
     if isinstance(output, HeadlineText):
         run.headline = output.model_copy(

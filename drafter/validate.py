@@ -89,11 +89,7 @@ def _piece_problems(
     analytic: bool,
     framing: Framing,
 ) -> list[str]:
-    problems = [
-        f"{piece.where} cites {c}, which is not one of this section's facts"
-        for c in piece.cites
-        if c not in handled
-    ]
+    problems = _unknown_cites(piece, handled)
     if len(piece.text) > piece.limit:
         size = len(piece.text)
         problems.append(f"{piece.where} has {size:,} characters; at most {piece.limit:,}")
@@ -125,6 +121,25 @@ def _piece_problems(
                 "documents no scientific failure: say so, or raise a mechanism only as a question"
             )
     return problems
+
+
+# Unknown handles named in one problem: a reply may cite fifty thousand, and each problem goes
+# into the section's reason, its re-ask prompt and the call log.
+SHOWN_UNKNOWN_CITES = 5
+
+
+def _unknown_cites(piece: _Piece, handled: dict[str, Fact]) -> list[str]:
+    """One problem naming the handles a piece cites that are none of the section's facts."""
+    unknown = list(dict.fromkeys(c for c in piece.cites if c not in handled))
+    if not unknown:
+        return []
+    if len(unknown) == 1:
+        return [f"{piece.where} cites {unknown[0]}, which is not one of this section's facts"]
+    shown = ", ".join(unknown[:SHOWN_UNKNOWN_CITES])
+    more = len(unknown) - SHOWN_UNKNOWN_CITES
+    if more > 0:
+        shown += f" and {more:,} more"
+    return [f"{piece.where} cites {shown}, which are not among this section's facts"]
 
 
 def _pieces(output: BaseModel) -> list[_Piece]:

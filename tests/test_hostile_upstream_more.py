@@ -323,3 +323,32 @@ def test_pubmed_ids_beyond_retmax_are_not_all_summarised(
     [summaries] = [r for r in hostile.received if r.path == "/esummary.fcgi"]
     asked = summaries.query["id"].split(",")
     assert ids[:20] == [i for i in asked if i in ids]
+
+
+def paragraph(cites: list[str]) -> dict[str, object]:
+    return {**replies.SECTION["paragraphs"][0], "cites": cites}  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "cites",
+    [[f"F{i}" for i in range(50_000)], ["F1"] * 50_000],
+    ids=["fifty-thousand-handles", "one-handle-fifty-thousand-times"],
+)
+def test_a_paragraph_citing_fifty_thousand_handles_leaves_a_draft_of_normal_size(
+    cites: list[str], endpoint: OpenAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Valid JSON, well within the reply cap. Before: a problem line per unknown handle, kept
+    in each section's reason, its re-ask prompt and the call log: a draft.json of 105 MB, a
+    draft.md of 23 MB; and F1 fifty thousand times was published as fifty thousand citations
+    (a draft.json of 17 MB)."""
+    endpoint.default = replies.completion(json.dumps({"paragraphs": [paragraph(cites)]}))
+    code, err, out = draft_with_model(tmp_path, capsys)
+    assert code in (EXIT_OK, EXIT_FINDINGS), err
+    assert (out / NCT / "draft.json").stat().st_size < 2 * 2**20
+    assert (out / NCT / "draft.md").stat().st_size < 100_000
+    assert (out / NCT / "review.html").stat().st_size < 500_000
+    written = Draft.model_validate_json((out / NCT / "draft.json").read_text("utf-8"))
+    for section in written.sections:
+        for cited in section.paragraphs:
+            assert len(cited.cites) == len(set(cited.cites))
+        assert len(section.reason or "") < 2_000, section.reason
