@@ -352,3 +352,36 @@ def test_a_paragraph_citing_fifty_thousand_handles_leaves_a_draft_of_normal_size
         for cited in section.paragraphs:
             assert len(cited.cites) == len(set(cited.cites))
         assert len(section.reason or "") < 2_000, section.reason
+
+
+def with_usage(usage: object) -> Reply:
+    body = json.loads(str(replies.completion(json.dumps(replies.SECTION)).body))
+    body["usage"] = usage
+    return Reply(200, json.dumps(body).replace('"@big@"', "1" * 400))
+
+
+ODD_USAGE = {
+    "negative": {"prompt_tokens": -5, "completion_tokens": -7, "total_tokens": -12},
+    "fractional": {"prompt_tokens": 12.5, "completion_tokens": 40},
+    "words": {"prompt_tokens": "many", "completion_tokens": 40},
+    "a-list": [120, 40],
+    "400-digits": {"prompt_tokens": "@big@", "completion_tokens": 40},
+    "NaN": {"prompt_tokens": float("nan"), "completion_tokens": 40},
+}
+
+
+@pytest.mark.parametrize("usage", ODD_USAGE.values(), ids=ODD_USAGE.keys())
+def test_a_reply_with_unusable_usage_is_drafted_with_its_tokens_unknown(
+    usage: object, endpoint: OpenAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The content is a good section; only the token counts are nonsense. Before: the whole
+    reply was 'not a chat completion; check OPENAI_BASE_URL' (exit 3, no draft)."""
+    endpoint.default = with_usage(usage)
+    code, err, out = draft_with_model(tmp_path, capsys)
+    assert code in (EXIT_OK, EXIT_FINDINGS), err
+    written = Draft.model_validate_json((out / NCT / "draft.json").read_text("utf-8"))
+    tried = next(s for s in written.sections if s.key == "what_was_tried")
+    assert tried.status != "needs_editor", tried.reason
+    for call in written.calls:
+        assert call.prompt_tokens is None or 0 <= call.prompt_tokens <= 10**9
+        assert call.cost_usd is None or call.cost_usd >= 0

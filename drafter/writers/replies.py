@@ -10,8 +10,15 @@ what they add; only the fields below are read.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
 from drafter.errors import first_problem
 from drafter.lone_surrogates import repaired
@@ -41,8 +48,22 @@ MAX_TOKENS = 10**9
 
 
 class _Usage(BaseModel):
-    prompt_tokens: int | None = Field(default=None, ge=0, le=MAX_TOKENS)
-    completion_tokens: int | None = Field(default=None, ge=0, le=MAX_TOKENS)
+    """Token counts as the endpoint reports them. A count that is none (negative, fractional,
+    a word, NaN, past MAX_TOKENS) is unknown, as a missing one is: the reply's content is
+    judged on its own, and the cost of an unknown count is unknown, never negative or
+    infinite."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @field_validator("prompt_tokens", "completion_tokens", mode="wrap")
+    @classmethod
+    def _count_or_unknown(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> int | None:
+        try:
+            count: int | None = handler(value)
+        except ValidationError:
+            return None
+        return count if count is None or 0 <= count <= MAX_TOKENS else None
 
 
 class ChatReply(BaseModel):
@@ -51,6 +72,16 @@ class ChatReply(BaseModel):
     model: str | None = None
     choices: list[_Choice] = Field(min_length=1)
     usage: _Usage | None = None
+
+    @field_validator("usage", mode="wrap")
+    @classmethod
+    def _usage_or_unknown(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> _Usage | None:
+        """A usage that is no object (a list, a number) is unknown too."""
+        try:
+            usage: _Usage | None = handler(value)
+        except ValidationError:
+            return None
+        return usage
 
 
 def one_line(text: str, limit: int = DETAIL_LIMIT) -> str:
