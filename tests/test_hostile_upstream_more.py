@@ -385,3 +385,19 @@ def test_a_reply_with_unusable_usage_is_drafted_with_its_tokens_unknown(
     for call in written.calls:
         assert call.prompt_tokens is None or 0 <= call.prompt_tokens <= 10**9
         assert call.cost_usd is None or call.cost_usd >= 0
+
+
+# --- the body's bytes ---------------------------------------------------------------------------
+
+
+def test_a_json_answer_opening_with_a_byte_order_mark_is_read(
+    hostile: ScriptedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RFC 8259 §8.1 lets a parser ignore a BOM, and some servers (IIS, a proxy rewriting the
+    body) send one. Before: 'Unexpected UTF-8 BOM' (exit 3)."""
+    record = b"\xef\xbb\xbf" + json.dumps(study_json()).encode()
+    point(monkeypatch, "ctgov", hostile, Reply(200, record))
+    code = main(["fetch", NCT, "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    assert Bundle.model_validate_json(captured.out).nct_id == NCT

@@ -566,14 +566,17 @@ def _set_read_timeout(raw: Any, seconds: float) -> None:
 
 
 def _decode(body: bytes, content_type: str) -> str:
-    """The body as text: the declared charset, else UTF-8 (every source's JSON is UTF-8)."""
+    """The body as text: the declared charset, else UTF-8 (every source's JSON is UTF-8),
+    without a leading byte order mark (which JSON parsers may ignore, RFC 8259 §8.1, and
+    Python's refuses)."""
     charset = None
     if "charset" in content_type.lower():
         charset = requests.utils.get_encoding_from_headers({"content-type": content_type})
     try:
-        return body.decode(charset or "utf-8", errors="replace")
+        text = body.decode(charset or "utf-8", errors="replace")
     except LookupError:  # an unknown charset name
-        return body.decode("utf-8", errors="replace")
+        text = body.decode("utf-8", errors="replace")
+    return text.removeprefix("\ufeff")
 
 
 def _bytes(count: int) -> str:
