@@ -1012,7 +1012,14 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "invalid.completed",
         "Invalid_Reason",
-        r"\b(?:(?:study|trial) (?:\w+ )?(?:(?:was|has been|is) )?(?:completed?|finished|concluded)"
+        # the target reached, verb first (before bare "completed", so the longer phrase is the
+        # match): "reached the sample size", "completed accrual", "met accrual goals", "full
+        # sample size"; "unable to complete enrolment" is an inability, "before full enrolment"
+        # a point in time, "met enrolment criteria" who was eligible
+        r"\b(?:(?<!\bto )(?<!\bnot )(?<!\bbefore )(?:reached|achieved|attained|met|completed"
+        r"|finished|full) (?:(?:the|its|our|their|target|targeted|planned|required|full|total) )"
+        rf"{{0,2}}(?:{_ENROLMENT}|sample size)(?: (?:goals?|targets?))?(?! criteri)"
+        r"|(?:study|trial) (?:\w+ )?(?:(?:was|has been|is) )?(?:completed?|finished|concluded)"
         r"|completed as planned|completed|not a clinical (?:trial|study)"
         r"|all (?:\w+ )?(?:patients?|participants?|subjects?) (?:(?:were|have been|had been|was) )?"
         r"(?:included|enrol+ed|recruited|randomi[sz]ed|treated)"
@@ -1026,7 +1033,10 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|obtained|included|enrol+ed|recruited)"
         rf"|{_PEOPLE} (?:needed|required) (?:\w+ ){{0,3}}?(?:(?:was|were|has been|have been) )?"
         r"(?:collected|enrol+ed|recruited|included|reached)"
-        r"|(?:study|trial) period (?:\w+ )?(?:ended|expired|over|finished)"
+        rf"|(?:study|trial|{_ENROLMENT}) period (?:\w+ )?(?:ended|expired|over|finished|completed?"
+        r"|closed)"
+        # ... or said of the team: "we are finished", "we are done"
+        r"|we (?:are|were|have|had) (?:been )?(?:finished|done|complete)"
         r"|as (?:anticipated|planned|scheduled|foreseen|specified) (?:by|in) the protocol"
         r"|sample size (?:(?:was|has been|had been) )?(?:achieved|reached|met|attained|obtained)"
         r"|end of (?:the )?(?:inclusions?|inclusion period|enrol+ment|recruitment|accrual)"

@@ -687,6 +687,33 @@ def test_an_enrolment_target_missed_is_not_an_efficacy_target(text: str) -> None
 @pytest.mark.parametrize(
     "text",
     [
+        "Target sample size reached",
+        "We reached the planned sample size",
+        "Completed accrual of the first cohort",
+        "The trial met its accrual goals",
+        "Full enrolment",
+        "The recruitment period has ended",
+        "We are done",
+    ],
+)
+def test_an_enrolment_target_reached_is_no_reason_to_stop_early(text: str) -> None:
+    result = classify_stop_reason(text)
+    assert (result.archetype, result.categories) == ("unknown", ["Invalid_Reason"])
+
+
+def test_an_enrolment_target_not_reached_or_as_a_point_in_time_is_not_a_completion() -> None:
+    for text in (
+        "Unable to complete enrolment",
+        "The trial did not reach full accrual",
+        "Stopped before full enrolment because a better device came out",
+        "No participant met the enrolment criteria",
+    ):
+        assert classify_stop_reason(text).archetype == "operational", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "The objective response rate failed to reach the prespecified level",
         "Efficacy did not exceed placebo",
         "Results favoured the placebo group",
