@@ -308,13 +308,15 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     ),
     (
         # Enrolment as what was stopped, not why: "closed to accrual", "temporary closure to new
-        # enrollment", "we terminated recruitment", "suspend the recruitment until August".
+        # enrollment", "we terminated recruitment", "suspend the recruitment until August",
+        # "closed (paused) to accrual".
         "shield.enrolment_stopped",
         None,
         r"\b(?:clos(?:ed|ing|ure)|stop(?:s|ped|ping|page)?|halt(?:s|ed|ing)?|suspen(?:d|ds|ded"
         r"|ding|sion)|terminat(?:e|ed|ing|ion)|discontinu(?:e|ed|ing|ation)|paus(?:e|ed|ing)"
-        r"|ceas(?:e|ed|ing)|cessation) (?:(?:to|of|for|the|all|its) ){0,2}(?:(?:further|new"
-        rf"|additional|patient|participant|subject) ){{0,2}}(?:{_ENROLMENT}|enrol+ing|recruiting"
+        r"|ceas(?:e|ed|ing)|cessation) (?:\( \w+ \) )?(?:(?:to|of|for|the|all|its) ){0,2}"
+        r"(?:(?:further|new|additional|patient|participant|subject) ){0,2}"
+        rf"(?:{_ENROLMENT}|enrol+ing|recruiting"
         r"|accruing)\b",
     ),
     (

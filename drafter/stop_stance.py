@@ -79,11 +79,14 @@ _NO_REASON_WORDS = frozenset(
     did does do postponed postpone postponement delays launched implemented initiation
     conducted beginning prior before first later date future abandonment
     are permanently examined treated receiving intervention interventions
+    expected expect expects potentially possibly likely hopefully but
+    again restart restarted reopen reopened reopening whether about proceed proceeding
+    determination determine determined pending
     """.split()  # noqa: SIM905 - a word list reads better as words
 ) | frozenset(  # a date alone is no reason (the guide): "closed to accrual on January 15, 2020"
     """
     january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
+    jan feb mar apr jun jul aug sep sept oct nov dec spring summer autumn fall winter
     """.split()  # noqa: SIM905
 )
 # Two-letter words that carry a reason ("PI", "AE"); other one- and two-letter tokens are noise.
@@ -107,8 +110,17 @@ _PAUSE_WORDS = frozenset(
 )
 
 
+# "withdrawn" of the study is a status; of the people in it ("participants withdrew", "patient
+# withdrawal") it is what happened to the enrolment, a reason.
+_PEOPLE_WORDS = frozenset(
+    {"participants", "participant", "patients", "patient", "subjects", "subject"}
+)
+_WITHDRAW_WORDS = frozenset({"withdraw", "withdrew", "withdrawn", "withdrawal", "withdrawals"})
+
+
 def states_no_reason(tokens: Sequence[str]) -> bool:
     """True when no word of the text could be a reason: digits, noise and status words only."""
+    previous = ""
     for token in tokens:
         if not token.isalpha():
             continue
@@ -116,6 +128,9 @@ def states_no_reason(tokens: Sequence[str]) -> bool:
             continue
         if token not in _NO_REASON_WORDS:
             return False
+        if token in _WITHDRAW_WORDS and previous in _PEOPLE_WORDS:
+            return False
+        previous = token
     return True
 
 

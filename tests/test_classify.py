@@ -614,6 +614,11 @@ def test_a_reason_no_rule_names_is_operational_with_low_confidence() -> None:
         # real pool texts: enrolment as what was stopped, and a date, are no reason
         "Temporarily closed to enrollment",
         "Study was closed to accrual on January 15, 2020.",
+        # a pause expected to end, or a decision still pending, gives no reason either
+        "Enrolment paused, expected to resume in the autumn",
+        "Suspended but will possibly restart",
+        "Pending a decision whether the trial will proceed",
+        "Closed (suspended) to enrolment",
     ],
 )
 def test_unknown_only_when_the_text_gives_no_reason(text: str) -> None:
@@ -642,6 +647,13 @@ def test_a_reason_after_a_negated_start_or_have_is_read(text: str, category: str
     result = classify_stop_reason(text)
     assert result.archetype == "operational"
     assert category in result.categories and result.decided_by != "default.stated_reason"
+
+
+def test_people_withdrawing_is_a_reason_but_a_withdrawn_study_is_not() -> None:
+    assert classify_stop_reason("Patients withdrew before the expected end").archetype == (
+        "operational"
+    )
+    assert classify_stop_reason("Study withdrawn, expected to restart").archetype == "unknown"
 
 
 def test_enrolment_as_a_point_in_time_is_no_reason() -> None:
