@@ -1004,8 +1004,11 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "interim.dsmb",
         "Interim_Analysis",
-        rf"\b{_DSMB} (?:\w+ ){{0,2}}?(?:recommend\w*|advi[cs]\w*|decision|decided|review|request\w*"
-        r"|conclu\w*|suggest\w*)\b|\b(?:recommend\w*|advice|advised|decision|request)"
+        # the committee's advice in any of its words ("after DSMB guidance", "on the opinion of
+        # the IDMC"), its abbreviation in brackets or not
+        rf"\b{_DSMB} (?:\( \w+ \) )?(?:\w+ ){{0,2}}?(?:recommend\w*|advi[cs]\w*|decision|decided"
+        r"|review|request\w*|conclu\w*|suggest\w*|guidance|guided|opinion|instruct\w*)\b"
+        r"|\b(?:recommend\w*|advice|advised|decision|request|guidance|opinion|instructions?)"
         rf" (?:\w+ ){{0,2}}?(?:of|by|from) (?:the )?(?:\w+ )?{_DSMB}\b"
         r"|\b(?:stopped|terminated|halted|closed|ended) (?:\w+ ){0,2}?(?:by|per|on) (?:the )?"
         rf"(?:\w+ )?{_DSMB}\b",

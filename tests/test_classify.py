@@ -864,6 +864,8 @@ def test_not_have_still_denies_a_concern_and_implementation_issues_are_a_reason(
     [
         ("Terminated after the interim analysis", "efficacy"),
         ("Study was stopped on the recommendation of the DSMB", "efficacy"),
+        ("The sponsor closed the study after Data Monitoring Committee (DMC) guidance", "efficacy"),
+        ("Ended on the opinion of the IDMC", "efficacy"),
         ("Enrollment on hold pending the interim analysis", "operational"),
         ("Scheduled interim monitoring", "operational"),
     ],
