@@ -487,7 +487,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|will not"
         r"|would not|may not|not(?= \w+ing\b)) (?:\w+ ){0,2}?(?:meet|reach|achiev|show"
         r"|demonstrat|confirm|establish|prov|reveal|yield|produc|see|find|indicat"
-        rf"|detect|improv|reduc|separat|beat|outperform)\w* {_W}{{0,4}}?(?:end ?points?"
+        r"|detect|improv|reduc|separat|beat|outperform)\w* (?:(?:\w+ )?evidence (?:of|for) )?"
+        rf"{_W}{{0,4}}?(?:end ?points?"
         r"|objectives?|outcomes?|goals?|efficacy|benefits?|superiority|non ?inferiority|effects?"
         r"|differences?|significance|improvements?|responses?|activity|proof of concept"
         r"|separation|associations?|advantages?|equivalence|(?:progression free |overall )?survival"
@@ -558,7 +559,17 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|patients|participants)\b"
         rf"|\b(?:in favou?r of|favou?ring|favou?red) (?:the )?{_CONTROL_ARM}"
         r"|\b(?:treatment )?failures? in the (?:experimental|intervention|treatment|active"
-        r"|investigational) (?:arms?|groups?)\b",
+        r"|investigational) (?:arms?|groups?)\b"
+        # evidence, here or elsewhere, that tells against the treatment: "accumulating evidence
+        # against the drug", "new data not in favour of the regimen", "publications question
+        # the effectiveness of the approach", "its benefit is doubtful"
+        r"|\bevidence (?:\w+ )?against\b"
+        r"|\b(?:data|results?|findings|evidence) (?:\w+ ){0,2}?(?:not|no longer) in favou?r of\b"
+        r"|\b(?:question(?:s|ed|ing)?|calls? into question|called into question|doubts? (?:about"
+        r"|on|over)|cast(?:s|ing)? doubts? on|doubtful|questionable) (?:the )?(?:\w+ ){0,2}?"
+        rf"{_EFFECT}\b"
+        rf"|\b{_EFFECT_SUBJECT} (?:(?:is|was|are|were|remains?|remained) )?"
+        r"(?:doubtful|questionable)\b",
     ),
     (
         # Words that are a failure by themselves; bare "efficacy" is not one of them.

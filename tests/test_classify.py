@@ -732,11 +732,22 @@ def test_an_enrolment_target_not_reached_or_as_a_point_in_time_is_not_a_completi
         "Inferior outcomes in the experimental arm",
         "Stopped for absence of statistically meaningful benefit",
         "Inability to achieve primary or secondary study objectives",  # real pool text
+        # evidence against the treatment, here or from elsewhere
+        "Growing evidence against the vaccine",
+        "Recent results not in favour of the combination",
+        "Two meta-analyses questioned the efficacy of the procedure",
+        "Its clinical benefit remains doubtful",
+        "The pilot did not provide convincing evidence of a treatment effect",
     ],
 )
 def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
     result = classify_stop_reason(text)
     assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+
+
+def test_a_denied_doubt_about_efficacy_is_no_reason() -> None:
+    result = classify_stop_reason("No doubt about the benefit; stopped as the grant ended")
+    assert result.categories == ["Funding"]
 
 
 def test_a_negation_between_good_news_and_the_effect_is_a_failure() -> None:
