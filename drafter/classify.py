@@ -417,12 +417,25 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|cardiovascular \w+|cardiac \w+))\b",
     ),
     (
+        # A regulator's hold with no reason named ("FDA hold", "the FDA put a temporary hold on
+        # the trial", "placed on hold by the regulator") is read like a clinical hold: the guide's
+        # hold for safety. Only the hold words, so the regulator stays Regulatory; beside the
+        # pandemic it is the pandemic's (see _pandemic_risk).
+        "safety.regulator_hold",
+        "Safety_Sideeffects",
+        r"(?:(?<=\bfda )|(?<=\bema )|(?<=\bmhra )|(?<=\bregulatory )|(?<=\bregulator )"
+        r"|(?<=\bauthority )|(?<=\bauthorities ))(?:(?:put|puts|placed|places|place) (?:\w+ ){0,3}?"
+        r"on (?:\w+ ){0,2}?|(?:(?!not\b)\w+ ){0,3}?)holds?\b"
+        r"|\bholds?(?= (?:\w+ ){0,2}?(?:by|from) (?:the )?(?:fda|ema|mhra|regulat\w*"
+        r"|authorit\w*)\b)",
+    ),
+    (
         # A risk in general words, with no harm named: an increased or unacceptable risk, a
         # risk to the participants, the balance of benefit and risk. The guide reads it as
         # safety unless its driver is named (see _pandemic_risk).
         "safety.risk",
         "Safety_Sideeffects",
-        r"\b(?:(?:unacceptable|increased|elevated|excess) risks?"
+        r"\b(?:(?:unacceptable|increased|elevated|excess) risks?|health risks?"
         r"|risks? to (?:\w+ )?(?:patients?|participants?|subjects?|volunteers?)"
         r"|(?:benefit (?:: |/ )?risk|risk (?:: |/ )?benefit|benefit to risk|risk to benefit"
         r"|benefit and risk)"
@@ -935,7 +948,7 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
     (
         "regulatory.hold",
         "Regulatory",
-        r"\b(?:(?:partial )?clinical hold|(?:fda|regulatory) hold|ind (?:\w+ )?(?:withdrawn"
+        r"\b(?:(?:partial )?clinical hold|ind (?:\w+ )?(?:withdrawn"
         r"|withdrawal|inactivated|on hold|hold)|(?:not|never) (?:\w+ )?approved|approvals?"
         r" (?:\w+ )?(?:not obtained|withdrawn|denied|refused|pending|delayed|revoked|not granted)"
         r"|(?:lack|absence|withdrawal|loss|refusal|denial) of (?:\w+ )?approvals?"
@@ -1542,15 +1555,17 @@ def _split_negated(
     return counted, negated, mentioned
 
 
-# Safety in general words only: the word itself, an increased or unacceptable risk, a balance.
-_GENERAL_SAFETY_RULES = frozenset({"safety.word", "safety.risk"})
+# Safety in general words only: the word itself, an increased or unacceptable risk, a balance, a
+# regulator's hold with no harm named.
+_GENERAL_SAFETY_RULES = frozenset({"safety.word", "safety.risk", "safety.regulator_hold"})
 
 
 def _pandemic_risk(counted: Sequence[RuleMatch]) -> list[RuleMatch]:
     """Safety named only in general words beside the pandemic named as a cause ("logistical and
     safety concerns relating to Covid-19", "the outbreak poses an increased risk to
-    participants") is the pandemic's risk to people, not the drug's harm (the guide's COVID-19
-    rule): those matches. A named harm (adverse events, toxicity, deaths) keeps them all."""
+    participants", "FDA hold on all research during the pandemic") is the pandemic's risk to
+    people, not the drug's harm (the guide's COVID-19 rule): those matches. A named harm (adverse
+    events, toxicity, deaths) keeps them all."""
     if not any(m.category == "Covid19" for m in counted):
         return []
     safety = [m for m in counted if m.category == "Safety_Sideeffects"]

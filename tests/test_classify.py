@@ -800,6 +800,18 @@ def test_safety_in_general_words_beside_the_pandemic_is_the_pandemics_risk(text:
     assert "the pandemic's risk" in result.explanation
 
 
+def test_a_regulators_hold_is_safety_unless_it_is_the_pandemics() -> None:
+    for text in ("EMA hold", "Put on hold by the FDA", "The FDA put the study on partial hold"):
+        result = classify_stop_reason(text)
+        assert result.archetype == "safety", text
+        assert result.decided_by == "safety.regulator_hold" and "Regulatory" in result.categories
+    for text in ("FDA hold due to the pandemic", "Regulatory hold of all research during COVID-19"):
+        assert classify_stop_reason(text).archetype == "operational", text
+    assert classify_stop_reason("The FDA did not put a hold; funding ended").archetype == (
+        "operational"
+    )
+
+
 def test_a_named_harm_beside_the_pandemic_stays_safety() -> None:
     text = "Stopped during the COVID-19 pandemic after serious adverse events and safety concerns"
     assert classify_stop_reason(text).archetype == "safety"
