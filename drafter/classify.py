@@ -566,6 +566,13 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|\b(?:low|small|limited|insufficient|minimal|poor) (?:\w+ )?(?:probability|likelihood"
         r"|chance|power) (?:of|to) (?:\w+ ){0,3}?(?:success|benefit|efficacy|achiev\w*|reach\w*"
         r"|demonstrat\w*|show\w*|detect\w*)\b"
+        # ... and the same judgment with the verdict after it: "the likelihood of remission with
+        # this therapy was low", "the chance of a response is small"
+        r"|\b(?:probability|likelihood|chances?|odds) (?:of|for|to) (?:\w+ ){0,3}?(?:success\w*"
+        r"|benefits?|efficacy|remissions?|responses?|cures?|improvements?|achiev\w*|reach\w*"
+        r"|demonstrat\w*|show\w*|meet\w*) (?:\w+ ){0,4}?(?:was|were|is|are|be|remained|remains"
+        r"|appeared|appears|seemed|seems|became) (?:(?:very|too|extremely|rather|quite) )?(?:low"
+        r"|small|minimal|limited|remote|slim|poor|negligible)\b"
         r"|\b(?:higher|increased|more|excess) (?:\w+ )?(?:recurrences?|relapses?|failures?"
         r"|progressions?|reinfections?)(?: rates?)? (?:in|among|with|for) (?:the )?(?:intervention"
         r"|treatment|experimental|study|active|investigational|test) (?:\w+ )?(?:arms?|groups?"

@@ -738,11 +738,19 @@ def test_an_enrolment_target_not_reached_or_as_a_point_in_time_is_not_a_completi
         "Two meta-analyses questioned the efficacy of the procedure",
         "Its clinical benefit remains doubtful",
         "The pilot did not provide convincing evidence of a treatment effect",
+        "The chance of a durable response with this regimen was small",
     ],
 )
 def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
     result = classify_stop_reason(text)
     assert (result.archetype, result.categories) == ("efficacy", ["Negative"])
+
+
+def test_a_low_chance_of_benefit_outranks_a_harm_beside_it() -> None:
+    text = "Stopped for adverse events and as the probability of success was judged to be low"
+    result = classify_stop_reason(text)
+    assert result.archetype == "efficacy"
+    assert result.categories == ["Safety_Sideeffects", "Negative"]
 
 
 def test_a_denied_doubt_about_efficacy_is_no_reason() -> None:
