@@ -595,7 +595,8 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         # Words that are a failure by themselves; bare "efficacy" is not one of them.
         "efficacy.word",
         "Negative",
-        r"\b(?:ineffective(?:ness)?|inefficacy|inefficacious|(?:not|non) efficacious"
+        # the negative prefix in any form: "ineffective", "uneffective", "non-effective"
+        r"\b(?:(?:in|un)effective(?:ness)?|inefficacy|(?:in|un)efficacious|(?:not|non) efficacious"
         r"|(?:not|non) (?:(?:very|sufficiently|as|particularly) )?effective|less effective"
         r"|no longer effective|lack of effect"
         r"|(?:was|were|is|are|be|been|proved|proven|found to be|shown to be|appeared|potentially"

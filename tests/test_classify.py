@@ -739,6 +739,9 @@ def test_an_enrolment_target_not_reached_or_as_a_point_in_time_is_not_a_completi
         "Its clinical benefit remains doubtful",
         "The pilot did not provide convincing evidence of a treatment effect",
         "The chance of a durable response with this regimen was small",
+        "Uneffective",
+        "The device proved non-effective",
+        "Uneffectiveness of the regimen",
     ],
 )
 def test_outcome_data_against_the_drug_are_efficacy(text: str) -> None:
