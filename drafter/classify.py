@@ -280,8 +280,12 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         # six patients", "safety assessments completed", "to clarify the DLT definitions".
         "shield.safety_evaluation",
         None,
+        # ... or an objective: "to evaluate the long-term safety", "data needed to demonstrate
+        # safety and performance"
         r"\b(?:assess|assessing|evaluate|evaluating|establish|establishing|determine"
-        r"|determining|confirm|confirming) (?:the )?(?:\w+ )?(?:safety|tolerability)\b"
+        r"|determining|confirm|confirming|demonstrate|demonstrating|document|documenting"
+        r"|characteri[sz]e|characteri[sz]ing|investigate|investigating) (?:the |its )?"
+        r"(?:\w+ ){0,2}?(?:safety|tolerability)\b"
         r"|\b(?:safety|tolerability) (?:assessments?|evaluations?|run ?in|lead ?in"
         r"|(?:data )?review committee)\b|\bdlts? (?:definitions?|period|evaluation|window)\b"
         r"|\bdefinitions? of (?:the )?dlts?\b"

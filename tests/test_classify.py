@@ -849,6 +849,20 @@ def test_safety_watched_after_a_stop_is_no_safety_reason() -> None:
     assert classify_stop_reason(kept).archetype == "safety"
 
 
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        ("Its aim, to evaluate the long-term safety of the drug, was met elsewhere", []),
+        ("No more data are needed to demonstrate the safety of the device", []),
+        ("Sponsor chose another study to investigate safety and efficacy", ["Another_Study"]),
+    ],
+)
+def test_safety_as_an_objective_to_study_is_no_harm(text: str, categories: list[str]) -> None:
+    result = classify_stop_reason(text)
+    assert "Safety_Sideeffects" not in result.categories
+    assert set(categories) <= set(result.categories)
+
+
 def test_a_comma_list_of_denied_concerns_is_denied() -> None:
     result = classify_stop_reason("Slow accrual. No scientific, safety issues.")
     assert (result.archetype, result.categories) == ("operational", ["Insufficient_Enrollment"])
