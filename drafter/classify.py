@@ -1111,6 +1111,7 @@ _DECISION_COMPANIONS: frozenset[Category] = frozenset(
 _GUARDS: dict[str, tuple[str, ...]] = {
     "shield.mild_events": ("advers", "ae", "side", "toxic", "reaction", "death"),
     "safety.toxicity": ("toxic", "dose limiting", "dlt"),
+    "safety.regulator_hold": ("hold",),
     "efficacy.verdict": ("effic", "efica", "benefit", "respons", "effect", "activity"),
     "data.not_assessed": ("not", "never", "unable", "impossible"),
     "interim.dsmb": ("dsm", "dmc", "monitoring", "steering", "safety review"),
