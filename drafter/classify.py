@@ -712,7 +712,9 @@ _RULE_TABLE: tuple[tuple[str, Category | None, str], ...] = (
         r"|inadequate|limited|difficult|challenging|problematic|sluggish|unsatisfactory"
         r"|disappointing|below|less than|lower than|not (?:sufficient|adequate|feasible|possible"
         r"|successful|achieved|met|reached|as expected)|issues?|problems?|difficult(?:y|ies)"
-        r"|challenges?|failure|futility)\b",
+        # an adjective before a concern noun is that noun's: "enrollment and limited efficacy"
+        r"|challenges?|failure|futility)\b(?! (?:of )?(?:efficacy|effect|effects|safety|benefits?"
+        r"|activity|responses?|toxicity|tolerability)\b)",
     ),
     (
         "enrollment.unable",

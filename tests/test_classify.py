@@ -1181,3 +1181,11 @@ def test_cli_file_with_a_bad_line_late_prints_nothing(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"drafter: {path} line 3 is longer than 65,536 characters\n"
+
+
+def test_an_adjective_before_a_concern_noun_is_that_nouns() -> None:
+    # real pool text: "limited" was read with "enrollment and" as poor enrolment
+    text = "Protracted enrollment and limited efficacy in the first three subjects"
+    assert classify_stop_reason(text).archetype == "efficacy"
+    assert classify_stop_reason("Enrollment was limited").categories == ["Insufficient_Enrollment"]
+    assert classify_stop_reason("Enrollment was slow").archetype == "operational"
