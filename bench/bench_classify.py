@@ -1,7 +1,8 @@
 """Stop-reason classifier benchmark (issue 10): agreement with the hand-labelled development set,
 the Covid19 category on the whole pool of real texts, and the rules' throughput.
 
-    .venv/bin/python bench/bench_classify.py [--labels FILE] [--pool TSV] [--classifier rules|model]
+    .venv/bin/python bench/bench_classify.py [--labels FILE] [--pool TSV]
+                                             [--classifier default|rules|learned|model]
 
 Prints, for the dev and the test split separately (tests/data/stop-reasons/labels.jsonl):
 precision, recall and F1 of efficacy, safety and operational (one-vs-rest: a gold unknown or
@@ -11,6 +12,12 @@ matrix (gold rows × predicted columns). Then the Covid19 F1 over every text of 
 its covid19_explicit column, B. G. Carlisle's coding; prediction: Covid19 among the categories)
 and the rules' texts per second over the same texts (one run, time.perf_counter). Then the
 targets and whether each is met. It asserts nothing: a benchmark reports.
+
+--classifier: default (drafter.classify.DEFAULT_CLASSIFIER, what drafter uses), rules (the rules
+alone), learned (the rules with their learned fallback, drafter.classify_learned) or model.
+Whatever the choice, a section then sets the learned fallback against the rules alone on each
+split (macro-F1 of both, the answers it changed and how many of those the labels confirm): the
+fallback must beat the rules alone on the test split to be drafter's default (issue 10, item 3).
 
 --classifier model classifies the two splits with the configured model (drafter.classify_model,
 at most DRAFTER_MODEL_CONCURRENCY at once); the pool's Covid19 F1 and the throughput stay the
@@ -32,7 +39,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drafter.classify import DEFAULT_CLASSIFIER, StopClassification, StopReasonClassifier
+from drafter.classify import (
+    DEFAULT_CLASSIFIER,
+    RuleClassifier,
+    RulesWithLearnedFallback,
+    StopClassification,
+    StopReasonClassifier,
+)
 from drafter.classify_eval import (
     SCORED_ARCHETYPES,
     ClassScore,
@@ -111,6 +124,30 @@ def _score_line(score: ClassScore) -> str:
     )
 
 
+def _named(classifier: StopReasonClassifier) -> str:
+    if isinstance(classifier, RulesWithLearnedFallback):
+        return "the rules with their learned fallback (drafter.classify, drafter.classify_learned)"
+    return "the rules (drafter.classify)"
+
+
+def _fallback_line(
+    split: str,
+    rows: Sequence[dict[str, Any]],
+    rules: StopReasonClassifier,
+    learned: StopReasonClassifier,
+) -> str:
+    gold = [row["archetype"] for row in rows]
+    alone = [rules.classify(row["text"]).archetype for row in rows]
+    helped = [learned.classify(row["text"]).archetype for row in rows]
+    changed = [(g, b) for g, a, b in zip(gold, alone, helped, strict=True) if a != b]
+    right = sum(g == b for g, b in changed)
+    return (
+        f"  {split}: rules alone {macro_f1(class_scores(gold, alone)):.3f}, with the fallback "
+        f"{macro_f1(class_scores(gold, helped)):.3f}; {len(changed)} answers changed, "
+        f"{right} of them to the label"
+    )
+
+
 def _met(value: float, target: float) -> str:
     return "met" if value >= target else "NOT met"
 
@@ -119,10 +156,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--labels", type=Path, default=LABELS, help=f"default: {LABELS}")
     parser.add_argument("--pool", type=Path, default=POOL, help=f"default: {POOL}")
-    parser.add_argument("--classifier", choices=("rules", "model"), default="rules")
+    parser.add_argument(
+        "--classifier", choices=("default", "rules", "learned", "model"), default="default"
+    )
     args = parser.parse_args()
 
-    classifier: StopReasonClassifier = DEFAULT_CLASSIFIER
+    rules, learned = RuleClassifier(), RulesWithLearnedFallback()
+    chosen_by_name: dict[str, StopReasonClassifier] = {
+        "default": DEFAULT_CLASSIFIER,
+        "rules": rules,
+        "learned": learned,
+    }
+    classifier = chosen_by_name.get(args.classifier, DEFAULT_CLASSIFIER)
     workers = 1
     if args.classifier == "model":
         from drafter.classify_model import model_classifier
@@ -138,7 +183,7 @@ def main() -> int:
         classifier, workers = built, settings.model_concurrency
         print(f"classifier: the model {built.model} at {built.host} (rules as fallback)")
     else:
-        print("classifier: the rules (drafter.classify)")
+        print(f"classifier: {_named(classifier)}")
 
     test_macro: float | None = None
     if not args.labels.is_file():
@@ -152,6 +197,10 @@ def main() -> int:
             macro = print_split(split, chosen, results)
             if split == "test":
                 test_macro = macro
+        print("\nthe learned fallback against the rules alone:")
+        for split in SPLITS:
+            chosen = [row for row in rows if row["split"] == split]
+            print(_fallback_line(split, chosen, rules, learned))
 
     covid_f1: float | None = None
     throughput: float | None = None
@@ -161,9 +210,12 @@ def main() -> int:
         pool = read_pool(args.pool)
         texts = [text for text, _ in pool]
         started = time.perf_counter()
-        ruled = [DEFAULT_CLASSIFIER.classify(text) for text in texts]
+        ruled = [rules.classify(text) for text in texts]
         seconds = time.perf_counter() - started
         throughput = len(texts) / seconds if seconds > 0 else float("inf")
+        started = time.perf_counter()
+        with_fallback = [learned.classify(text) for text in texts]
+        fallback_seconds = time.perf_counter() - started
         covid = binary_score(
             [explicit for _, explicit in pool],
             ["Covid19" in r.categories for r in ruled],
@@ -177,6 +229,11 @@ def main() -> int:
         print(f"  false positives {covid.false_positives}, false negatives {covid.false_negatives}")
         print(
             f"\nthroughput (the rules): {len(texts)} texts in {seconds:.2f} s = {throughput:,.0f}/s"
+        )
+        changed = sum(a.archetype != b.archetype for a, b in zip(ruled, with_fallback, strict=True))
+        print(
+            f"throughput (the rules with the learned fallback): {fallback_seconds:.2f} s = "
+            f"{len(texts) / fallback_seconds:,.0f}/s; it changed {changed} of the pool's answers"
         )
 
     print("\ntargets:")

@@ -5,7 +5,8 @@ word boundaries and word 1-2-grams (sublinear tf, terms in at least two texts), 
 efficacy / safety / operational. It may turn an "operational" answer of the rules into
 efficacy or safety when at least THRESHOLD sure, except where the rules read what the labelling
 guide settles and n-grams cannot read: a stop for success, a denied failure ("not due to safety
-or lack of efficacy"), a pause for an interim look, a pandemic reason.
+or lack of efficacy"), a pause for an interim look, a pandemic reason, a text holding a word
+the rules read failures by (drafter.classify.learned_may_overrule).
 
 The protocol scores texts the rules were never tuned on: each dev draw in turn is held out,
 the model is trained on the other draws, and the held-out draw is scored with the rules alone
@@ -29,6 +30,12 @@ Results.
   does not beat the rules alone on the test split, so it is not shipped.
 - The same script after the fourth draw was tuned on (commit d403572), draws 1-4 held out in
   turn: rules 0.918 / 0.934 / 0.926 / 0.850, with the fallback 0.901 / 0.934 / 0.919 / 0.894.
+- The fifth draw, held out before it was tuned on (a validation set; trained on draws 1-4):
+  rules 0.883, with the fallback 0.902 / 0.893 / 0.893 / 0.896 at thresholds 0.5 / 0.6 / 0.7 /
+  0.8; 0.6, fixed before, kept. After tuning the rules on it, trained on all 3,600 dev texts
+  and read once on the test split: rules 0.830, with the fallback 0.839; with the failure-word
+  guard (drafter.classify.learned_may_overrule, from the reviewed cases it misread) 0.844. It
+  ships (drafter.classify.DEFAULT_CLASSIFIER); this script now uses the shipped guard.
 """
 
 from __future__ import annotations
@@ -41,24 +48,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from drafter.classify import RuleClassifier, StopClassification  # noqa: E402
+from drafter.classify import RuleClassifier, learned_may_overrule  # noqa: E402
 from drafter.classify_eval import SCORED_ARCHETYPES, class_scores, macro_f1  # noqa: E402
-from drafter.stop_stance import INTERIM_PAUSE  # noqa: E402
 
 THRESHOLD = 0.6
 FAILURES = ("efficacy", "safety")
 DRAW_SIZE = 800  # ids ws0000-ws0799 are the first draw (dev and test), then 800 a draw
-
-
-def overrulable(answer: StopClassification) -> bool:
-    """An operational answer whose reading the guide leaves open."""
-    return (
-        answer.archetype == "operational"
-        and not answer.non_failure
-        and not any(m.category in ("Negative", "Safety_Sideeffects") for m in answer.negated)
-        and answer.decided_by != INTERIM_PAUSE.rule
-        and "Covid19" not in answer.categories
-    )
 
 
 def main() -> None:
@@ -106,7 +101,7 @@ def main() -> None:
                 answer = ruled[row["id"]]
                 p = dict(zip(classes, row_probabilities, strict=True))
                 best = max(FAILURES, key=p.__getitem__)
-                turn = overrulable(answer) and p[best] >= threshold
+                turn = learned_may_overrule(answer, row["text"]) and p[best] >= threshold
                 helped.append(best if turn else answer.archetype)
             changed = [(g, h) for g, a, h in zip(gold, alone, helped, strict=True) if a != h]
             print(

@@ -32,7 +32,12 @@ from drafter.bundle import (
 )
 from drafter.claim_files import claim_record
 from drafter.claims import ClaimsStore, StoredClaim
-from drafter.classify import StopClassification, StopReasonClassifier, classify_stop_reason
+from drafter.classify import (
+    LEARNED_FALLBACK,
+    StopClassification,
+    StopReasonClassifier,
+    classify_stop_reason,
+)
 from drafter.evidence.pipeline import PairEvidence
 from drafter.evidence.related import PairMemo, RelatedPairs, pair_key
 from drafter.facts import (
@@ -641,6 +646,11 @@ def assess(
 def _archetype_derivation(rules: str, classification: StopClassification) -> str:
     """How the archetype was reached: a rule naming the reason, or one of the classifier's
     low-confidence stances (drafter.stop_stance), which an editor should confirm."""
+    if classification.decided_by == LEARNED_FALLBACK:
+        return (
+            f"{rules}: the learned fallback read a failure where the rules read operational"
+            f" (probability {classification.confidence:.2f}; an editor should confirm)"
+        )
     if classification.confidence < 1.0:
         return (
             f"{rules}: stance {classification.decided_by} (confidence"
@@ -699,9 +709,13 @@ def _classified_by(classification: StopClassification) -> str:
     """Who decided, as the classification facts' formula says it."""
     if classification.classifier.startswith("model"):
         return f"stop-reason {classification.classifier} (drafter.classify_model)"
-    if classification.classifier != "rules":  # the model was asked; its answer was not used
-        return "stop-reason rules (drafter.classify; the model's answer was not used)"
-    return "stop-reason rules (drafter.classify)"
+    unused = "; the model's answer was not used" if classification.classifier not in _OWN else ""
+    if classification.classifier.startswith("rules+learned"):
+        return f"stop-reason rules with their learned fallback (drafter.classify_learned{unused})"
+    return f"stop-reason rules (drafter.classify{unused})"
+
+
+_OWN = ("rules", "rules+learned")  # what the rules and their fallback call themselves
 
 
 @dataclass

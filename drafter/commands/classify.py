@@ -101,7 +101,7 @@ def _explained(result: StopClassification) -> str:
         + (" (a stop for success: not a failure)" if result.non_failure else ""),
         f"categories: {', '.join(result.categories)}",
         f"confidence: {result.confidence:.2f}"
-        + ("" if result.confidence >= 1.0 else " (a stance decided: an editor should confirm)"),
+        + ("" if result.confidence >= 1.0 else f" ({_unsure(result)}: an editor should confirm)"),
         f"decided by: {_decider(result)}",
     ]
     lines += [f'matched: {m.category} by {m.rule}: "{m.text}"' for m in result.matched]
@@ -113,12 +113,19 @@ def _explained(result: StopClassification) -> str:
     return "\n".join(one_line(line) for line in lines)
 
 
+def _unsure(result: StopClassification) -> str:
+    learned = result.classifier == "rules+learned"
+    return "the learned model decided" if learned else "a stance decided"
+
+
 def _decider(result: StopClassification) -> str:
     """The rule, stance or model that decided; a fallback's reason is left to the explanation
     (it was shown twice, nested: 'no_reason (rules (model fallback: … (connection failed)))')."""
     by = result.decided_by or "rules"
     if result.classifier == "rules":
         return by
+    if result.classifier == "rules+learned":
+        return f"{by} (the rules' operational overruled by the learned model)"
     if result.classifier.startswith("rules"):
         return f"{by} (the rules: the model's answer was not used)"
     return f"{by} ({result.classifier})"
