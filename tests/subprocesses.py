@@ -73,3 +73,27 @@ class LinesOf:
         """Everything, once the stream has ended (the child has exited)."""
         self._reader.join(30)
         return "".join(self.lines)
+
+
+# Holds the write lock of an SQLite file until its stdin closes.
+SQLITE_LOCK_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+def child_ready(script: str, path: Path, ready: str) -> subprocess.Popen[str]:
+    """`python -c SCRIPT PATH`, returned once it printed the line `ready` (it then holds what
+    it holds until its stdin closes: `communicate()` releases it)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline() == f"{ready}\n"
+    return child

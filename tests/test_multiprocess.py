@@ -34,7 +34,7 @@ from tests.ctgov_fleet import CtgovFleet
 from tests.drafting_model import model
 from tests.openai_server import OpenAIServer, invalid_api_key
 from tests.servers import Received, Reply
-from tests.subprocesses import REPO, start_drafter, wait_until
+from tests.subprocesses import REPO, SQLITE_LOCK_HOLDER, child_ready, start_drafter, wait_until
 from tests.test_batch import complete
 
 AS_OF = "2026-05-20"
@@ -440,13 +440,7 @@ def test_processes_killed_mid_run_and_mid_transaction_leave_a_database_others_ke
     with ClaimsStore(db) as store:
         before = {c.key for c in store.all()}  # the seed claims and the trials filed so far
     assert any(key.startswith("NCT9") for key in before)
-    dying = subprocess.Popen(
-        [sys.executable, "-c", _DYING_WRITER, str(db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert dying.stdout is not None and dying.stdout.readline() == "holding\n"
+    dying = child_ready(_DYING_WRITER, db, "holding")
     for process in (killed, dying):
         process.kill()
         process.communicate(timeout=30)
@@ -553,16 +547,6 @@ def test_a_cache_entry_rewritten_by_one_process_is_read_whole_by_another(tmp_pat
 
 # --- the per-source rate limits, shared through a file in the cache directory --------------------
 
-# Holds the write lock of an SQLite file until its stdin closes.
-_LOCK_HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.read()
-conn.execute("ROLLBACK")
-"""
-
 
 def booked(path: Path, source: str) -> float | None:
     """The next slot the shared rate-limit file holds for `source`."""
@@ -581,13 +565,7 @@ def test_a_rate_limit_file_busy_for_a_while_is_shared_again_once_free(
     let each process that met the lock send at the source's full rate on its own."""
     path = tmp_path / "cache" / "rate-limits.sqlite3"
     RateLimiter({"chembl": 0.01}, path).wait("chembl")  # the file, as another process made it
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _LOCK_HOLDER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    holder = child_ready(SQLITE_LOCK_HOLDER, path, "locked")
     limiter = RateLimiter({"ctgov": 0.01}, path, busy_timeout=0.2)
     try:
         assert limiter.wait("ctgov") is not None  # spaced in this process, not refused

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +27,7 @@ from tests.readers import (
     reader_tree,
     run_as_reader,
 )
+from tests.subprocesses import SQLITE_LOCK_HOLDER, child_ready
 from tests.test_calllog import record as call_record
 
 MRS_CALIBRATION = (
@@ -137,30 +135,11 @@ def test_a_wait_for_another_threads_write_ends_at_the_busy_timeout(tmp_path: Pat
     store.close()
 
 
-# A writer in another process that holds the write lock until its stdin closes.
-_LOCK_HOLDER = textwrap.dedent(
-    """
-    import sqlite3, sys
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    print("locked", flush=True)
-    sys.stdin.read()
-    conn.execute("ROLLBACK")
-    """
-)
-
-
 @pytest.fixture
 def locked_db(tmp_path: Path) -> Iterator[Path]:
     db = tmp_path / "locked.sqlite3"
     ClaimsStore(db, seed=DEFAULT_SEED_CLAIMS).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _LOCK_HOLDER, str(db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    holder = child_ready(SQLITE_LOCK_HOLDER, db, "locked")
     try:
         yield db
     finally:
