@@ -19,6 +19,7 @@ of its evidence, the claims it was scored with included) differs from the manife
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter import __version__
+from drafter import __version__, classify, classify_learned, rulebook, stop_stance, stop_words_fuzzy
 from drafter.atomic_write import write_atomically
 from drafter.bundle import Bundle
 from drafter.draft_files import DRAFT_JSON, EVIDENCE_JSON
@@ -58,6 +59,9 @@ class RunParameters(BaseModel):
     as_of: str
     templates: dict[str, str] = Field(description="prompt template path → sha256")
     mrs_params_hash: str
+    classifier_hash: str = Field(
+        description="sha256 of the stop-reason rules and learned weights (classifier_digest)"
+    )
 
     @classmethod
     def of(cls, writer: Writer, as_of: str) -> RunParameters:
@@ -71,6 +75,7 @@ class RunParameters(BaseModel):
             as_of=as_of,
             templates={name: template_hash(name) for name in names},
             mrs_params_hash=DEFAULT_PARAMS.digest(),
+            classifier_hash=classifier_digest(),
         )
 
     def difference(self, other: RunParameters) -> str | None:
@@ -81,8 +86,21 @@ class RunParameters(BaseModel):
                 if name == "templates":
                     changed = sorted(set(mine[name].items()) ^ set(theirs[name].items()))
                     return f"prompt template {changed[0][0]} changed"
+                if name == "classifier_hash":
+                    return "the stop-reason classifier changed"
                 return f"{name} {theirs[name]} → {mine[name]}"
         return None
+
+
+@functools.cache
+def classifier_digest() -> str:
+    """sha256 of what decides a stop's archetype besides the text: the learned weights and the
+    rules' own source (drafter.classify and the modules it reads), so a retrained model or a
+    changed rule is a changed parameter, as a changed prompt is."""
+    digest = hashlib.sha256(classify_learned.MODEL_FILE.read_bytes())
+    for module in (classify, rulebook, stop_stance, stop_words_fuzzy):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
 
 
 def input_hash(parameters: RunParameters, sources: dict[str, str]) -> str:

@@ -292,6 +292,29 @@ def test_run_parameters_name_what_changed() -> None:
         "prompt template system.j2 changed"
     )
     assert "system.j2" in offline.templates and "sections/_facts.j2" in offline.templates
+    retrained = offline.model_copy(update={"classifier_hash": "0" * 64})
+    assert retrained.difference(offline) == "the stop-reason classifier changed"
+
+
+def test_the_classifier_hash_follows_the_weights_and_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retrained model or a changed rule decides archetypes differently: a batch redoes
+    the drafts it framed, as it does for a changed prompt."""
+    from drafter import batch_manifest, classify_learned
+
+    shipped = batch_manifest.classifier_digest()
+    assert shipped == RunParameters.of(OfflineWriter(), "2026-05-20").classifier_hash
+    weights = tmp_path / "stop_reason_model.json"
+    weights.write_bytes(classify_learned.MODEL_FILE.read_bytes() + b"\n")
+    monkeypatch.setattr(classify_learned, "MODEL_FILE", weights)
+    batch_manifest.classifier_digest.cache_clear()
+    try:
+        assert batch_manifest.classifier_digest() != shipped
+    finally:
+        monkeypatch.undo()
+        batch_manifest.classifier_digest.cache_clear()
+    assert batch_manifest.classifier_digest() == shipped
 
 
 def test_run_parameters_hold_every_template_a_draft_records(reference_bundle: object) -> None:
