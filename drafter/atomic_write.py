@@ -17,7 +17,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -103,15 +103,22 @@ def _sweep_leftovers(files: Mapping[Path, str]) -> None:
                         os.unlink(entry.path)
 
 
-def _left_by_a_dead_writer(name: str, written: set[str]) -> bool:
+def leftover_tag(name: str, targets: Iterable[str]) -> str | None:
+    """The tag after the target's name in a temp or backup file this module writes for one of
+    `targets` (".draft.json.4242.k3j9.tmp" → "4242", its writer's pid; an older drafter's temp
+    files carry a random tag), None when `name` is no such file."""
     if not name.startswith(".") or not name.endswith((".tmp", ".bak")):
-        return False
-    for target in written:
+        return None
+    for target in targets:
         prefix = f".{target}."
         if name.startswith(prefix):
-            pid = name[len(prefix) :].split(".", 1)[0]
-            return pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid))
-    return False
+            return name[len(prefix) :].split(".", 1)[0]
+    return None
+
+
+def _left_by_a_dead_writer(name: str, written: set[str]) -> bool:
+    pid = leftover_tag(name, written)
+    return pid is not None and pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid))
 
 
 def _running(pid: int) -> bool:
@@ -124,16 +131,22 @@ def _running(pid: int) -> bool:
     return True
 
 
+def absent_chain(path: Path) -> list[Path]:
+    """`path` and its ancestors that do not exist (not even as a dangling link), innermost
+    first: what creating `path` as a directory would make. Its last element's parent exists
+    (or is the root)."""
+    chain = []
+    while not os.path.lexists(path) and path != path.parent:
+        chain.append(path)
+        path = path.parent
+    return chain
+
+
 def _missing_directories(files: Mapping[Path, str]) -> list[Path]:
     """The directories writing `files` would create, outermost first."""
     missing: dict[Path, None] = {}
     for path in files:
-        chain = []
-        directory = path.parent
-        while not os.path.lexists(directory) and directory != directory.parent:
-            chain.append(directory)
-            directory = directory.parent
-        missing.update(dict.fromkeys(reversed(chain)))
+        missing.update(dict.fromkeys(reversed(absent_chain(path.parent))))
     return list(missing)
 
 

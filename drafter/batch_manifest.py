@@ -31,7 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter import __version__, classify, classify_learned, rulebook, stop_stance, stop_words_fuzzy
-from drafter.atomic_write import write_atomically
+from drafter.atomic_write import leftover_tag, write_atomically
 from drafter.bundle import Bundle
 from drafter.draft_files import DRAFT_JSON, EVIDENCE_JSON
 from drafter.draft_run import DRAFT_FILES
@@ -211,9 +211,7 @@ def forget(folder: Path) -> None:
         return
     names = (*DRAFT_FILES, MANIFEST)
     for entry in folder.iterdir():
-        litter = entry.name.startswith(tuple(f".{n}." for n in names)) and entry.name.endswith(
-            (".tmp", ".bak")
-        )
+        litter = leftover_tag(entry.name, names) is not None  # whoever left it: OUT is ours
         if litter and entry.is_file() and not entry.is_symlink():
             with suppress(OSError):
                 entry.unlink()

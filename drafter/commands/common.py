@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from drafter.atomic_write import absent_chain
 from drafter.config import Settings, load_settings
 from drafter.errors import BadInput
 from drafter.terminal import control_character, json_text, safe_text
@@ -35,9 +36,8 @@ def check_out_directory(out: Path) -> None:
     if out.is_symlink() and not out.exists():  # dangling, or a loop
         target = safe_text(os.readlink(out))
         raise BadInput(f"--out {out} is a symbolic link to {target}, which leads to no directory")
-    existing = out
-    while not os.path.lexists(existing) and existing != existing.parent:
-        existing = existing.parent
+    absent = absent_chain(out)
+    existing = absent[-1].parent if absent else out
     if not existing.is_dir():
         where = "" if existing == out else f": {existing} is not a directory"
         raise BadInput(f"--out {out} is not a directory{where}")
