@@ -345,7 +345,7 @@ class ClaimsStore:
 
     def _delete_row(self, conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
         """Inside a write transaction: the row's deletion and its audit row."""
-        row = conn.execute("SELECT * FROM claims WHERE key = ?", (key,)).fetchone()
+        row = _row(conn, key)
         if row is None:
             return None
         record = _record_of_row(row)
@@ -752,9 +752,17 @@ class StoredClaim:
         return _claim_from_row(self.row)
 
 
+def _row(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
+    """The row under `key` (as `Claim.key` normalises it), read on `conn`."""
+    found: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM claims WHERE key = ?", (key,)
+    ).fetchone()
+    return found
+
+
 def _held(conn: sqlite3.Connection, key: str) -> Claim | None:
-    """The claim under `key` (as `Claim.key` normalises it), read on `conn`."""
-    row = conn.execute("SELECT * FROM claims WHERE key = ?", (key,)).fetchone()
+    """The claim under `key`, read on `conn`."""
+    row = _row(conn, key)
     return _claim_from_row(row) if row is not None else None
 
 
