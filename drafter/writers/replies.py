@@ -47,6 +47,14 @@ class _Choice(BaseModel):
 MAX_TOKENS = 10**9
 
 
+def _valid_or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """The field's value as validated, or None (unknown) when it does not validate."""
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
 class _Usage(BaseModel):
     """Token counts as the endpoint reports them. A count that is none (negative, fractional,
     a word, NaN, past MAX_TOKENS) is unknown, as a missing one is: the reply's content is
@@ -59,10 +67,7 @@ class _Usage(BaseModel):
     @field_validator("prompt_tokens", "completion_tokens", mode="wrap")
     @classmethod
     def _count_or_unknown(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> int | None:
-        try:
-            count: int | None = handler(value)
-        except ValidationError:
-            return None
+        count: int | None = _valid_or_none(value, handler)
         return count if count is None or 0 <= count <= MAX_TOKENS else None
 
 
@@ -77,10 +82,7 @@ class ChatReply(BaseModel):
     @classmethod
     def _usage_or_unknown(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> _Usage | None:
         """A usage that is no object (a list, a number) is unknown too."""
-        try:
-            usage: _Usage | None = handler(value)
-        except ValidationError:
-            return None
+        usage: _Usage | None = _valid_or_none(value, handler)
         return usage
 
 
