@@ -13,6 +13,7 @@ from drafter.bundle import Bundle
 from drafter.framing import failure_evidence, failure_words, framing_of
 from drafter.section_models import HeadlineText, SectionText
 from drafter.sections import handles, model_sections, section, select_facts
+from drafter.validate import problems_of
 from drafter.writers.base import WriteRequest, WriteResult
 from drafter.writers.offline import OfflineWriter
 
@@ -184,3 +185,46 @@ def test_open_questions_are_questions_tied_to_their_facts(reference_bundle: Bund
         "ctgov:NCT05591222:why_stopped",
         "reference:NCT05591222:outcome_reported_in_press",
     }
+
+
+@pytest.mark.parametrize("copies", [1, 12, 40])
+def test_many_claims_on_file_stay_within_the_sections_bounds(
+    copies: int, reference_bundle: Bundle
+) -> None:
+    """A pair with forty claims on file (a batch over one program's trials) once gave forty
+    paragraphs: validation refused them three times and the section lost its editor's note.
+    The claims are packed, what does not fit is left out, and the note says so."""
+    spec = section("similar_programs")
+    facts = select_facts(spec, reference_bundle)
+    claim_facts = [f for f in facts if f.id.startswith("claims:")]
+    assert claim_facts, "the reference pair has claims on file"
+    # the same claims again under other entity keys, as further trials of the program would be
+    copied = [
+        f.model_copy(update={"id": f.id.replace("claims:", f"claims:copy{n}-", 1)})
+        for n in range(copies)
+        for f in claim_facts
+    ]
+    bundle = reference_bundle.model_copy(update={"facts": [*reference_bundle.facts, *copied]})
+    handled = handles(facts + copied)
+    request = WriteRequest(
+        section=spec.key,
+        heading=spec.heading,
+        messages=[],
+        output=SectionText,
+        facts=handled,
+        analytic=True,
+        attempt=1,
+    )
+    output = OfflineWriter().write(request).output
+    assert isinstance(output, SectionText)
+    assert problems_of(output, handled, analytic=True, framing=framing_of(bundle)) == []
+    *body, note = output.paragraphs
+    assert note.kind == "editor" and note.text.startswith("EDITOR: write ")
+    told = " ".join(p.text for p in body)
+    claims = told.count("Claim on file: ")
+    entities = {f.id.split(":")[1] for f in facts + copied if f.id.startswith("claims:")}
+    if claims < len(entities):
+        assert "Not every claim and fact on file is told above" in note.text
+    else:
+        assert "Not every" not in note.text
+    assert claims >= min(len(entities), 20)  # packed several to a paragraph, not one each

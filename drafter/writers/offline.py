@@ -28,6 +28,7 @@ from drafter.prose import (
 from drafter.section_models import HeadlineText, Paragraph, SectionText
 from drafter.sections import section
 from drafter.sources.ctgov import ONGOING_STATUSES, STOPPED_STATUSES
+from drafter.validate import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS
 from drafter.writers.base import WriteRequest, WriteResult
 
 DIGEST_SIZE = 12  # facts per digest paragraph: enough to write from, short enough to read
@@ -311,19 +312,22 @@ def _analytic(key: str, facts: _Facts, no_failure: bool) -> list[Paragraph]:
         paragraphs += _conflict_notes(facts, trial)
     if key == "open_questions":
         paragraphs += _questions(facts, trial, no_failure)
-    paragraphs += _claims_digest(facts)
-    used = {handle for paragraph in paragraphs for handle in paragraph.cites}
-    paragraphs += _digest(facts, exclude=used)
-    brief = section(key).editor_brief
-    paragraphs.append(
-        Paragraph(
-            text=f"EDITOR: write {brief}.",
-            cites=[],
-            kind="editor",
-            grade="speculative",
+    claims = _claims_digest(facts)
+    used = {handle for paragraph in paragraphs + claims for handle in paragraph.cites}
+    digest = _digest(facts, exclude=used)
+    # the validation's bounds hold here too (a pair with forty claims on file once wrote
+    # forty paragraphs, failed three times and lost the editor's note): what does not fit in
+    # the room left by the told paragraphs and the note is left out, the digest's last
+    # paragraphs first, and the note says so
+    room = max(MAX_PARAGRAPHS - len(paragraphs) - 1, 0)
+    told = (claims + digest)[:room]
+    note = f"EDITOR: write {section(key).editor_brief}."
+    if len(claims) + len(digest) > room:
+        note += (
+            " Not every claim and fact on file is told above: the section's facts in the "
+            "review page list them all."
         )
-    )
-    return paragraphs
+    return [*paragraphs, *told, Paragraph(text=note, cites=[], kind="editor", grade="speculative")]
 
 
 def _no_failure(facts: _Facts, trial: _Trial) -> Paragraph:
@@ -400,12 +404,13 @@ def _conflict_notes(facts: _Facts, trial: _Trial) -> list[Paragraph]:
 
 def _claims_digest(facts: _Facts) -> list[Paragraph]:
     """Failure claims on file, one sentence each: drug, target, indication, phase,
-    archetype and date, as the claims table holds them."""
+    archetype and date, as the claims table holds them; as many to a paragraph as its bound
+    on characters allows."""
     claims: dict[str, dict[str, Fact]] = {}
     for fact in facts.all("claims:*"):
         _, entity, field = fact.id.split(":", 2)
         claims.setdefault(entity, {})[field] = fact
-    paragraphs = []
+    told: list[tuple[str, list[str]]] = []
     for fields in claims.values():
         if "drug" not in fields:
             continue
@@ -418,14 +423,30 @@ def _claims_digest(facts: _Facts) -> list[Paragraph]:
         ]
         if details:
             words += f" ({', '.join(details)})"
-        text = f"Claim on file: {words}."
-        paragraphs.append(_paragraph(text, facts.handles(fields.values())))
+        told.append((f"Claim on file: {words}.", facts.handles(fields.values())))
+    return _packed(told, " ")
+
+
+def _packed(pieces: list[tuple[str, list[str]]], joiner: str) -> list[Paragraph]:
+    """Pieces (text, cites) joined in order into paragraphs of at most MAX_PARAGRAPH_CHARS,
+    each citing what its pieces cite (a piece longer than the bound alone stays alone)."""
+    paragraphs: list[Paragraph] = []
+    text = ""
+    cites: list[str] = []
+    for piece, cited in pieces:
+        joined = f"{text}{joiner}{piece}" if text else piece
+        if text and len(joined) > MAX_PARAGRAPH_CHARS:
+            paragraphs.append(_paragraph(text, list(dict.fromkeys(cites))))
+            joined, cites = piece, []
+        text, cites = joined, cites + cited
+    if text:
+        paragraphs.append(_paragraph(text, list(dict.fromkeys(cites))))
     return paragraphs
 
 
 def _digest(facts: _Facts, exclude: set[str]) -> list[Paragraph]:
     """The section's remaining facts as "label: value" lines, a few to a paragraph (claims
-    are told one by one above)."""
+    are told above)."""
     # the elements of one list ("Aliases") told once, under their label
     grouped: dict[str, list[tuple[str, Fact]]] = {}
     for handle, fact in facts.items():
