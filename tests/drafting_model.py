@@ -61,14 +61,28 @@ def careful(body: Mapping[str, Any]) -> dict[str, Any]:
             "cites": cites,
         }
     chosen = facts[:3]
+    if not chosen:
+        # nothing plain to state and cite: a careful model says so as background (speculative,
+        # citing nothing), which the prompt allows in an analytic section, rather than a fact
+        # paragraph that cites no fact (validation refuses that, and three asks were spent)
+        return {
+            "paragraphs": [
+                {
+                    "text": "The record gives nothing more to state here.",
+                    "cites": [],
+                    "kind": "background",
+                    "grade": "speculative",
+                }
+            ]
+        }
     text = " ".join(f"The record gives {label.lower()} as {value}." for _, label, value in chosen)
     return {
         "paragraphs": [
             {
-                "text": text or "The record gives nothing more to state here.",
+                "text": text,
                 "cites": [handle for handle, _, _ in chosen],
                 "kind": "fact",
-                "grade": "documented" if chosen else "inferred",
+                "grade": "documented",
             }
         ]
     }
