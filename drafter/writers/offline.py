@@ -28,7 +28,7 @@ from drafter.prose import (
 from drafter.section_models import HeadlineText, Paragraph, SectionText
 from drafter.sections import section
 from drafter.sources.ctgov import ONGOING_STATUSES, STOPPED_STATUSES
-from drafter.validate import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS
+from drafter.validate import MAX_PARAGRAPHS
 from drafter.writers.base import WriteRequest, WriteResult
 
 DIGEST_SIZE = 12  # facts per digest paragraph: enough to write from, short enough to read
@@ -318,7 +318,8 @@ def _analytic(key: str, facts: _Facts, no_failure: bool) -> list[Paragraph]:
     # the validation's bounds hold here too (a pair with forty claims on file once wrote
     # forty paragraphs, failed three times and lost the editor's note): what does not fit in
     # the room left by the told paragraphs and the note is left out, the digest's last
-    # paragraphs first, and the note says so
+    # paragraphs first, and the note says so (claims are not packed several to a paragraph:
+    # a paragraph citing several claims' facts hides a date told of the wrong claim)
     room = max(MAX_PARAGRAPHS - len(paragraphs) - 1, 0)
     told = (claims + digest)[:room]
     note = f"EDITOR: write {section(key).editor_brief}."
@@ -403,14 +404,14 @@ def _conflict_notes(facts: _Facts, trial: _Trial) -> list[Paragraph]:
 
 
 def _claims_digest(facts: _Facts) -> list[Paragraph]:
-    """Failure claims on file, one sentence each: drug, target, indication, phase,
-    archetype and date, as the claims table holds them; as many to a paragraph as its bound
-    on characters allows."""
+    """Failure claims on file, a paragraph each (citing that claim's facts alone, so verify
+    tells one claim's date or phase put in another's sentence): drug, target, indication,
+    phase, archetype and date, as the claims table holds them."""
     claims: dict[str, dict[str, Fact]] = {}
     for fact in facts.all("claims:*"):
         _, entity, field = fact.id.split(":", 2)
         claims.setdefault(entity, {})[field] = fact
-    told: list[tuple[str, list[str]]] = []
+    paragraphs = []
     for fields in claims.values():
         if "drug" not in fields:
             continue
@@ -423,24 +424,8 @@ def _claims_digest(facts: _Facts) -> list[Paragraph]:
         ]
         if details:
             words += f" ({', '.join(details)})"
-        told.append((f"Claim on file: {words}.", facts.handles(fields.values())))
-    return _packed(told, " ")
-
-
-def _packed(pieces: list[tuple[str, list[str]]], joiner: str) -> list[Paragraph]:
-    """Pieces (text, cites) joined in order into paragraphs of at most MAX_PARAGRAPH_CHARS,
-    each citing what its pieces cite (a piece longer than the bound alone stays alone)."""
-    paragraphs: list[Paragraph] = []
-    text = ""
-    cites: list[str] = []
-    for piece, cited in pieces:
-        joined = f"{text}{joiner}{piece}" if text else piece
-        if text and len(joined) > MAX_PARAGRAPH_CHARS:
-            paragraphs.append(_paragraph(text, list(dict.fromkeys(cites))))
-            joined, cites = piece, []
-        text, cites = joined, cites + cited
-    if text:
-        paragraphs.append(_paragraph(text, list(dict.fromkeys(cites))))
+        text = f"Claim on file: {words}."
+        paragraphs.append(_paragraph(text, facts.handles(fields.values())))
     return paragraphs
 
 
