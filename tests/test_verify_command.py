@@ -277,3 +277,33 @@ def test_offline_drafts_of_unseen_fleet_trials_verify_clean(
             capsys.readouterr()
             code, text, _ = verify(capsys, out / nct_id)
             assert code == 0, text
+
+
+def test_deleted_source_markers_are_a_problem(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The paragraph keeps its draft.json citations by alignment, so every anchor still checks;
+    but the article no longer shows a reader where it comes from."""
+    edit(
+        folder,
+        (
+            "The last update was posted on 14 May 2026. [1]",
+            "The last update was posted on 14 May 2026.",
+        ),
+    )
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert "its source markers [1] were deleted: a reader sees no source for it" in out
+
+
+def test_a_paragraph_cut_in_two_keeps_its_markers_on_one_half(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markdown = folder / "draft.md"
+    line = next(t for t in markdown.read_text().splitlines() if t.startswith("It enrolled 72"))
+    cut = " Primary completion was"
+    assert line.endswith("[1] _(documented)_") and cut in line
+    edit(folder, (line, line.replace(cut, "\n\n" + cut.strip(), 1)))
+    code, out, _ = verify(capsys, folder)
+    assert "were deleted" not in out
+    assert code == 0, out

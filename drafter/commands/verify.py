@@ -26,7 +26,7 @@ from drafter.draft_files import (
     load_pair,
     read_markdown,
 )
-from drafter.draft_markdown import align_markdown
+from drafter.draft_markdown import AlignedMarkdown, align_markdown
 from drafter.draft_model import Draft, SourceNumbers
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
 from drafter.render import render_markdown
@@ -146,10 +146,12 @@ def verify_markdown(
         raise BadInput(f"{path} holds no article: nothing to check")
     numbers = SourceNumbers(draft)
     known = {source.number for source in draft.sources}
-    rendered = _computed_lines(unedited, draft)
+    original = align_markdown(unedited, draft)
+    rendered = {" ".join(p.text.split()) for p in original.paragraphs if p.section_key in _LISTINGS}
+    deleted = _deleted_markers(aligned, original)
     paragraphs: list[ParagraphInput] = []
     problems: dict[int, list[str]] = {}
-    for p in aligned.paragraphs:
+    for position, p in enumerate(aligned.paragraphs):
         if p.section_key in _LISTINGS:  # rendered from facts: any change is a hand edit
             if p.text.strip() and " ".join(p.text.split()) not in rendered:
                 problems[len(paragraphs)] = [_HAND_EDIT]
@@ -171,6 +173,12 @@ def verify_markdown(
             )
         )
         marker_problems = _marker_problems(p.markers, cites, cites_from, numbers, known)
+        if position in deleted:
+            shown = "".join(f"[{n}]" for n in deleted[position])
+            marker_problems.append(
+                f"its source markers {shown} were deleted: a reader sees no source for it; "
+                "put them back"
+            )
         if marker_problems:
             problems.setdefault(len(paragraphs) - 1, []).extend(marker_problems)
     report = verify_paragraphs(
@@ -195,10 +203,25 @@ _HAND_EDIT = (
 )
 
 
-def _computed_lines(unedited: str, draft: Draft) -> set[str]:
-    """The listing lines of the unedited article, as the parser reads them back."""
-    aligned = align_markdown(unedited, draft)
-    return {" ".join(p.text.split()) for p in aligned.paragraphs if p.section_key in _LISTINGS}
+def _deleted_markers(edited: AlignedMarkdown, original: AlignedMarkdown) -> dict[int, list[int]]:
+    """Edited paragraphs (by position) shown with no source marker although the paragraph
+    they were aligned to was printed with some: their citations still come from draft.json,
+    so every check passes while the article shows a reader no source. A paragraph cut in two
+    keeps its markers on one half: the other half is not flagged."""
+    printed: dict[tuple[str | None, int | None], list[int]] = {
+        (p.section_key, p.matched_index): p.markers
+        for p in original.paragraphs
+        if p.markers and p.matched_index is not None
+    }
+    marked = {(p.section_key, p.matched_index) for p in edited.paragraphs if p.markers}
+    return {
+        position: printed[(p.section_key, p.matched_index)]
+        for position, p in enumerate(edited.paragraphs)
+        if p.cites_from == "aligned"
+        and not p.markers
+        and (p.section_key, p.matched_index) in printed
+        and (p.section_key, p.matched_index) not in marked
+    }
 
 
 def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
