@@ -275,3 +275,17 @@ def test_openfda_key_travels_as_basic_auth_not_in_the_url(
     assert secret not in received.path
     expected = base64.b64encode(f"{secret}:".encode()).decode()
     assert received.headers["Authorization"] == f"Basic {expected}"
+
+
+def test_a_huge_value_is_cut_in_a_requests_description() -> None:
+    """An upstream's two-megabyte page token once made every error line about its page two
+    megabytes long; the usual values are shown whole."""
+    token = "t" * 2_000_000
+    request = ApiRequest(
+        source="ctgov", path="/studies", params={"pageToken": token, "pageSize": "100"}
+    )
+    described = request.describe()
+    assert len(described) < 400
+    assert "pageSize=100" in described and "(2,000,000 characters)" in described
+    usual = ApiRequest(source="ctgov", path="/studies", params={"filter.advanced": "A" * 150})
+    assert usual.describe().endswith("filter.advanced=" + "A" * 150)

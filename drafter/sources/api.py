@@ -75,15 +75,27 @@ class ApiRequest(BaseModel):
         return hashlib.sha256(f"{base_url}\n{self.canonical()}".encode()).hexdigest()
 
     def describe(self) -> str:
-        """Human form for messages: never contains a secret, since the request holds none."""
-        text = f"{self.method} {SOURCE_NAMES[self.source]} {self.path or '/'}"
+        """Human form for messages: never contains a secret, since the request holds none.
+        Each value is cut at SHOWN_VALUE_CHARS: a page token an upstream made two megabytes
+        long once made every error line about its page two megabytes long."""
+        text = f"{self.method} {SOURCE_NAMES[self.source]} {_shown(self.path or '/')}"
         if self.params:
-            text += "?" + "&".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+            text += "?" + "&".join(f"{k}={_shown(v)}" for k, v in sorted(self.params.items()))
         if self.json_body is not None:
             operation = self.json_body.get("operationName")
             variables = json.dumps(self.json_body.get("variables", {}), sort_keys=True)
-            text += f" {operation or 'body'} {variables}"
+            text += f" {_shown(str(operation or 'body'))} {_shown(variables)}"
         return text
+
+
+SHOWN_VALUE_CHARS = 200  # the longest value drafter sends (a search's filter) is some 130
+
+
+def _shown(value: str) -> str:
+    """A value as a message shows it: whole, or its start and how long it was."""
+    if len(value) <= SHOWN_VALUE_CHARS:
+        return value
+    return f"{value[: SHOWN_VALUE_CHARS - 40]}… ({len(value):,} characters)"
 
 
 class ApiResponse(BaseModel):
