@@ -108,6 +108,10 @@ DEADLINES = Variables(
 COMMAND_DEADLINE = Variables(
     ("DRAFTER_DEADLINE",), f"seconds the command may take ({_default('command_deadline'):g})"
 )
+DISCOVERY_DEADLINE = Variables(
+    ("DRAFTER_DISCOVERY_DEADLINE",),
+    f"seconds the search for trials may take ({_default('discovery_deadline'):g})",
+)
 MODEL_ENDPOINT = Variables(
     ("OPENAI_API_KEY", "OPENAI_BASE_URL"), "OpenAI, or a local Ollama / vLLM / llama.cpp"
 )
@@ -592,7 +596,7 @@ HELP: dict[str, CommandHelp] = {
             EXIT_INTERNAL: _BUG,
             EXIT_INTERRUPTED: "interrupted: run the same command again to resume",
         },
-        environment=DRAFTING,
+        environment=(*DRAFTING, DISCOVERY_DEADLINE),
         notes=(
             "OUT/NCT_ID/ holds each draft and its manifest.json (written last: a trial without "
             "one is redone); OUT/batch.jsonl and OUT/batch.md report the run. Ctrl-C stops "

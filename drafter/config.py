@@ -46,6 +46,7 @@ ENVIRONMENT: dict[str, str] = {
     "NCBI_API_KEY": "ncbi_api_key",
     "OPENFDA_API_KEY": "openfda_api_key",
     "DRAFTER_DEADLINE": "command_deadline",
+    "DRAFTER_DISCOVERY_DEADLINE": "discovery_deadline",
     "DRAFTER_OPTIONAL_DEADLINE": "optional_deadline",
     "DRAFTER_REQUEST_DEADLINE": "request_deadline",
 }
@@ -115,6 +116,11 @@ class Settings(BaseModel):
     request_deadline: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     optional_deadline: float = Field(default=15.0, gt=0, le=3600, allow_inf_nan=False)
     command_deadline: float = Field(default=120.0, gt=0, le=86400, allow_inf_nan=False)
+    # A batch's search for trials, all its pages: ClinicalTrials.gov at 1 request/s and 100
+    # studies a page reads some 6,000 studies a minute, so a search since 2010 (tens of
+    # thousands) takes minutes, not hours; a source that pages on slowly without end does not
+    # hold a nightly run past this.
+    discovery_deadline: float = Field(default=3600.0, gt=0, le=86400, allow_inf_nan=False)
 
     # Internal knobs (not user settings, see USER_SETTINGS); bounded even when set in code.
     connect_timeout: float = Field(default=5.0, gt=0, le=300, allow_inf_nan=False)

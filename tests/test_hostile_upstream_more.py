@@ -401,3 +401,35 @@ def test_a_json_answer_opening_with_a_byte_order_mark_is_read(
     captured = capsys.readouterr()
     assert code == EXIT_OK, captured.err
     assert Bundle.model_validate_json(captured.out).nct_id == NCT
+
+
+class EverNewSearch(LocalServer):
+    """A search that lists a study it never listed before on every page, slowly, and never
+    ends: the stop for pages without news does not apply."""
+
+    def reply_for(self, received: Received) -> Reply:
+        study = listed_study(f"NCT9{len(self.received):07d}")  # the test fleet's NCT9… range
+        page = {"studies": [study], "nextPageToken": f"token-{len(self.received)}"}
+        return Reply(200, json.dumps(page), delay=0.2)
+
+
+def test_a_search_that_pages_on_slowly_ends_at_the_discovery_deadline(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Before: each page kept within the request deadline, so discovery ran until the
+    2,000-page cap, some forty minutes at the registry's rate limit, before any draft."""
+    server = EverNewSearch()
+    server.start()
+    try:
+        monkeypatch.setenv("DRAFTER_CTGOV_URL", server.url)
+        monkeypatch.setenv("DRAFTER_DISCOVERY_DEADLINE", "1.5")
+        out = tmp_path / "drafts"
+        code = main(["batch", "--since", "2020-01-01", "--writer", "offline", "--out", str(out)])
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert code == EXIT_UPSTREAM, err
+    assert "discovery deadline (DRAFTER_DISCOVERY_DEADLINE)" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert 1 <= len(server.received) <= 8
+    assert not out.exists() or not any(out.glob("NCT*"))

@@ -32,6 +32,7 @@ from drafter.batch_report import BatchSummary, ReportFiles, TrialOutcome, human,
 from drafter.calllog import CallLog
 from drafter.claims import open_store
 from drafter.commands.common import (
+    DISCOVERY_DEADLINE,
     add_as_of_flag,
     add_db_flag,
     add_offline_flag,
@@ -174,7 +175,8 @@ def _run(args: argparse.Namespace, query: CandidateQuery) -> int:
     log = nullcontext() if writer.name == "offline" else CallLog(settings.call_log_path)
     try:
         with HttpClient(settings) as client, open_store(settings) as store, log as call_log:
-            candidates = batch_candidates(client, query, args.limit)
+            with client.deadline(settings.discovery_deadline, DISCOVERY_DEADLINE):
+                candidates = batch_candidates(client, query, args.limit)
             ids = candidates.nct_ids
             for reason, count in candidates.dropped.items():
                 tell(f"search: {count} record{'s' * (count != 1)} left out ({reason})")

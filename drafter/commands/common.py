@@ -16,6 +16,7 @@ from drafter.terminal import control_character, json_text, safe_text
 
 # How a command's overall time budget is named when it runs out (DRAFTER_DEADLINE).
 DEADLINE = "command deadline (DRAFTER_DEADLINE)"
+DISCOVERY_DEADLINE = "discovery deadline (DRAFTER_DISCOVERY_DEADLINE)"
 
 
 def add_offline_flag(parser: argparse.ArgumentParser) -> None:
