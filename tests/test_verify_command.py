@@ -307,3 +307,16 @@ def test_a_paragraph_cut_in_two_keeps_its_markers_on_one_half(
     code, out, _ = verify(capsys, folder)
     assert "were deleted" not in out
     assert code == 0, out
+
+
+def test_front_matter_never_closed_is_named_as_such(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markdown = folder / "draft.md"
+    lines = markdown.read_text().splitlines(keepends=True)
+    assert lines[0] == "---\n"
+    closing = lines.index("---\n", 1)
+    markdown.write_text("".join(lines[:closing] + lines[closing + 1 :]))
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert "the front matter opened on line 1 is never closed by a '---' line" in out

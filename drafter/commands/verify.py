@@ -227,11 +227,23 @@ def _deleted_markers(edited: AlignedMarkdown, original: AlignedMarkdown) -> dict
 def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
     """Front-matter lines an editor changed (title, nct_id, mrs, mrs_band ... a CMS reads them)."""
     written, drafted = _front_matter(markdown), _front_matter(unedited)
+    if drafted and _never_closed(markdown):
+        return [
+            "the front matter opened on line 1 is never closed by a '---' line: its lines are "
+            "read and checked as article text; put the closing line back"
+        ]
     return [
         f"front matter {key}: {written[key]} where the draft says {drafted.get(key, '(nothing)')}"
         for key in written
         if key != "title" and written[key] != drafted.get(key)
     ]
+
+
+def _never_closed(markdown: str) -> bool:
+    """Front matter opened and never closed: the article reader (drafter.markdown_parse)
+    then reads its lines as the article, and their numbers fail as untraceable anchors."""
+    lines = [line.rstrip() for line in markdown.lstrip("\ufeff").splitlines()]
+    return bool(lines) and lines[0] == "---" and not {"---", "..."} & set(lines[1:])
 
 
 def _front_matter(markdown: str) -> dict[str, str]:
