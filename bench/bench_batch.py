@@ -12,9 +12,12 @@ Prints, per --concurrency: wall time, drafts per minute, model calls per draft, 
 own CPU time per draft (user + system of the child process from resource.getrusage, startup
 and cached fetches included, waiting excluded), the CPU time each draft after the first adds
 (a one-trial run's CPU, the run's fixed cost, subtracted) and the throughput against two
-ideals (explained in the output). It asserts nothing. From the repo root:
+ideals (explained in the output). One run's CPU time moves with the machine's load, so each
+level runs --repeats times: its row is the run of median CPU, and "least" the least CPU of
+its runs. It asserts nothing. From the repo root:
 
     .venv/bin/python bench/bench_batch.py [--trials 200] [--latency 0.2] [--levels 1,4,16,32]
+                                          [--repeats 3]
 """
 
 from __future__ import annotations
@@ -120,6 +123,12 @@ def main() -> None:
         default=None,
         help="fewer trials for concurrency 1 only (default: all of them)",
     )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs per level; the row is the run of median CPU time (default: 3)",
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
 
@@ -137,23 +146,32 @@ def main() -> None:
         print(f"  a one-trial run: {one_trial * 1000:.0f} ms CPU", flush=True)
         for level in levels:
             limit = args.trials_at_1 if level == 1 and args.trials_at_1 else args.trials
-            asked = len(server.completion_requests)
-            summary = run_batch(
-                bench.env,
-                bench.work,
-                f"c{level}",
-                "--writer",
-                "openai",
-                "--concurrency",
-                str(level),
-                "--limit",
-                str(limit),
-            )
-            calls = len(server.completion_requests) - asked
-            counts = summary["counts"]
+            runs = []
+            for repeat in range(max(args.repeats, 1)):
+                asked = len(server.completion_requests)
+                summary = run_batch(
+                    bench.env,
+                    bench.work,
+                    f"c{level}-{repeat}",
+                    "--writer",
+                    "openai",
+                    "--concurrency",
+                    str(level),
+                    "--limit",
+                    str(limit),
+                )
+                summary["calls"] = len(server.completion_requests) - asked
+                runs.append(summary)
+                print(
+                    f"  concurrency {level}, run {repeat + 1}: {summary['wall']:.1f} s, "
+                    f"{summary['cpu']:.2f} s CPU",
+                    flush=True,
+                )
+            runs.sort(key=lambda run: run["cpu"])
+            median = runs[len(runs) // 2]
+            counts = median["counts"]
             drafts = counts["drafted"] + counts["needs_editor"]
-            rows.append((level, limit, drafts, counts["failed"], summary, calls))
-            print(f"  concurrency {level}: {summary['wall']:.1f} s", flush=True)
+            rows.append((level, limit, drafts, counts["failed"], median, runs[0]["cpu"]))
 
     latency = args.latency
     print()
@@ -163,16 +181,18 @@ def main() -> None:
     )
     header = (
         f"{'conc':>4} {'trials':>6} {'drafts':>6} {'failed':>6} {'wall s':>7} {'drafts/min':>10} "
-        f"{'calls/draft':>11} {'CPU ms/draft':>12} {'each more':>9} {'ideal seq/min':>13} "
+        f"{'calls/draft':>11} {'CPU ms/draft':>12} {'least':>6} {'each more':>9} "
+        f"{'ideal seq/min':>13} "
         f"{'ratio':>6} "
         f"{'ideal par/min':>13} {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))
-    for level, limit, drafts, failed, summary, calls in rows:
+    for level, limit, drafts, failed, summary, least in rows:
         rate = drafts / summary["wall"] * 60
-        per_draft = calls / drafts if drafts else 0.0
+        per_draft = summary["calls"] / drafts if drafts else 0.0
         cpu_ms = summary["cpu"] / drafts * 1000 if drafts else 0.0
+        least_ms = least / drafts * 1000 if drafts else 0.0
         more_ms = (summary["cpu"] - one_trial) / (drafts - 1) * 1000 if drafts > 1 else 0.0
         # sequential: each worker's draft asks its K calls one after another
         sequential = level / (per_draft * latency) * 60 if per_draft else 0.0
@@ -182,7 +202,7 @@ def main() -> None:
         parallel = in_flight / (per_draft * latency) * 60 if per_draft else 0.0
         print(
             f"{level:>4} {limit:>6} {drafts:>6} {failed:>6} {summary['wall']:>7.1f} "
-            f"{rate:>10.1f} {per_draft:>11.2f} {cpu_ms:>12.1f} {more_ms:>9.1f} "
+            f"{rate:>10.1f} {per_draft:>11.2f} {cpu_ms:>12.1f} {least_ms:>6.1f} {more_ms:>9.1f} "
             f"{sequential:>13.1f} "
             f"{rate / sequential if sequential else 0:>6.2f} {parallel:>13.1f} "
             f"{rate / parallel if parallel else 0:>6.2f}"
@@ -196,11 +216,13 @@ def main() -> None:
         "DRAFTER_MODEL_CONCURRENCY; the model-latency bound when CPU is free.\n"
         "CPU ms/draft: user + system time of the drafter process (getrusage of the child) "
         "over the run divided by drafts; includes interpreter start-up, the cached fetch "
-        "phase, validation, rendering and writing; excludes time spent waiting. Target <= 50 ms.\n"
+        "phase, validation, rendering and writing; excludes time spent waiting. Target <= 50 ms. "
+        "Each level runs --repeats times and its row is the run of median CPU time; least is "
+        "the least CPU of its runs, the cost with the least interference from the machine.\n"
         "each more: the CPU time each draft after the first added, (CPU of the run - CPU of a "
         "one-trial run) / (drafts - 1): the run's fixed cost (start-up, discovery, report) "
-        "left out. The machine's load moves both by up to +-15%: compare runs made back to "
-        "back."
+        "left out. The machine's load moves one run's CPU by up to +-15% (runs made back to "
+        "back here differed by 25%): hence the repeats."
     )
 
 
