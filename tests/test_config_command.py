@@ -4,6 +4,7 @@ environment), from the same loader every command uses; secrets only as set / not
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,8 @@ def test_secrets_from_the_environment_and_the_file_are_only_set_or_not_set(
             }
         assert rows["ctgov_url"]["value"] == "http://***@127.0.0.1:9/v2"
     else:
-        assert "openai_api_key     set" in out and "openfda_api_key    set" in out
+        assert re.search(r"^openai_api_key +set ", out, re.MULTILINE), out
+        assert re.search(r"^openfda_api_key +set ", out, re.MULTILINE), out
         assert "http://***@127.0.0.1:9/v2" in out
 
 

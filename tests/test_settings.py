@@ -78,6 +78,7 @@ def test_user_settings_are_the_documented_ones() -> None:
         "request_deadline",
         "optional_deadline",
         "command_deadline",
+        "discovery_deadline",
     } == USER_SETTINGS
 
 
