@@ -316,19 +316,19 @@ def _analytic(key: str, facts: _Facts, no_failure: bool) -> list[Paragraph]:
     used = {handle for paragraph in paragraphs + claims for handle in paragraph.cites}
     digest = _digest(facts, exclude=used)
     # the validation's bounds hold here too (a pair with forty claims on file once wrote
-    # forty paragraphs, failed three times and lost the editor's note): what does not fit in
-    # the room left by the told paragraphs and the note is left out, the digest's last
-    # paragraphs first, and the note says so (claims are not packed several to a paragraph:
-    # a paragraph citing several claims' facts hides a date told of the wrong claim)
-    room = max(MAX_PARAGRAPHS - len(paragraphs) - 1, 0)
-    told = (claims + digest)[:room]
+    # forty paragraphs, failed three times and lost the editor's note): what does not fit
+    # beside the note is left out, the digest's last paragraphs first, and the note says so
+    # (claims are not packed several to a paragraph: a paragraph citing several claims'
+    # facts hides a date told of the wrong claim)
+    every = [*paragraphs, *claims, *digest]
+    told = every[: MAX_PARAGRAPHS - 1]
     note = f"EDITOR: write {section(key).editor_brief}."
-    if len(claims) + len(digest) > room:
+    if len(told) < len(every):
         note += (
             " Not every claim and fact on file is told above: the section's facts in the "
             "review page list them all."
         )
-    return [*paragraphs, *told, Paragraph(text=note, cites=[], kind="editor", grade="speculative")]
+    return [*told, Paragraph(text=note, cites=[], kind="editor", grade="speculative")]
 
 
 def _no_failure(facts: _Facts, trial: _Trial) -> Paragraph:
