@@ -1766,13 +1766,16 @@ def learned_may_overrule(answer: StopClassification, text: str) -> bool:
     """An operational answer the learned model may overrule: not one where the rules read what
     the guide settles whatever else the words suggest, and an n-gram model cannot read: a stop
     for success, a denial of a failure ("not due to safety or lack of efficacy"), a pause for an
-    interim look, a pandemic reason, or a text holding a word the rules read failures by."""
+    interim look, a pandemic reason, results or a new standard from another study (the guide's
+    Another_Study, operational however promising or discouraging those results), or a text
+    holding a word the rules read failures by."""
     return (
         answer.archetype == "operational"
         and not answer.non_failure
         and not any(m.category in _FAILURE_CATEGORY.values() for m in answer.negated)
         and answer.decided_by != INTERIM_PAUSE.rule
         and "Covid19" not in answer.categories
+        and "Another_Study" not in answer.categories
         and _FAILURE_WORDS.search(text.casefold()) is None
     )
 

@@ -116,18 +116,21 @@ def test_the_bundled_fallback_reads_failures_the_rules_miss_on_real_texts() -> N
         assert answer.decided_by == LEARNED_FALLBACK
 
 
-def test_the_default_agrees_with_the_rules_on_the_reviewed_cases_but_one() -> None:
+def test_the_default_agrees_with_the_rules_on_every_reviewed_case() -> None:
     """The reviewed cases (tests/data/classify_cases.jsonl) are read by the rules as labelled
-    (tests/test_classify.py). The default classifier, the rules and then the fallback, changes
-    one: "Results from a similar trial" names no direction, which the guide reads as
-    operational; the model reads efficacy. Before the failure-word guard it changed 13, among
-    them "Adverse events were mild; study stopped for business reasons" to safety."""
+    (tests/test_classify.py), and the default classifier, the rules and then the fallback,
+    changes none. Before the failure-word guard it changed 13, among them "Adverse events were
+    mild; study stopped for business reasons" to safety; before the guard kept it off the
+    guide's Another_Study, it read "Results from a similar trial" (no direction: operational)
+    as efficacy."""
     path = Path(__file__).parent / "data" / "classify_cases.jsonl"
     texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
     rules, default = RuleClassifier(), RulesWithLearnedFallback()
     changed = [t for t in texts if default.classify(t).archetype != rules.classify(t).archetype]
-    assert changed == ["Results from a similar trial"]
-    assert DEFAULT_CLASSIFIER.classify(changed[0]).decided_by == LEARNED_FALLBACK
+    assert changed == []
+    similar = DEFAULT_CLASSIFIER.classify("Results from a similar trial")
+    assert similar.archetype == "operational" and "Another_Study" in similar.categories
+    assert similar.decided_by != LEARNED_FALLBACK
 
 
 def test_a_learned_answer_keeps_no_no_reason_category() -> None:
