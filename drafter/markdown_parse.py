@@ -157,12 +157,24 @@ def _line_ends(text: str, start: int) -> Iterator[tuple[int, int]]:
 def body_lines(lines: list[Line]) -> list[Line]:
     """The lines after the YAML front matter. Front matter never closed is no front matter:
     its lines are read as the article, so nothing the editor wrote is silently dropped."""
-    if not lines or lines[0].text.rstrip() != "---":
-        return lines
+    end = front_matter_end(lines)
+    return lines if end is None else lines[end + 1 :]
+
+
+def opens_front_matter(lines: list[Line]) -> bool:
+    """Whether the first line opens YAML front matter (a '---' line, spaces after it allowed)."""
+    return bool(lines) and lines[0].text.rstrip() == "---"
+
+
+def front_matter_end(lines: list[Line]) -> int | None:
+    """The index of the line closing the front matter ('---' or '...'); None when none is
+    opened on the first line, or it is never closed."""
+    if not opens_front_matter(lines):
+        return None
     for i, line in enumerate(lines[1:], start=1):
         if line.text.rstrip() in _FENCE_OF_FRONT_MATTER:
-            return lines[i + 1 :]
-    return lines
+            return i
+    return None
 
 
 def _blocks(lines: list[Line], quotes: bool = True) -> list[_Block]:

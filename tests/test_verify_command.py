@@ -320,3 +320,45 @@ def test_front_matter_never_closed_is_named_as_such(
     code, out, _ = verify(capsys, folder)
     assert code == 1
     assert "the front matter opened on line 1 is never closed by a '---' line" in out
+
+
+def test_front_matter_closed_with_dots_is_still_checked(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """YAML's '...' ends a document: the article reader takes it as the closing line, and an
+    edited score above it is an edited score."""
+    markdown = folder / "draft.md"
+    lines = markdown.read_text().splitlines(keepends=True)
+    closing = lines.index("---\n", 1)
+    mrs = next(i for i, line in enumerate(lines[:closing]) if line.startswith("mrs: "))
+    drafted = lines[mrs].split(":")[1].strip()
+    lines[closing], lines[mrs] = "...\n", "mrs: 99\n"
+    markdown.write_text("".join(lines))
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert f"front matter mrs: 99 where the draft says {drafted}" in out
+
+
+def test_front_matter_read_with_the_article_readers_line_ends(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A vertical tab is no line end to the article reader: a closing line behind one does not
+    close the front matter, and verify says so rather than report a key ''."""
+    markdown = folder / "draft.md"
+    text = markdown.read_text()
+    markdown.write_text(text.replace("\n---\n", "\n\x0b---\n", 1))
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert "front matter : where" not in out
+    assert "the front matter opened on line 1 is never closed" in out
+
+
+def test_a_blank_line_in_the_front_matter_is_no_edit(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markdown = folder / "draft.md"
+    text = markdown.read_text()
+    markdown.write_text(text.replace("\nnct_id:", "\n\nnct_id:", 1))
+    code, out, _ = verify(capsys, folder)
+    assert "PROBLEM" not in out
+    assert code == 0, out

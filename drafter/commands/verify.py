@@ -29,6 +29,7 @@ from drafter.draft_files import (
 from drafter.draft_markdown import AlignedMarkdown, align_markdown
 from drafter.draft_model import Draft, SourceNumbers
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
+from drafter.markdown_parse import front_matter_end, lines_of, opens_front_matter
 from drafter.render import render_markdown
 from drafter.review_page import write_review_page
 from drafter.sources import deadline
@@ -242,21 +243,24 @@ def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
 def _never_closed(markdown: str) -> bool:
     """Front matter opened and never closed: the article reader (drafter.markdown_parse)
     then reads its lines as the article, and their numbers fail as untraceable anchors."""
-    lines = [line.rstrip() for line in markdown.lstrip("\ufeff").splitlines()]
-    return bool(lines) and lines[0] == "---" and not {"---", "..."} & set(lines[1:])
+    lines = lines_of(markdown)
+    return opens_front_matter(lines) and front_matter_end(lines) is None
 
 
 def _front_matter(markdown: str) -> dict[str, str]:
-    lines = markdown.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---":
+    """The front matter's "key: value" lines, its lines and fences as the article reader
+    takes them (a '...' line closes it too; only "\\r\\n", "\\r" and "\\n" end a line)."""
+    lines = lines_of(markdown)
+    end = front_matter_end(lines)
+    if end is None:
         return {}
     values: dict[str, str] = {}
-    for line in lines[1:200]:
-        if line.strip() == "---":
-            return values
-        key, _, value = line.partition(":")
+    for line in lines[1:end]:
+        if not line.text.strip():
+            continue  # YAML allows blank lines: no key an editor changed
+        key, _, value = line.text.partition(":")
         values[key.strip()] = value.strip()
-    return {}
+    return values
 
 
 def _marker_problems(
