@@ -362,3 +362,17 @@ def test_a_blank_line_in_the_front_matter_is_no_edit(
     code, out, _ = verify(capsys, folder)
     assert "PROBLEM" not in out
     assert code == 0, out
+
+
+def test_escaped_source_markers_are_named_as_escaped_not_deleted(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Markdown round trip (pandoc, a CMS's editor) writes every '[1]' as '\\[1\\]': a reader
+    still sees [1], so telling the editor the markers were deleted and to put them back is
+    wrong; the backslashes are what to remove."""
+    markdown = folder / "draft.md"
+    markdown.write_text(markdown.read_text().replace("[1]", "\\[1\\]"))
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert "were deleted" not in out
+    assert "its source markers [1] are escaped" in out

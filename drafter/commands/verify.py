@@ -10,6 +10,7 @@ mismatch, untraceable or more precise than its source, 1 when one is, 2 on bad i
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -175,11 +176,7 @@ def verify_markdown(
         )
         marker_problems = _marker_problems(p.markers, cites, cites_from, numbers, known)
         if position in deleted:
-            shown = "".join(f"[{n}]" for n in deleted[position])
-            marker_problems.append(
-                f"its source markers {shown} were deleted: a reader sees no source for it; "
-                "put them back"
-            )
+            marker_problems.append(_deleted_problem(deleted[position], p.text))
         if marker_problems:
             problems.setdefault(len(paragraphs) - 1, []).extend(marker_problems)
     report = verify_paragraphs(
@@ -223,6 +220,23 @@ def _deleted_markers(edited: AlignedMarkdown, original: AlignedMarkdown) -> dict
         and (p.section_key, p.matched_index) in printed
         and (p.section_key, p.matched_index) not in marked
     }
+
+
+def _deleted_problem(printed: list[int], text: str) -> str:
+    """What became of a paragraph's markers. A Markdown round trip (pandoc, a CMS's editor)
+    writes "[1]" as "\\[1\\]": a reader still sees it, but it is text, as the renderer
+    writes a source's own brackets; saying the markers were deleted would send the editor to
+    add them a second time."""
+    shown = "".join(f"[{n}]" for n in printed)
+    if set(printed) <= {int(n) for n in _SHOWN_MARKER.findall(text)}:
+        return (
+            f"its source markers {shown} are escaped (\\[{printed[0]}\\]): a reader sees them, "
+            "but drafter reads them as text, their numbers as anchors; remove the backslashes"
+        )
+    return f"its source markers {shown} were deleted: a reader sees no source for it; put them back"
+
+
+_SHOWN_MARKER = re.compile(r"\[(\d{1,6})\]")
 
 
 def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
