@@ -376,3 +376,23 @@ def test_escaped_source_markers_are_named_as_escaped_not_deleted(
     assert code == 1
     assert "were deleted" not in out
     assert "its source markers [1] are escaped" in out
+
+
+def test_a_rule_that_closes_front_matter_left_open_is_one_problem(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The closing line deleted and a '---' rule added further down: the article reader takes
+    all above the rule as front matter, and verify reported each line of prose as a front
+    matter key the draft does not have."""
+    markdown = folder / "draft.md"
+    lines = markdown.read_text().splitlines(keepends=True)
+    closing = lines.index("---\n", 1)
+    section = next(i for i, line in enumerate(lines) if line.startswith("## What was tried"))
+    edited = lines[:closing] + lines[closing + 1 : section] + ["---\n", "\n"] + lines[section:]
+    markdown.write_text("".join(edited))
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    problems = [line for line in out.splitlines() if line.startswith("  PROBLEM:")]
+    assert len(problems) == 1, out
+    assert "the front matter opened on line 1 holds article text from line " in problems[0]
+    assert "where the draft says" not in out

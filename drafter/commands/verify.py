@@ -30,7 +30,7 @@ from drafter.draft_files import (
 from drafter.draft_markdown import AlignedMarkdown, align_markdown
 from drafter.draft_model import Draft, SourceNumbers
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, BadInput
-from drafter.markdown_parse import front_matter_end, lines_of, opens_front_matter
+from drafter.markdown_parse import Line, front_matter_end, lines_of, opens_front_matter
 from drafter.render import render_markdown
 from drafter.review_page import write_review_page
 from drafter.sources import deadline
@@ -247,11 +247,36 @@ def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
             "the front matter opened on line 1 is never closed by a '---' line: its lines are "
             "read and checked as article text; put the closing line back"
         ]
+    prose = _prose_in_front_matter(markdown) if drafted else None
+    if prose is not None:
+        text, closing = prose
+        return [
+            f"the front matter opened on line 1 holds article text from line {text.number} "
+            f"({one_line(text.text, 60)!r}): its closing '---' line is missing before it, and "
+            f"line {closing.number} ({closing.text.strip()!r}) closes it; put the closing line "
+            "back"
+        ]
     return [
         f"front matter {key}: {written[key]} where the draft says {drafted.get(key, '(nothing)')}"
         for key in written
         if key != "title" and written[key] != drafted.get(key)
     ]
+
+
+def _prose_in_front_matter(markdown: str) -> tuple[Line, Line] | None:
+    """The first line of the front matter that is no YAML (no "key:", no list item, comment,
+    indented or blank line), and the line closing it: with the closing line deleted, a '---'
+    rule further down the article closes the front matter, and the headline, dek and score
+    above it are read as keys, each once reported as an edit."""
+    lines = lines_of(markdown)
+    end = front_matter_end(lines)
+    if end is None:
+        return None
+    text = next((line for line in lines[1:end] if not _YAML_LINE.match(line.text)), None)
+    return None if text is None else (text, lines[end])
+
+
+_YAML_LINE = re.compile(r"\s*$|[A-Za-z_][\w.-]*[ \t]*:(?:\s|$)|[ \t]|- |#|\.\.\.$|---$")
 
 
 def _never_closed(markdown: str) -> bool:
