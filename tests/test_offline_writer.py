@@ -13,7 +13,7 @@ from drafter.bundle import Bundle
 from drafter.framing import failure_evidence, failure_words, framing_of
 from drafter.section_models import HeadlineText, SectionText
 from drafter.sections import handles, model_sections, section, select_facts
-from drafter.validate import MAX_PARAGRAPHS, problems_of
+from drafter.validate import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, problems_of
 from drafter.writers.base import WriteRequest, WriteResult
 from drafter.writers.offline import OfflineWriter
 
@@ -228,3 +228,33 @@ def test_many_claims_on_file_stay_within_the_sections_bounds(
     said = "Not every claim and fact on file is told above" in note.text
     assert said == (copies > 0)  # the reference pair alone fits
     assert len(body) == MAX_PARAGRAPHS - 1 if said else len(body) < MAX_PARAGRAPHS - 1
+
+
+def test_long_values_split_the_digest_within_the_paragraph_bound(
+    reference_bundle: Bundle,
+) -> None:
+    """Twelve labels to a digest paragraph fit the usual values; long ones (a claim's drug
+    name may be 500 characters) once made a paragraph of 5,000 that validation refused."""
+    spec = section("biological_hypothesis")
+    facts = select_facts(spec, reference_bundle)
+    texts = [f for f in facts if f.kind == "text" and not f.id.startswith("claims:")]
+    assert len(texts) >= 5
+    long = {f.id: f.model_copy(update={"value": f"{f.value} " + "word " * 80}) for f in texts}
+    lengthened = [long.get(f.id, f) for f in facts]
+    handled = handles(lengthened)
+    request = WriteRequest(
+        section=spec.key,
+        heading=spec.heading,
+        messages=[],
+        output=SectionText,
+        facts=handled,
+        analytic=True,
+        attempt=1,
+    )
+    output = OfflineWriter().write(request).output
+    assert isinstance(output, SectionText)
+    digest = [p for p in output.paragraphs if p.text.startswith("On file: ")]
+    assert len(digest) >= 2
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in output.paragraphs)
+    bundle = reference_bundle.model_copy(update={"facts": lengthened})
+    assert problems_of(output, handled, analytic=True, framing=framing_of(bundle)) == []

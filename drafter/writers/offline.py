@@ -28,7 +28,7 @@ from drafter.prose import (
 from drafter.section_models import HeadlineText, Paragraph, SectionText
 from drafter.sections import section
 from drafter.sources.ctgov import ONGOING_STATUSES, STOPPED_STATUSES
-from drafter.validate import MAX_PARAGRAPHS
+from drafter.validate import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS
 from drafter.writers.base import WriteRequest, WriteResult
 
 DIGEST_SIZE = 12  # facts per digest paragraph: enough to write from, short enough to read
@@ -437,17 +437,36 @@ def _digest(facts: _Facts, exclude: set[str]) -> list[Paragraph]:
     for handle, fact in facts.items():
         if handle not in exclude and not fact.id.startswith("claims:"):
             grouped.setdefault(fact.label, []).append((handle, fact))
-    entries = list(grouped.items())
+    told = [
+        (f"{label}: {', '.join(fact_text(fact) for _, fact in members)}", members)
+        for label, members in grouped.items()
+    ]
     paragraphs = []
-    for start in range(0, len(entries), DIGEST_SIZE):
-        chunk = entries[start : start + DIGEST_SIZE]
-        lines = "; ".join(
-            f"{label}: {', '.join(fact_text(fact) for _, fact in members)}"
-            for label, members in chunk
-        )
+    for chunk in _chunks(told):
+        lines = "; ".join(line for line, _ in chunk)
         members = [member for _, group in chunk for member in group]
         # a computed fact's label may restate its inputs (a phase, a date): cite them too
         inputs = [facts.by_id.get(i) for _, fact in members for i in fact.derived_from]
         cites = [h for h, _ in members] + facts.handles(inputs)
         paragraphs.append(_paragraph(f"On file: {lines}.", list(dict.fromkeys(cites))))
     return paragraphs
+
+
+_DIGEST_CHARS = MAX_PARAGRAPH_CHARS - len("On file: .")
+_Told = tuple[str, list[tuple[str, Fact]]]  # a digest line and the (handle, fact) it tells
+
+
+def _chunks(told: list[_Told]) -> list[list[_Told]]:
+    """The digest's lines in order, at most DIGEST_SIZE to a paragraph and, where the lines
+    allow, no more characters than validation takes (long values, a claim's drug name of 500
+    characters, once made a paragraph of 5,000)."""
+    chunks: list[list[_Told]] = []
+    size = 0
+    for entry in told:
+        added = len(entry[0]) + 2  # "; "
+        if not chunks or len(chunks[-1]) == DIGEST_SIZE or size + added > _DIGEST_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(entry)
+        size += added
+    return chunks
