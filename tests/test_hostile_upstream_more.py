@@ -240,6 +240,16 @@ def listed_study(nct_id: str) -> dict[str, object]:
     return study
 
 
+def batch_searching(server: LocalServer, monkeypatch: pytest.MonkeyPatch, out: Path) -> int:
+    """`drafter batch --since 2020-01-01` with this server as ClinicalTrials.gov."""
+    server.start()
+    try:
+        monkeypatch.setenv("DRAFTER_CTGOV_URL", server.url)
+        return main(["batch", "--since", "2020-01-01", "--writer", "offline", "--out", str(out)])
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("listed", [[NCT], []], ids=["the-same-study", "no-study"])
 def test_a_search_paging_on_without_a_new_study_is_stopped(
     listed: list[str],
@@ -250,13 +260,7 @@ def test_a_search_paging_on_without_a_new_study_is_stopped(
     """Before: a fresh token each page is no repeated token, so the batch paged on until the
     2,000-page cap (some 11 minutes at the registry's rate limit) or the server gave up."""
     server = EndlessSearch([listed_study(nct_id) for nct_id in listed])
-    server.start()
-    try:
-        monkeypatch.setenv("DRAFTER_CTGOV_URL", server.url)
-        out = tmp_path / "drafts"
-        code = main(["batch", "--since", "2020-01-01", "--writer", "offline", "--out", str(out)])
-    finally:
-        server.stop()
+    code = batch_searching(server, monkeypatch, tmp_path / "drafts")
     err = capsys.readouterr().err
     assert code == EXIT_UPSTREAM, err
     assert "listing no study it had not listed" in err, err
@@ -419,14 +423,9 @@ def test_a_search_that_pages_on_slowly_ends_at_the_discovery_deadline(
     """Before: each page kept within the request deadline, so discovery ran until the
     2,000-page cap, some forty minutes at the registry's rate limit, before any draft."""
     server = EverNewSearch()
-    server.start()
-    try:
-        monkeypatch.setenv("DRAFTER_CTGOV_URL", server.url)
-        monkeypatch.setenv("DRAFTER_DISCOVERY_DEADLINE", "1.5")
-        out = tmp_path / "drafts"
-        code = main(["batch", "--since", "2020-01-01", "--writer", "offline", "--out", str(out)])
-    finally:
-        server.stop()
+    monkeypatch.setenv("DRAFTER_DISCOVERY_DEADLINE", "1.5")
+    out = tmp_path / "drafts"
+    code = batch_searching(server, monkeypatch, out)
     err = capsys.readouterr().err
     assert code == EXIT_UPSTREAM, err
     assert "discovery deadline (DRAFTER_DISCOVERY_DEADLINE)" in err, err

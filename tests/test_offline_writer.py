@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from drafter.bundle import Bundle
+from drafter.facts import Fact
 from drafter.framing import failure_evidence, failure_words, framing_of
 from drafter.section_models import HeadlineText, SectionText
 from drafter.sections import handles, model_sections, section, select_facts
@@ -19,8 +20,14 @@ from drafter.writers.offline import OfflineWriter
 
 
 def write(key: str, bundle: Bundle) -> tuple[WriteResult, dict[str, object]]:
+    result, handled = write_facts(key, select_facts(section(key), bundle))
+    return result, dict(handled)
+
+
+def write_facts(key: str, facts: list[Fact]) -> tuple[WriteResult, dict[str, Fact]]:
+    """The offline writer's answer for one section given these facts, and their handles."""
     spec = section(key)
-    handled = handles(select_facts(spec, bundle))
+    handled = handles(facts)
     assert spec.output is not None
     request = WriteRequest(
         section=key,
@@ -31,7 +38,7 @@ def write(key: str, bundle: Bundle) -> tuple[WriteResult, dict[str, object]]:
         analytic=spec.analytic,
         attempt=1,
     )
-    return OfflineWriter().write(request), dict(handled)
+    return OfflineWriter().write(request), handled
 
 
 def test_the_headline_and_dek_state_the_record_and_call_nothing_a_failure(
@@ -205,17 +212,8 @@ def test_many_claims_on_file_stay_within_the_sections_bounds(
         for f in claim_facts
     ]
     bundle = reference_bundle.model_copy(update={"facts": [*reference_bundle.facts, *copied]})
-    handled = handles(facts + copied)
-    request = WriteRequest(
-        section=spec.key,
-        heading=spec.heading,
-        messages=[],
-        output=SectionText,
-        facts=handled,
-        analytic=True,
-        attempt=1,
-    )
-    output = OfflineWriter().write(request).output
+    result, handled = write_facts(spec.key, facts + copied)
+    output = result.output
     assert isinstance(output, SectionText)
     assert problems_of(output, handled, analytic=True, framing=framing_of(bundle)) == []
     *body, note = output.paragraphs
@@ -241,17 +239,8 @@ def test_long_values_split_the_digest_within_the_paragraph_bound(
     assert len(texts) >= 5
     long = {f.id: f.model_copy(update={"value": f"{f.value} " + "word " * 80}) for f in texts}
     lengthened = [long.get(f.id, f) for f in facts]
-    handled = handles(lengthened)
-    request = WriteRequest(
-        section=spec.key,
-        heading=spec.heading,
-        messages=[],
-        output=SectionText,
-        facts=handled,
-        analytic=True,
-        attempt=1,
-    )
-    output = OfflineWriter().write(request).output
+    result, handled = write_facts(spec.key, lengthened)
+    output = result.output
     assert isinstance(output, SectionText)
     digest = [p for p in output.paragraphs if p.text.startswith("On file: ")]
     assert len(digest) >= 2
