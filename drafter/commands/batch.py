@@ -26,7 +26,12 @@ from pathlib import Path
 from types import FrameType
 
 from drafter.batch import DEFAULT_CONCURRENCY, Batch, BatchOptions, StopRequest
-from drafter.batch_candidates import CandidateQuery, batch_candidates, read_nct_file
+from drafter.batch_candidates import (
+    CandidateQuery,
+    Candidates,
+    batch_candidates,
+    read_nct_file,
+)
 from drafter.batch_progress import Progress, progress_for
 from drafter.batch_report import BatchSummary, ReportFiles, TrialOutcome, human, summarise
 from drafter.calllog import CallLog
@@ -52,6 +57,7 @@ from drafter.errors import (
     EXIT_OK,
     EXIT_UPSTREAM,
     BadInput,
+    DeadlineExceeded,
     StoreUnavailable,
 )
 from drafter.sources.http import HttpClient
@@ -60,6 +66,27 @@ from drafter.writer_choice import WRITERS, choose_writer
 
 LOCK_FILE = ".drafter-batch.lock"
 MAX_CONCURRENCY = 64
+
+
+def _candidates(
+    client: HttpClient, query: CandidateQuery, limit: int | None, seconds: float
+) -> Candidates:
+    """The run's trials, the search for them inside its own budget. When that budget (not
+    one request's) runs out, the source's advice ("try again later") would not help: a
+    search this long is too wide or the budget too short, and the message says so."""
+    with client.deadline(seconds, DISCOVERY_DEADLINE) as budget:
+        try:
+            return batch_candidates(client, query, limit)
+        except DeadlineExceeded as error:
+            # the search's budget, spent or about to be (a rate limit's wait that outlasts it
+            # ends the request early), not a single slow request's own
+            if budget.label != DISCOVERY_DEADLINE or budget.describe() not in str(error):
+                raise
+    raise DeadlineExceeded(
+        f"the search for trials did not finish within {budget.describe()}: narrow it "
+        "(--since, --until, --phase, --condition, --sponsor-class) or raise "
+        "DRAFTER_DISCOVERY_DEADLINE"
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -175,8 +202,7 @@ def _run(args: argparse.Namespace, query: CandidateQuery) -> int:
     log = nullcontext() if writer.name == "offline" else CallLog(settings.call_log_path)
     try:
         with HttpClient(settings) as client, open_store(settings) as store, log as call_log:
-            with client.deadline(settings.discovery_deadline, DISCOVERY_DEADLINE):
-                candidates = batch_candidates(client, query, args.limit)
+            candidates = _candidates(client, query, args.limit, settings.discovery_deadline)
             ids = candidates.nct_ids
             for reason, count in candidates.dropped.items():
                 tell(f"search: {count} record{'s' * (count != 1)} left out ({reason})")
