@@ -396,3 +396,17 @@ def test_a_rule_that_closes_front_matter_left_open_is_one_problem(
     assert len(problems) == 1, out
     assert "the front matter opened on line 1 holds article text from line " in problems[0]
     assert "where the draft says" not in out
+
+
+def test_an_indented_opening_line_is_named(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """' ---' opens no front matter: its lines are then article text, and their numbers
+    failed as untraceable anchors with no word of why."""
+    markdown = folder / "draft.md"
+    text = markdown.read_text()
+    assert text.startswith("---\n")
+    markdown.write_text(" " + text)
+    code, out, _ = verify(capsys, folder)
+    assert code == 1
+    assert "line 1 ('---' indented) does not open front matter" in out

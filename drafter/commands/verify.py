@@ -242,6 +242,12 @@ _SHOWN_MARKER = re.compile(r"\[(\d{1,6})\]")
 def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
     """Front-matter lines an editor changed (title, nct_id, mrs, mrs_band ... a CMS reads them)."""
     written, drafted = _front_matter(markdown), _front_matter(unedited)
+    lines = lines_of(markdown)
+    if drafted and lines and not opens_front_matter(lines) and lines[0].text.strip() == "---":
+        return [
+            "line 1 ('---' indented) does not open front matter, which starts with '---' at "
+            "the start of the line: the front matter is read and checked as article text"
+        ]
     if drafted and _never_closed(markdown):
         return [
             "the front matter opened on line 1 is never closed by a '---' line: its lines are "
