@@ -240,28 +240,15 @@ _SHOWN_MARKER = re.compile(r"\[(\d{1,6})\]")
 
 
 def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
-    """Front-matter lines an editor changed (title, nct_id, mrs, mrs_band ... a CMS reads them)."""
-    written, drafted = _front_matter(markdown), _front_matter(unedited)
+    """Front-matter lines an editor changed (title, nct_id, mrs, mrs_band ... a CMS reads them),
+    or, when the draft had front matter, what keeps the edited file's from being read as such."""
     lines = lines_of(markdown)
-    if drafted and lines and not opens_front_matter(lines) and lines[0].text.strip() == "---":
-        return [
-            "line 1 ('---' indented) does not open front matter, which starts with '---' at "
-            "the start of the line: the front matter is read and checked as article text"
-        ]
-    if drafted and _never_closed(markdown):
-        return [
-            "the front matter opened on line 1 is never closed by a '---' line: its lines are "
-            "read and checked as article text; put the closing line back"
-        ]
-    prose = _prose_in_front_matter(markdown) if drafted else None
-    if prose is not None:
-        text, closing = prose
-        return [
-            f"the front matter opened on line 1 holds article text from line {text.number} "
-            f"({one_line(text.text, 60)!r}): its closing '---' line is missing before it, and "
-            f"line {closing.number} ({closing.text.strip()!r}) closes it; put the closing line "
-            "back"
-        ]
+    end = front_matter_end(lines)
+    drafted = _front_matter(lines_of(unedited))
+    broken = _front_matter_problem(lines, end) if drafted else None
+    if broken is not None:
+        return [broken]
+    written = _front_matter(lines, end)
     return [
         f"front matter {key}: {written[key]} where the draft says {drafted.get(key, '(nothing)')}"
         for key in written
@@ -269,34 +256,44 @@ def _front_matter_edits(markdown: str, unedited: str) -> list[str]:
     ]
 
 
-def _prose_in_front_matter(markdown: str) -> tuple[Line, Line] | None:
-    """The first line of the front matter that is no YAML (no "key:", no list item, comment,
-    indented or blank line), and the line closing it: with the closing line deleted, a '---'
-    rule further down the article closes the front matter, and the headline, dek and score
-    above it are read as keys, each once reported as an edit."""
-    lines = lines_of(markdown)
-    end = front_matter_end(lines)
+def _front_matter_problem(lines: list[Line], end: int | None) -> str | None:
+    """Why the article reader (drafter.markdown_parse) does not take the file's front matter
+    as the draft had it: an indented opening line, no closing line (its lines are then read
+    as the article, and their numbers fail as untraceable anchors), or a closing line deleted
+    and a '---' rule further down the article closing it instead (the headline, dek and score
+    above the rule were each reported as a front matter key)."""
+    if lines and not opens_front_matter(lines) and lines[0].text.strip() == "---":
+        return (
+            "line 1 ('---' indented) does not open front matter, which starts with '---' at "
+            "the start of the line: the front matter is read and checked as article text"
+        )
+    if opens_front_matter(lines) and end is None:
+        return (
+            "the front matter opened on line 1 is never closed by a '---' line: its lines are "
+            "read and checked as article text; put the closing line back"
+        )
     if end is None:
         return None
-    text = next((line for line in lines[1:end] if not _YAML_LINE.match(line.text)), None)
-    return None if text is None else (text, lines[end])
+    # the first line that is no YAML (no "key:", list item, comment, indented or blank line)
+    prose = next((line for line in lines[1:end] if not _YAML_LINE.match(line.text)), None)
+    if prose is None:
+        return None
+    return (
+        f"the front matter opened on line 1 holds article text from line {prose.number} "
+        f"({one_line(prose.text, 60)!r}): its closing '---' line is missing before it, and "
+        f"line {lines[end].number} ({lines[end].text.strip()!r}) closes it; put the closing "
+        "line back"
+    )
 
 
 _YAML_LINE = re.compile(r"\s*$|[A-Za-z_][\w.-]*[ \t]*:(?:\s|$)|[ \t]|- |#|\.\.\.$|---$")
 
 
-def _never_closed(markdown: str) -> bool:
-    """Front matter opened and never closed: the article reader (drafter.markdown_parse)
-    then reads its lines as the article, and their numbers fail as untraceable anchors."""
-    lines = lines_of(markdown)
-    return opens_front_matter(lines) and front_matter_end(lines) is None
-
-
-def _front_matter(markdown: str) -> dict[str, str]:
+def _front_matter(lines: list[Line], end: int | None = None) -> dict[str, str]:
     """The front matter's "key: value" lines, its lines and fences as the article reader
-    takes them (a '...' line closes it too; only "\\r\\n", "\\r" and "\\n" end a line)."""
-    lines = lines_of(markdown)
-    end = front_matter_end(lines)
+    takes them (a '...' line closes it too; only "\\r\\n", "\\r" and "\\n" end a line);
+    `end`: front_matter_end(lines), when the caller has it."""
+    end = front_matter_end(lines) if end is None else end
     if end is None:
         return {}
     values: dict[str, str] = {}
